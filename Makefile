@@ -1,0 +1,96 @@
+# memgen build. `make` builds build/libmemgen.a and build/memgen; see `make help`.
+CC      ?= cc
+CLANG   ?= clang
+BUILD   ?= build
+OPT     ?= -O2
+MARCH   ?= $(shell echo 'int main(void){return 0;}' | $(CC) -march=native -x c - -o /dev/null 2>/dev/null && echo -march=native)
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
+INCS    := -Iinclude -I/usr/include/x86_64-linux-gnu
+# OpenMP by trial compile (threads over batch and over noise levels).
+OPENMP  ?= $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
+CFLAGS  ?=
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -g $(MARCH) $(OPENMP) $(INCS) -MMD -MP
+LIBS    := -llapacke -lopenblas -lpng -lz -lcjson -lm -lpthread
+TESTLIBS:= -lcmocka
+
+LIB_SRC   := $(sort $(wildcard src/*/*.c))
+CLI_SRC   := $(sort $(wildcard cli/*.c))
+TEST_SRC  := $(sort $(wildcard tests/test_*.c))
+TESTUTIL  := tests/testutil.c
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+LIBA      := $(BUILD)/libmemgen.a
+MEMGEN    := $(BUILD)/memgen
+
+.PHONY: all test debug bench fuzz deps clean help tests-build
+all: $(LIBA) $(MEMGEN)
+
+help:
+	@echo "make            build $(LIBA) and $(MEMGEN)"
+	@echo "make test       build and run the test suite"
+	@echo "make debug      ASan+UBSan build in build-debug/ and run the test suite there"
+	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
+	@echo "make fuzz       libFuzzer targets for every reader, FUZZ_SECONDS each (default 60)"
+	@echo "make deps       install missing Debian packages (idempotent)"
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(MEMGEN): $(CLI_OBJ) $(LIBA)
+	$(CC) $(CFLAGS) $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
+
+$(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $< $(TESTUTIL) $(LIBA) $(LIBS) $(TESTLIBS) -o $@
+
+$(BUILD)/bench/%: bench/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ibench $< $(LIBA) $(LIBS) -o $@
+
+tests-build: $(TEST_BIN) $(MEMGEN)
+
+test: tests-build
+	@MEMGEN=$(MEMGEN) sh scripts/run_tests.sh $(BUILD)/tests
+
+debug:
+	$(MAKE) BUILD=build-debug OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    MARCH= test
+
+bench: $(BENCH_BIN) $(MEMGEN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# libFuzzer needs clang; the library is rebuilt with coverage instrumentation.
+FUZZ_SECONDS ?= 60
+FUZZ_BASE  := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 $(INCS)
+FUZZ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build-fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
+	$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_LIB_OBJ) $(LIBS) -o $@
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
+	  echo "== $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 build-fuzz/corpus/$$n fuzz/seeds/$$n || exit 1; done
+
+deps:
+	sh scripts/deps.sh
+
+clean:
+	rm -rf build build-debug build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

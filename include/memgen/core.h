@@ -1,0 +1,167 @@
+/*
+ * memgen core: status codes, the thread-local error message, dtypes, owned n-d
+ * arrays and non-owning matrix views. Every other module builds on these.
+ *
+ * Conventions (see DESIGN.md):
+ *  - the library never prints or exits; functions return mg_status and, on
+ *    failure, leave a human-readable message in mg_last_error();
+ *  - arrays are row-major, one sample per row; sizes are int64_t / size_t;
+ *  - every function that returns memory says who frees it; *_free(NULL) is safe.
+ */
+#ifndef MEMGEN_CORE_H
+#define MEMGEN_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MG_VERSION_MAJOR 0
+#define MG_VERSION_MINOR 1
+#define MG_VERSION_PATCH 0
+#define MG_VERSION_STRING "0.1.0"
+
+/* Result codes. MG_OK is zero; everything else is a failure class. */
+typedef enum {
+    MG_OK = 0,
+    MG_ERR_NOMEM,       /* an allocation failed or would be absurdly large */
+    MG_ERR_IO,          /* open/read/write/rename failed (errno in message) */
+    MG_ERR_FORMAT,      /* a file is malformed, truncated or of the wrong kind */
+    MG_ERR_UNSUPPORTED, /* a valid file or request memgen does not handle */
+    MG_ERR_SHAPE,       /* shapes of arguments do not agree */
+    MG_ERR_ARG,         /* an invalid argument or impossible hyper-parameter */
+    MG_ERR_NUMERIC,     /* NaN/Inf met, or a numerical routine failed */
+    MG_ERR_INTERRUPTED, /* stopped on request (SIGINT/SIGTERM) */
+    MG_ERR_NOT_FOUND,   /* a named tensor, key or file is absent */
+    MG_STATUS_COUNT
+} mg_status;
+
+/* Short constant name of a status code ("MG_ERR_FORMAT"). Never NULL. */
+const char *mg_status_str(mg_status st);
+
+/* The message of the last failure on this thread ("" if none). Valid until the
+ * next failing call on this thread. */
+const char *mg_last_error(void);
+
+/* Records a printf-style message as this thread's last error and returns st,
+ * so failures read `return mg_fail(MG_ERR_FORMAT, "%s: bad magic", path);`. */
+mg_status mg_fail(mg_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Prefixes the current last-error message with context ("loading model: ").
+ * Returns st unchanged; use as `return mg_fail_context(st, "reading %s", p);`. */
+mg_status mg_fail_context(mg_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Clears this thread's last error. */
+void mg_clear_error(void);
+
+/* Propagate a failure: MG_TRY(expr) returns the status of expr if it failed. */
+#define MG_TRY(expr)                         \
+    do {                                     \
+        mg_status mg_try_st_ = (expr);       \
+        if (mg_try_st_ != MG_OK) return mg_try_st_; \
+    } while (0)
+
+/* ---- element types ------------------------------------------------------ */
+
+typedef enum {
+    MG_F32 = 0, /* float  (npy <f4, safetensors F32) */
+    MG_F64,     /* double (npy <f8, safetensors F64) */
+    MG_U8,      /* uint8  (npy |u1, safetensors U8)  */
+    MG_I32,     /* int32  (npy <i4, safetensors I32) */
+    MG_I64,     /* int64  (npy <i8, safetensors I64) */
+    MG_F16,     /* IEEE half  (safetensors F16; npy <f2); read-only, convert */
+    MG_BF16,    /* bfloat16   (safetensors BF16); read-only, convert */
+    MG_DTYPE_COUNT
+} mg_dtype;
+
+/* Bytes per element of a dtype (0 for an invalid value). */
+size_t mg_dtype_size(mg_dtype dt);
+/* Human name: "float32", "float64", "uint8", "int32", "int64", "float16", "bfloat16". */
+const char *mg_dtype_name(mg_dtype dt);
+
+/* ---- owned n-d arrays ---------------------------------------------------- */
+
+#define MG_MAX_DIMS 8
+
+/* A dense C-order array that owns its data (malloc'd; freed by mg_array_free). */
+typedef struct {
+    mg_dtype dtype;
+    int ndim;                       /* 0 (scalar) .. MG_MAX_DIMS */
+    int64_t shape[MG_MAX_DIMS];     /* shape[0..ndim-1]; unused entries are 0 */
+    void *data;                     /* numel * dtype_size bytes, or NULL if empty */
+} mg_array;
+
+/* Number of elements (product of shape; 1 for a scalar). */
+int64_t mg_array_numel(const mg_array *a);
+/* Size of the data in bytes. */
+size_t mg_array_nbytes(const mg_array *a);
+
+/* Allocates a zero-filled array; on success the caller owns out->data. Fails
+ * with MG_ERR_ARG on negative dims or ndim out of range, MG_ERR_NOMEM on
+ * overflow or allocation failure. */
+mg_status mg_array_alloc(mg_array *out, mg_dtype dt, int ndim, const int64_t *shape);
+
+/* Frees a->data and resets *a to an empty array. Safe on NULL and on a
+ * zero-initialised array. */
+void mg_array_free(mg_array *a);
+
+/* Converts any numeric array to a new float32 (MG_F32) array of the same
+ * shape in *out (caller frees). Conversion of a value that does not fit in
+ * float (overflow from F64) fails with MG_ERR_NUMERIC. */
+mg_status mg_array_to_f32(const mg_array *in, mg_array *out);
+
+/* Converts any numeric array to a new float64 array of the same shape. */
+mg_status mg_array_to_f64(const mg_array *in, mg_array *out);
+
+/* Formats the shape as "(3, 4)" into buf (always NUL-terminated). */
+void mg_shape_str(int ndim, const int64_t *shape, char *buf, size_t buflen);
+
+/* Returns MG_OK if every element of a float32/float64 array is finite, else
+ * MG_ERR_NUMERIC with a message naming `what` and the first bad index. */
+mg_status mg_array_check_finite(const mg_array *a, const char *what);
+
+/* ---- matrix views -------------------------------------------------------- */
+
+/* Non-owning row-major float matrix view: element (i, j) is data[i*ld + j]. */
+typedef struct {
+    int64_t rows, cols, ld;
+    float *data;
+} mg_mat;
+
+/* Non-owning row-major double matrix view. */
+typedef struct {
+    int64_t rows, cols, ld;
+    double *data;
+} mg_matd;
+
+/* View of a 2-D float32 array (or 1-D as a single row). */
+mg_mat mg_mat_of_array(const mg_array *a);
+
+/* ---- misc helpers -------------------------------------------------------- */
+
+/* Overflow-checked size arithmetic: return 0 on success, nonzero on overflow. */
+int mg_mul_overflow_size(size_t a, size_t b, size_t *out);
+
+/* malloc that returns NULL for n == 0 or on overflow of count*size; the memory
+ * is 64-byte aligned (free with free()). */
+void *mg_alloc(size_t count, size_t size);
+/* Like mg_alloc but zero-filled. */
+void *mg_calloc(size_t count, size_t size);
+
+/* Wall-clock seconds from a monotonic clock (for timing and progress). */
+double mg_now(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMGEN_CORE_H */

@@ -1,0 +1,48 @@
+/*
+ * Atomic file writes and whole-file reads.
+ *
+ * Every memgen writer goes through mg_atomic_*: data is written to a temporary
+ * file in the destination folder, flushed and fsync'ed, then renamed over the
+ * final name, so an interrupted write never leaves a half file under that name.
+ */
+#ifndef MEMGEN_FILEIO_H
+#define MEMGEN_FILEIO_H
+
+#include <stdio.h>
+#include "memgen/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An in-progress atomic write. fp is the stream to write to. */
+typedef struct {
+    FILE *fp;
+    char *tmp_path;   /* "<dir>/.<name>.tmp.XXXXXX", owned */
+    char *final_path; /* copy of the destination path, owned */
+} mg_atomic_file;
+
+/* Opens a temporary file next to `path` for writing. On failure nothing is
+ * created and *af is left empty. */
+mg_status mg_atomic_open(mg_atomic_file *af, const char *path);
+
+/* Flushes, fsyncs, closes and renames the temporary file onto the final path.
+ * On any failure the temporary file is removed and the final path untouched.
+ * Always releases af's resources. */
+mg_status mg_atomic_commit(mg_atomic_file *af);
+
+/* Abandons the write: closes and removes the temporary file. Safe to call on
+ * an empty or already-committed af. */
+void mg_atomic_abort(mg_atomic_file *af);
+
+/* Writes `len` bytes to `path` atomically. */
+mg_status mg_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Reads the whole file into a malloc'd buffer (*out, caller frees) of *len
+ * bytes. Refuses files larger than max_bytes (0 = no limit) with MG_ERR_FORMAT. */
+mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMGEN_FILEIO_H */

@@ -1,0 +1,48 @@
+/*
+ * Gaussian mixtures (paper Eq. 4): p(x) = sum_k rho_k N(mu_k, Sigma_k), with
+ * each covariance stored by its eigen-decomposition Sigma_k = B_k diag(ev_k) B_k^T
+ * (so sampling, densities and the true denoiser need no factorisation).
+ *
+ * File layout (.safetensors, float64): "weights" (K), "means" (K, d),
+ * "cov_eigvals" (K, d) in descending order, "cov_bases" (K, d, d) with
+ * cov_bases[k][i][j] = component i of eigenvector j (columns are eigenvectors);
+ * metadata "memgen.kind" = "mog", "K", "d" and the generator's options.
+ */
+#ifndef MEMGEN_MOG_H
+#define MEMGEN_MOG_H
+
+#include "memgen/core.h"
+#include "memgen/rng.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    int K;            /* number of components */
+    int64_t d;        /* dimension */
+    double *weights;  /* K, positive, sum to 1 */
+    double *means;    /* K x d */
+    double *eigvals;  /* K x d, each row descending, >= 0 */
+    double *bases;    /* K x d x d, row-major, columns orthonormal */
+} mg_mog;
+
+/* Allocates a zeroed K-component mixture in dimension d (bases set to the
+ * identity, weights uniform). Free with mg_mog_free. */
+mg_status mg_mog_alloc(mg_mog *m, int K, int64_t d);
+
+/* Frees the arrays and zeroes *m. Safe on a zeroed struct. */
+void mg_mog_free(mg_mog *m);
+
+/* Checks shapes, weights (positive, sum 1 within 1e-9), finite values,
+ * nonnegative eigenvalues and orthonormal bases (within 1e-6). */
+mg_status mg_mog_validate(const mg_mog *m);
+
+/* Saves / loads the parameter file described above (atomic write). */
+mg_status mg_mog_save(const mg_mog *m, const char *path);
+mg_status mg_mog_load(const char *path, mg_mog *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMGEN_MOG_H */

@@ -1,0 +1,48 @@
+/*
+ * NumPy .npy files: read format versions 1.0, 2.0 and 3.0, write 1.0 (or 2.0
+ * when the header needs it). dtypes <f4 <f8 |u1 <i4 <i8 (and <f2 on read),
+ * C order, any number of dimensions up to MG_MAX_DIMS. A Fortran-ordered file
+ * of up to 2 dimensions is transposed into C order on read; others are
+ * refused. Big-endian files are byte-swapped on read.
+ *
+ * Readers validate magic, header length, the header dict, dtype, shape x
+ * itemsize against the file size, and integer overflow: a corrupt file gives
+ * MG_ERR_FORMAT with a message naming the file and the problem.
+ */
+#ifndef MEMGEN_NPY_H
+#define MEMGEN_NPY_H
+
+#include "memgen/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Reads `path` into *out (caller frees with mg_array_free). */
+mg_status mg_npy_read(const char *path, mg_array *out);
+
+/* Parses an in-memory .npy image; `name` is used in error messages. */
+mg_status mg_npy_read_mem(const void *buf, size_t len, const char *name, mg_array *out);
+
+/* Reads `path` and converts to float32. */
+mg_status mg_npy_read_f32(const char *path, mg_array *out);
+
+/* Reads a float32 matrix: a 2-D file as is (any numeric dtype converted), a
+ * 1-D file as one column when as_column is nonzero, else as one row; higher
+ * dimensions are flattened to (shape[0], rest). `what` names the role of the
+ * file in error messages ("training data"). */
+mg_status mg_npy_read_matrix(const char *path, const char *what, int as_column, mg_array *out);
+
+/* Writes `a` to `path` atomically (temp file + rename). */
+mg_status mg_npy_write(const char *path, const mg_array *a);
+
+/* Writes a float32 buffer of the given shape to `path` atomically. */
+mg_status mg_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape);
+
+/* Serialises `a` as an .npy image into a malloc'd buffer (*out, caller frees). */
+mg_status mg_npy_encode(const mg_array *a, unsigned char **out, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMGEN_NPY_H */

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian packages memgen needs to build, test and run, skipping
+# those already present (idempotent). Set MEMGEN_DEPS_EXTRA=1 to also install
+# the optional reference tools (PyTorch, NumPy, clang for fuzzing, Chromium).
+set -e
+need="build-essential pkg-config libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev libcjson-dev libcmocka-dev dataset-fashion-mnist"
+if [ "${MEMGEN_DEPS_EXTRA:-0}" = 1 ]; then
+    need="$need clang libclang-rt-14-dev python3-numpy python3-torch"
+fi
+missing=""
+for p in $need; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+    echo "deps: all present"
+    exit 0
+fi
+echo "deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing

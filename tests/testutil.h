@@ -1,0 +1,50 @@
+/*
+ * Test helpers shared by every test binary (cmocka): tolerance comparisons
+ * that print the first mismatches, temporary folders, fixture paths.
+ */
+#ifndef MEMGEN_TESTUTIL_H
+#define MEMGEN_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "memgen/core.h"
+
+/* Number of mismatches where |a-b| > atol + rtol*|ref|; prints the first few
+ * (index, got, want) to stderr under the label `what`. */
+int64_t tu_count_mismatch_f(const float *got, const float *ref, int64_t n, double atol, double rtol, const char *what);
+int64_t tu_count_mismatch_d(const double *got, const double *ref, int64_t n, double atol, double rtol, const char *what);
+
+/* cmocka assertions built on the counters. */
+#define tu_assert_close_f(got, ref, n, atol, rtol, what) \
+    assert_int_equal(tu_count_mismatch_f((got), (ref), (n), (atol), (rtol), (what)), 0)
+#define tu_assert_close_d(got, ref, n, atol, rtol, what) \
+    assert_int_equal(tu_count_mismatch_d((got), (ref), (n), (atol), (rtol), (what)), 0)
+
+/* Asserts st == MG_OK, printing mg_last_error() otherwise. */
+#define tu_assert_ok(expr)                                                         \
+    do {                                                                           \
+        mg_status tu_st_ = (expr);                                                 \
+        if (tu_st_ != MG_OK) print_error("%s failed: %s (%s)\n", #expr,            \
+                                         mg_status_str(tu_st_), mg_last_error());  \
+        assert_int_equal(tu_st_, MG_OK);                                           \
+    } while (0)
+
+/* Creates a fresh temporary folder (caller frees the string; tu_rmtree removes it). */
+char *tu_mkdtemp(void);
+void tu_rmtree(const char *dir);
+
+/* Joins dir and name into a malloc'd path. */
+char *tu_path(const char *dir, const char *name);
+
+/* Writes bytes to a file (non-atomic; for making corrupt inputs). */
+void tu_write_bytes(const char *path, const void *data, size_t len);
+
+/* Path of a committed fixture: "tests/fixtures/<rel>" (static buffer). Tests
+ * run from the repository root. */
+const char *tu_fixture(const char *rel);
+
+#endif /* MEMGEN_TESTUTIL_H */
