@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
@@ -85,4 +86,20 @@ const char *tu_fixture(const char *rel) {
     static _Thread_local char buf[1024];
     snprintf(buf, sizeof buf, "tests/fixtures/%s", rel);
     return buf;
+}
+
+/* Runs the memgen binary named by $MEMGEN (or build/memgen) with the given
+ * arguments through /bin/sh; output goes to `log` (appended) or /dev/null. */
+int tu_memgen(const char *log, const char *fmt, ...) {
+    const char *bin = getenv("MEMGEN");
+    if (!bin || !*bin) bin = "build/memgen";
+    char args[4096], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s >>%s 2>&1", bin, args, log ? log : "/dev/null");
+    int rc = system(cmd);
+    if (rc == -1 || !WIFEXITED(rc)) return -1;
+    return WEXITSTATUS(rc);
 }

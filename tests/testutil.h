@@ -47,4 +47,13 @@ void tu_write_bytes(const char *path, const void *data, size_t len);
  * run from the repository root. */
 const char *tu_fixture(const char *rel);
 
+/* Runs the memgen CLI, `$MEMGEN <args>` (default build/memgen; `make test`
+ * sets MEMGEN), through the shell with stdout and stderr appended to the file
+ * `log` (NULL: discarded). Returns the exit status, or -1 if it did not exit. */
+int tu_memgen(const char *log, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 #endif /* MEMGEN_TESTUTIL_H */

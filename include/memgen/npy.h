@@ -3,7 +3,10 @@
  * when the header needs it). dtypes <f4 <f8 |u1 <i4 <i8 (and <f2 on read),
  * C order, any number of dimensions up to MG_MAX_DIMS. A Fortran-ordered file
  * of up to 2 dimensions is transposed into C order on read; others are
- * refused. Big-endian files are byte-swapped on read.
+ * refused. Big-endian files are byte-swapped on read. Also read, widened
+ * losslessly: |b1 (bool) as uint8 0/1, |i1 <i2 <u2 as int32, <u4 as int64.
+ * Writing produces the bytes numpy.save (NumPy >= 1.24) writes for the same
+ * array; float16 arrays are written as <f2, bfloat16 ones are refused.
  *
  * Readers validate magic, header length, the header dict, dtype, shape x
  * itemsize against the file size, and integer overflow: a corrupt file gives
@@ -32,6 +35,26 @@ mg_status mg_npy_read_f32(const char *path, mg_array *out);
  * dimensions are flattened to (shape[0], rest). `what` names the role of the
  * file in error messages ("training data"). */
 mg_status mg_npy_read_matrix(const char *path, const char *what, int as_column, mg_array *out);
+
+/* What an .npy header says, without the data (for `memgen info` and for
+ * checking a file's shape before loading it). */
+typedef struct {
+    int major, minor;            /* format version: 1.0, 2.0 or 3.0 */
+    char descr[16];              /* dtype as written in the file, e.g. "<f4", ">i8" */
+    int fortran_order;           /* nonzero if the file stores Fortran order */
+    mg_dtype dtype;              /* dtype of the array mg_npy_read returns */
+    int ndim;                    /* 0 .. MG_MAX_DIMS */
+    int64_t shape[MG_MAX_DIMS];  /* shape[0..ndim-1] */
+    size_t data_offset;          /* bytes before the data: magic + length + header */
+    size_t data_bytes;           /* bytes of array data in the file */
+} mg_npy_info;
+
+/* Parses and validates the header of `path` (including that the data size
+ * matches the file size) without reading the data. */
+mg_status mg_npy_inspect(const char *path, mg_npy_info *info);
+
+/* Same, for an in-memory image. */
+mg_status mg_npy_inspect_mem(const void *buf, size_t len, const char *name, mg_npy_info *info);
 
 /* Writes `a` to `path` atomically (temp file + rename). */
 mg_status mg_npy_write(const char *path, const mg_array *a);

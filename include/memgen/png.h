@@ -34,9 +34,14 @@ mg_status mg_png_write_grid(const char *path, const float *data, int64_t n, cons
 mg_status mg_png_write_u8(const char *path, const unsigned char *pixels, int height, int width, int channels);
 
 /* Reads a PNG into a uint8 array of shape (h, w, c) with c = 1 (gray) or 3
- * (RGB): alpha is composited over black, 16-bit reduced to 8, palettes and
- * low bit depths expanded. `want_channels` 1 or 3 converts (RGB->gray uses
- * ITU-R 601-2 luma, as PIL's convert("L")); 0 keeps the file's (gray or RGB). */
+ * (RGB), decoded as PIL's Image.open(f).convert("RGB") does (so datasets match
+ * torchvision pipelines bit for bit): alpha and tRNS transparency are dropped
+ * (not composited), 16-bit samples keep their high byte, palettes and low bit
+ * depths are expanded, gamma chunks are ignored. `want_channels` 1 or 3
+ * converts (RGB->gray is PIL's convert("L") integer ITU-R 601-2 luma,
+ * (19595 R + 38470 G + 7471 B + 32768) >> 16); 0 keeps the file's (gray or
+ * RGB). Images larger than 16384 pixels a side, or whose declared size the
+ * compressed data could not hold, are refused with MG_ERR_FORMAT. */
 mg_status mg_png_read(const char *path, int want_channels, mg_array *out);
 
 /* Same, from memory; `name` is used in error messages. */

@@ -31,7 +31,10 @@ mg_status mg_st_read(const char *path, mg_st **out);
 /* Parses an in-memory image; `name` is used in error messages. */
 mg_status mg_st_read_mem(const void *buf, size_t len, const char *name, mg_st **out);
 
-/* Writes the collection to `path` atomically, tensors sorted by name. */
+/* Writes the collection to `path` atomically, byte for byte as
+ * safetensors.torch.save_file would: data laid out by dtype alignment
+ * (largest first) then by name, so every tensor is aligned in the file;
+ * metadata keys sorted. */
 mg_status mg_st_write(const mg_st *st, const char *path);
 
 /* Serialises into a malloc'd buffer (*out, caller frees). */
