@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <cjson/cJSON.h>
 #include "memgen/core.h"
 
 /* Exit codes: success, a failure while running, a usage error. */
@@ -34,6 +35,10 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out);
 int cli_parse_int64(const char *cmd, const char *opt, const char *s, int64_t *out);
 int cli_parse_uint64(const char *cmd, const char *opt, const char *s, uint64_t *out);
+
+/* Writes a cJSON value to `path` atomically (pretty-printed, trailing
+ * newline; non-finite numbers become null). Does not free obj. */
+mg_status cli_write_json(const char *path, const cJSON *obj);
 
 /* A progress line on stderr: a bar with rate and ETA on a terminal, plain
  * lines (at most every few seconds) otherwise. */

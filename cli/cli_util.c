@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "memgen/fileio.h"
 
 /* Prints the library's last error for a failed command. */
 int cli_fail(const char *cmd, mg_status st) {
@@ -129,4 +130,21 @@ void cli_progress_end(cli_progress *p, const char *extra) {
     char e1[32];
     fmt_secs(el, e1, sizeof e1);
     fprintf(stderr, "%s%s: done in %s %s\n", p->tty ? "\r\033[K" : "", p->label, e1, extra ? extra : "");
+}
+
+/* Pretty-prints a cJSON value into a file, atomically. */
+mg_status cli_write_json(const char *path, const cJSON *obj) {
+    char *txt = cJSON_Print(obj);
+    if (!txt) return mg_fail(MG_ERR_NOMEM, "%s: cannot format JSON", path);
+    size_t len = strlen(txt);
+    char *buf = realloc(txt, len + 2);
+    if (!buf) {
+        free(txt);
+        return mg_fail(MG_ERR_NOMEM, "%s: cannot format JSON", path);
+    }
+    buf[len] = '\n';
+    buf[len + 1] = '\0';
+    mg_status st = mg_write_file_atomic(path, buf, len + 1);
+    free(buf);
+    return st;
 }

@@ -42,6 +42,11 @@ mg_status mg_mog_validate(const mg_mog *m);
 mg_status mg_mog_save(const mg_mog *m, const char *path);
 mg_status mg_mog_load(const char *path, mg_mog *out);
 
+/* mg_mog_save plus nmeta extra metadata strings keys[i] -> values[i] (the
+ * generator records its options this way). */
+mg_status mg_mog_save_with_meta(const mg_mog *m, const char *path, int nmeta, const char *const *keys,
+                                const char *const *values);
+
 #ifdef __cplusplus
 }
 #endif
