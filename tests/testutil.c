@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #define _XOPEN_SOURCE 700
+#include <ctype.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdio.h>
@@ -102,4 +103,132 @@ int tu_memgen(const char *log, const char *fmt, ...) {
     int rc = system(cmd);
     if (rc == -1 || !WIFEXITED(rc)) return -1;
     return WEXITSTATUS(rc);
+}
+
+/* Reports a markup error at offset pos. */
+static int markup_err(char *err, size_t errlen, const char *text, const char *p, const char *what) {
+    snprintf(err, errlen, "offset %ld: %s near \"%.30s\"", (long)(p - text), what, p);
+    return 0;
+}
+
+/* Whether c may start / continue a tag or attribute name. */
+static int name_start(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'; }
+static int name_char(int c) { return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
+
+/* Checks an entity at p ('&'); returns its length or 0. */
+static size_t markup_entity(const char *p) {
+    static const char *const named[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+    for (int i = 0; i < 5; i++)
+        if (!strncmp(p, named[i], strlen(named[i]))) return strlen(named[i]);
+    if (p[1] == '#') {
+        size_t i = 2;
+        int hex = p[2] == 'x';
+        if (hex) i++;
+        size_t d0 = i;
+        while ((p[i] >= '0' && p[i] <= '9') || (hex && ((p[i] >= 'a' && p[i] <= 'f') || (p[i] >= 'A' && p[i] <= 'F'))))
+            i++;
+        if (i > d0 && p[i] == ';') return i + 1;
+    }
+    return 0;
+}
+
+/* Well-formedness check (see testutil.h). */
+int tu_markup_wellformed(const char *text, int html, char *err, size_t errlen) {
+    static const char *const voids[] = {"meta", "img", "br", "hr", "link", "input", "col", "area", "base", "wbr",
+                                        "source"};
+    char stack[256][64];
+    int depth = 0, roots = 0;
+    const char *p = text;
+    if (html && !strncmp(p, "<!DOCTYPE html>", 15)) p += 15;
+    if (!html && !strncmp(p, "<?xml", 5)) {
+        const char *e = strstr(p, "?>");
+        if (!e) return markup_err(err, errlen, text, p, "unterminated XML declaration");
+        p = e + 2;
+    }
+    while (*p) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return markup_err(err, errlen, text, p, "control character");
+        if (c == '&') {
+            size_t n = markup_entity(p);
+            if (!n) return markup_err(err, errlen, text, p, "raw '&' or unknown entity");
+            p += n;
+            continue;
+        }
+        if (c == '>') return markup_err(err, errlen, text, p, "raw '>' in text");
+        if (c != '<') {
+            if (!depth && !isspace(c)) return markup_err(err, errlen, text, p, "text outside the root element");
+            p++;
+            continue;
+        }
+        if (!strncmp(p, "<!--", 4)) {
+            const char *e = strstr(p + 4, "-->");
+            if (!e) return markup_err(err, errlen, text, p, "unterminated comment");
+            p = e + 3;
+            continue;
+        }
+        int closing = p[1] == '/';
+        const char *q = p + 1 + closing;
+        if (!name_start((unsigned char)*q)) return markup_err(err, errlen, text, p, "bad tag name");
+        char name[64];
+        size_t nl = 0;
+        while (name_char((unsigned char)*q)) {
+            if (nl + 1 >= sizeof name) return markup_err(err, errlen, text, p, "tag name too long");
+            name[nl++] = *q++;
+        }
+        name[nl] = '\0';
+        int self = 0;
+        if (closing) {
+            while (isspace((unsigned char)*q)) q++;
+            if (*q != '>') return markup_err(err, errlen, text, p, "bad closing tag");
+            if (!depth || strcmp(stack[depth - 1], name)) return markup_err(err, errlen, text, p, "mismatched closing tag");
+            depth--;
+            p = q + 1;
+            continue;
+        }
+        while (1) { /* attributes */
+            int sp = 0;
+            while (isspace((unsigned char)*q)) q++, sp = 1;
+            if (*q == '>') break;
+            if (q[0] == '/' && q[1] == '>') {
+                self = 1;
+                q++;
+                break;
+            }
+            if (!sp || !name_start((unsigned char)*q)) return markup_err(err, errlen, text, q, "bad attribute");
+            while (name_char((unsigned char)*q)) q++;
+            if (*q != '=' || (q[1] != '"' && q[1] != '\'')) return markup_err(err, errlen, text, q, "unquoted attribute");
+            char quote = q[1];
+            q += 2;
+            while (*q && *q != quote) {
+                if (*q == '<') return markup_err(err, errlen, text, q, "'<' in an attribute value");
+                if (*q == '&') {
+                    size_t n = markup_entity(q);
+                    if (!n) return markup_err(err, errlen, text, q, "raw '&' in an attribute value");
+                    q += n;
+                    continue;
+                }
+                q++;
+            }
+            if (!*q) return markup_err(err, errlen, text, q, "unterminated attribute value");
+            q++;
+        }
+        p = q + 1;
+        int is_void = 0;
+        for (size_t i = 0; html && i < sizeof voids / sizeof *voids; i++) is_void |= !strcmp(name, voids[i]);
+        if (!depth) roots++;
+        if (roots > 1) return markup_err(err, errlen, text, p, "more than one root element");
+        if (self || is_void) continue;
+        if (depth == 256) return markup_err(err, errlen, text, p, "nesting too deep");
+        memcpy(stack[depth++], name, nl + 1);
+        if (html && (!strcmp(name, "style") || !strcmp(name, "script"))) { /* raw text up to the close tag */
+            char close[80];
+            snprintf(close, sizeof close, "</%s>", name);
+            const char *e = strstr(p, close);
+            if (!e) return markup_err(err, errlen, text, p, "unterminated style/script");
+            p = e;
+        }
+    }
+    if (depth) return markup_err(err, errlen, text, p, "unclosed element at the end");
+    if (!roots) return markup_err(err, errlen, text, p, "no root element");
+    return 1;
 }

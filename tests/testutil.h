@@ -56,4 +56,13 @@ int tu_memgen(const char *log, const char *fmt, ...)
 #endif
     ;
 
+/* Checks that text is well-formed markup: every tag closed in order (HTML
+ * void elements such as <meta>, <img>, <br> need no close tag when html is
+ * nonzero), attribute values quoted, no raw '<' or '&' outside a valid
+ * entity (&amp; &lt; &gt; &quot; &apos; &#N; &#xN;), names well-formed,
+ * one root element (html: after an optional <!DOCTYPE>; xml: after an
+ * optional <?xml ...?>), no control characters. Returns 1 if well-formed,
+ * else 0 with a message (position and problem) in err. */
+int tu_markup_wellformed(const char *text, int html, char *err, size_t errlen);
+
 #endif /* MEMGEN_TESTUTIL_H */

@@ -55,6 +55,16 @@ const float *mg_dae_w2_const(const mg_dae *m);
 const float *mg_dae_b1_const(const mg_dae *m);
 const float *mg_dae_b2_const(const mg_dae *m);
 
+/* All parameters as one flat float vector owned by the model, in the fixed
+ * order W1 (d x p), W2 (d x p, untied only), b1 (p), b2 (d) (biased only);
+ * the accessors above point into it. Optimizers and checkpoints work on this
+ * vector. *count receives its length (may be NULL). */
+float *mg_dae_params(mg_dae *m, int64_t *count);
+const float *mg_dae_params_const(const mg_dae *m, int64_t *count);
+
+/* Number of floats in mg_dae_params: d*p*(tied ? 1 : 2) + (bias ? p + d : 0). */
+int64_t mg_dae_param_count(const mg_dae *m);
+
 /* The noise level the model was trained or built for (NaN if unknown). */
 double mg_dae_sigma(const mg_dae *m);
 void mg_dae_set_sigma(mg_dae *m, double sigma);

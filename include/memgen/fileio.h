@@ -42,6 +42,10 @@ mg_status mg_write_file_atomic(const char *path, const void *data, size_t len);
  * bytes. Refuses files larger than max_bytes (0 = no limit) with MG_ERR_FORMAT. */
 mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *len);
 
+/* Creates the folder `path` and any missing parents (like mkdir -p); an
+ * existing folder is fine, an existing non-folder is an error. */
+mg_status mg_mkdir_p(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -145,3 +145,34 @@ mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, 
     *len = size;
     return MG_OK;
 }
+
+/* Creates one folder; an existing folder is fine. */
+static mg_status mkdir_one(const char *path) {
+    if (mkdir(path, 0777) == 0) return MG_OK;
+    int e = errno;
+    struct stat sb;
+    if (e == EEXIST && stat(path, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) return MG_OK;
+        return mg_fail(MG_ERR_IO, "%s: exists and is not a folder", path);
+    }
+    return mg_fail(MG_ERR_IO, "%s: cannot create folder: %s", path, strerror(e));
+}
+
+/* mkdir -p: every prefix ending at a '/' then the whole path. */
+mg_status mg_mkdir_p(const char *path) {
+    if (!path || !*path) return mg_fail(MG_ERR_ARG, "empty folder name");
+    size_t n = strlen(path);
+    char *buf = malloc(n + 1);
+    if (!buf) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    memcpy(buf, path, n + 1);
+    mg_status st = MG_OK;
+    for (size_t i = 1; i < n && st == MG_OK; i++) {
+        if (buf[i] != '/' || buf[i - 1] == '/') continue;
+        buf[i] = '\0';
+        st = mkdir_one(buf);
+        buf[i] = '/';
+    }
+    if (st == MG_OK) st = mkdir_one(buf);
+    free(buf);
+    return st;
+}

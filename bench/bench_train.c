@@ -1,0 +1,251 @@
+/*
+ * Training throughput of the DAE (paper Eq. 5-6) against PyTorch doing the
+ * same loop on the same CPU, and against the OpenBLAS roofline, in one run:
+ *   A: d=1024, p=100, batch 256 of n=4096, Adam, tied (a generalizing run);
+ *   B: n=5, full batch, d=1024, p=100, RMSprop, tied (the memorization run).
+ * The roofline of a setting is the time its five GEMMs take in OpenBLAS's own
+ * (threaded) sgemm at exactly the step's shapes; "% roofline" is that time
+ * over memgen's measured step time. PyTorch runs dev/bench_train_torch.py
+ * (2 threads as specified, and 1 thread for reference) when /usr/bin/python3
+ * has torch, else its columns read n/a.
+ *
+ * Allocations inside the step loop are counted by interposing malloc & co.
+ * (glibc's __libc_* entry points) while the timed loop runs.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <cblas.h>
+
+#include "memgen/train.h"
+
+/* ---- allocation counter ------------------------------------------------------- */
+
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t s);
+extern void *__libc_realloc(void *p, size_t n);
+extern void *__libc_memalign(size_t a, size_t n);
+extern void __libc_free(void *p);
+
+static volatile int g_counting = 0;
+static long g_allocs = 0;
+
+/* Counts one allocation when counting is on. */
+static void count_alloc(void) {
+    if (g_counting) __atomic_fetch_add(&g_allocs, 1, __ATOMIC_RELAXED);
+}
+void *malloc(size_t n) { count_alloc(); return __libc_malloc(n); }
+void *calloc(size_t n, size_t s) { count_alloc(); return __libc_calloc(n, s); }
+void *realloc(void *p, size_t n) { count_alloc(); return __libc_realloc(p, n); }
+void *aligned_alloc(size_t a, size_t n) { count_alloc(); return __libc_memalign(a, n); }
+void *memalign(size_t a, size_t n) { count_alloc(); return __libc_memalign(a, n); }
+int posix_memalign(void **out, size_t a, size_t n) {
+    count_alloc();
+    void *p = __libc_memalign(a, n);
+    if (!p && n) return 12; /* ENOMEM */
+    *out = p;
+    return 0;
+}
+void free(void *p) { __libc_free(p); }
+
+/* ---- GEMM roofline -------------------------------------------------------------- */
+
+typedef struct {
+    int ta, tb;
+    int64_t M, N, K;
+    float beta;
+    const char *what;
+} gemm_shape;
+
+/* Best-of time (s) of one sgemm at a shape, OpenBLAS threaded (det = 0) or
+ * mg_sgemm_det (det = 1). */
+static double time_gemm(const gemm_shape *g, int det, float *A, float *B, float *C) {
+    int64_t lda = g->ta ? g->M : g->K, ldb = g->tb ? g->K : g->N;
+    double flops = 2.0 * (double)g->M * (double)g->N * (double)g->K;
+    int reps = (int)fmin(2000, fmax(5, 3e9 / flops));
+    double best = 1e30;
+    for (int r = 0; r < 3; r++) {
+        double t0 = mg_now();
+        for (int i = 0; i < reps; i++) {
+            if (det)
+                mg_sgemm_det(g->ta, g->tb, g->M, g->N, g->K, 1.0f, A, lda, B, ldb, g->beta, C, g->N);
+            else
+                cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans, g->tb ? CblasTrans : CblasNoTrans,
+                            (int)g->M, (int)g->N, (int)g->K, 1.0f, A, (int)lda, B, (int)ldb, g->beta, C, (int)g->N);
+        }
+        double t = (mg_now() - t0) / reps;
+        if (t < best) best = t;
+    }
+    return best;
+}
+
+/* ---- one setting ------------------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    int64_t n, d, p, batch; /* batch 0 = full */
+    mg_optim_kind optim;
+    double lr, wd;
+    /* results */
+    double steps_per_s, flops, roof_s, det_s, gflops;
+    long allocs;
+    size_t trainer_bytes, bound_bytes;
+} setting;
+
+/* Measures memgen's steps/s for a setting and its roofline. */
+static void run_setting(setting *s, int threads) {
+    const int64_t n = s->n, d = s->d, p = s->p, B = s->batch ? s->batch : s->n;
+    float *X = mg_alloc((size_t)(n * d), sizeof(float));
+    mg_rng r;
+    mg_rng_init(&r, 1);
+    mg_rng_normal(&r, X, (size_t)(n * d));
+    mg_train_params tp = MG_TRAIN_PARAMS_DEFAULT;
+    tp.hidden = p;
+    tp.tied = 1;
+    tp.optim = s->optim;
+    tp.lr = s->lr;
+    tp.weight_decay = s->wd;
+    tp.batch_mode = s->batch ? MG_BATCH_SHUFFLE : MG_BATCH_FULL;
+    tp.batch = s->batch;
+    tp.sigma = 0.2;
+    /* calibrate: a short run gives the step time */
+    mg_dae *m = NULL;
+    mg_trainer *tr = NULL;
+    tp.steps = 20;
+    if (mg_train_init_model(&tp, d, &r, &m) != MG_OK || mg_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr) != MG_OK ||
+        mg_trainer_run(tr, NULL) != MG_OK) {
+        fprintf(stderr, "bench_train: %s\n", mg_last_error());
+        exit(1);
+    }
+    double t0 = mg_now();
+    mg_trainer_free(tr);
+    tp.steps = 40;
+    mg_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr);
+    t0 = mg_now();
+    mg_trainer_run(tr, NULL);
+    double per = (mg_now() - t0) / 40;
+    mg_trainer_free(tr);
+    /* timed run of ~3 s, allocations counted */
+    int64_t steps = (int64_t)fmax(50, 3.0 / per);
+    tp.steps = steps;
+    mg_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr);
+    mg_train_io io = {0};
+    io.log_every = steps + 1; /* no probe inside the timed loop except at the end */
+    g_allocs = 0;
+    g_counting = 1;
+    t0 = mg_now();
+    mg_status st = mg_trainer_run(tr, &io);
+    double el = mg_now() - t0;
+    g_counting = 0;
+    if (st != MG_OK) {
+        fprintf(stderr, "bench_train: %s\n", mg_last_error());
+        exit(1);
+    }
+    s->allocs = g_allocs;
+    s->steps_per_s = (double)steps / el;
+    s->trainer_bytes = mg_trainer_bytes(tr) + (size_t)mg_dae_param_count(m) * sizeof(float) + (size_t)(n * d) * 4;
+    size_t np = (size_t)mg_dae_param_count(m);
+    size_t opt = (s->optim == MG_OPTIM_ADAM || s->optim == MG_OPTIM_ADAMW) ? 2 * np : np;
+    s->bound_bytes = 2 * ((size_t)(n * d) + np + opt + (size_t)B * (size_t)(2 * d + p)) * sizeof(float);
+    mg_trainer_free(tr);
+    mg_dae_free(m);
+    /* roofline: the step's five GEMMs in threaded OpenBLAS, and through mg_sgemm_det */
+    gemm_shape g[5] = {{0, 0, B, p, d, 0.0f, "H = Xn W1"},
+                       {0, 1, B, d, p, 0.0f, "Y = H W2^T"},
+                       {1, 0, d, p, B, 0.0f, "gW2 = R^T H"},
+                       {0, 0, B, p, d, 0.0f, "dH = R W2"},
+                       {1, 0, d, p, B, 1.0f, "gW1 += Xn^T dH"}};
+    size_t big = (size_t)((B > d ? B : d) * (d > p ? d : p));
+    float *A = mg_alloc(big, sizeof(float)), *Bm = mg_alloc(big, sizeof(float)), *C = mg_alloc(big, sizeof(float));
+    mg_rng_normal(&r, A, big);
+    mg_rng_normal(&r, Bm, big);
+    memset(C, 0, big * sizeof(float));
+    s->flops = 0;
+    s->roof_s = 0;
+    s->det_s = 0;
+    printf("  %s: GEMMs of one step (OpenBLAS %d threads | mg_sgemm_det)\n", s->name, threads);
+    for (int i = 0; i < 5; i++) {
+        double f = 2.0 * (double)g[i].M * (double)g[i].N * (double)g[i].K;
+        openblas_set_num_threads(threads);
+        double tb = time_gemm(&g[i], 0, A, Bm, C);
+        double td = time_gemm(&g[i], 1, A, Bm, C);
+        printf("    %-16s %5lld x %5lld x %5lld  %7.1f | %7.1f GFLOP/s\n", g[i].what, (long long)g[i].M,
+               (long long)g[i].N, (long long)g[i].K, f / tb * 1e-9, f / td * 1e-9);
+        s->flops += f;
+        s->roof_s += tb;
+        s->det_s += td;
+    }
+    s->gflops = s->flops * s->steps_per_s * 1e-9;
+    free(A);
+    free(Bm);
+    free(C);
+    free(X);
+}
+
+/* Runs the PyTorch script; fills a (setting A) and b (setting B) or NAN. */
+static void run_torch(int threads, double *a, double *b) {
+    *a = *b = NAN;
+    if (system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) return;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 dev/bench_train_torch.py --threads %d --seconds 3 2>/dev/null", threads);
+    FILE *f = popen(cmd, "r");
+    if (!f) return;
+    char line[128];
+    while (fgets(line, sizeof line, f)) {
+        char which;
+        double v;
+        if (sscanf(line, "%c %lf", &which, &v) == 2) {
+            if (which == 'A') *a = v;
+            if (which == 'B') *b = v;
+        }
+    }
+    pclose(f);
+}
+
+int main(void) {
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    setting S[2] = {
+        {"A: d=1024 p=100 batch 256 Adam tied", 4096, 1024, 100, 256, MG_OPTIM_ADAM, 1e-4, 1e-4, 0, 0, 0, 0, 0, 0, 0, 0},
+        {"B: n=5 full batch RMSprop tied", 5, 1024, 100, 0, MG_OPTIM_RMSPROP, 1e-3, 1e-2, 0, 0, 0, 0, 0, 0, 0, 0},
+    };
+    printf("bench_train: %d threads, %s\n", threads, openblas_get_config());
+    for (int i = 0; i < 2; i++) run_setting(&S[i], threads);
+    double ta2, tb2, ta1, tb1;
+    run_torch(2, &ta2, &tb2);
+    run_torch(1, &ta1, &tb1);
+    double t2[2] = {ta2, tb2}, t1[2] = {ta1, tb1};
+    printf("\n%-38s %10s %10s %7s %10s %7s %9s %9s %7s\n", "setting", "memgen/s", "torch2t/s", "ratio", "torch1t/s",
+           "ratio", "GFLOP/s", "roof/s", "%roof");
+    for (int i = 0; i < 2; i++) {
+        char r2[16] = "n/a", r1[16] = "n/a", v2[16] = "n/a", v1[16] = "n/a";
+        if (!isnan(t2[i])) {
+            snprintf(v2, sizeof v2, "%.1f", t2[i]);
+            snprintf(r2, sizeof r2, "%.1fx", S[i].steps_per_s / t2[i]);
+        }
+        if (!isnan(t1[i])) {
+            snprintf(v1, sizeof v1, "%.1f", t1[i]);
+            snprintf(r1, sizeof r1, "%.1fx", S[i].steps_per_s / t1[i]);
+        }
+        printf("%-38s %10.1f %10s %7s %10s %7s %9.1f %9.1f %6.0f%%\n", S[i].name, S[i].steps_per_s, v2, r2, v1, r1,
+               S[i].gflops, 1.0 / S[i].roof_s, 100.0 * S[i].roof_s * S[i].steps_per_s);
+    }
+    printf("\n");
+    for (int i = 0; i < 2; i++)
+        printf("%s: %.1f MFLOP/step; GEMMs alone: OpenBLAS threaded %.3f ms, mg_sgemm_det %.3f ms, step %.3f ms; "
+               "allocations in the timed loop: %ld; memory %.1f MiB (data+model+trainer) vs bound %.1f MiB\n",
+               S[i].name, S[i].flops * 1e-6, S[i].roof_s * 1e3, S[i].det_s * 1e3, 1e3 / S[i].steps_per_s, S[i].allocs,
+               S[i].trainer_bytes / 1048576.0, S[i].bound_bytes / 1048576.0);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("peak RSS of this process (incl. OpenBLAS buffers and the roofline matrices): %.1f MiB\n",
+           ru.ru_maxrss / 1024.0);
+    return 0;
+}

@@ -1,0 +1,238 @@
+/*
+ * memgen solve: the closed-form DAE of Theorem 3.1 (Lemma C.1 blocks,
+ * Corollaries 3.2-3.4) for a dataset, written as an ordinary memgen DAE (or,
+ * with --sigmas, a DAE set with one construction per noise level).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "memgen/daeset.h"
+#include "memgen/schedule.h"
+#include "theory_cli.h"
+
+/* Usage text with defaults. */
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: memgen solve --data X.npy [--labels L.npy | --clusters K] --sigma S --wd LAMBDA\n"
+            "                    --hidden P --out model.safetensors [options]\n\n"
+            "Builds the closed-form minimiser of the DAE loss (paper Eq. 6) without training:\n"
+            "block k of W1 = W2 is U_k (I + n_k s^2 L_k^-1)^-1/2 (I - n lambda L_k^-1)^1/2 O_k^T\n"
+            "(Theorem 3.1, Eq. 8) from the eigenpairs of cluster k's scatter matrix.\n"
+            "Modes: 'mem' = one cluster per sample (Corollary 3.2, needs P >= n); 'blocks' =\n"
+            "clusters from --labels or spherical k-means (Corollaries 3.3/3.4: rank-1\n"
+            "duplicated clusters are detected and memorised by one column; --duplicates splits\n"
+            "copies of a sample off into such clusters); 'lae' = one block\n"
+            "(Lemma C.1). Directions with eigenvalue <= n*lambda are dropped (zero columns).\n\n"
+            "options:\n"
+            "  --data PATH          training data, n x d .npy (required)\n"
+            "  --labels PATH        cluster id per sample, .npy of n integers (mode blocks)\n"
+            "  --clusters K         find K clusters by spherical k-means (mode blocks)\n"
+            "  --mode M             auto|lae|mem|blocks (default auto: blocks with --labels,\n"
+            "                       --clusters or --duplicates, else mem when P >= n, else lae)\n"
+            "  --sigma S            noise level sigma of Eq. 6 (required unless --sigmas)\n"
+            "  --sigmas SPEC        a set over noise levels: geom:SMIN:SMAX:K, list:S1,S2,...\n"
+            "                       (writes a DAE set; one construction per level)\n"
+            "  --wd LAMBDA          weight decay lambda of Eq. 6 (default 0): loss =\n"
+            "                       (1/n) sum E|f(x+sigma eps)-x|^2 + lambda (|W1|^2 + |W2|^2)\n"
+            "  --hidden P           hidden width p (required, except mode mem: default n)\n"
+            "  --widths A,B,...     width of each cluster (default: the allocation rule, which\n"
+            "                       minimises the predicted training loss)\n"
+            "  --dup-tol T          a cluster is rank-1 (duplicated) when eig2 <= T eig1 (default 1e-6)\n"
+            "  --duplicates C       split groups of >= C copies of a sample into clusters of\n"
+            "                       their own, memorised by one column (Cor. 3.4; default 0 = off)\n"
+            "  --dup-dist T         rows are copies when |x_i - x_j| <= T max(|x_i|, |x_j|)\n"
+            "                       (default 1e-6)\n"
+            "  --seed N             k-means seed (default 0)\n"
+            "  --kmeans-iters N     Lloyd iterations per restart (default 100)\n"
+            "  --kmeans-restarts N  k-means restarts (default 4)\n"
+            "  --labels-out PATH    write the cluster ids used (int64 .npy; mode blocks)\n"
+            "  --json PATH          construction summary: blocks, eigenvalues, predicted losses\n"
+            "                       (default: none)\n"
+            "  --out PATH           output model .safetensors (required)\n"
+            "  -h, --help           this text\n");
+}
+
+/* Entry point of `memgen solve`. */
+int cmd_solve(int argc, char **argv) {
+    enum { O_DATA = 1000, O_LABELS, O_CLUSTERS, O_MODE, O_SIGMA, O_SIGMAS, O_WD, O_HIDDEN, O_WIDTHS, O_DUP, O_SEED,
+           O_DUPS, O_DUPD, O_ITERS, O_RESTARTS, O_LABOUT, O_JSON, O_OUT };
+    static const struct option opts[] = {
+        {"data", required_argument, 0, O_DATA},       {"labels", required_argument, 0, O_LABELS},
+        {"clusters", required_argument, 0, O_CLUSTERS}, {"mode", required_argument, 0, O_MODE},
+        {"sigma", required_argument, 0, O_SIGMA},     {"sigmas", required_argument, 0, O_SIGMAS},
+        {"wd", required_argument, 0, O_WD},           {"hidden", required_argument, 0, O_HIDDEN},
+        {"widths", required_argument, 0, O_WIDTHS},   {"dup-tol", required_argument, 0, O_DUP},
+        {"seed", required_argument, 0, O_SEED},       {"duplicates", required_argument, 0, O_DUPS},
+        {"dup-dist", required_argument, 0, O_DUPD},       {"kmeans-iters", required_argument, 0, O_ITERS},
+        {"kmeans-restarts", required_argument, 0, O_RESTARTS}, {"labels-out", required_argument, 0, O_LABOUT},
+        {"json", required_argument, 0, O_JSON},       {"out", required_argument, 0, O_OUT},
+        {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
+    tc_opts o = TC_OPTS_DEFAULT;
+    const char *sigspec = NULL, *json = NULL, *out = NULL;
+    double sigma = NAN;
+    int64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DATA: o.data = optarg; break;
+        case O_LABELS: o.labels = optarg; break;
+        case O_CLUSTERS:
+            if (cli_parse_int64("solve", "--clusters", optarg, &o.clusters)) return CLI_USAGE;
+            if (o.clusters < 1) return cli_usage("solve", "--clusters must be >= 1");
+            break;
+        case O_MODE:
+            if (tc_parse_mode("solve", optarg, &o.mode)) return CLI_USAGE;
+            break;
+        case O_SIGMA:
+            if (cli_parse_double("solve", "--sigma", optarg, &sigma)) return CLI_USAGE;
+            if (sigma < 0) return cli_usage("solve", "--sigma must be >= 0");
+            break;
+        case O_SIGMAS: sigspec = optarg; break;
+        case O_WD:
+            if (cli_parse_double("solve", "--wd", optarg, &o.wd)) return CLI_USAGE;
+            if (o.wd < 0) return cli_usage("solve", "--wd must be >= 0");
+            break;
+        case O_HIDDEN:
+            if (cli_parse_int64("solve", "--hidden", optarg, &o.hidden)) return CLI_USAGE;
+            if (o.hidden < 1) return cli_usage("solve", "--hidden must be >= 1");
+            break;
+        case O_WIDTHS: o.widths_spec = optarg; break;
+        case O_DUP:
+            if (cli_parse_double("solve", "--dup-tol", optarg, &o.dup_tol)) return CLI_USAGE;
+            if (o.dup_tol < 0 || o.dup_tol >= 1) return cli_usage("solve", "--dup-tol must be in [0, 1)");
+            break;
+        case O_DUPS:
+            if (cli_parse_int64("solve", "--duplicates", optarg, &o.duplicates)) return CLI_USAGE;
+            if (o.duplicates == 1 || o.duplicates < 0) return cli_usage("solve", "--duplicates must be 0 or >= 2");
+            break;
+        case O_DUPD:
+            if (cli_parse_double("solve", "--dup-dist", optarg, &o.dup_dist)) return CLI_USAGE;
+            if (o.dup_dist < 0) return cli_usage("solve", "--dup-dist must be >= 0");
+            break;
+        case O_SEED:
+            if (cli_parse_uint64("solve", "--seed", optarg, &o.seed)) return CLI_USAGE;
+            break;
+        case O_ITERS:
+            if (cli_parse_int64("solve", "--kmeans-iters", optarg, &v)) return CLI_USAGE;
+            if (v < 1 || v > 1000000) return cli_usage("solve", "--kmeans-iters must be in 1..1000000");
+            o.kmeans_iters = (int)v;
+            break;
+        case O_RESTARTS:
+            if (cli_parse_int64("solve", "--kmeans-restarts", optarg, &v)) return CLI_USAGE;
+            if (v < 1 || v > 10000) return cli_usage("solve", "--kmeans-restarts must be in 1..10000");
+            o.kmeans_restarts = (int)v;
+            break;
+        case O_LABOUT: o.labels_out = optarg; break;
+        case O_JSON: json = optarg; break;
+        case O_OUT: out = optarg; break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: return cli_usage("solve", "unknown option");
+        }
+    }
+    if (optind < argc) return cli_usage("solve", "unexpected argument '%s'", argv[optind]);
+    if (!o.data || !out) return cli_usage("solve", "--data and --out are required");
+    if (o.labels && o.clusters) return cli_usage("solve", "give either --labels or --clusters, not both");
+    if (isnan(sigma) == !sigspec) return cli_usage("solve", "give exactly one of --sigma and --sigmas");
+
+    double *sigmas = NULL;
+    int nsig = 1;
+    mg_status st = MG_OK;
+    if (sigspec) {
+        st = mg_sigmas_parse(sigspec, &sigmas, &nsig);
+        if (st != MG_OK) return cli_usage("solve", "--sigmas: %s", mg_last_error());
+    } else {
+        sigmas = malloc(sizeof(double));
+        if (!sigmas) return cli_fail("solve", mg_fail(MG_ERR_NOMEM, "out of memory"));
+        sigmas[0] = sigma;
+    }
+    tc_problem pr;
+    st = tc_problem_load("solve", &o, &pr);
+    if (st != MG_OK) {
+        free(sigmas);
+        return cli_fail("solve", st);
+    }
+    int64_t n = pr.X.shape[0], d = pr.X.shape[1];
+    if (o.hidden == 0) {
+        if (pr.mode != TC_MEM) {
+            free(sigmas);
+            tc_problem_free(&pr);
+            return cli_usage("solve", "--hidden is required for mode '%s'", tc_mode_str(pr.mode));
+        }
+        o.hidden = n;
+    }
+    fprintf(stderr, "solve: data=%s (%lld x %lld) mode=%s clusters=%lld%s%s hidden=%lld wd=%.6g (n*wd = %.6g) "
+            "dup-tol=%g sigmas=%d (%.6g..%.6g) widths=%s out=%s\n",
+            o.data, (long long)n, (long long)d, tc_mode_str(pr.mode), (long long)pr.K, o.labels ? " from " : "",
+            o.labels ? o.labels : (o.clusters ? " by k-means" : ""), (long long)o.hidden, o.wd, (double)n * o.wd,
+            o.dup_tol, nsig, sigmas[0], sigmas[nsig - 1], o.widths_spec ? o.widths_spec : "auto", out);
+    if (!isnan(pr.kmeans_objective))
+        fprintf(stderr, "solve: k-means mean cosine to centroid %.4f\n", pr.kmeans_objective);
+
+    mg_daeset set = {0};
+    mg_dae *single = NULL;
+    cJSON *js = json ? cJSON_CreateObject() : NULL, *jl = NULL;
+    if (js) {
+        cJSON_AddStringToObject(js, "data", o.data);
+        cJSON_AddStringToObject(js, "mode", tc_mode_str(pr.mode));
+        if (!isnan(pr.kmeans_objective)) cJSON_AddNumberToObject(js, "kmeans_mean_cosine", pr.kmeans_objective);
+        jl = cJSON_AddArrayToObject(js, "levels");
+    }
+    if (nsig > 1) st = mg_daeset_alloc(nsig, sigmas, &set);
+    cli_progress prog;
+    if (nsig > 1) cli_progress_start(&prog, "solve", nsig);
+    double t_total = 0;
+    mg_construction con = {0};
+    for (int k = 0; k < nsig && st == MG_OK; k++) {
+        double t0 = mg_now();
+        st = tc_construct(&o, &pr, sigmas[k], &con);
+        double dt = mg_now() - t0;
+        t_total += dt;
+        if (st != MG_OK) {
+            mg_fail_context(st, "sigma = %g", sigmas[k]);
+            break;
+        }
+        mg_dae *m = NULL;
+        st = mg_construction_to_dae(&con, &m);
+        if (st == MG_OK) st = mg_dae_set_meta(m, "data", o.data);
+        if (st == MG_OK) {
+            if (nsig > 1) set.levels[k] = m;
+            else single = m;
+        } else {
+            mg_dae_free(m);
+        }
+        if (jl) {
+            cJSON *e = tc_construction_json(&con, 256);
+            cJSON_AddNumberToObject(e, "seconds", dt);
+            cJSON_AddItemToArray(jl, e);
+        }
+        if (nsig == 1 || k == nsig - 1) tc_print_construction(stdout, &con);
+        if (nsig > 1) cli_progress_update(&prog, k + 1, NULL);
+        mg_construction_free(&con);
+    }
+    if (nsig > 1) cli_progress_end(&prog, NULL);
+    if (st == MG_OK && nsig > 1) {
+        st = mg_daeset_set_meta(&set, "construction", "closed-form (memgen solve)");
+        if (st == MG_OK) st = mg_daeset_save(&set, out);
+    } else if (st == MG_OK) {
+        st = mg_dae_save(single, out);
+    }
+    if (st == MG_OK && js) {
+        cJSON_AddNumberToObject(js, "seconds", t_total);
+        st = cli_write_json(json, js);
+    }
+    if (st == MG_OK)
+        printf("wrote %s (%s, %d noise level%s) in %.3f s of closed forms%s%s\n", out,
+               nsig > 1 ? "DAE set" : "DAE", nsig, nsig > 1 ? "s" : "", t_total, json ? "; summary " : "",
+               json ? json : "");
+    cJSON_Delete(js);
+    mg_dae_free(single);
+    mg_daeset_free(&set);
+    tc_problem_free(&pr);
+    free(sigmas);
+    return st == MG_OK ? CLI_OK : cli_fail("solve", st);
+}

@@ -1,0 +1,266 @@
+/*
+ * memgen theory: what the paper's theory says about a dataset at a noise
+ * level and weight decay: (alpha, beta)-separability (Definition 3.1), the
+ * margin of Eq. 16 and whether Theorem 3.1's assumptions hold, the predicted
+ * losses of the closed-form minimiser, the memorization loss of Corollary
+ * 3.2, and, for a Gaussian mixture, the population risks of Corollary 3.3.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "memgen/mog.h"
+#include "theory_cli.h"
+
+#define PI 3.14159265358979323846
+
+/* Usage text with defaults. */
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: memgen theory --data X.npy [--labels L.npy | --clusters K] --sigma S --wd LAMBDA\n"
+            "                     [--hidden P] [--mog params.safetensors] [--json out.json]\n\n"
+            "Reports, for the data partitioned into clusters: (alpha, beta)-separability\n"
+            "(Definition 3.1), the margin gamma of Eq. 16, the measured pre-activation margins\n"
+            "of the closed-form minimiser and a verdict on Theorem 3.1's assumptions; the\n"
+            "predicted training loss (Eq. 6) of the construction; the memorization loss\n"
+            "(1/n) sum s^2|x|^2/(s^2+|x|^2) of Corollary 3.2 (< sigma^2); with --mog the\n"
+            "population risk of each Gaussian mode's rank-p_k Wiener filter (Corollary 3.3,\n"
+            "per-direction term s^2 e/(e+s^2) plus the discarded tail) and the construction's\n"
+            "test risk on the mixture.\n\n"
+            "options:\n"
+            "  --data PATH          training data, n x d .npy (required)\n"
+            "  --labels PATH        cluster id per sample, .npy of n integers (mode blocks)\n"
+            "  --clusters K         find K clusters by spherical k-means (mode blocks)\n"
+            "  --mode M             auto|lae|mem|blocks (default auto: blocks with --labels,\n"
+            "                       --clusters or --duplicates, else mem when P >= n, else lae)\n"
+            "  --sigma S            noise level sigma of Eq. 6 (required)\n"
+            "  --wd LAMBDA          weight decay lambda of Eq. 6 (default 0)\n"
+            "  --hidden P           hidden width p (required, except mode mem: default n)\n"
+            "  --widths A,B,...     width of each cluster (default: the allocation rule)\n"
+            "  --dup-tol T          rank-1 (duplicated) cluster threshold eig2/eig1 (default 1e-6)\n"
+            "  --duplicates C       split groups of >= C copies of a sample into clusters of\n"
+            "                       their own, memorised by one column (Cor. 3.4; default 0 = off)\n"
+            "  --dup-dist T         rows are copies when |x_i - x_j| <= T max(|x_i|, |x_j|)\n"
+            "                       (default 1e-6)\n"
+            "  --seed N             k-means seed (default 0)\n"
+            "  --kmeans-iters N     Lloyd iterations per restart (default 100)\n"
+            "  --kmeans-restarts N  k-means restarts (default 4)\n"
+            "  --labels-out PATH    write the cluster ids used (int64 .npy; mode blocks)\n"
+            "  --mog PATH           Gaussian-mixture parameters (memgen data mog) for the\n"
+            "                       population risks (default: none)\n"
+            "  --json PATH          everything above as JSON (default: none)\n"
+            "  -h, --help           this text\n");
+}
+
+/* Population risks on the mixture: oracle and construction (JSON + text). */
+static mg_status mog_section(const char *path, const tc_problem *pr, const mg_construction *c, double wd,
+                             cJSON *js) {
+    mg_mog mog;
+    MG_TRY(mg_mog_load(path, &mog));
+    mg_status st = MG_OK;
+    int K = mog.K;
+    int64_t d = mog.d;
+    int64_t *match = malloc((size_t)c->K * sizeof(int64_t)), *wk = calloc((size_t)K, sizeof(int64_t));
+    double *risk_c = malloc((size_t)K * sizeof(double)), *risk_o = malloc((size_t)K * sizeof(double));
+    double *risk_f = malloc((size_t)K * sizeof(double)), *ev = malloc((size_t)d * sizeof(double));
+    double tot_c = 0, tot_o = 0, tot_f = 0;
+    if (!match || !wk || !risk_c || !risk_o || !risk_f || !ev) {
+        st = mg_fail(MG_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (d != c->d) {
+        st = mg_fail(MG_ERR_SHAPE, "%s: the mixture has dimension %lld but the data %lld", path, (long long)d,
+                     (long long)c->d);
+        goto done;
+    }
+    if ((st = mg_construction_mog_risk(mg_mat_of_array(&pr->X), c, &mog, match, risk_c, &tot_c)) != MG_OK) goto done;
+    for (int64_t b = 0; b < c->K; b++) wk[match[b]] += c->blocks[b].kept;
+    if ((st = mg_mog_oracle_risk(&mog, c->sigma, wd, wk, risk_o, &tot_o)) != MG_OK) goto done;
+    if ((st = mg_mog_oracle_risk(&mog, c->sigma, 0.0, NULL, risk_f, &tot_f)) != MG_OK) goto done;
+    cJSON *m = cJSON_AddObjectToObject(js, "mixture");
+    cJSON_AddStringToObject(m, "params", path);
+    cJSON_AddNumberToObject(m, "construction_test_risk", tot_c);
+    cJSON_AddNumberToObject(m, "oracle_rank_p_risk", tot_o);
+    cJSON_AddNumberToObject(m, "full_rank_wiener_risk", tot_f);
+    cJSON *comps = cJSON_AddArrayToObject(m, "components");
+    printf("population risk on the mixture (%d modes): construction %.6g, oracle rank-p_k Wiener filters %.6g, "
+           "full-rank per-mode Wiener %.6g\n", K, tot_c, tot_o, tot_f);
+    for (int k = 0; k < K; k++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "weight", mog.weights[k]);
+        cJSON_AddNumberToObject(e, "width", (double)wk[k]);
+        cJSON_AddNumberToObject(e, "construction_risk", risk_c[k]);
+        cJSON_AddNumberToObject(e, "oracle_risk", risk_o[k]);
+        cJSON_AddNumberToObject(e, "full_rank_risk", risk_f[k]);
+        if ((st = mg_mog_second_moment_eigs(&mog, k, ev)) != MG_OK) {
+            cJSON_Delete(e);
+            goto done;
+        }
+        cJSON *top = cJSON_AddArrayToObject(e, "second_moment_top_eigenvalues");
+        for (int64_t j = 0; j < d && j < 64; j++) cJSON_AddItemToArray(top, cJSON_CreateNumber(ev[j]));
+        cJSON_AddItemToArray(comps, e);
+        printf("  mode %d (weight %.3g, width %lld): construction %.6g, oracle %.6g, full rank %.6g\n", k,
+               mog.weights[k], (long long)wk[k], risk_c[k], risk_o[k], risk_f[k]);
+    }
+    cJSON *mb = cJSON_AddArrayToObject(m, "block_component");
+    for (int64_t b = 0; b < c->K && b < 4096; b++) cJSON_AddItemToArray(mb, cJSON_CreateNumber((double)match[b]));
+done:
+    free(match), free(wk), free(risk_c), free(risk_o), free(risk_f), free(ev);
+    mg_mog_free(&mog);
+    return st;
+}
+
+/* Entry point of `memgen theory`. */
+int cmd_theory(int argc, char **argv) {
+    enum { O_DATA = 1000, O_LABELS, O_CLUSTERS, O_MODE, O_SIGMA, O_WD, O_HIDDEN, O_WIDTHS, O_DUP, O_SEED, O_DUPS, O_DUPD, O_ITERS,
+           O_RESTARTS, O_LABOUT, O_MOG, O_JSON };
+    static const struct option opts[] = {
+        {"data", required_argument, 0, O_DATA},       {"labels", required_argument, 0, O_LABELS},
+        {"clusters", required_argument, 0, O_CLUSTERS}, {"mode", required_argument, 0, O_MODE},
+        {"sigma", required_argument, 0, O_SIGMA},     {"wd", required_argument, 0, O_WD},
+        {"hidden", required_argument, 0, O_HIDDEN},   {"widths", required_argument, 0, O_WIDTHS},
+        {"dup-tol", required_argument, 0, O_DUP},     {"seed", required_argument, 0, O_SEED},       {"duplicates", required_argument, 0, O_DUPS},
+        {"dup-dist", required_argument, 0, O_DUPD},
+        {"kmeans-iters", required_argument, 0, O_ITERS}, {"kmeans-restarts", required_argument, 0, O_RESTARTS},
+        {"labels-out", required_argument, 0, O_LABOUT}, {"mog", required_argument, 0, O_MOG},
+        {"json", required_argument, 0, O_JSON},       {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    tc_opts o = TC_OPTS_DEFAULT;
+    const char *json = NULL, *mogp = NULL;
+    double sigma = NAN;
+    int64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DATA: o.data = optarg; break;
+        case O_LABELS: o.labels = optarg; break;
+        case O_CLUSTERS:
+            if (cli_parse_int64("theory", "--clusters", optarg, &o.clusters)) return CLI_USAGE;
+            if (o.clusters < 1) return cli_usage("theory", "--clusters must be >= 1");
+            break;
+        case O_MODE:
+            if (tc_parse_mode("theory", optarg, &o.mode)) return CLI_USAGE;
+            break;
+        case O_SIGMA:
+            if (cli_parse_double("theory", "--sigma", optarg, &sigma)) return CLI_USAGE;
+            if (sigma < 0) return cli_usage("theory", "--sigma must be >= 0");
+            break;
+        case O_WD:
+            if (cli_parse_double("theory", "--wd", optarg, &o.wd)) return CLI_USAGE;
+            if (o.wd < 0) return cli_usage("theory", "--wd must be >= 0");
+            break;
+        case O_HIDDEN:
+            if (cli_parse_int64("theory", "--hidden", optarg, &o.hidden)) return CLI_USAGE;
+            if (o.hidden < 1) return cli_usage("theory", "--hidden must be >= 1");
+            break;
+        case O_WIDTHS: o.widths_spec = optarg; break;
+        case O_DUP:
+            if (cli_parse_double("theory", "--dup-tol", optarg, &o.dup_tol)) return CLI_USAGE;
+            if (o.dup_tol < 0 || o.dup_tol >= 1) return cli_usage("theory", "--dup-tol must be in [0, 1)");
+            break;
+        case O_DUPS:
+            if (cli_parse_int64("theory", "--duplicates", optarg, &o.duplicates)) return CLI_USAGE;
+            if (o.duplicates == 1 || o.duplicates < 0) return cli_usage("theory", "--duplicates must be 0 or >= 2");
+            break;
+        case O_DUPD:
+            if (cli_parse_double("theory", "--dup-dist", optarg, &o.dup_dist)) return CLI_USAGE;
+            if (o.dup_dist < 0) return cli_usage("theory", "--dup-dist must be >= 0");
+            break;
+        case O_SEED:
+            if (cli_parse_uint64("theory", "--seed", optarg, &o.seed)) return CLI_USAGE;
+            break;
+        case O_ITERS:
+            if (cli_parse_int64("theory", "--kmeans-iters", optarg, &v)) return CLI_USAGE;
+            if (v < 1 || v > 1000000) return cli_usage("theory", "--kmeans-iters must be in 1..1000000");
+            o.kmeans_iters = (int)v;
+            break;
+        case O_RESTARTS:
+            if (cli_parse_int64("theory", "--kmeans-restarts", optarg, &v)) return CLI_USAGE;
+            if (v < 1 || v > 10000) return cli_usage("theory", "--kmeans-restarts must be in 1..10000");
+            o.kmeans_restarts = (int)v;
+            break;
+        case O_LABOUT: o.labels_out = optarg; break;
+        case O_MOG: mogp = optarg; break;
+        case O_JSON: json = optarg; break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: return cli_usage("theory", "unknown option");
+        }
+    }
+    if (optind < argc) return cli_usage("theory", "unexpected argument '%s'", argv[optind]);
+    if (!o.data) return cli_usage("theory", "--data is required");
+    if (isnan(sigma)) return cli_usage("theory", "--sigma is required");
+    if (o.labels && o.clusters) return cli_usage("theory", "give either --labels or --clusters, not both");
+
+    tc_problem pr;
+    mg_status st = tc_problem_load("theory", &o, &pr);
+    if (st != MG_OK) return cli_fail("theory", st);
+    int64_t n = pr.X.shape[0], d = pr.X.shape[1];
+    if (o.hidden == 0) {
+        if (pr.mode != TC_MEM) {
+            tc_problem_free(&pr);
+            return cli_usage("theory", "--hidden is required for mode '%s'", tc_mode_str(pr.mode));
+        }
+        o.hidden = n;
+    }
+    fprintf(stderr, "theory: data=%s (%lld x %lld) mode=%s clusters=%lld hidden=%lld sigma=%.6g wd=%.6g "
+            "(n*wd = %.6g) widths=%s mog=%s\n", o.data, (long long)n, (long long)d, tc_mode_str(pr.mode),
+            (long long)pr.K, (long long)o.hidden, sigma, o.wd, (double)n * o.wd, o.widths_spec ? o.widths_spec : "auto",
+            mogp ? mogp : "none");
+
+    mg_construction con = {0};
+    mg_separability sep;
+    int64_t K = 0, *lab = tc_all_labels(&pr, &K);
+    cJSON *js = cJSON_CreateObject();
+    mg_mat X = mg_mat_of_array(&pr.X);
+    if (!lab) st = mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (st == MG_OK) st = tc_construct(&o, &pr, sigma, &con);
+    if (st == MG_OK) st = mg_separability_compute(X, lab, K, &sep);
+    if (st == MG_OK) st = mg_theory_verdict(X, &con, &sep);
+    if (st == MG_OK) {
+        double maxnorm = 0;
+        for (int64_t i = 0; i < n; i++) {
+            double s = 0;
+            for (int64_t j = 0; j < d; j++) s += (double)X.data[i * d + j] * X.data[i * d + j];
+            maxnorm = fmax(maxnorm, sqrt(s));
+        }
+        double mem = mg_mem_loss(X, sigma);
+        cJSON_AddStringToObject(js, "data", o.data);
+        cJSON_AddStringToObject(js, "mode", tc_mode_str(pr.mode));
+        if (!isnan(pr.kmeans_objective)) cJSON_AddNumberToObject(js, "kmeans_mean_cosine", pr.kmeans_objective);
+        cJSON_AddItemToObject(js, "separability", tc_separability_json(&sep));
+        cJSON_AddItemToObject(js, "construction", tc_construction_json(&con, 256));
+        cJSON *b = cJSON_AddObjectToObject(js, "memorization");
+        cJSON_AddNumberToObject(b, "loss_cor_3_2", mem);
+        cJSON_AddNumberToObject(b, "sigma_squared_bound", sigma * sigma);
+        cJSON_AddNumberToObject(b, "kl_bound_pi_over_2_max_norm", PI / 2 * maxnorm);
+
+        printf("separability (Definition 3.1): alpha = %.4g (sample %lld), beta = %.4g", sep.alpha,
+               (long long)sep.alpha_sample, sep.beta);
+        if (K > 1) printf(" (clusters %lld, %lld)", (long long)sep.beta_k, (long long)sep.beta_l);
+        printf("\nmargin gamma (Eq. 16) = %.4g; measured pre-activations: own block >= %.4g, other blocks <= %.4g "
+               "(%lld samples violate the masks)\n", sep.gamma, sep.on_min, sep.off_max,
+               (long long)sep.mask_violations);
+        printf("Theorem 3.1 assumptions: %s", sep.holds ? "hold" : "do not all hold:");
+        if (!sep.beta_negative) printf(" beta >= 0;");
+        if (!sep.alpha_below_one) printf(" alpha too large for c_proj;");
+        if (!sep.alpha_small) printf(" alpha > |beta|/4;");
+        if (!sep.gamma_positive) printf(" gamma <= 0;");
+        if (!sep.wd_ok) printf(" n*lambda >= some eigenvalues (directions dropped);");
+        if (!sep.masks_ok) printf(" masks fail on the data;");
+        printf("\n");
+        tc_print_construction(stdout, &con);
+        printf("memorization loss (Cor. 3.2, lambda -> 0): %.6g (< sigma^2 = %.6g); paper's KL bound pi/2 max|x| = "
+               "%.4g\n", mem, sigma * sigma, PI / 2 * maxnorm);
+        if (mogp) st = mog_section(mogp, &pr, &con, o.wd, js);
+    }
+    if (st == MG_OK && json) st = cli_write_json(json, js);
+    cJSON_Delete(js);
+    free(lab);
+    mg_construction_free(&con);
+    tc_problem_free(&pr);
+    return st == MG_OK ? CLI_OK : cli_fail("theory", st);
+}

@@ -1,0 +1,370 @@
+/*
+ * memgen train: trains one ReLU DAE (paper Eq. 5-6, Appendix B.1) on an .npy
+ * data matrix and writes it as .safetensors, with a CSV log, periodic
+ * checkpoints, checkpoint-on-signal and bit-identical resume.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "memgen/npy.h"
+#include "memgen/train.h"
+
+/* Usage text with every option and its default. */
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: memgen train --data X.npy --out MODEL.safetensors [options]\n\n"
+            "Trains f(x) = W2 relu(W1^T x) (paper Eq. 5) on the rows of X by minimising the\n"
+            "denoising loss (Eq. 6) with fresh Gaussian noise every step.\n\n"
+            "data and output:\n"
+            "  --data PATH           training data, n x d .npy (required)\n"
+            "  --out PATH            trained model .safetensors (required)\n"
+            "  --log PATH            CSV: step,loss,data_loss,grad_norm,rep_std_mean,rep_std_max (default none)\n"
+            "  --log-every N         steps between log rows and progress updates (default 100)\n"
+            "  --probe N             training rows whose representation std is logged (default 256)\n"
+            "model:\n"
+            "  --hidden P            hidden units p (required unless --init file: or --resume)\n"
+            "  --tied | --untied     W2 = W1 (default) or separate decoder weights\n"
+            "  --bias                add biases b1, b2 (default: bias-free, as the paper)\n"
+            "  --init SPEC           kaiming | normal:SCALE | file:PATH (default kaiming)\n"
+            "objective:\n"
+            "  --sigma S             noise level (default 0.2)\n"
+            "  --loss NAME           torch: MSELoss mean over B*d entries + optimizer weight decay\n"
+            "                        (the authors' code); eq6: (1/B) sum ||r||^2 + lambda(||W1||^2+||W2||^2)\n"
+            "                        (default torch; the Eq. 6 lambda a run means is printed at start)\n"
+            "  --lambda L            explicit Eq. 6 penalty in the loss (default 0)\n"
+            "optimizer (PyTorch semantics and defaults):\n"
+            "  --optim NAME          sgd | adam | adamw | rmsprop (default rmsprop, as App. B.1)\n"
+            "  --lr LR               learning rate (default: adam/adamw 1e-3, rmsprop 1e-2; sgd needs one)\n"
+            "  --wd WD               weight decay, coupled (sgd/adam/rmsprop) or decoupled (adamw)\n"
+            "                        (default 0; adamw 0.01)\n"
+            "  --momentum M          sgd/rmsprop momentum (default 0)\n"
+            "  --dampening X         sgd dampening (default 0)\n"
+            "  --nesterov            sgd Nesterov momentum (default off)\n"
+            "  --beta1 B --beta2 B   adam/adamw (default 0.9, 0.999)\n"
+            "  --eps E               adam/adamw/rmsprop (default 1e-8)\n"
+            "  --alpha A             rmsprop smoothing (default 0.99)\n"
+            "  --centered            centered rmsprop (default off)\n"
+            "schedule:\n"
+            "  --steps N             number of updates (default 1000)\n"
+            "  --batch B|full        rows per step, or the whole data set (default 256; full when the\n"
+            "                        data has at most 256 rows)\n"
+            "  --replace             draw batch rows with replacement (default: without, reshuffled\n"
+            "                        every epoch, an incomplete last batch is skipped)\n"
+            "  --seed K              random seed: initial weights, noise, batch order (default 0)\n"
+            "checkpoints:\n"
+            "  --checkpoint PATH     checkpoint file (default: OUT with .ckpt.safetensors); written on\n"
+            "                        SIGINT/SIGTERM, every --checkpoint-every steps and at the end\n"
+            "                        (the last two when --checkpoint or --checkpoint-every is given)\n"
+            "  --checkpoint-every N  steps between checkpoints (default 0: none periodic)\n"
+            "  --resume PATH         continue from a checkpoint; its settings (and its --log-every,\n"
+            "                        --probe, --checkpoint-every) are used, training options given\n"
+            "                        here must agree with them (--steps may change)\n"
+            "  -h, --help            this text\n");
+}
+
+/* Options that change the trajectory; on --resume the ones given must agree. */
+enum {
+    G_HIDDEN, G_TIED, G_BIAS, G_SIGMA, G_LOSS, G_LAMBDA, G_OPTIM, G_LR, G_WD, G_MOM, G_DAMP, G_NEST, G_B1, G_B2,
+    G_EPS, G_ALPHA, G_CENT, G_BATCH, G_REPLACE, G_STEPS, G_INIT, G_COUNT
+};
+
+/* Copies the fields whose option was given from src to dst. */
+static void overlay(mg_train_params *dst, const mg_train_params *src, const int *given) {
+#define OV(g, f) if (given[g]) dst->f = src->f
+    OV(G_HIDDEN, hidden); OV(G_TIED, tied); OV(G_BIAS, bias); OV(G_SIGMA, sigma); OV(G_LOSS, loss);
+    OV(G_LAMBDA, lambda); OV(G_OPTIM, optim); OV(G_LR, lr); OV(G_WD, weight_decay); OV(G_MOM, momentum);
+    OV(G_DAMP, dampening); OV(G_NEST, nesterov); OV(G_B1, beta1); OV(G_B2, beta2); OV(G_EPS, eps);
+    OV(G_ALPHA, alpha); OV(G_CENT, centered); OV(G_STEPS, steps);
+#undef OV
+    if (given[G_BATCH] || given[G_REPLACE]) {
+        dst->batch_mode = src->batch_mode;
+        dst->batch = src->batch;
+    }
+}
+
+/* The progress display and the last reported values. */
+typedef struct {
+    cli_progress bar;
+    mg_train_progress last;
+    int have;
+} progress_ctx;
+
+/* Progress callback: the CLI bar with loss and representation std. */
+static void on_progress(void *ctx, const mg_train_progress *pr) {
+    progress_ctx *pc = ctx;
+    char extra[96];
+    snprintf(extra, sizeof extra, "loss %.4g rep-std %.3g", pr->loss, pr->rep_std_mean);
+    cli_progress_update(&pc->bar, pr->step, extra);
+    pc->last = *pr;
+    pc->have = 1;
+}
+
+/* "<out stem>.ckpt.safetensors" (caller frees). */
+static char *default_ckpt(const char *out) {
+    size_t n = strlen(out);
+    const char *ext = ".safetensors";
+    size_t e = strlen(ext);
+    size_t stem = n >= e && !strcmp(out + n - e, ext) ? n - e : n;
+    char *p = malloc(stem + 32);
+    if (p) snprintf(p, stem + 32, "%.*s.ckpt.safetensors", (int)stem, out);
+    return p;
+}
+
+/* Entry point of `memgen train`. */
+int cmd_train(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'D'},      {"out", required_argument, 0, 'o'},
+        {"log", required_argument, 0, 'L'},       {"log-every", required_argument, 0, 'k'},
+        {"probe", required_argument, 0, 'P'},     {"hidden", required_argument, 0, 'p'},
+        {"tied", no_argument, 0, 't'},            {"untied", no_argument, 0, 'u'},
+        {"bias", no_argument, 0, 'b'},            {"init", required_argument, 0, 'I'},
+        {"sigma", required_argument, 0, 's'},     {"loss", required_argument, 0, 'l'},
+        {"lambda", required_argument, 0, 'y'},    {"optim", required_argument, 0, 'O'},
+        {"lr", required_argument, 0, 'r'},        {"wd", required_argument, 0, 'w'},
+        {"momentum", required_argument, 0, 'm'},  {"dampening", required_argument, 0, 'g'},
+        {"nesterov", no_argument, 0, 'n'},        {"beta1", required_argument, 0, '1'},
+        {"beta2", required_argument, 0, '2'},     {"eps", required_argument, 0, 'e'},
+        {"alpha", required_argument, 0, 'a'},     {"centered", no_argument, 0, 'c'},
+        {"steps", required_argument, 0, 'N'},     {"batch", required_argument, 0, 'B'},
+        {"replace", no_argument, 0, 'R'},         {"seed", required_argument, 0, 'S'},
+        {"checkpoint", required_argument, 0, 'C'}, {"checkpoint-every", required_argument, 0, 'E'},
+        {"resume", required_argument, 0, 'Z'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *cmd = "train";
+    const char *data = NULL, *out = NULL, *logp = NULL, *ckpt_arg = NULL, *resume = NULL, *init = "kaiming";
+    int64_t log_every = 100, probe = 256, ckpt_every = 0;
+    uint64_t seed = 0;
+    int seed_given = 0, log_every_given = 0, probe_given = 0, ckpt_every_given = 0;
+    mg_train_params p = MG_TRAIN_PARAMS_DEFAULT;
+    int given[G_COUNT] = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'D': data = optarg; break;
+        case 'o': out = optarg; break;
+        case 'L': logp = optarg; break;
+        case 'C': ckpt_arg = optarg; break;
+        case 'Z': resume = optarg; break;
+        case 'I': init = optarg; given[G_INIT] = 1; break;
+        case 'k': if (cli_parse_int64(cmd, "--log-every", optarg, &log_every)) return CLI_USAGE; log_every_given = 1; break;
+        case 'P': if (cli_parse_int64(cmd, "--probe", optarg, &probe)) return CLI_USAGE; probe_given = 1; break;
+        case 'E':
+            if (cli_parse_int64(cmd, "--checkpoint-every", optarg, &ckpt_every)) return CLI_USAGE;
+            ckpt_every_given = 1;
+            break;
+        case 'S': if (cli_parse_uint64(cmd, "--seed", optarg, &seed)) return CLI_USAGE; seed_given = 1; break;
+        case 'p': if (cli_parse_int64(cmd, "--hidden", optarg, &p.hidden)) return CLI_USAGE; given[G_HIDDEN] = 1; break;
+        case 't': p.tied = 1; given[G_TIED] = 1; break;
+        case 'u': p.tied = 0; given[G_TIED] = 1; break;
+        case 'b': p.bias = 1; given[G_BIAS] = 1; break;
+        case 's': if (cli_parse_double(cmd, "--sigma", optarg, &p.sigma)) return CLI_USAGE; given[G_SIGMA] = 1; break;
+        case 'l':
+            if (mg_loss_parse(optarg, &p.loss) != MG_OK) return cli_usage(cmd, "%s", mg_last_error());
+            given[G_LOSS] = 1;
+            break;
+        case 'y': if (cli_parse_double(cmd, "--lambda", optarg, &p.lambda)) return CLI_USAGE; given[G_LAMBDA] = 1; break;
+        case 'O':
+            if (mg_optim_parse(optarg, &p.optim) != MG_OK) return cli_usage(cmd, "%s", mg_last_error());
+            given[G_OPTIM] = 1;
+            break;
+        case 'r': if (cli_parse_double(cmd, "--lr", optarg, &p.lr)) return CLI_USAGE; given[G_LR] = 1; break;
+        case 'w': if (cli_parse_double(cmd, "--wd", optarg, &p.weight_decay)) return CLI_USAGE; given[G_WD] = 1; break;
+        case 'm': if (cli_parse_double(cmd, "--momentum", optarg, &p.momentum)) return CLI_USAGE; given[G_MOM] = 1; break;
+        case 'g': if (cli_parse_double(cmd, "--dampening", optarg, &p.dampening)) return CLI_USAGE; given[G_DAMP] = 1; break;
+        case 'n': p.nesterov = 1; given[G_NEST] = 1; break;
+        case '1': if (cli_parse_double(cmd, "--beta1", optarg, &p.beta1)) return CLI_USAGE; given[G_B1] = 1; break;
+        case '2': if (cli_parse_double(cmd, "--beta2", optarg, &p.beta2)) return CLI_USAGE; given[G_B2] = 1; break;
+        case 'e': if (cli_parse_double(cmd, "--eps", optarg, &p.eps)) return CLI_USAGE; given[G_EPS] = 1; break;
+        case 'a': if (cli_parse_double(cmd, "--alpha", optarg, &p.alpha)) return CLI_USAGE; given[G_ALPHA] = 1; break;
+        case 'c': p.centered = 1; given[G_CENT] = 1; break;
+        case 'N': if (cli_parse_int64(cmd, "--steps", optarg, &p.steps)) return CLI_USAGE; given[G_STEPS] = 1; break;
+        case 'B':
+            if (!strcmp(optarg, "full")) {
+                p.batch_mode = MG_BATCH_FULL;
+            } else {
+                if (cli_parse_int64(cmd, "--batch", optarg, &p.batch)) return CLI_USAGE;
+                if (p.batch_mode == MG_BATCH_FULL) p.batch_mode = MG_BATCH_SHUFFLE;
+            }
+            given[G_BATCH] = 1;
+            break;
+        case 'R': given[G_REPLACE] = 1; break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: return cli_usage(cmd, "unknown option");
+        }
+    }
+    if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!data) return cli_usage(cmd, "--data is required");
+    if (!out) return cli_usage(cmd, "--out is required");
+    if (given[G_REPLACE]) {
+        if (p.batch_mode == MG_BATCH_FULL) return cli_usage(cmd, "--replace needs a batch size, not --batch full");
+        p.batch_mode = MG_BATCH_REPLACE;
+    }
+    if (log_every < 1) return cli_usage(cmd, "--log-every must be >= 1");
+    if (probe < 1) return cli_usage(cmd, "--probe must be >= 1");
+    if (ckpt_every < 0) return cli_usage(cmd, "--checkpoint-every must be >= 0");
+    if (resume && given[G_INIT]) return cli_usage(cmd, "--init and --resume exclude each other");
+    const char *init_file = NULL;
+    if (!strcmp(init, "kaiming")) {
+        p.init = MG_INIT_KAIMING;
+    } else if (!strncmp(init, "normal:", 7)) {
+        p.init = MG_INIT_NORMAL;
+        if (cli_parse_double(cmd, "--init normal:SCALE", init + 7, &p.init_scale)) return CLI_USAGE;
+        if (!(p.init_scale >= 0)) return cli_usage(cmd, "--init normal:SCALE needs SCALE >= 0");
+    } else if (!strncmp(init, "file:", 5) && init[5]) {
+        init_file = init + 5;
+    } else {
+        return cli_usage(cmd, "--init must be kaiming, normal:SCALE or file:PATH, got '%s'", init);
+    }
+
+    mg_array X = {0};
+    mg_dae *model = NULL;
+    mg_trainer *tr = NULL;
+    char *ckpt = NULL;
+    mg_rng rng;
+    mg_rng_init(&rng, seed);
+    int64_t start_step = 0;
+    mg_status st = mg_npy_read_matrix(data, "training data", 0, &X);
+    if (st != MG_OK) goto done;
+    if (mg_array_numel(&X) == 0) {
+        st = mg_fail(MG_ERR_ARG, "%s: the training data is empty", data);
+        goto done;
+    }
+    st = mg_array_check_finite(&X, data);
+    if (st != MG_OK) goto done;
+    const int64_t n = X.shape[0], d = X.shape[1];
+    if (!given[G_BATCH] && !given[G_REPLACE] && n <= p.batch) p.batch_mode = MG_BATCH_FULL; /* small data: full batch */
+    if (resume) {
+        mg_train_params ck;
+        int64_t cn, cd;
+        mg_train_io cio;
+        st = mg_train_checkpoint_info(resume, &ck, &rng, &start_step, &cn, &cd, &cio);
+        if (st != MG_OK) goto done;
+        /* observation settings of the original run, unless given again */
+        if (!log_every_given && cio.log_every > 0) log_every = cio.log_every;
+        if (!probe_given && cio.probe_rows > 0) probe = cio.probe_rows;
+        if (!ckpt_every_given) ckpt_every = cio.checkpoint_every;
+        if (seed_given && seed != rng.key) {
+            st = mg_fail(MG_ERR_ARG, "%s was trained with --seed %llu, not %llu", resume, (unsigned long long)rng.key,
+                         (unsigned long long)seed);
+            goto done;
+        }
+        overlay(&ck, &p, given);
+        p = ck;
+        st = mg_dae_create(d, p.hidden, p.tied, p.bias, &model);
+    } else if (init_file) {
+        st = mg_dae_load(init_file, &model);
+        if (st == MG_OK && mg_dae_dim(model) != d)
+            st = mg_fail(MG_ERR_SHAPE, "--init %s: the model has dimension %lld but the data has %lld columns", init_file,
+                         (long long)mg_dae_dim(model), (long long)d);
+        if (st == MG_OK && ((given[G_HIDDEN] && p.hidden != mg_dae_hidden(model)) ||
+                            (given[G_TIED] && p.tied != mg_dae_is_tied(model)) ||
+                            (given[G_BIAS] && p.bias != mg_dae_has_bias(model))))
+            st = mg_fail(MG_ERR_ARG, "--init %s: the file holds a %lld-unit %s%s model, which disagrees with "
+                         "--hidden/--tied/--untied/--bias", init_file, (long long)mg_dae_hidden(model),
+                         mg_dae_is_tied(model) ? "tied" : "untied", mg_dae_has_bias(model) ? " biased" : "");
+        if (st == MG_OK) {
+            p.hidden = mg_dae_hidden(model);
+            p.tied = mg_dae_is_tied(model);
+            p.bias = mg_dae_has_bias(model);
+        }
+    } else {
+        if (!given[G_HIDDEN]) {
+            st = mg_fail(MG_ERR_ARG, "--hidden is required (or --init file:PATH / --resume)");
+            goto done;
+        }
+        st = mg_train_params_check(&p, n, d);
+        if (st == MG_OK) st = mg_train_init_model(&p, d, &rng, &model);
+    }
+    if (st == MG_OK) st = mg_trainer_create(&p, model, mg_mat_of_array(&X), &rng, &tr);
+    if (st == MG_OK && resume) st = mg_trainer_load_checkpoint(tr, resume);
+    if (st != MG_OK) goto done;
+    ckpt = ckpt_arg ? strdup(ckpt_arg) : default_ckpt(out);
+    if (!ckpt) {
+        st = mg_fail(MG_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+
+    /* the resolved configuration */
+    const mg_train_params *rp = mg_trainer_params(tr);
+    double lam = mg_train_effective_lambda(rp, d);
+    char batch[64];
+    if (rp->batch_mode == MG_BATCH_FULL) snprintf(batch, sizeof batch, "full (%lld)", (long long)n);
+    else snprintf(batch, sizeof batch, "%lld (%s)", (long long)rp->batch, mg_batch_mode_name(rp->batch_mode));
+    fprintf(stderr,
+            "train: data=%s (%lld x %lld) hidden=%lld %s%s init=%s sigma=%g\n"
+            "       loss=%s lambda=%g optim=%s lr=%g wd=%g momentum=%g",
+            data, (long long)n, (long long)d, (long long)rp->hidden, rp->tied ? "tied" : "untied",
+            rp->bias ? " biased" : "", resume ? "checkpoint" : init, rp->sigma, mg_loss_name(rp->loss), rp->lambda,
+            mg_optim_name(rp->optim), rp->lr, rp->weight_decay, rp->momentum);
+    if (rp->optim == MG_OPTIM_ADAM || rp->optim == MG_OPTIM_ADAMW)
+        fprintf(stderr, " betas=(%g, %g) eps=%g", rp->beta1, rp->beta2, rp->eps);
+    if (rp->optim == MG_OPTIM_RMSPROP) fprintf(stderr, " alpha=%g eps=%g centered=%d", rp->alpha, rp->eps, rp->centered);
+    if (rp->optim == MG_OPTIM_SGD) fprintf(stderr, " dampening=%g nesterov=%d", rp->dampening, rp->nesterov);
+    fprintf(stderr, "\n       => Eq. 6 lambda = %.6g%s\n", lam,
+            isnan(lam) ? " (no exact Eq. 6 equivalent: decoupled AdamW decay or decayed biases)" : "");
+    fprintf(stderr, "       steps=%lld%s batch=%s seed=%llu stream=%llu out=%s log=%s checkpoint=%s every=%lld\n",
+            (long long)rp->steps, "", batch, (unsigned long long)rng.key,
+            (unsigned long long)rng.stream, out, logp ? logp : "none", ckpt, (long long)ckpt_every);
+    if (resume) fprintf(stderr, "       resuming from %s at step %lld\n", resume, (long long)start_step);
+
+    st = mg_train_catch_signals();
+    if (st != MG_OK) goto done;
+    progress_ctx prog;
+    memset(&prog, 0, sizeof prog);
+    cli_progress_start(&prog.bar, "training", rp->steps);
+    mg_train_io io = {0};
+    io.log_path = logp;
+    io.log_every = log_every;
+    io.probe_rows = probe;
+    io.checkpoint_path = ckpt;
+    io.checkpoint_every = ckpt_every;
+    io.checkpoint_at_end = ckpt_arg != NULL || ckpt_every > 0;
+    io.progress = on_progress;
+    io.ctx = &prog;
+    double t0 = mg_now();
+    st = mg_trainer_run(tr, &io);
+    double el = mg_now() - t0;
+    if (st == MG_ERR_INTERRUPTED) {
+        fprintf(stderr, "%smemgen train: %s\nresume with: memgen train --data %s --resume %s --out %s%s%s\n",
+                prog.bar.tty ? "\n" : "", mg_last_error(), data, ckpt, out, logp ? " --log " : "", logp ? logp : "");
+        st = MG_ERR_INTERRUPTED;
+        goto done_quiet;
+    }
+    if (st != MG_OK) {
+        if (prog.bar.tty) fprintf(stderr, "\n");
+        goto done;
+    }
+    char extra[64];
+    snprintf(extra, sizeof extra, "(%.1f steps/s)", el > 0 ? (double)(rp->steps - start_step) / el : 0.0);
+    cli_progress_end(&prog.bar, extra);
+    st = mg_train_annotate_model(model, rp, &rng, n, d);
+    if (st == MG_OK && init_file) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "file:%s", init_file);
+        st = mg_dae_set_meta(model, "init", buf);
+    }
+    if (st == MG_OK) st = mg_dae_save(model, out);
+    if (st != MG_OK) goto done;
+    printf("trained a %lld-unit %s DAE on %lld x %lld data to step %lld%s in %.2f s\n", (long long)rp->hidden,
+           rp->tied ? "tied" : "untied", (long long)n, (long long)d, (long long)mg_trainer_step_count(tr),
+           resume ? " (resumed)" : "", el);
+    if (prog.have)
+        printf("last batch: loss %.6g, Eq. 6 data term %.6g; representation std over %lld probe rows: mean %.4g, "
+               "max %.4g\n", prog.last.loss, prog.last.data_loss, (long long)(probe < n ? probe : n),
+               prog.last.rep_std_mean, prog.last.rep_std_max);
+    printf("wrote %s%s%s%s%s\n", out, logp ? ", " : "", logp ? logp : "", io.checkpoint_at_end ? ", " : "",
+           io.checkpoint_at_end ? ckpt : "");
+done:
+    if (st != MG_OK) cli_fail(cmd, st);
+done_quiet:
+    mg_trainer_free(tr);
+    mg_dae_free(model);
+    mg_array_free(&X);
+    free(ckpt);
+    return st == MG_OK ? CLI_OK : CLI_FAIL;
+}

@@ -1,0 +1,276 @@
+/*
+ * Shared pieces of `memgen solve` and `memgen theory` (see theory_cli.h):
+ * resolving the partition of the data, building a construction for one
+ * sigma, and JSON / text views of the results.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "memgen/npy.h"
+#include "theory_cli.h"
+
+/* Mode names as accepted by --mode. */
+const char *tc_mode_str(tc_mode m) {
+    switch (m) {
+    case TC_AUTO: return "auto";
+    case TC_LAE: return "lae";
+    case TC_MEM: return "mem";
+    case TC_BLOCKS: return "blocks";
+    }
+    return "?";
+}
+
+/* Parses --mode. */
+int tc_parse_mode(const char *cmd, const char *s, tc_mode *out) {
+    for (int m = TC_AUTO; m <= TC_BLOCKS; m++)
+        if (!strcmp(s, tc_mode_str((tc_mode)m))) {
+            *out = (tc_mode)m;
+            return 0;
+        }
+    cli_usage(cmd, "--mode must be auto, lae, mem or blocks, got '%s'", s);
+    return 1;
+}
+
+/* Frees the resolved problem. */
+void tc_problem_free(tc_problem *p) {
+    mg_array_free(&p->X);
+    free(p->labels);
+    free(p->label_values);
+    free(p->widths);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Parses "3,4,2" into K widths. */
+static mg_status parse_widths(const char *spec, int64_t K, int64_t **out) {
+    *out = NULL;
+    int64_t *w = malloc((size_t)K * sizeof(int64_t));
+    if (!w) return mg_fail(MG_ERR_NOMEM, "--widths: out of memory");
+    const char *s = spec;
+    for (int64_t k = 0; k < K; k++) {
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (end == s || v < 0 || (k + 1 < K && *end != ',') || (k + 1 == K && *end)) {
+            free(w);
+            return mg_fail(MG_ERR_ARG, "--widths '%s': expected %lld comma-separated nonnegative integers (one per "
+                           "cluster)", spec, (long long)K);
+        }
+        w[k] = v;
+        s = end + 1;
+    }
+    *out = w;
+    return MG_OK;
+}
+
+/* Loads data and the partition (see theory_cli.h). */
+mg_status tc_problem_load(const char *cmd, const tc_opts *o, tc_problem *p) {
+    memset(p, 0, sizeof(*p));
+    p->kmeans_objective = NAN;
+    MG_TRY(mg_npy_read_matrix(o->data, "training data", 0, &p->X));
+    int64_t n = p->X.shape[0];
+    mg_status st = MG_OK;
+    p->mode = o->mode;
+    if (p->mode == TC_AUTO)
+        p->mode = (o->labels || o->clusters > 0 || o->duplicates) ? TC_BLOCKS : (o->hidden >= n ? TC_MEM : TC_LAE);
+    if (p->mode == TC_BLOCKS && !o->labels && o->clusters <= 0 && !o->duplicates) {
+        st = mg_fail(MG_ERR_ARG, "mode 'blocks' needs --labels L.npy, --clusters K or --duplicates C");
+        goto fail;
+    }
+    if (p->mode != TC_BLOCKS && (o->labels || o->clusters > 0 || o->duplicates)) {
+        st = mg_fail(MG_ERR_ARG, "--labels/--clusters/--duplicates only apply to mode 'blocks' (got mode '%s')",
+                     tc_mode_str(p->mode));
+        goto fail;
+    }
+    if (p->mode == TC_BLOCKS) {
+        if (o->labels) {
+            mg_array L;
+            st = mg_npy_read(o->labels, &L);
+            if (st == MG_OK) {
+                st = mg_labels_compact(&L, n, o->labels, &p->labels, &p->K, &p->label_values);
+                mg_array_free(&L);
+            }
+            if (st != MG_OK) goto fail;
+        } else if (o->clusters <= 0) { /* --duplicates alone: one base cluster */
+            p->K = 1;
+            p->labels = calloc((size_t)n, sizeof(int64_t));
+            if (!p->labels) {
+                st = mg_fail(MG_ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+        } else {
+            if (o->clusters > n) {
+                st = mg_fail(MG_ERR_ARG, "--clusters %lld exceeds the %lld samples", (long long)o->clusters,
+                             (long long)n);
+                goto fail;
+            }
+            p->K = o->clusters;
+            p->labels = malloc((size_t)n * sizeof(int64_t));
+            if (!p->labels) {
+                st = mg_fail(MG_ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            mg_rng rng;
+            mg_rng_init(&rng, o->seed);
+            fprintf(stderr, "%s: spherical k-means, K = %lld, %d restarts of <= %d iterations (seed %llu)\n", cmd,
+                    (long long)p->K, o->kmeans_restarts, o->kmeans_iters, (unsigned long long)o->seed);
+            st = mg_spherical_kmeans(mg_mat_of_array(&p->X), p->K, &rng, o->kmeans_iters, o->kmeans_restarts,
+                                     p->labels, &p->kmeans_objective);
+            if (st != MG_OK) goto fail;
+        }
+        if (o->duplicates) {
+            free(p->label_values); /* ids no longer match the file's values */
+            p->label_values = NULL;
+            st = mg_split_duplicates(mg_mat_of_array(&p->X), o->dup_dist, o->duplicates, p->labels, &p->K,
+                                     &p->dup_groups);
+            if (st != MG_OK) goto fail;
+            fprintf(stderr, "%s: %lld groups of >= %lld copies split into clusters of their own (%lld clusters now)\n",
+                    cmd, (long long)p->dup_groups, (long long)o->duplicates, (long long)p->K);
+        }
+        if (o->labels_out) {
+            int64_t shape[1] = {n};
+            mg_array L;
+            st = mg_array_alloc(&L, MG_I64, 1, shape);
+            if (st == MG_OK) {
+                memcpy(L.data, p->labels, (size_t)n * sizeof(int64_t));
+                st = mg_npy_write(o->labels_out, &L);
+                mg_array_free(&L);
+            }
+            if (st != MG_OK) goto fail;
+        }
+    } else {
+        p->K = p->mode == TC_MEM ? n : 1;
+        if (o->labels_out) {
+            st = mg_fail(MG_ERR_ARG, "--labels-out needs mode 'blocks'");
+            goto fail;
+        }
+    }
+    if (o->widths_spec) {
+        if (p->mode == TC_MEM) {
+            st = mg_fail(MG_ERR_ARG, "--widths does not apply to mode 'mem' (one column per sample)");
+            goto fail;
+        }
+        st = parse_widths(o->widths_spec, p->K, &p->widths);
+        if (st != MG_OK) goto fail;
+    }
+    return MG_OK;
+fail:
+    tc_problem_free(p);
+    return st;
+}
+
+/* Labels of every sample in the resolved mode. */
+int64_t *tc_all_labels(const tc_problem *p, int64_t *K) {
+    int64_t n = p->X.shape[0];
+    int64_t *l = malloc((size_t)n * sizeof(int64_t));
+    if (!l) return NULL;
+    for (int64_t i = 0; i < n; i++) l[i] = p->mode == TC_BLOCKS ? p->labels[i] : (p->mode == TC_MEM ? i : 0);
+    *K = p->K;
+    return l;
+}
+
+/* One construction at noise level sigma. */
+mg_status tc_construct(const tc_opts *o, const tc_problem *p, double sigma, mg_construction *c) {
+    mg_construct_params cp = MG_CONSTRUCT_PARAMS_DEFAULT;
+    cp.sigma = sigma;
+    cp.wd = o->wd;
+    cp.hidden = o->hidden;
+    cp.widths = p->widths;
+    cp.dup_tol = o->dup_tol;
+    mg_mat X = mg_mat_of_array(&p->X);
+    switch (p->mode) {
+    case TC_MEM: return mg_construct_mem(X, &cp, c);
+    case TC_LAE: return mg_construct_lae(X, &cp, c);
+    default: return mg_construct(X, p->labels, p->K, &cp, c);
+    }
+}
+
+/* JSON of a construction: kind, sizes, predicted losses, blocks. */
+cJSON *tc_construction_json(const mg_construction *c, int64_t blocks_max) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "construction", mg_construction_kind_str(c->kind));
+    cJSON_AddNumberToObject(o, "n", (double)c->n);
+    cJSON_AddNumberToObject(o, "d", (double)c->d);
+    cJSON_AddNumberToObject(o, "hidden", (double)c->p);
+    cJSON_AddNumberToObject(o, "clusters", (double)c->K);
+    cJSON_AddNumberToObject(o, "sigma", c->sigma);
+    cJSON_AddNumberToObject(o, "lambda", c->wd);
+    cJSON_AddNumberToObject(o, "n_lambda", (double)c->n * c->wd);
+    cJSON_AddNumberToObject(o, "unused_columns", (double)c->unused);
+    cJSON_AddNumberToObject(o, "dropped_directions", (double)c->dropped);
+    cJSON_AddNumberToObject(o, "rank1_clusters", (double)c->rank1_clusters);
+    cJSON *pl = cJSON_AddObjectToObject(o, "predicted");
+    cJSON_AddNumberToObject(pl, "train_mse", c->train_mse);
+    cJSON_AddNumberToObject(pl, "train_reg", c->train_reg);
+    cJSON_AddNumberToObject(pl, "train_loss_eq6", c->train_loss);
+    cJSON_AddStringToObject(o, "note", c->note);
+    cJSON *bl = cJSON_AddArrayToObject(o, "blocks");
+    for (int64_t k = 0; k < c->K && k < blocks_max; k++) {
+        const mg_block_info *b = &c->blocks[k];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "n", (double)b->n);
+        cJSON_AddNumberToObject(e, "col_start", (double)b->col_start);
+        cJSON_AddNumberToObject(e, "width", (double)b->width);
+        cJSON_AddNumberToObject(e, "kept", (double)b->kept);
+        cJSON_AddNumberToObject(e, "dropped", (double)b->dropped);
+        cJSON_AddNumberToObject(e, "excluded_by_wd", (double)b->excluded_wd);
+        cJSON_AddBoolToObject(e, "rank1", b->rank1);
+        cJSON_AddNumberToObject(e, "mean_norm", b->mean_norm);
+        cJSON_AddNumberToObject(e, "pre_activation", b->pre_act);
+        cJSON_AddNumberToObject(e, "lae_loss", b->lae_loss);
+        cJSON_AddNumberToObject(e, "train_mse", b->train_mse);
+        cJSON *ev = cJSON_AddArrayToObject(e, "eigenvalues");
+        cJSON *sv = cJSON_AddArrayToObject(e, "scales");
+        for (int64_t j = 0; j < b->kept; j++) {
+            cJSON_AddItemToArray(ev, cJSON_CreateNumber(c->col_eig[b->col_start + j]));
+            cJSON_AddItemToArray(sv, cJSON_CreateNumber(c->col_s[b->col_start + j]));
+        }
+        cJSON_AddItemToArray(bl, e);
+    }
+    if (c->K > blocks_max) cJSON_AddNumberToObject(o, "blocks_not_listed", (double)(c->K - blocks_max));
+    return o;
+}
+
+/* JSON of separability and the verdict. */
+cJSON *tc_separability_json(const mg_separability *s) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "alpha", s->alpha);
+    cJSON_AddNumberToObject(o, "alpha_sample", (double)s->alpha_sample);
+    cJSON_AddNumberToObject(o, "beta", s->beta);
+    cJSON_AddNumberToObject(o, "beta_pair_k", (double)s->beta_k);
+    cJSON_AddNumberToObject(o, "beta_pair_l", (double)s->beta_l);
+    cJSON_AddNumberToObject(o, "min_mean_norm", s->min_mean_norm);
+    cJSON_AddNumberToObject(o, "c_proj", s->c_proj);
+    cJSON_AddNumberToObject(o, "s_min", s->s_min);
+    cJSON_AddNumberToObject(o, "s_max", s->s_max);
+    cJSON_AddNumberToObject(o, "gamma_eq16", s->gamma);
+    cJSON_AddNumberToObject(o, "measured_on_block_min", s->on_min);
+    cJSON_AddNumberToObject(o, "measured_off_block_max", s->off_max);
+    cJSON_AddNumberToObject(o, "mask_violations", (double)s->mask_violations);
+    cJSON *a = cJSON_AddObjectToObject(o, "assumptions");
+    cJSON_AddBoolToObject(a, "beta_negative", s->beta_negative);
+    cJSON_AddBoolToObject(a, "alpha_below_one", s->alpha_below_one);
+    cJSON_AddBoolToObject(a, "alpha_small_vs_beta", s->alpha_small);
+    cJSON_AddBoolToObject(a, "gamma_positive", s->gamma_positive);
+    cJSON_AddBoolToObject(a, "n_lambda_below_kept_eigenvalues", s->wd_ok);
+    cJSON_AddBoolToObject(a, "masks_hold_on_data", s->masks_ok);
+    cJSON_AddBoolToObject(o, "theorem_3_1_applies", s->holds);
+    return o;
+}
+
+/* Short text summary of a construction. */
+void tc_print_construction(FILE *f, const mg_construction *c) {
+    fprintf(f, "construction %s: n = %lld, d = %lld, p = %lld, %lld cluster%s (%lld memorized), sigma = %g, lambda = %g\n",
+            mg_construction_kind_str(c->kind), (long long)c->n, (long long)c->d, (long long)c->p, (long long)c->K,
+            c->K == 1 ? "" : "s", (long long)c->rank1_clusters, c->sigma, c->wd);
+    int64_t show = c->K < 8 ? c->K : 8;
+    if (c->kind != MG_CONSTRUCTION_MEM || c->K <= 8) {
+        fprintf(f, "  widths:");
+        for (int64_t k = 0; k < show; k++)
+            fprintf(f, " %lld%s", (long long)c->blocks[k].width, c->blocks[k].kept < c->blocks[k].width ? "*" : "");
+        fprintf(f, "%s\n", c->K > show ? " ..." : "");
+    }
+    fprintf(f, "  predicted training loss (Eq. 6): %.6g = denoising %.6g + weight decay %.6g\n", c->train_loss,
+            c->train_mse, c->train_reg);
+    if (c->note[0]) fprintf(f, "  note: %s\n", c->note);
+}
