@@ -131,59 +131,21 @@ int cmd_theory(int argc, char **argv) {
     tc_opts o = TC_OPTS_DEFAULT;
     const char *json = NULL, *mogp = NULL;
     double sigma = NAN;
-    int64_t v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    int idx = -1;
+    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+        if (idx >= 0) { /* the options shared with memgen solve */
+            int r = tc_parse_option("theory", opts[idx].name, optarg, &o);
+            idx = -1;
+            if (r == CLI_USAGE) return r;
+            if (r == 0) continue;
+        }
         switch (c) {
-        case O_DATA: o.data = optarg; break;
-        case O_LABELS: o.labels = optarg; break;
-        case O_CLUSTERS:
-            if (cli_parse_int64("theory", "--clusters", optarg, &o.clusters)) return CLI_USAGE;
-            if (o.clusters < 1) return cli_usage("theory", "--clusters must be >= 1");
-            break;
-        case O_MODE:
-            if (tc_parse_mode("theory", optarg, &o.mode)) return CLI_USAGE;
-            break;
         case O_SIGMA:
             if (cli_parse_double("theory", "--sigma", optarg, &sigma)) return CLI_USAGE;
             if (sigma < 0) return cli_usage("theory", "--sigma must be >= 0");
             break;
-        case O_WD:
-            if (cli_parse_double("theory", "--wd", optarg, &o.wd)) return CLI_USAGE;
-            if (o.wd < 0) return cli_usage("theory", "--wd must be >= 0");
-            break;
-        case O_HIDDEN:
-            if (cli_parse_int64("theory", "--hidden", optarg, &o.hidden)) return CLI_USAGE;
-            if (o.hidden < 1) return cli_usage("theory", "--hidden must be >= 1");
-            break;
-        case O_WIDTHS: o.widths_spec = optarg; break;
-        case O_DUP:
-            if (cli_parse_double("theory", "--dup-tol", optarg, &o.dup_tol)) return CLI_USAGE;
-            if (o.dup_tol < 0 || o.dup_tol >= 1) return cli_usage("theory", "--dup-tol must be in [0, 1)");
-            break;
-        case O_DUPS:
-            if (cli_parse_int64("theory", "--duplicates", optarg, &o.duplicates)) return CLI_USAGE;
-            if (o.duplicates == 1 || o.duplicates < 0) return cli_usage("theory", "--duplicates must be 0 or >= 2");
-            break;
-        case O_DUPD:
-            if (cli_parse_double("theory", "--dup-dist", optarg, &o.dup_dist)) return CLI_USAGE;
-            if (o.dup_dist < 0) return cli_usage("theory", "--dup-dist must be >= 0");
-            break;
-        case O_SEED:
-            if (cli_parse_uint64("theory", "--seed", optarg, &o.seed)) return CLI_USAGE;
-            break;
-        case O_ITERS:
-            if (cli_parse_int64("theory", "--kmeans-iters", optarg, &v)) return CLI_USAGE;
-            if (v < 1 || v > 1000000) return cli_usage("theory", "--kmeans-iters must be in 1..1000000");
-            o.kmeans_iters = (int)v;
-            break;
-        case O_RESTARTS:
-            if (cli_parse_int64("theory", "--kmeans-restarts", optarg, &v)) return CLI_USAGE;
-            if (v < 1 || v > 10000) return cli_usage("theory", "--kmeans-restarts must be in 1..10000");
-            o.kmeans_restarts = (int)v;
-            break;
-        case O_LABOUT: o.labels_out = optarg; break;
         case O_MOG: mogp = optarg; break;
         case O_JSON: json = optarg; break;
         case 'h': usage(stdout); return CLI_OK;

@@ -33,6 +33,53 @@ int tc_parse_mode(const char *cmd, const char *s, tc_mode *out) {
     return 1;
 }
 
+/* One shared option of solve/theory; see theory_cli.h. */
+int tc_parse_option(const char *cmd, const char *name, const char *arg, tc_opts *o) {
+    int64_t v;
+    if (!strcmp(name, "data")) {
+        o->data = arg;
+    } else if (!strcmp(name, "labels")) {
+        o->labels = arg;
+    } else if (!strcmp(name, "labels-out")) {
+        o->labels_out = arg;
+    } else if (!strcmp(name, "widths")) {
+        o->widths_spec = arg;
+    } else if (!strcmp(name, "clusters")) {
+        if (cli_parse_int64(cmd, "--clusters", arg, &o->clusters)) return CLI_USAGE;
+        if (o->clusters < 1) return cli_usage(cmd, "--clusters must be >= 1");
+    } else if (!strcmp(name, "mode")) {
+        if (tc_parse_mode(cmd, arg, &o->mode)) return CLI_USAGE;
+    } else if (!strcmp(name, "wd")) {
+        if (cli_parse_double(cmd, "--wd", arg, &o->wd)) return CLI_USAGE;
+        if (o->wd < 0) return cli_usage(cmd, "--wd must be >= 0");
+    } else if (!strcmp(name, "hidden")) {
+        if (cli_parse_int64(cmd, "--hidden", arg, &o->hidden)) return CLI_USAGE;
+        if (o->hidden < 1) return cli_usage(cmd, "--hidden must be >= 1");
+    } else if (!strcmp(name, "dup-tol")) {
+        if (cli_parse_double(cmd, "--dup-tol", arg, &o->dup_tol)) return CLI_USAGE;
+        if (o->dup_tol < 0 || o->dup_tol >= 1) return cli_usage(cmd, "--dup-tol must be in [0, 1)");
+    } else if (!strcmp(name, "duplicates")) {
+        if (cli_parse_int64(cmd, "--duplicates", arg, &o->duplicates)) return CLI_USAGE;
+        if (o->duplicates == 1 || o->duplicates < 0) return cli_usage(cmd, "--duplicates must be 0 or >= 2");
+    } else if (!strcmp(name, "dup-dist")) {
+        if (cli_parse_double(cmd, "--dup-dist", arg, &o->dup_dist)) return CLI_USAGE;
+        if (o->dup_dist < 0) return cli_usage(cmd, "--dup-dist must be >= 0");
+    } else if (!strcmp(name, "seed")) {
+        if (cli_parse_uint64(cmd, "--seed", arg, &o->seed)) return CLI_USAGE;
+    } else if (!strcmp(name, "kmeans-iters")) {
+        if (cli_parse_int64(cmd, "--kmeans-iters", arg, &v)) return CLI_USAGE;
+        if (v < 1 || v > 1000000) return cli_usage(cmd, "--kmeans-iters must be in 1..1000000");
+        o->kmeans_iters = (int)v;
+    } else if (!strcmp(name, "kmeans-restarts")) {
+        if (cli_parse_int64(cmd, "--kmeans-restarts", arg, &v)) return CLI_USAGE;
+        if (v < 1 || v > 10000) return cli_usage(cmd, "--kmeans-restarts must be in 1..10000");
+        o->kmeans_restarts = (int)v;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
 /* Frees the resolved problem. */
 void tc_problem_free(tc_problem *p) {
     mg_array_free(&p->X);

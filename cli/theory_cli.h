@@ -46,6 +46,13 @@ typedef struct {
 int tc_parse_mode(const char *cmd, const char *s, tc_mode *out);
 const char *tc_mode_str(tc_mode m);
 
+/* Parses one of the long options solve and theory share (data, labels,
+ * clusters, mode, wd, hidden, widths, dup-tol, duplicates, dup-dist, seed,
+ * kmeans-iters, kmeans-restarts, labels-out) into o. Returns 0 if handled,
+ * -1 if `name` is not a shared option, CLI_USAGE (after a usage message
+ * naming cmd) on a bad value. */
+int tc_parse_option(const char *cmd, const char *name, const char *arg, tc_opts *o);
+
 /* Loads the data and labels or runs k-means, resolves the mode (auto: blocks
  * with --labels/--clusters/--duplicates, else mem when hidden >= n, else
  * lae), splits duplicate groups into clusters, parses --widths, writes
