@@ -162,27 +162,37 @@ static void normals_batch(uint64_t key, uint64_t stream, uint64_t counter, float
     }
 }
 
-/* Fills out[0..n-1] with the normals of blocks counter.. (out may be NULL when
- * fused: then y = x + sigma z is written instead). */
+/* Fills batch bi (64 values) of the output: normals, or x + sigma z when x is given. */
+static void fill_batch(uint64_t key, uint64_t stream, uint64_t counter, size_t n, const float *x, float sigma,
+                       float *out, int64_t bi) {
+    const size_t per = 4 * BATCH;
+    float z[4 * BATCH];
+    normals_batch(key, stream, counter + (uint64_t)bi * BATCH, z);
+    size_t off = (size_t)bi * per;
+    size_t len = n - off < per ? n - off : per;
+    if (x) {
+        for (size_t i = 0; i < len; i++) out[off + i] = x[off + i] + sigma * z[i];
+    } else {
+        memcpy(out + off, z, len * sizeof(float));
+    }
+}
+
+/* Fills out[0..n-1] with the normals of blocks counter.. (or, when x is
+ * given, y = x + sigma z). Small fills stay out of OpenMP entirely: libgomp
+ * allocates on entering a region even when its if() clause is false, and
+ * these run inside training step loops. */
 static void normal_fill(uint64_t key, uint64_t stream, uint64_t counter, size_t n, const float *x, float sigma,
                         float *out) {
     const size_t per = 4 * BATCH;
-    size_t nbatch = (n + per - 1) / per;
-    int64_t nb = (int64_t)nbatch;
+    int64_t nb = (int64_t)((n + per - 1) / per);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (nbatch * BATCH >= PAR_BLOCKS)
-#endif
-    for (int64_t bi = 0; bi < nb; bi++) {
-        float z[4 * BATCH];
-        normals_batch(key, stream, counter + (uint64_t)bi * BATCH, z);
-        size_t off = (size_t)bi * per;
-        size_t len = n - off < per ? n - off : per;
-        if (x) {
-            for (size_t i = 0; i < len; i++) out[off + i] = x[off + i] + sigma * z[i];
-        } else {
-            memcpy(out + off, z, len * sizeof(float));
-        }
+    if (nb * BATCH >= PAR_BLOCKS) {
+#pragma omp parallel for schedule(static)
+        for (int64_t bi = 0; bi < nb; bi++) fill_batch(key, stream, counter, n, x, sigma, out, bi);
+        return;
     }
+#endif
+    for (int64_t bi = 0; bi < nb; bi++) fill_batch(key, stream, counter, n, x, sigma, out, bi);
 }
 
 /* Standard normal floats. */
