@@ -7,7 +7,8 @@
  * (threaded) sgemm at exactly the step's shapes; "% roofline" is that time
  * over memgen's measured step time. PyTorch runs dev/bench_train_torch.py
  * (2 threads as specified, and 1 thread for reference) when /usr/bin/python3
- * has torch, else its columns read n/a.
+ * has torch, else its columns read n/a. Both are timed as the best of
+ * WINDOWS windows of WINDOW_S seconds, since the machines are shared.
  *
  * Allocations inside the step loop are counted by interposing malloc & co.
  * (glibc's __libc_* entry points) while the timed loop runs.
@@ -22,6 +23,7 @@
 #endif
 #include <cblas.h>
 
+#include "memgen/blas.h"
 #include "memgen/train.h"
 
 /* ---- allocation counter ------------------------------------------------------- */
@@ -86,6 +88,11 @@ static double time_gemm(const gemm_shape *g, int det, float *A, float *B, float 
 
 /* ---- one setting ------------------------------------------------------------------ */
 
+/* Timed windows per setting and their length (s); PyTorch is timed the same
+ * way (dev/bench_train_torch.py --windows). */
+#define WINDOWS 6
+#define WINDOW_S 0.5
+
 typedef struct {
     const char *name;
     int64_t n, d, p, batch; /* batch 0 = full */
@@ -122,32 +129,41 @@ static void run_setting(setting *s, int threads) {
         fprintf(stderr, "bench_train: %s\n", mg_last_error());
         exit(1);
     }
-    double t0 = mg_now();
     mg_trainer_free(tr);
     tp.steps = 40;
     mg_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr);
-    t0 = mg_now();
+    double t0 = mg_now();
     mg_trainer_run(tr, NULL);
     double per = (mg_now() - t0) / 40;
     mg_trainer_free(tr);
-    /* timed run of ~3 s, allocations counted */
-    int64_t steps = (int64_t)fmax(50, 3.0 / per);
+    /* timed: WINDOWS runs of ~WINDOW_S s each (the model carries on from one
+       to the next), the best rate kept (the machine is shared); allocations
+       counted over all of them */
+    int64_t steps = (int64_t)fmax(20, WINDOW_S / per);
     tp.steps = steps;
-    mg_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr);
     mg_train_io io = {0};
     io.log_every = steps + 1; /* no probe inside the timed loop except at the end */
-    g_allocs = 0;
-    g_counting = 1;
-    t0 = mg_now();
-    mg_status st = mg_trainer_run(tr, &io);
-    double el = mg_now() - t0;
-    g_counting = 0;
-    if (st != MG_OK) {
-        fprintf(stderr, "bench_train: %s\n", mg_last_error());
-        exit(1);
+    s->allocs = 0;
+    s->steps_per_s = 0;
+    for (int w = 0; w < WINDOWS; w++) {
+        if (mg_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr) != MG_OK) {
+            fprintf(stderr, "bench_train: %s\n", mg_last_error());
+            exit(1);
+        }
+        g_allocs = 0;
+        g_counting = 1;
+        t0 = mg_now();
+        mg_status st = mg_trainer_run(tr, &io);
+        double el = mg_now() - t0;
+        g_counting = 0;
+        if (st != MG_OK) {
+            fprintf(stderr, "bench_train: %s\n", mg_last_error());
+            exit(1);
+        }
+        s->allocs += g_allocs;
+        s->steps_per_s = fmax(s->steps_per_s, (double)steps / el);
+        if (w < WINDOWS - 1) mg_trainer_free(tr);
     }
-    s->allocs = g_allocs;
-    s->steps_per_s = (double)steps / el;
     s->trainer_bytes = mg_trainer_bytes(tr) + (size_t)mg_dae_param_count(m) * sizeof(float) + (size_t)(n * d) * 4;
     size_t np = (size_t)mg_dae_param_count(m);
     size_t opt = (s->optim == MG_OPTIM_ADAM || s->optim == MG_OPTIM_ADAMW) ? 2 * np : np;
@@ -192,7 +208,9 @@ static void run_torch(int threads, double *a, double *b) {
     *a = *b = NAN;
     if (system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) return;
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 dev/bench_train_torch.py --threads %d --seconds 3 2>/dev/null", threads);
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 dev/bench_train_torch.py --threads %d --windows %d --seconds %g 2>/dev/null", threads,
+             WINDOWS, WINDOW_S);
     FILE *f = popen(cmd, "r");
     if (!f) return;
     char line[128];

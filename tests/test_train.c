@@ -4,7 +4,8 @@
  * gradients against central finite differences in double and against a
  * naive loop, the deterministic GEMM, the Eq. 6 lambda mapping (derived and
  * checked numerically), parameter validation, batch sampling, determinism
- * over thread counts, NaN handling, interruption and in-process resume.
+ * over thread counts, the fused small-batch step, NaN handling, interruption
+ * and in-process resume.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "testutil.h"
 #include "memgen/fileio.h"
 #include "memgen/safetensors.h"
+#include "memgen/blas.h"
 #include "memgen/train.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -276,14 +278,16 @@ static void test_grad_finite_differences(void **state) {
 }
 
 /* The gradient equals a naive loop (in double): with B = 300 through the
- * GEMM path at a size where mg_sgemm_det tiles the products, with B = 5 and
- * B = 32 through the small-batch streaming path (several row chunks). */
+ * GEMM path at a size where mg_sgemm_det tiles the products, with B = 5,
+ * B = 32 (on threads) and B = 7 through the small-batch streaming path
+ * (several row chunks; d = 203, p = 17: a partial last block of W and an
+ * overlapping last column window). */
 static void test_grad_vs_naive_loop(void **state) {
     (void)state;
-    const int64_t d = 200;
-    for (int cfg = 0; cfg < 12; cfg++) {
+    for (int cfg = 0; cfg < 16; cfg++) {
         int tied = cfg & 1, bias = (cfg >> 1) & 1;
-        const int64_t B = cfg < 4 ? 300 : cfg < 8 ? 5 : 32, p = cfg < 8 ? 40 : 48;
+        const int64_t B = cfg < 4 ? 300 : cfg < 8 ? 5 : cfg < 12 ? 32 : 7, p = cfg < 8 ? 40 : cfg < 12 ? 48 : 17;
+        const int64_t d = cfg < 12 ? 200 : 203;
         mg_dae *m = random_model(d, p, tied, bias, 55 + (uint64_t)cfg);
         float *w = mg_dae_params(m, NULL);
         for (int64_t i = 0; i < mg_dae_param_count(m); i++) w[i] *= 0.2f;
@@ -667,6 +671,94 @@ static void test_thread_count_independence(void **state) {
     free(s2);
 }
 
+/* The small-batch step (B <= 32 rows, p >= 16: noise, loss, gradient and
+ * update fused in one OpenMP region) draws exactly the noise mg_rng_normal
+ * gives on the noise stream (fork 2), with the same bits on 1 and on 2
+ * threads, at widths that leave partial windows, blocks and noise blocks
+ * (d = 1023, p = 44); a non-finite loss leaves parameters, optimizer state, RNG and
+ * step untouched (the checkpoints before and after are the same bytes). */
+static void test_small_step_fused(void **state) {
+    (void)state;
+    /* 20 steps: a trainer starts the small path on one thread and runs the
+       team from step 17 on at least once (its speed probe), see small.c */
+    const int64_t n = 6, d = 1023, p = 44, steps = 20;
+    float *X = malloc((size_t)(n * d) * sizeof(float)), *eps = malloc((size_t)(n * d) * sizeof(float));
+    randn(X, (size_t)(n * d), 5, 1.0f);
+    char *dir = tu_mkdtemp();
+    char *ck1 = tu_path(dir, "before.safetensors"), *ck2 = tu_path(dir, "after.safetensors");
+#ifdef _OPENMP
+    const int saved = omp_get_max_threads();
+#endif
+    for (int cfg = 0; cfg < 3; cfg++) {
+        mg_train_params tp = MG_TRAIN_PARAMS_DEFAULT;
+        tp.hidden = p;
+        tp.batch_mode = MG_BATCH_FULL;
+        tp.steps = steps + 1;
+        tp.tied = cfg != 1;
+        tp.bias = cfg == 1;
+        tp.optim = cfg == 0 ? MG_OPTIM_RMSPROP : cfg == 1 ? MG_OPTIM_ADAM : MG_OPTIM_SGD;
+        tp.lr = 1e-3;
+        tp.weight_decay = cfg == 1 ? 0.0 : 1e-2;
+        tp.momentum = cfg == 2 ? 0.9 : 0.0;
+        tp.lambda = cfg == 2 ? 1e-3 : 0.0;
+        float *ref = NULL;
+        for (int run = 0; run < 4; run++) {
+            const int threads = 1 + run / 2, explicit_eps = run % 2;
+#ifdef _OPENMP
+            omp_set_num_threads(threads);
+#else
+            (void)threads;
+#endif
+            mg_rng r;
+            mg_rng_init(&r, 9);
+            mg_dae *m = NULL;
+            mg_trainer *tr = NULL;
+            tu_assert_ok(mg_train_init_model(&tp, d, &r, &m));
+            tu_assert_ok(mg_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr));
+            mg_rng noise = mg_rng_fork(&r, 2);
+            for (int64_t t = 0; t < steps; t++) {
+                if (explicit_eps) mg_rng_normal(&noise, eps, (size_t)(n * d));
+                tu_assert_ok(mg_trainer_step(tr, NULL, explicit_eps ? eps : NULL, NULL));
+            }
+            int64_t np;
+            const float *w = mg_dae_params(m, &np);
+            if (!ref) {
+                ref = malloc((size_t)np * sizeof(float));
+                memcpy(ref, w, (size_t)np * sizeof(float));
+            } else {
+                assert_memory_equal(w, ref, (size_t)np * sizeof(float));
+            }
+            if (run == 3) { /* an infinite input: a non-finite loss, refused, nothing changes */
+                tu_assert_ok(mg_trainer_save_checkpoint(tr, ck1));
+                mg_rng_normal(&noise, eps, (size_t)(n * d));
+                eps[n * d / 2] = INFINITY;
+                assert_int_equal(mg_trainer_step(tr, NULL, eps, NULL), MG_ERR_NUMERIC);
+                tu_assert_ok(mg_trainer_save_checkpoint(tr, ck2));
+                unsigned char *a = NULL, *b = NULL;
+                size_t la = 0, lb = 0;
+                tu_assert_ok(mg_read_file(ck1, 0, &a, &la));
+                tu_assert_ok(mg_read_file(ck2, 0, &b, &lb));
+                assert_int_equal(la, lb);
+                assert_memory_equal(a, b, la);
+                free(a);
+                free(b);
+            }
+            mg_trainer_free(tr);
+            mg_dae_free(m);
+        }
+        free(ref);
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(saved);
+#endif
+    tu_rmtree(dir);
+    free(ck1);
+    free(ck2);
+    free(dir);
+    free(X);
+    free(eps);
+}
+
 /* ---- NaN, interruption, resume ----------------------------------------------------------- */
 
 typedef struct {
@@ -936,6 +1028,7 @@ int main(void) {
         cmocka_unit_test(test_params_check),
         cmocka_unit_test(test_batch_sampling),
         cmocka_unit_test(test_thread_count_independence),
+        cmocka_unit_test(test_small_step_fused),
         cmocka_unit_test(test_nan_stops),
         cmocka_unit_test(test_interrupt_and_resume),
         cmocka_unit_test(test_checkpoint_mismatch),

@@ -41,21 +41,23 @@
  * A run is a pure function of (params, data, rng): from the rng passed in the
  * trainer derives independent streams with mg_rng_fork: 1 initial weights
  * (mg_train_init_model), 2 noise, 3 batch order, 4 the probe batch for
- * logging. OpenBLAS sgemm results depend on its thread count (seen with the
- * Haswell kernels that OPENBLAS_CORETYPE=Haswell selects, even at 5 x 100 x
- * 1024), so every matrix product of a step goes through mg_sgemm_det: a
+ * logging. OpenBLAS sgemm results depend on its thread count, so every
+ * matrix product of a step goes through mg_sgemm_det (memgen/blas.h: a
  * fixed, shape-only tiling of the output, one single-threaded sgemm per tile,
- * tiles spread over OpenMP threads; mg_trainer_run keeps OpenBLAS at one
- * thread for its duration. Batches of at most 32 rows skip BLAS (streaming
- * passes over W whose reductions use a fixed split of the rows of W).
- * Reductions are done per row and summed in a fixed order, elementwise work
- * is split without changing any bit. Results are therefore bit-identical for
- * any thread count, and a run resumed from a checkpoint ends bit-identical
- * to an uninterrupted one. The trainer's step loop allocates nothing itself;
- * libgomp allocates a team for every OpenMP region entered, even one whose
- * if() clause is false, so memgen's own loops run single-threaded work
- * without entering a region (mg_rng_add_noise below 65536 values still
- * enters one: one small allocation per step, counted by bench_train).
+ * tiles spread over OpenMP threads); mg_trainer_run keeps OpenBLAS at one
+ * thread for its duration. Batches of at most 32 rows (with p >= 16) skip
+ * BLAS: the whole step (noise, loss, gradient, optimizer update) runs as
+ * streaming passes over fixed row chunks of W in one OpenMP region, partial
+ * sums added in chunk order (a trainer measures whether the region or one
+ * thread is faster, which on a loaded machine it can be, and uses that: the
+ * bits are the same). Reductions are done per row and summed in a
+ * fixed order, elementwise work is split without changing any bit. Results
+ * are therefore bit-identical for any thread count, and a run resumed from a
+ * checkpoint ends bit-identical to an uninterrupted one. The step loop
+ * allocates nothing: libgomp allocates a team for every OpenMP region
+ * entered, even one whose if() clause is false, so single-threaded work
+ * (including small noise fills) runs without entering a region
+ * (bench_train counts allocations in its timed loop).
  *
  * ---- Checkpoints ---------------------------------------------------------
  *
@@ -76,6 +78,7 @@
 
 #include "memgen/core.h"
 #include "memgen/dae.h"
+#include "memgen/daeset.h"
 #include "memgen/rng.h"
 
 #ifdef __cplusplus
@@ -174,16 +177,6 @@ mg_status mg_train_loss_grad(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_
 
 /* P = ||W1||^2 + ||W2||^2 (tied: 2 ||W||^2), in double. */
 double mg_dae_weight_penalty(const mg_dae *m);
-
-/* ---- deterministic matrix products --------------------------------------- */
-
-/* C = alpha op(A) op(B) + beta C, row-major, like cblas_sgemm, but the result
- * does not depend on the number of threads: the output is cut into tiles by
- * its shape only, each tile computed by single-threaded OpenBLAS, tiles in
- * parallel over OpenMP threads. OpenBLAS's own thread count is set to 1 for
- * the call and restored after. */
-void mg_sgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
-                  const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 
 /* ---- the trainer ---------------------------------------------------------- */
 
@@ -293,6 +286,26 @@ mg_status mg_train_annotate_model(mg_dae *model, const mg_train_params *params, 
  * failure an allocated *model is kept for the caller to free. */
 mg_status mg_train_dae(const mg_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
                        mg_dae **model);
+
+/* ---- DAE sets over noise levels (App. B.1) --------------------------------- */
+
+/* How mg_train_daeset observes and persists each level's run. */
+typedef struct {
+    /* Called before level k (of count, noise sigma) is trained, with a zeroed
+     * io to fill (log/checkpoint paths, progress callback); NULL: no io. */
+    void (*level_io)(void *ctx, int level, int count, double sigma, mg_train_io *io);
+    void *ctx;
+    int resume; /* 1: a level whose io.checkpoint_path exists continues from that checkpoint */
+} mg_train_set_opts;
+
+/* Trains one DAE per sigma (count levels, strictly ascending) on X into *out
+ * (caller frees with mg_daeset_free): level k uses params with sigma =
+ * sigmas[k] and the generator mg_rng_fork(rng, k), so it equals the single
+ * run mg_train_dae would give with that sigma and generator. Levels are
+ * trained one after another, each using all threads. opts may be NULL.
+ * On failure *out is freed and the error names the level. */
+mg_status mg_train_daeset(const mg_train_params *params, const double *sigmas, int count, mg_mat X, const mg_rng *rng,
+                          const mg_train_set_opts *opts, mg_daeset *out);
 
 /* ---- stopping on request ---------------------------------------------------- */
 

@@ -27,7 +27,7 @@
 #include <omp.h>
 #endif
 
-#include "memgen/train.h"
+#include "memgen/blas.h"
 #include "theory_internal.h"
 
 /* Softmax window: weights below exp(-FEMP_WINDOW) of the largest are zero. */

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "memgen/train.h"
+#include "memgen/blas.h"
 #include "theory_internal.h"
 
 /* Rows per similarity block (rows x K floats). */

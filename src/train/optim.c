@@ -79,9 +79,11 @@ typedef struct {
  * AVX-512 masks, and a masked access to an unused (NULL) state buffer then
  * costs a fault-suppression assist per vector (measured: 40x slower). */
 
+/* The range functions below apply update number o->t + 1 (o->t counts the
+ * updates done before this one) to elements lo..hi of the flat vectors. */
+
 /* torch.optim.SGD: d = g + wd p; buf = d (first step) or momentum buf +
- * (1 - dampening) d; d = nesterov ? d + momentum buf : buf; p -= lr d.
- * o->t already counts this update, so the first one has t == 1. */
+ * (1 - dampening) d; d = nesterov ? d + momentum buf : buf; p -= lr d. */
 static void sgd_range(void *vc, int64_t lo, int64_t hi) {
     const optim_ctx *c = vc;
     const mg_optim *o = c->o;
@@ -95,7 +97,7 @@ static void sgd_range(void *vc, int64_t lo, int64_t hi) {
         for (int64_t i = 0; i < n; i++) w[i] = w[i] + nlr * (g[i] + wd * w[i]);
         return;
     }
-    if (o->t == 1) {
+    if (o->t == 0) { /* the first update */
         for (int64_t i = 0; i < n; i++) buf[i] = g[i] + wd * w[i];
     } else {
         for (int64_t i = 0; i < n; i++) buf[i] = buf[i] * mom + damp1 * (g[i] + wd * w[i]);
@@ -115,8 +117,7 @@ static void adam_range(void *vc, int64_t lo, int64_t hi) {
     const int64_t n = hi - lo;
     float *restrict w = c->w + lo;
     const float *restrict g = c->g + lo;
-    const double t = (double)o->t; /* already incremented: 1 on the first update */
-    const double bc1 = 1.0 - pow(o->beta1, t), bc2 = 1.0 - pow(o->beta2, t);
+    const double bc1 = o->bc1, bc2 = o->bc2; /* of update t + 1 (mg_optim_begin) */
     const float step_neg = (float)(-(o->lr / bc1)), bc2_sqrt = (float)sqrt(bc2);
     const float b1 = (float)o->beta1, b2 = (float)o->beta2;
     const float omb1 = (float)(1.0 - o->beta1), omb2 = (float)(1.0 - o->beta2), eps = (float)o->eps;
@@ -191,15 +192,40 @@ static void rmsprop_range(void *vc, int64_t lo, int64_t hi) {
     }
 }
 
+/* A range function of the kind above. */
+typedef void (*range_fn_t)(void *ctx, int64_t lo, int64_t hi);
+
+/* The range function of the optimizer's kind. */
+static range_fn_t range_fn(const mg_optim *o) {
+    switch (o->kind) {
+    case MG_OPTIM_SGD: return sgd_range;
+    case MG_OPTIM_ADAM:
+    case MG_OPTIM_ADAMW: return adam_range;
+    case MG_OPTIM_RMSPROP: break;
+    }
+    return rmsprop_range;
+}
+
+/* Prepares update number o->t + 1: Adam's bias corrections, in double from
+ * the step count as PyTorch computes them. */
+void mg_optim_begin(mg_optim *o) {
+    const double t = (double)(o->t + 1);
+    o->bc1 = 1.0 - pow(o->beta1, t);
+    o->bc2 = 1.0 - pow(o->beta2, t);
+}
+
+/* Update number o->t + 1 on elements lo..hi only (see train_internal.h). */
+void mg_optim_apply(const mg_optim *o, float *param, const float *grad, int64_t lo, int64_t hi) {
+    if (hi <= lo) return;
+    optim_ctx c = {o, param, grad};
+    range_fn(o)(&c, lo, hi);
+}
+
 /* One update of param (n) with gradient grad (n), in chunks of PAR_PARAMS
  * on OpenMP threads (elementwise: the split does not change any bit). */
 void mg_optim_step(mg_optim *o, float *param, const float *grad) {
-    o->t++;
+    mg_optim_begin(o);
     optim_ctx c = {o, param, grad};
-    switch (o->kind) {
-    case MG_OPTIM_SGD: mg_train_par(o->n, PAR_PARAMS, sgd_range, &c); break;
-    case MG_OPTIM_ADAM:
-    case MG_OPTIM_ADAMW: mg_train_par(o->n, PAR_PARAMS, adam_range, &c); break;
-    case MG_OPTIM_RMSPROP: mg_train_par(o->n, PAR_PARAMS, rmsprop_range, &c); break;
-    }
+    mg_train_par(o->n, PAR_PARAMS, range_fn(o), &c);
+    o->t++;
 }

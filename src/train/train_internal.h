@@ -19,6 +19,7 @@ typedef struct {
     int nesterov, centered;
     int64_t n;                        /* parameters */
     int64_t t;                        /* updates done (Adam's `step`; SGD's buffer exists iff t > 0) */
+    double bc1, bc2;                  /* Adam's bias corrections of update t + 1 (mg_optim_begin) */
     float *buf[MG_OPTIM_SLOTS];       /* n floats each, NULL if unused */
     const char *name[MG_OPTIM_SLOTS]; /* PyTorch state names: "exp_avg", "square_avg", ... */
 } mg_optim;
@@ -28,8 +29,70 @@ typedef struct {
 mg_status mg_optim_init(mg_optim *o, const mg_train_params *p, int64_t n);
 void mg_optim_free(mg_optim *o);
 
-/* One PyTorch update of param (n) with gradient grad (n). */
+/* One PyTorch update of param (n) with gradient grad (n), counted in o->t. */
 void mg_optim_step(mg_optim *o, float *param, const float *grad);
+
+/* An update in pieces: mg_optim_begin prepares update number o->t + 1,
+ * mg_optim_apply applies it to elements lo..hi of param only (param and grad
+ * are the full n-float vectors), and the caller adds 1 to o->t once every
+ * element has had it. Elementwise, so any pieces give the bits of
+ * mg_optim_step (which is exactly this, on threads). */
+void mg_optim_begin(mg_optim *o);
+void mg_optim_apply(const mg_optim *o, float *param, const float *grad, int64_t lo, int64_t hi);
+
+/* ---- the loss workspace (loss.c) and the small-batch path (small.c) -------- */
+
+/* Rounds a float count up to a multiple of 16 (64 bytes). */
+static inline size_t mg_round16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+/* The regions of a workspace of mg_train_ws_floats(B, d, p) floats: H and dH
+ * (B x p each, adjacent), R and the input slot (B x d each, adjacent), B row
+ * losses, and (B <= MG_SMALL_B) the small path's scratch. */
+typedef struct {
+    float *H, *dH, *R, *input;
+    double *rowloss;
+    float *small;
+} mg_train_ws_parts;
+mg_train_ws_parts mg_train_ws_split(float *ws, int64_t B, int64_t d, int64_t p);
+
+/* Batches of at most MG_SMALL_B rows with at least 16 hidden units skip BLAS
+ * (small.c): sgemm with so few rows spends its time packing W. */
+#define MG_SMALL_B 32
+int mg_train_small_ok(int64_t B, int64_t p);
+
+/* Floats of scratch the small path needs beyond the common workspace. */
+size_t mg_train_small_ws_floats(int64_t B, int64_t p);
+
+/* The small path's choice between one thread and the whole team, by
+ * measured speed (results are the same bits either way): on a shared,
+ * loaded machine a team whose barriers wait on a descheduled thread can be
+ * many times slower than one thread. Zero-initialise; one per trainer;
+ * see small.c. */
+typedef struct {
+    int mode;       /* chosen: 0 one thread, 1 the team */
+    int probing;    /* 1: the other mode runs (a probe) */
+    int probed;     /* steps of the probe done */
+    int64_t left;   /* steps of the chosen mode before the next probe */
+    int64_t period; /* the current distance between probes (0: not started) */
+    int64_t n;      /* steps of the chosen mode since the last probe */
+    double sum[2];  /* their seconds; seconds of the probe's steps */
+} mg_train_small_sched;
+
+/* What the small path does besides the loss and gradient (all optional). */
+typedef struct {
+    const mg_rng *noise; /* first fill Xn = X0 + sigma z, z the normals of this stream from its counter
+                            on, exactly as mg_rng_add_noise would (the caller advances the counter) */
+    float sigma;
+    mg_optim *opt;       /* then, if the loss is finite, update param (the model's flat parameters)
+                            with the gradient, counted in opt->t */
+    float *param;
+    mg_train_small_sched *sched; /* NULL: always the team */
+} mg_train_small_extra;
+
+/* mg_train_loss_grad for mg_train_small_ok batches (same outputs), returning
+ * D; with ex, fused with the noise draw and the optimizer update. */
+double mg_train_small(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
+                      float *ws, const mg_train_small_extra *ex);
 
 /* The trainer (see train.h). Buffers are allocated once at creation. */
 struct mg_trainer {
@@ -53,6 +116,7 @@ struct mg_trainer {
     float *xn;             /* B x d noisy inputs: the input slot of ws (not a separate allocation) */
     float *grad;           /* nparams */
     mg_optim opt;
+    mg_train_small_sched small_sched; /* thread choice of the small-batch path */
     double last_data_loss; /* of the last completed step */
     int64_t io_log_every, io_probe_rows, io_ckpt_every; /* of the current run, saved in checkpoints */
     /* probe batch for representation statistics */
@@ -61,9 +125,9 @@ struct mg_trainer {
     float *probe_h;        /* nprobe x p */
 };
 
-/* Runs fn(ctx, lo, hi) over [0, n): directly when n <= grain, else in chunks
- * of grain on OpenMP threads (gemm.c). For elementwise / row-wise work whose
- * result does not depend on the split. */
+/* Runs fn(ctx, lo, hi) over [0, n): directly when n <= grain or only one
+ * thread would run, else in chunks of grain on OpenMP threads (par.c). For
+ * elementwise / row-wise work whose result does not depend on the split. */
 void mg_train_par(int64_t n, int64_t grain, void (*fn)(void *ctx, int64_t lo, int64_t hi), void *ctx);
 
 /* Writes the trajectory parameters as "train.*" metadata. */

@@ -237,20 +237,29 @@ mg_status mg_trainer_step(mg_trainer *tr, const int64_t *rows, const float *eps,
     }
     /* noisy inputs Xn = X0 + sigma eps, in the workspace's input slot */
     const float sigma = (float)tr->p.sigma;
-    if (eps) {
+    if (eps)
         for (size_t i = 0; i < Bd; i++) tr->xn[i] = x0[i] + sigma * eps[i];
-    } else {
-        mg_rng_add_noise(&tr->rng_noise, x0, sigma, tr->xn, Bd);
-    }
     mg_mat Xn = {B, d, d, tr->xn}, X0 = {B, d, d, (float *)x0};
-    double D;
-    MG_TRY(mg_train_loss_grad(tr->model, Xn, X0, tr->data_scale, tr->p.lambda, tr->grad, tr->ws, &D));
-    if (!isfinite(D))
+    double D, penalty = 0.0;
+    if (mg_train_small_ok(B, tr->hp)) {
+        /* small batches: noise, loss, gradient and update fused in one pass
+           structure (small.c); the penalty is of the weights before the update */
+        if (pr && tr->p.lambda != 0.0) penalty = tr->p.lambda * mg_dae_weight_penalty(tr->model);
+        mg_train_small_extra ex = {eps ? NULL : &tr->rng_noise, sigma, &tr->opt, mg_dae_params(tr->model, NULL),
+                                   &tr->small_sched};
+        D = mg_train_small(tr->model, Xn, X0, tr->data_scale, tr->p.lambda, tr->grad, tr->ws, &ex);
+        if (!eps) tr->rng_noise.counter += (Bd + 3) / 4; /* as mg_rng_add_noise advances it */
+    } else {
+        if (!eps) mg_rng_add_noise(&tr->rng_noise, x0, sigma, tr->xn, Bd);
+        MG_TRY(mg_train_loss_grad(tr->model, Xn, X0, tr->data_scale, tr->p.lambda, tr->grad, tr->ws, &D));
+        if (isfinite(D)) {
+            if (pr && tr->p.lambda != 0.0) penalty = tr->p.lambda * mg_dae_weight_penalty(tr->model);
+            mg_optim_step(&tr->opt, mg_dae_params(tr->model, NULL), tr->grad);
+        }
+    }
+    if (!isfinite(D)) /* the parameters are untouched */
         return mg_fail(MG_ERR_NUMERIC, "training diverged at step %lld: the loss is %s (try a smaller learning rate)",
                        (long long)tr->step + 1, isnan(D) ? "NaN" : "infinite");
-    double penalty = 0.0;
-    if (pr && tr->p.lambda != 0.0) penalty = tr->p.lambda * mg_dae_weight_penalty(tr->model);
-    mg_optim_step(&tr->opt, mg_dae_params(tr->model, NULL), tr->grad);
     tr->step++;
     tr->last_data_loss = D;
     if (pr) {

@@ -1,0 +1,39 @@
+/*
+ * Matrix products whose bits do not depend on the thread count. OpenBLAS
+ * sgemm results depend on its thread count (seen with the Haswell kernels
+ * that OPENBLAS_CORETYPE=Haswell selects, even at 5 x 100 x 1024), which
+ * would make training, f_emp and k-means depend on the machine; every
+ * product that has to be reproducible goes through mg_sgemm_det.
+ */
+#ifndef MEMGEN_BLAS_H
+#define MEMGEN_BLAS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* C = alpha op(A) op(B) + beta C, row-major, like cblas_sgemm (op = transpose
+ * when trans_a / trans_b is nonzero), but the result does not depend on the
+ * number of threads: the output is cut into tiles by its shape only, each
+ * tile computed by single-threaded OpenBLAS, tiles in parallel over OpenMP
+ * threads.
+ *
+ * Thread safety: OpenBLAS's thread count is a process-wide setting, and
+ * mg_sgemm_det sets it to 1 for the duration of the call and restores the
+ * previous value after (nothing is changed when it already is 1). It must
+ * therefore not run concurrently from several user threads (threads the
+ * caller created, as opposed to the OpenMP threads it starts itself), nor
+ * beside other code of the process that calls OpenBLAS or changes its
+ * thread count: one call could restore a count the other still relies on.
+ * Callers that loop over many products may set OpenBLAS to one thread
+ * themselves (openblas_set_num_threads(1)), as mg_trainer_run does; the
+ * calls then never touch the setting. */
+void mg_sgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+                  const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMGEN_BLAS_H */
