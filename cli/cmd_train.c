@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "memgen/daeset.h"
 #include "memgen/npy.h"
+#include "memgen/schedule.h"
 #include "memgen/train.h"
 
 /* Usage text with every option and its default. */
@@ -32,6 +34,11 @@ static void usage(FILE *f) {
             "  --init SPEC           kaiming | normal:SCALE | file:PATH (default kaiming)\n"
             "objective:\n"
             "  --sigma S             noise level (default 0.2)\n"
+            "  --sigmas SPEC         train a DAE set instead: one DAE per level of SPEC (geom:SMIN:SMAX:K,\n"
+            "                        linear:SMIN:SMAX:K, karras:SMIN:SMAX:K or list:S1,S2,...), level k seeded\n"
+            "                        with fork k of --seed; OUT holds the set (App. B.1). Per-level logs and\n"
+            "                        checkpoints get a .level<k> suffix; --resume-levels continues a killed\n"
+            "                        set run from the level checkpoints that exist\n"
             "  --loss NAME           torch: MSELoss mean over B*d entries + optimizer weight decay\n"
             "                        (the authors' code); eq6: (1/B) sum ||r||^2 + lambda(||W1||^2+||W2||^2)\n"
             "                        (default torch; the Eq. 6 lambda a run means is printed at start)\n"
@@ -63,6 +70,7 @@ static void usage(FILE *f) {
             "  --resume PATH         continue from a checkpoint; its settings (and its --log-every,\n"
             "                        --probe, --checkpoint-every) are used, training options given\n"
             "                        here must agree with them (--steps may change)\n"
+            "  --resume-levels       with --sigmas: continue from existing per-level checkpoints\n"
             "  -h, --help            this text\n");
 }
 
@@ -114,6 +122,95 @@ static char *default_ckpt(const char *out) {
     return p;
 }
 
+/* What `memgen train --sigmas` needs besides the trajectory parameters. */
+typedef struct {
+    const char *data, *out, *log, *ckpt;
+    int64_t log_every, probe, ckpt_every, steps;
+    int resume;
+} set_run;
+
+/* Per-level state of a set run: file names and the progress bar. */
+typedef struct {
+    const set_run *run;
+    char log[1024], ckpt[1024], label[64]; /* label: the bar keeps a pointer to it */
+    progress_ctx prog;
+    int started;
+} set_level_ctx;
+
+/* "<path without .ext>.level<k><ext>" into buf (ext: ".csv" / ".safetensors"). */
+static void level_path(char *buf, size_t len, const char *path, int k, const char *ext) {
+    size_t n = strlen(path), e = strlen(ext);
+    size_t stem = n >= e && !strcmp(path + n - e, ext) ? n - e : n;
+    snprintf(buf, len, "%.*s.level%d%s", (int)stem, path, k, ext);
+}
+
+/* mg_train_set_opts.level_io: per-level log/checkpoint names and a new bar. */
+static void set_level_io(void *vctx, int level, int count, double sigma, mg_train_io *io) {
+    set_level_ctx *lc = vctx;
+    const set_run *r = lc->run;
+    if (lc->started) cli_progress_end(&lc->prog.bar, "");
+    snprintf(lc->label, sizeof lc->label, "level %d/%d sigma=%.4g", level + 1, count, sigma);
+    memset(&lc->prog, 0, sizeof lc->prog);
+    io->log_every = r->log_every;
+    io->probe_rows = r->probe;
+    if (r->log) {
+        level_path(lc->log, sizeof lc->log, r->log, level, ".csv");
+        io->log_path = lc->log;
+    }
+    if (r->ckpt || r->ckpt_every > 0) {
+        char *base = r->ckpt ? strdup(r->ckpt) : default_ckpt(r->out);
+        if (base) {
+            level_path(lc->ckpt, sizeof lc->ckpt, base, level, ".safetensors");
+            io->checkpoint_path = lc->ckpt;
+            io->checkpoint_every = r->ckpt_every;
+            io->checkpoint_at_end = 1;
+        }
+        free(base);
+    }
+    io->progress = on_progress;
+    io->ctx = &lc->prog;
+    lc->started = 1;
+    cli_progress_start(&lc->prog.bar, lc->label, r->steps);
+}
+
+/* `memgen train --sigmas SPEC`: one DAE per level (App. B.1), saved as a set. */
+static mg_status train_set(const set_run *run, const mg_train_params *p, const char *spec, mg_mat X, const mg_rng *rng) {
+    double *sigmas = NULL;
+    int count = 0;
+    MG_TRY(mg_sigmas_parse(spec, &sigmas, &count));
+    fprintf(stderr, "train: data=%s (%lld x %lld) hidden=%lld %s optim=%s lr=%g wd=%g steps=%lld seed=%llu\n"
+            "       a set of %d DAEs over sigma %g .. %g (%s); Eq. 6 lambda = %.6g\n",
+            run->data, (long long)X.rows, (long long)X.cols, (long long)p->hidden, p->tied ? "tied" : "untied",
+            mg_optim_name(p->optim), mg_train_resolved_lr(p), mg_train_resolved_wd(p), (long long)p->steps,
+            (unsigned long long)rng->key, count, sigmas[0], sigmas[count - 1], spec,
+            mg_train_effective_lambda(p, X.cols));
+    set_level_ctx lc;
+    memset(&lc, 0, sizeof lc);
+    lc.run = run;
+    mg_train_set_opts o = {set_level_io, &lc, run->resume};
+    mg_daeset set;
+    double t0 = mg_now();
+    mg_status st = mg_train_catch_signals();
+    if (st == MG_OK) st = mg_train_daeset(p, sigmas, count, X, rng, &o, &set);
+    if (lc.started) cli_progress_end(&lc.prog.bar, "");
+    if (st == MG_OK) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)rng->key);
+        st = mg_daeset_set_meta(&set, "train.seed", buf);
+        if (st == MG_OK) st = mg_daeset_set_meta(&set, "train.sigmas_spec", spec);
+        if (st == MG_OK) st = mg_daeset_save(&set, run->out);
+        if (st == MG_OK)
+            printf("trained a set of %d %lld-unit DAEs on %lld x %lld data in %.2f s; wrote %s\n", count,
+                   (long long)p->hidden, (long long)X.rows, (long long)X.cols, mg_now() - t0, run->out);
+        mg_daeset_free(&set);
+    } else if (st == MG_ERR_INTERRUPTED) {
+        fprintf(stderr, "memgen train: %s\nresume with the same command plus --resume-levels%s\n", mg_last_error(),
+                run->ckpt || run->ckpt_every > 0 ? "" : " (no level checkpoints were requested: add --checkpoint-every)");
+    }
+    free(sigmas);
+    return st;
+}
+
 /* Entry point of `memgen train`. */
 int cmd_train(int argc, char **argv) {
     static const struct option opts[] = {
@@ -133,9 +230,12 @@ int cmd_train(int argc, char **argv) {
         {"replace", no_argument, 0, 'R'},         {"seed", required_argument, 0, 'S'},
         {"checkpoint", required_argument, 0, 'C'}, {"checkpoint-every", required_argument, 0, 'E'},
         {"resume", required_argument, 0, 'Z'},    {"help", no_argument, 0, 'h'},
+        {"sigmas", required_argument, 0, 'X'},    {"resume-levels", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     const char *cmd = "train";
     const char *data = NULL, *out = NULL, *logp = NULL, *ckpt_arg = NULL, *resume = NULL, *init = "kaiming";
+    const char *sigmas_spec = NULL;
+    int resume_levels = 0;
     int64_t log_every = 100, probe = 256, ckpt_every = 0;
     uint64_t seed = 0;
     int seed_given = 0, log_every_given = 0, probe_given = 0, ckpt_every_given = 0;
@@ -150,6 +250,8 @@ int cmd_train(int argc, char **argv) {
         case 'L': logp = optarg; break;
         case 'C': ckpt_arg = optarg; break;
         case 'Z': resume = optarg; break;
+        case 'X': sigmas_spec = optarg; break;
+        case 'V': resume_levels = 1; break;
         case 'I': init = optarg; given[G_INIT] = 1; break;
         case 'k': if (cli_parse_int64(cmd, "--log-every", optarg, &log_every)) return CLI_USAGE; log_every_given = 1; break;
         case 'P': if (cli_parse_int64(cmd, "--probe", optarg, &probe)) return CLI_USAGE; probe_given = 1; break;
@@ -208,6 +310,9 @@ int cmd_train(int argc, char **argv) {
     if (probe < 1) return cli_usage(cmd, "--probe must be >= 1");
     if (ckpt_every < 0) return cli_usage(cmd, "--checkpoint-every must be >= 0");
     if (resume && given[G_INIT]) return cli_usage(cmd, "--init and --resume exclude each other");
+    if (sigmas_spec && (given[G_SIGMA] || resume))
+        return cli_usage(cmd, "--sigmas trains a set: it excludes --sigma and --resume (use --resume-levels)");
+    if (resume_levels && !sigmas_spec) return cli_usage(cmd, "--resume-levels needs --sigmas");
     const char *init_file = NULL;
     if (!strcmp(init, "kaiming")) {
         p.init = MG_INIT_KAIMING;
@@ -238,6 +343,21 @@ int cmd_train(int argc, char **argv) {
     if (st != MG_OK) goto done;
     const int64_t n = X.shape[0], d = X.shape[1];
     if (!given[G_BATCH] && !given[G_REPLACE] && n <= p.batch) p.batch_mode = MG_BATCH_FULL; /* small data: full batch */
+    if (sigmas_spec) {
+        if (init_file) {
+            st = mg_fail(MG_ERR_ARG, "--sigmas trains every level from its own initialisation; --init file: is not "
+                         "supported");
+            goto done;
+        }
+        if (!given[G_HIDDEN]) {
+            st = mg_fail(MG_ERR_ARG, "--hidden is required");
+            goto done;
+        }
+        set_run run = {data, out, logp, ckpt_arg, log_every, probe, ckpt_every, p.steps, resume_levels};
+        st = train_set(&run, &p, sigmas_spec, mg_mat_of_array(&X), &rng);
+        if (st == MG_ERR_INTERRUPTED) goto done_quiet;
+        goto done;
+    }
     if (resume) {
         mg_train_params ck;
         int64_t cn, cd;
