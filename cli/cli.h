@@ -36,6 +36,54 @@ int cli_parse_double(const char *cmd, const char *opt, const char *s, double *ou
 int cli_parse_int64(const char *cmd, const char *opt, const char *s, int64_t *out);
 int cli_parse_uint64(const char *cmd, const char *opt, const char *s, uint64_t *out);
 
+/* Table-driven long options: each command lists its options once, as
+ * cli_opt entries (the CLI_OPT_* macros check the destination's type), and
+ * cli_parse_options runs getopt_long over them. */
+typedef enum {
+    CLI_ARG_STR,    /* const char **: the argument itself */
+    CLI_ARG_FLAG,   /* int *: set to 1; the option takes no argument */
+    CLI_ARG_INT,    /* int64_t *: cli_parse_int64, in [lo, hi] when hi > lo */
+    CLI_ARG_INT32,  /* int *: likewise, then narrowed */
+    CLI_ARG_UINT,   /* uint64_t *: cli_parse_uint64 (seeds) */
+    CLI_ARG_DOUBLE, /* double *: cli_parse_double */
+    CLI_ARG_FN      /* any: fn(cmd, name, arg, dest) parses it */
+} cli_arg_kind;
+
+/* A parser of one option value into dest; returns 0, or nonzero after
+ * printing a usage error (cli_usage) naming cmd. name lacks the "--". */
+typedef int (*cli_opt_fn)(const char *cmd, const char *name, const char *arg, void *dest);
+
+/* One option --name. given (optional) is set to 1 when the option is seen. */
+typedef struct {
+    const char *name;
+    cli_arg_kind kind;
+    void *dest;
+    int64_t lo, hi;
+    cli_opt_fn fn;
+    int *given;
+} cli_opt;
+
+#define CLI_OPT_PTR_(T, p) ((void *)(1 ? (p) : (T *)0)) /* warns unless p is a T * */
+#define CLI_OPT_STR(name, p) {(name), CLI_ARG_STR, CLI_OPT_PTR_(const char *, p), 0, 0, NULL, NULL}
+#define CLI_OPT_FLAG(name, p) {(name), CLI_ARG_FLAG, CLI_OPT_PTR_(int, p), 0, 0, NULL, NULL}
+#define CLI_OPT_INT(name, p) {(name), CLI_ARG_INT, CLI_OPT_PTR_(int64_t, p), 0, 0, NULL, NULL}
+#define CLI_OPT_INT_IN(name, p, lo, hi) {(name), CLI_ARG_INT, CLI_OPT_PTR_(int64_t, p), (lo), (hi), NULL, NULL}
+#define CLI_OPT_INT32_IN(name, p, lo, hi) {(name), CLI_ARG_INT32, CLI_OPT_PTR_(int, p), (lo), (hi), NULL, NULL}
+#define CLI_OPT_UINT(name, p) {(name), CLI_ARG_UINT, CLI_OPT_PTR_(uint64_t, p), 0, 0, NULL, NULL}
+#define CLI_OPT_DOUBLE(name, p) {(name), CLI_ARG_DOUBLE, CLI_OPT_PTR_(double, p), 0, 0, NULL, NULL}
+#define CLI_OPT_FN(name, fn, p) {(name), CLI_ARG_FN, (p), 0, 0, (fn), NULL}
+#define CLI_OPT_END {NULL, CLI_ARG_STR, NULL, 0, 0, NULL, NULL}
+
+/* cli_parse_options' answer when the command should go on and run. */
+#define CLI_RUN (-1)
+
+/* Parses argv[1..argc) against opts (ended by CLI_OPT_END) plus -h/--help,
+ * which prints usage(stdout). Returns CLI_RUN with every given option stored,
+ * CLI_OK after --help, or CLI_USAGE (message printed) for an unknown option,
+ * a bad value or a leftover argument. rest: NULL to refuse arguments that
+ * are not options, else it receives the index of the first of them. */
+int cli_parse_options(const char *cmd, int argc, char **argv, const cli_opt *opts, void (*usage)(FILE *), int *rest);
+
 /* Writes a cJSON value to `path` atomically (pretty-printed, trailing
  * newline; non-finite numbers become null). Does not free obj. */
 mg_status cli_write_json(const char *path, const cJSON *obj);

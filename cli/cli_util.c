@@ -1,7 +1,9 @@
 /*
- * CLI helpers: error printing, strict option parsing and progress output.
+ * CLI helpers: error printing, strict option parsing (values and whole
+ * option tables) and progress output.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -79,6 +81,68 @@ int cli_parse_uint64(const char *cmd, const char *opt, const char *s, uint64_t *
     return 0;
 }
 
+/* Stores one option's argument as its table entry says; 0 or CLI_USAGE. */
+static int store_option(const char *cmd, const cli_opt *o, const char *arg) {
+    char flag[128];
+    snprintf(flag, sizeof flag, "--%s", o->name);
+    int64_t v = 0;
+    switch (o->kind) {
+    case CLI_ARG_STR: *(const char **)o->dest = arg; break;
+    case CLI_ARG_FLAG: *(int *)o->dest = 1; break;
+    case CLI_ARG_INT:
+    case CLI_ARG_INT32:
+        if (cli_parse_int64(cmd, flag, arg, &v)) return CLI_USAGE;
+        if (o->hi > o->lo && (v < o->lo || v > o->hi))
+            return cli_usage(cmd, "%s must be in %lld..%lld", flag, (long long)o->lo, (long long)o->hi);
+        if (o->kind == CLI_ARG_INT) *(int64_t *)o->dest = v;
+        else *(int *)o->dest = (int)v;
+        break;
+    case CLI_ARG_UINT:
+        if (cli_parse_uint64(cmd, flag, arg, o->dest)) return CLI_USAGE;
+        break;
+    case CLI_ARG_DOUBLE:
+        if (cli_parse_double(cmd, flag, arg, o->dest)) return CLI_USAGE;
+        break;
+    case CLI_ARG_FN:
+        if (o->fn(cmd, o->name, arg, o->dest)) return CLI_USAGE;
+        break;
+    }
+    if (o->given) *o->given = 1;
+    return 0;
+}
+
+/* getopt_long over a cli_opt table (see cli.h). */
+int cli_parse_options(const char *cmd, int argc, char **argv, const cli_opt *opts, void (*usage)(FILE *), int *rest) {
+    int n = 0;
+    while (opts[n].name) n++;
+    struct option *lo = calloc((size_t)n + 2, sizeof *lo); /* the table, --help, the end */
+    if (!lo) return cli_fail(cmd, mg_fail(MG_ERR_NOMEM, "out of memory"));
+    for (int i = 0; i < n; i++) {
+        lo[i].name = opts[i].name;
+        lo[i].has_arg = opts[i].kind == CLI_ARG_FLAG ? no_argument : required_argument;
+        lo[i].val = 256 + i; /* beyond every short option */
+    }
+    lo[n].name = "help";
+    lo[n].val = 'h';
+    int c, rc = CLI_RUN;
+    optind = 1;
+    while (rc == CLI_RUN && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (c >= 256 && c < 256 + n) {
+            if (store_option(cmd, &opts[c - 256], optarg)) rc = CLI_USAGE;
+        } else if (c == 'h') {
+            usage(stdout);
+            rc = CLI_OK;
+        } else {
+            rc = cli_usage(cmd, "unknown option");
+        }
+    }
+    free(lo);
+    if (rc != CLI_RUN) return rc;
+    if (rest) *rest = optind;
+    else if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    return CLI_RUN;
+}
+
 /* Formats seconds as "1h02m", "3m05s" or "12.3s". */
 static void fmt_secs(double s, char *buf, size_t n) {
     if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
@@ -133,18 +197,4 @@ void cli_progress_end(cli_progress *p, const char *extra) {
 }
 
 /* Pretty-prints a cJSON value into a file, atomically. */
-mg_status cli_write_json(const char *path, const cJSON *obj) {
-    char *txt = cJSON_Print(obj);
-    if (!txt) return mg_fail(MG_ERR_NOMEM, "%s: cannot format JSON", path);
-    size_t len = strlen(txt);
-    char *buf = realloc(txt, len + 2);
-    if (!buf) {
-        free(txt);
-        return mg_fail(MG_ERR_NOMEM, "%s: cannot format JSON", path);
-    }
-    buf[len] = '\n';
-    buf[len + 1] = '\0';
-    mg_status st = mg_write_file_atomic(path, buf, len + 1);
-    free(buf);
-    return st;
-}
+mg_status cli_write_json(const char *path, const cJSON *obj) { return mg_write_json_atomic(path, obj); }

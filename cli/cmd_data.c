@@ -7,7 +7,6 @@
  *   data duplicate      duplicated subsets / injected rank-1 clusters (Cor. 3.4, App. A.4)
  *   data split          seeded train/test split of any .npy (and its labels)
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +129,42 @@ static int finish_images(const char *cmd, float *X, int64_t n, int64_t D, const 
     return st == MG_OK ? CLI_OK : cli_fail(cmd, st);
 }
 
+/* The image-pipeline options shared by fashion-mnist and images (PREP_HELP). */
+typedef struct {
+    const char *resize, *resample, *scale, *mean_out;
+    int center;
+} prep_opts;
+
+#define PREP_OPTS_DEFAULT {NULL, "pil", "pm1", NULL, 0}
+
+/* Their cli_opt entries, stored into the prep_opts *po. */
+#define PREP_OPTIONS(po)                                                                                   \
+    CLI_OPT_STR("resize", &(po)->resize), CLI_OPT_STR("resample", &(po)->resample),                         \
+        CLI_OPT_STR("scale", &(po)->scale), CLI_OPT_FLAG("center", &(po)->center),                          \
+        CLI_OPT_STR("mean-out", &(po)->mean_out)
+
+/* Resolves them into p; CLI_OK, or CLI_USAGE after a message. */
+static int prep_resolve(const char *cmd, const prep_opts *po, mg_image_prep *p) {
+    if (po->resize && parse_hw(po->resize, &p->resize_h, &p->resize_w))
+        return cli_usage(cmd, "--resize expects HxW or N (got '%s')", po->resize);
+    if (parse_resample(po->resample, &p->resize)) return cli_usage(cmd, "--resample must be pil, bilinear or area");
+    if (parse_scale(po->scale, &p->scale)) return cli_usage(cmd, "--scale must be pm1, unit, raw or standardize");
+    p->center = po->center;
+    if (po->mean_out && !po->center) return cli_usage(cmd, "--mean-out needs --center");
+    return CLI_OK;
+}
+
+/* Adds the resolved pipeline (and the standardisation's mean/std) to a JSON summary. */
+static void prep_json(cJSON *o, const mg_image_prep *p, double sm, double ss) {
+    cJSON_AddStringToObject(o, "resample", resample_names[p->resize]);
+    cJSON_AddStringToObject(o, "scale", scale_names[p->scale]);
+    cJSON_AddBoolToObject(o, "center", p->center);
+    if (p->scale == MG_SCALE_STANDARDIZE) {
+        cJSON_AddNumberToObject(o, "standardize_mean", sm);
+        cJSON_AddNumberToObject(o, "standardize_std", ss);
+    }
+}
+
 /* ---- data mog -------------------------------------------------------------- */
 
 static void usage_mog(FILE *f) {
@@ -169,51 +204,26 @@ static void usage_mog(FILE *f) {
 
 /* `memgen data mog`. */
 static int data_mog(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"K", required_argument, 0, 'K'},          {"d", required_argument, 0, 'd'},
-        {"n-per-mode", required_argument, 0, 'p'}, {"n", required_argument, 0, 'n'},
-        {"weights", required_argument, 0, 'w'},    {"mean-scale", required_argument, 0, 'm'},
-        {"mean-cosine", required_argument, 0, 'c'}, {"mean-dirs", required_argument, 0, 'D'},
-        {"cov-scale", required_argument, 0, 'a'},  {"cov-rate", required_argument, 0, 'r'},
-        {"cov-rank", required_argument, 0, 'R'},   {"cov-basis", required_argument, 0, 'B'},
-        {"shuffle", no_argument, 0, 'S'},          {"seed", required_argument, 0, 's'},
-        {"out", required_argument, 0, 'o'},        {"labels-out", required_argument, 0, 'l'},
-        {"params-out", required_argument, 0, 'P'}, {"json", required_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     const char *cmd = "data mog";
     const char *out = NULL, *labels_out = NULL, *params_out = NULL, *json = NULL;
-    const char *per_mode = "5000", *weights_s = NULL, *mean_dirs = "axis", *cov_basis = "random";
+    const char *per_mode = NULL, *weights_s = NULL, *mean_dirs = "axis", *cov_basis = "random";
     int64_t K = 2, d = 1000, n_total = 0, rank = 0;
     double mean_scale = 5, mean_cos = NAN, cov_scale = 1, cov_rate = 0.9;
-    int shuffle = 0, have_n = 0, have_per_mode = 0;
+    int shuffle = 0, have_n = 0;
     uint64_t seed = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'K': if (cli_parse_int64(cmd, "--K", optarg, &K)) return CLI_USAGE; break;
-        case 'd': if (cli_parse_int64(cmd, "--d", optarg, &d)) return CLI_USAGE; break;
-        case 'p': per_mode = optarg; have_per_mode = 1; break;
-        case 'n': if (cli_parse_int64(cmd, "--n", optarg, &n_total)) return CLI_USAGE; have_n = 1; break;
-        case 'w': weights_s = optarg; break;
-        case 'm': if (cli_parse_double(cmd, "--mean-scale", optarg, &mean_scale)) return CLI_USAGE; break;
-        case 'c': if (cli_parse_double(cmd, "--mean-cosine", optarg, &mean_cos)) return CLI_USAGE; break;
-        case 'D': mean_dirs = optarg; break;
-        case 'a': if (cli_parse_double(cmd, "--cov-scale", optarg, &cov_scale)) return CLI_USAGE; break;
-        case 'r': if (cli_parse_double(cmd, "--cov-rate", optarg, &cov_rate)) return CLI_USAGE; break;
-        case 'R': if (cli_parse_int64(cmd, "--cov-rank", optarg, &rank)) return CLI_USAGE; break;
-        case 'B': cov_basis = optarg; break;
-        case 'S': shuffle = 1; break;
-        case 's': if (cli_parse_uint64(cmd, "--seed", optarg, &seed)) return CLI_USAGE; break;
-        case 'o': out = optarg; break;
-        case 'l': labels_out = optarg; break;
-        case 'P': params_out = optarg; break;
-        case 'j': json = optarg; break;
-        case 'h': usage_mog(stdout); return CLI_OK;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        CLI_OPT_INT("K", &K), CLI_OPT_INT("d", &d), CLI_OPT_STR("n-per-mode", &per_mode),
+        {.name = "n", .kind = CLI_ARG_INT, .dest = &n_total, .given = &have_n}, CLI_OPT_STR("weights", &weights_s),
+        CLI_OPT_DOUBLE("mean-scale", &mean_scale), CLI_OPT_DOUBLE("mean-cosine", &mean_cos),
+        CLI_OPT_STR("mean-dirs", &mean_dirs), CLI_OPT_DOUBLE("cov-scale", &cov_scale),
+        CLI_OPT_DOUBLE("cov-rate", &cov_rate), CLI_OPT_INT("cov-rank", &rank), CLI_OPT_STR("cov-basis", &cov_basis),
+        CLI_OPT_FLAG("shuffle", &shuffle), CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out", &out),
+        CLI_OPT_STR("labels-out", &labels_out), CLI_OPT_STR("params-out", &params_out), CLI_OPT_STR("json", &json),
+        CLI_OPT_END};
+    int rc = cli_parse_options(cmd, argc, argv, opts, usage_mog, NULL);
+    if (rc != CLI_RUN) return rc;
+    int have_per_mode = per_mode != NULL;
+    if (!per_mode) per_mode = "5000";
     if (!out) return cli_usage(cmd, "--out is required");
     if (K < 1 || K > 10000) return cli_usage(cmd, "--K must be in 1..10000 (got %lld)", (long long)K);
     if (d < 1 || d > 100000) return cli_usage(cmd, "--d must be in 1..100000 (got %lld)", (long long)d);
@@ -231,8 +241,8 @@ static int data_mog(int argc, char **argv) {
         return cli_fail(cmd, mg_fail(MG_ERR_NOMEM, "out of memory"));
     }
     double *w = buf, *cnt = buf + K;
-    int rc = CLI_OK;
     int have_w = 0;
+    rc = CLI_OK;
     if (weights_s) {
         if (parse_list(weights_s, w, (int)K) != K) {
             rc = cli_usage(cmd, "--weights needs %lld comma-separated numbers (got '%s')", (long long)K, weights_s);
@@ -398,47 +408,20 @@ static void usage_fmnist(FILE *f) {
 
 /* `memgen data fashion-mnist`. */
 static int data_fmnist(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"split", required_argument, 0, 'S'},    {"dir", required_argument, 0, 'D'},
-        {"classes", required_argument, 0, 'c'},  {"n", required_argument, 0, 'n'},
-        {"random", no_argument, 0, 'r'},         {"seed", required_argument, 0, 's'},
-        {"resize", required_argument, 0, 'z'},   {"resample", required_argument, 0, 'k'},
-        {"scale", required_argument, 0, 'x'},    {"center", no_argument, 0, 'C'},
-        {"mean-out", required_argument, 0, 'M'}, {"out", required_argument, 0, 'o'},
-        {"labels-out", required_argument, 0, 'l'}, {"index-out", required_argument, 0, 'i'},
-        {"json", required_argument, 0, 'j'},     {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     const char *cmd = "data fashion-mnist";
-    const char *split = "train", *dir = MG_FMNIST_DIR, *classes = NULL, *resize = NULL;
-    const char *resample = "pil", *scale = "pm1", *mean_out = NULL, *out = NULL, *labels_out = NULL;
+    const char *split = "train", *dir = MG_FMNIST_DIR, *classes = NULL, *out = NULL, *labels_out = NULL;
     const char *index_out = NULL, *json = NULL;
+    prep_opts po = PREP_OPTS_DEFAULT;
     int64_t n = 0;
-    int random = 0, center = 0;
+    int random = 0;
     uint64_t seed = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'S': split = optarg; break;
-        case 'D': dir = optarg; break;
-        case 'c': classes = optarg; break;
-        case 'n': if (cli_parse_int64(cmd, "--n", optarg, &n)) return CLI_USAGE; break;
-        case 'r': random = 1; break;
-        case 's': if (cli_parse_uint64(cmd, "--seed", optarg, &seed)) return CLI_USAGE; break;
-        case 'z': resize = optarg; break;
-        case 'k': resample = optarg; break;
-        case 'x': scale = optarg; break;
-        case 'C': center = 1; break;
-        case 'M': mean_out = optarg; break;
-        case 'o': out = optarg; break;
-        case 'l': labels_out = optarg; break;
-        case 'i': index_out = optarg; break;
-        case 'j': json = optarg; break;
-        case 'h': usage_fmnist(stdout); return CLI_OK;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        CLI_OPT_STR("split", &split), CLI_OPT_STR("dir", &dir), CLI_OPT_STR("classes", &classes),
+        CLI_OPT_INT("n", &n), CLI_OPT_FLAG("random", &random), CLI_OPT_UINT("seed", &seed), PREP_OPTIONS(&po),
+        CLI_OPT_STR("out", &out), CLI_OPT_STR("labels-out", &labels_out), CLI_OPT_STR("index-out", &index_out),
+        CLI_OPT_STR("json", &json), CLI_OPT_END};
+    int rc = cli_parse_options(cmd, argc, argv, opts, usage_fmnist, NULL);
+    if (rc != CLI_RUN) return rc;
     if (!out) return cli_usage(cmd, "--out is required");
     mg_fmnist_opts fo = {dir, 1, 0, 0, random};
     if (!strcmp(split, "test")) fo.train = 0;
@@ -457,16 +440,12 @@ static int data_fmnist(int argc, char **argv) {
     }
     mg_image_prep p = MG_IMAGE_PREP_DEFAULT;
     p.channels = 1;
-    p.center = center;
-    if (resize && parse_hw(resize, &p.resize_h, &p.resize_w))
-        return cli_usage(cmd, "--resize expects HxW or N (got '%s')", resize);
-    if (parse_resample(resample, &p.resize)) return cli_usage(cmd, "--resample must be pil, bilinear or area");
-    if (parse_scale(scale, &p.scale)) return cli_usage(cmd, "--scale must be pm1, unit, raw or standardize");
-    if (mean_out && !center) return cli_usage(cmd, "--mean-out needs --center");
+    if ((rc = prep_resolve(cmd, &po, &p)) != CLI_OK) return rc;
     printf("memgen data fashion-mnist: split=%s dir=%s classes=%s n=%s%s seed=%llu resize=%s resample=%s "
            "scale=%s center=%s\n",
            split, dir, classes ? classes : "all", n ? "" : "all", random ? " (random subset)" : " (first)",
-           (unsigned long long)seed, resize ? resize : "none (28x28)", resample, scale, center ? "yes" : "no");
+           (unsigned long long)seed, po.resize ? po.resize : "none (28x28)", po.resample, po.scale,
+           po.center ? "yes" : "no");
     if (n) printf("  n = %lld\n", (long long)n);
     fflush(stdout);
 
@@ -486,10 +465,9 @@ static int data_fmnist(int argc, char **argv) {
         mg_array one = {MG_U8, 3, {28, 28, 1}, (uint8_t *)imgs.data + i * 784};
         st = mg_image_prepare(&one, &p, "fashion-mnist", X + i * D);
     }
-    int rc = CLI_OK;
     double sm = 0, ss = 0;
     if (st != MG_OK) rc = cli_fail(cmd, st);
-    if (rc == CLI_OK) rc = finish_images(cmd, X, N, D, &p, mean_out, &sm, &ss);
+    if (rc == CLI_OK) rc = finish_images(cmd, X, N, D, &p, po.mean_out, &sm, &ss);
     if (rc == CLI_OK) {
         st = write_f32(out, X, N, D);
         if (st == MG_OK && labels_out) st = write_i64(labels_out, lab, N);
@@ -504,13 +482,7 @@ static int data_fmnist(int argc, char **argv) {
             cJSON_AddNumberToObject(o, "width", ow);
             cJSON_AddBoolToObject(o, "random", random);
             cJSON_AddNumberToObject(o, "seed", (double)seed);
-            cJSON_AddStringToObject(o, "resample", resample_names[p.resize]);
-            cJSON_AddStringToObject(o, "scale", scale_names[p.scale]);
-            cJSON_AddBoolToObject(o, "center", center);
-            if (p.scale == MG_SCALE_STANDARDIZE) {
-                cJSON_AddNumberToObject(o, "standardize_mean", sm);
-                cJSON_AddNumberToObject(o, "standardize_std", ss);
-            }
+            prep_json(o, &p, sm, ss);
             st = cli_write_json(json, o);
             cJSON_Delete(o);
         }
@@ -565,52 +537,25 @@ static void usage_images(FILE *f) {
 
 /* `memgen data images`. */
 static int data_images(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"dir", required_argument, 0, 'D'},      {"class-folders", no_argument, 0, 'F'},
-        {"n", required_argument, 0, 'n'},        {"resize", required_argument, 0, 'z'},
-        {"resize-short", required_argument, 0, 'Z'}, {"center-crop", required_argument, 0, 'c'},
-        {"channels", required_argument, 0, 'C'}, {"layout", required_argument, 0, 'L'},
-        {"resample", required_argument, 0, 'k'}, {"scale", required_argument, 0, 'x'},
-        {"center", no_argument, 0, 'e'},         {"mean-out", required_argument, 0, 'M'},
-        {"out", required_argument, 0, 'o'},      {"labels-out", required_argument, 0, 'l'},
-        {"names-out", required_argument, 0, 'N'}, {"json", required_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     const char *cmd = "data images";
-    const char *dir = NULL, *resize = NULL, *crop = NULL, *layout = "chw", *resample = "pil", *scale = "pm1";
-    const char *mean_out = NULL, *out = NULL, *labels_out = NULL, *names_out = NULL, *json = NULL;
+    const char *dir = NULL, *crop = NULL, *layout = "chw", *out = NULL, *labels_out = NULL, *names_out = NULL;
+    const char *json = NULL;
+    prep_opts po = PREP_OPTS_DEFAULT;
     int64_t n = 0, channels = 1, rshort = 0;
-    int class_folders = 0, center = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'D': dir = optarg; break;
-        case 'F': class_folders = 1; break;
-        case 'n': if (cli_parse_int64(cmd, "--n", optarg, &n)) return CLI_USAGE; break;
-        case 'z': resize = optarg; break;
-        case 'Z': if (cli_parse_int64(cmd, "--resize-short", optarg, &rshort)) return CLI_USAGE; break;
-        case 'c': crop = optarg; break;
-        case 'C': if (cli_parse_int64(cmd, "--channels", optarg, &channels)) return CLI_USAGE; break;
-        case 'L': layout = optarg; break;
-        case 'k': resample = optarg; break;
-        case 'x': scale = optarg; break;
-        case 'e': center = 1; break;
-        case 'M': mean_out = optarg; break;
-        case 'o': out = optarg; break;
-        case 'l': labels_out = optarg; break;
-        case 'N': names_out = optarg; break;
-        case 'j': json = optarg; break;
-        case 'h': usage_images(stdout); return CLI_OK;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    int class_folders = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("dir", &dir), CLI_OPT_FLAG("class-folders", &class_folders), CLI_OPT_INT("n", &n),
+        CLI_OPT_INT("resize-short", &rshort), CLI_OPT_STR("center-crop", &crop), CLI_OPT_INT("channels", &channels),
+        CLI_OPT_STR("layout", &layout), PREP_OPTIONS(&po), CLI_OPT_STR("out", &out),
+        CLI_OPT_STR("labels-out", &labels_out), CLI_OPT_STR("names-out", &names_out), CLI_OPT_STR("json", &json),
+        CLI_OPT_END};
+    int rc = cli_parse_options(cmd, argc, argv, opts, usage_images, NULL);
+    if (rc != CLI_RUN) return rc;
     if (!dir) return cli_usage(cmd, "--dir is required");
     if (!out) return cli_usage(cmd, "--out is required");
     mg_image_prep p = MG_IMAGE_PREP_DEFAULT;
-    if (resize && parse_hw(resize, &p.resize_h, &p.resize_w))
-        return cli_usage(cmd, "--resize expects HxW or N (got '%s')", resize);
-    if (resize && rshort) return cli_usage(cmd, "give --resize or --resize-short, not both");
+    if ((rc = prep_resolve(cmd, &po, &p)) != CLI_OK) return rc;
+    if (po.resize && rshort) return cli_usage(cmd, "give --resize or --resize-short, not both");
     if (rshort < 0 || rshort > 16384) return cli_usage(cmd, "--resize-short must be in 1..16384");
     p.resize_short = (int)rshort;
     if (crop && parse_hw(crop, &p.crop_h, &p.crop_w))
@@ -619,15 +564,11 @@ static int data_images(int argc, char **argv) {
     p.channels = (int)channels;
     if (!strcmp(layout, "hwc")) p.chw = 0;
     else if (strcmp(layout, "chw")) return cli_usage(cmd, "--layout must be chw or hwc");
-    if (parse_resample(resample, &p.resize)) return cli_usage(cmd, "--resample must be pil, bilinear or area");
-    if (parse_scale(scale, &p.scale)) return cli_usage(cmd, "--scale must be pm1, unit, raw or standardize");
-    p.center = center;
-    if (mean_out && !center) return cli_usage(cmd, "--mean-out needs --center");
     if (n < 0) return cli_usage(cmd, "--n must be >= 0");
     printf("memgen data images: dir=%s class-folders=%s n=%s resize=%s resize-short=%lld center-crop=%s "
            "channels=%lld layout=%s resample=%s scale=%s center=%s\n",
-           dir, class_folders ? "yes" : "no", n ? "first N" : "all", resize ? resize : "none", (long long)rshort,
-           crop ? crop : "none", (long long)channels, layout, resample, scale, center ? "yes" : "no");
+           dir, class_folders ? "yes" : "no", n ? "first N" : "all", po.resize ? po.resize : "none", (long long)rshort,
+           crop ? crop : "none", (long long)channels, layout, po.resample, po.scale, po.center ? "yes" : "no");
     fflush(stdout);
 
     mg_file_list fl;
@@ -663,10 +604,10 @@ static int data_images(int argc, char **argv) {
         mg_array_free(&img);
         cli_progress_update(&pr, i + 1, NULL);
     }
-    int rc = st == MG_OK ? CLI_OK : cli_fail(cmd, st);
+    rc = st == MG_OK ? CLI_OK : cli_fail(cmd, st);
     if (rc == CLI_OK && N > 1) cli_progress_end(&pr, NULL);
     double sm = 0, ss = 0;
-    if (rc == CLI_OK) rc = finish_images(cmd, X, N, D, &p, mean_out, &sm, &ss);
+    if (rc == CLI_OK) rc = finish_images(cmd, X, N, D, &p, po.mean_out, &sm, &ss);
     if (rc == CLI_OK) {
         st = write_f32(out, X, N, D);
         if (st == MG_OK && labels_out) st = write_i64(labels_out, fl.labels, N);
@@ -688,17 +629,11 @@ static int data_images(int argc, char **argv) {
             cJSON_AddNumberToObject(o, "width", ow0);
             cJSON_AddNumberToObject(o, "channels", (double)channels);
             cJSON_AddStringToObject(o, "layout", p.chw ? "chw" : "hwc");
-            cJSON_AddStringToObject(o, "resample", resample_names[p.resize]);
-            cJSON_AddStringToObject(o, "scale", scale_names[p.scale]);
-            cJSON_AddBoolToObject(o, "center", center);
             if (fl.nclasses) {
                 cJSON *cl = cJSON_AddArrayToObject(o, "classes");
                 for (int i = 0; i < fl.nclasses; i++) cJSON_AddItemToArray(cl, cJSON_CreateString(fl.classes[i]));
             }
-            if (p.scale == MG_SCALE_STANDARDIZE) {
-                cJSON_AddNumberToObject(o, "standardize_mean", sm);
-                cJSON_AddNumberToObject(o, "standardize_std", ss);
-            }
+            prep_json(o, &p, sm, ss);
             st = cli_write_json(json, o);
             cJSON_Delete(o);
         }
@@ -771,41 +706,20 @@ static mg_status read_labels(const char *path, int64_t n, int64_t **out) {
 
 /* `memgen data duplicate`. */
 static int data_duplicate(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'D'},        {"count", required_argument, 0, 'm'},
-        {"times", required_argument, 0, 'c'},       {"inject", no_argument, 0, 'I'},
-        {"inject-norm", required_argument, 0, 'N'}, {"jitter", required_argument, 0, 'J'},
-        {"class-labels", required_argument, 0, 'L'}, {"seed", required_argument, 0, 's'},
-        {"out", required_argument, 0, 'o'},         {"labels-out", required_argument, 0, 'l'},
-        {"group-out", required_argument, 0, 'g'},   {"class-labels-out", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     const char *cmd = "data duplicate";
     const char *data = NULL, *cls = NULL, *out = NULL, *labels_out = NULL, *group_out = NULL, *cls_out = NULL;
     int64_t m = -1, times = -1;
     double norm = 0, jitter = 0;
     int inject = 0;
     uint64_t seed = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'D': data = optarg; break;
-        case 'm': if (cli_parse_int64(cmd, "--count", optarg, &m)) return CLI_USAGE; break;
-        case 'c': if (cli_parse_int64(cmd, "--times", optarg, &times)) return CLI_USAGE; break;
-        case 'I': inject = 1; break;
-        case 'N': if (cli_parse_double(cmd, "--inject-norm", optarg, &norm)) return CLI_USAGE; break;
-        case 'J': if (cli_parse_double(cmd, "--jitter", optarg, &jitter)) return CLI_USAGE; break;
-        case 'L': cls = optarg; break;
-        case 's': if (cli_parse_uint64(cmd, "--seed", optarg, &seed)) return CLI_USAGE; break;
-        case 'o': out = optarg; break;
-        case 'l': labels_out = optarg; break;
-        case 'g': group_out = optarg; break;
-        case 'C': cls_out = optarg; break;
-        case 'h': usage_duplicate(stdout); return CLI_OK;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        CLI_OPT_STR("data", &data), CLI_OPT_INT("count", &m), CLI_OPT_INT("times", &times),
+        CLI_OPT_FLAG("inject", &inject), CLI_OPT_DOUBLE("inject-norm", &norm), CLI_OPT_DOUBLE("jitter", &jitter),
+        CLI_OPT_STR("class-labels", &cls), CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out", &out),
+        CLI_OPT_STR("labels-out", &labels_out), CLI_OPT_STR("group-out", &group_out),
+        CLI_OPT_STR("class-labels-out", &cls_out), CLI_OPT_END};
+    int rc = cli_parse_options(cmd, argc, argv, opts, usage_duplicate, NULL);
+    if (rc != CLI_RUN) return rc;
     if (!data || !out) return cli_usage(cmd, "--data and --out are required");
     if (m < 1) return cli_usage(cmd, "--count M (>= 1) is required");
     if (times < 2) return cli_usage(cmd, "--times C (>= 2) is required");
@@ -839,7 +753,7 @@ static int data_duplicate(int argc, char **argv) {
     }
     if (st == MG_OK && group_out) st = write_i64(group_out, r.group, r.n);
     if (st == MG_OK && cls_out) st = write_i64(cls_out, r.labels, r.n);
-    int rc = st == MG_OK ? CLI_OK : cli_fail(cmd, st);
+    rc = st == MG_OK ? CLI_OK : cli_fail(cmd, st);
     if (rc == CLI_OK) {
         int64_t dup_rows = 0;
         for (int64_t i = 0; i < r.n; i++) dup_rows += r.group[i] >= 0;
@@ -891,35 +805,17 @@ static mg_status write_part(const char *path, const mg_array *a, const uint8_t *
 
 /* `memgen data split`. */
 static int data_split(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'D'},          {"labels", required_argument, 0, 'L'},
-        {"test-fraction", required_argument, 0, 'f'}, {"seed", required_argument, 0, 's'},
-        {"out-train", required_argument, 0, 'a'},     {"out-test", required_argument, 0, 'b'},
-        {"labels-train-out", required_argument, 0, 'A'}, {"labels-test-out", required_argument, 0, 'B'},
-        {"split-out", required_argument, 0, 'S'},     {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     const char *cmd = "data split";
     const char *data = NULL, *labels = NULL, *otr = NULL, *ote = NULL, *ltr = NULL, *lte = NULL, *sout = NULL;
     double frac = 0.2;
     uint64_t seed = 0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'D': data = optarg; break;
-        case 'L': labels = optarg; break;
-        case 'f': if (cli_parse_double(cmd, "--test-fraction", optarg, &frac)) return CLI_USAGE; break;
-        case 's': if (cli_parse_uint64(cmd, "--seed", optarg, &seed)) return CLI_USAGE; break;
-        case 'a': otr = optarg; break;
-        case 'b': ote = optarg; break;
-        case 'A': ltr = optarg; break;
-        case 'B': lte = optarg; break;
-        case 'S': sout = optarg; break;
-        case 'h': usage_split(stdout); return CLI_OK;
-        default: return cli_usage(cmd, "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        CLI_OPT_STR("data", &data), CLI_OPT_STR("labels", &labels), CLI_OPT_DOUBLE("test-fraction", &frac),
+        CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out-train", &otr), CLI_OPT_STR("out-test", &ote),
+        CLI_OPT_STR("labels-train-out", &ltr), CLI_OPT_STR("labels-test-out", &lte), CLI_OPT_STR("split-out", &sout),
+        CLI_OPT_END};
+    int rc = cli_parse_options(cmd, argc, argv, opts, usage_split, NULL);
+    if (rc != CLI_RUN) return rc;
     if (!data || !otr || !ote) return cli_usage(cmd, "--data, --out-train and --out-test are required");
     if ((ltr || lte) && !labels) return cli_usage(cmd, "--labels-train-out / --labels-test-out need --labels");
     if (!(frac >= 0 && frac <= 1)) return cli_usage(cmd, "--test-fraction must be in [0, 1]");
@@ -958,7 +854,7 @@ static int data_split(int argc, char **argv) {
         for (int64_t i = 0; flags && i < n; i++) flags[i] = is_test[i];
         if (st == MG_OK) st = write_i64(sout, flags, n);
     }
-    int rc = st == MG_OK ? CLI_OK : cli_fail(cmd, st);
+    rc = st == MG_OK ? CLI_OK : cli_fail(cmd, st);
     if (rc == CLI_OK)
         printf("wrote %s (%lld rows) and %s (%lld rows)\n", otr, (long long)(n - nt), ote, (long long)nt);
     mg_array_free(&X);

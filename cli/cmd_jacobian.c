@@ -4,7 +4,6 @@
  * and the alignment of the top singular vector with the nearest training
  * sample (memorized: ~rank one and aligned; generalized: higher rank).
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,38 +59,18 @@ static mg_status write_csv(const char *path, const mg_jacobian_info *in, int64_t
 
 /* Entry point of `memgen jacobian`. */
 int cmd_jacobian(int argc, char **argv) {
-    enum { O_MODEL = 1000, O_DATA, O_SIGMA, O_CLEAN, O_SEED, O_TRAIN, O_KEEP, O_OUT, O_SV, O_JSON };
-    static const struct option opts[] = {
-        {"model", required_argument, 0, O_MODEL}, {"data", required_argument, 0, O_DATA},
-        {"sigma", required_argument, 0, O_SIGMA}, {"clean", no_argument, 0, O_CLEAN},
-        {"seed", required_argument, 0, O_SEED},   {"train", required_argument, 0, O_TRAIN},
-        {"keep", required_argument, 0, O_KEEP},   {"out", required_argument, 0, O_OUT},
-        {"sv-out", required_argument, 0, O_SV},   {"json", required_argument, 0, O_JSON},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     const char *model = NULL, *data = NULL, *train = NULL, *out = NULL, *svout = NULL, *json = NULL;
     double sigma = 0.2;
     int clean = 0;
     uint64_t seed = 0;
     int64_t keep = 32;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_MODEL: model = optarg; break;
-        case O_DATA: data = optarg; break;
-        case O_TRAIN: train = optarg; break;
-        case O_OUT: out = optarg; break;
-        case O_SV: svout = optarg; break;
-        case O_JSON: json = optarg; break;
-        case O_CLEAN: clean = 1; break;
-        case O_SIGMA: if (cli_parse_double("jacobian", "--sigma", optarg, &sigma)) return CLI_USAGE; break;
-        case O_SEED: if (cli_parse_uint64("jacobian", "--seed", optarg, &seed)) return CLI_USAGE; break;
-        case O_KEEP: if (cli_parse_int64("jacobian", "--keep", optarg, &keep)) return CLI_USAGE; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("jacobian", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage("jacobian", "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", &model), CLI_OPT_STR("data", &data), CLI_OPT_DOUBLE("sigma", &sigma),
+        CLI_OPT_FLAG("clean", &clean), CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("train", &train),
+        CLI_OPT_INT("keep", &keep), CLI_OPT_STR("out", &out), CLI_OPT_STR("sv-out", &svout),
+        CLI_OPT_STR("json", &json), CLI_OPT_END};
+    int rc = cli_parse_options("jacobian", argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
     if (!model || !data) return cli_usage("jacobian", "--model and --data are required");
     if (!(sigma > 0)) return cli_usage("jacobian", "--sigma must be > 0 (it selects the DAE level)");
     if (keep < 1 || keep > 100000) return cli_usage("jacobian", "--keep must be in 1..100000");

@@ -2,7 +2,6 @@
  * memgen memratio: memorization measures of generated samples against the
  * training set (nearest-neighbour ratio, largest cosine, near duplicates).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,29 +60,13 @@ static mg_status write_json(const char *path, const mg_memratio *r, const char *
 
 /* Entry point of `memgen memratio`. */
 int cmd_memratio(int argc, char **argv) {
-    static const struct option opts[] = {{"samples", required_argument, 0, 's'}, {"train", required_argument, 0, 't'},
-                                         {"threshold", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
-                                         {"json", required_argument, 0, 'j'}, {"flags-out", required_argument, 0, 'f'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *samples = NULL, *train = NULL, *out = NULL, *json = NULL, *flags = NULL;
     double thr = 1.0 / 3.0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': samples = optarg; break;
-        case 't': train = optarg; break;
-        case 'o': out = optarg; break;
-        case 'j': json = optarg; break;
-        case 'f': flags = optarg; break;
-        case 'r':
-            if (cli_parse_double("memratio", "--threshold", optarg, &thr)) return CLI_USAGE;
-            break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("memratio", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage("memratio", "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        CLI_OPT_STR("samples", &samples), CLI_OPT_STR("train", &train), CLI_OPT_DOUBLE("threshold", &thr),
+        CLI_OPT_STR("out", &out), CLI_OPT_STR("json", &json), CLI_OPT_STR("flags-out", &flags), CLI_OPT_END};
+    int rc = cli_parse_options("memratio", argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
     if (!samples || !train) return cli_usage("memratio", "--samples and --train are required");
     if (!(thr > 0)) return cli_usage("memratio", "--threshold must be > 0");
     fprintf(stderr, "memratio: samples=%s train=%s threshold=%.6g\n", samples, train, thr);

@@ -4,13 +4,13 @@
  * exported from another framework, with the spikiness metrics of every sample
  * and per-dataset summaries and histograms (paper Fig. 5-6, App. B.2).
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "features_cli.h"
 #include "memgen/detect.h"
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
@@ -107,45 +107,18 @@ static mg_status summarize(const char *path, int64_t n, const double *met, int b
 
 /* Entry point of `memgen repr`. */
 int cmd_repr(int argc, char **argv) {
-    enum { O_MODEL = 1000, O_DATA, O_FEAT, O_LAYOUT, O_POOL, O_SIGMA, O_SEED, O_OUT, O_STATS, O_SUMMARY, O_BINS };
-    static const struct option opts[] = {
-        {"model", required_argument, 0, O_MODEL},     {"data", required_argument, 0, O_DATA},
-        {"features", required_argument, 0, O_FEAT},   {"layout", required_argument, 0, O_LAYOUT},
-        {"pool", required_argument, 0, O_POOL},       {"sigma", required_argument, 0, O_SIGMA},
-        {"seed", required_argument, 0, O_SEED},       {"out", required_argument, 0, O_OUT},
-        {"stats", required_argument, 0, O_STATS},     {"summary", required_argument, 0, O_SUMMARY},
-        {"bins", required_argument, 0, O_BINS},       {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *model = NULL, *data = NULL, *feat = NULL, *out = NULL, *stats = NULL, *summary = NULL;
-    mg_feat_layout layout = MG_LAYOUT_AUTO;
-    mg_pool_kind pool = MG_POOL_MAX;
+    const char *model = NULL, *data = NULL, *out = NULL, *stats = NULL, *summary = NULL;
+    fc_opts fo = FC_OPTS_DEFAULT;
     double sigma = 0.2;
     uint64_t seed = 0;
     int64_t bins = 30;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_MODEL: model = optarg; break;
-        case O_DATA: data = optarg; break;
-        case O_FEAT: feat = optarg; break;
-        case O_LAYOUT:
-            if (mg_feat_layout_parse(optarg, &layout) != MG_OK) return cli_usage("repr", "%s", mg_last_error());
-            break;
-        case O_POOL:
-            if (mg_pool_parse(optarg, &pool) != MG_OK) return cli_usage("repr", "%s", mg_last_error());
-            break;
-        case O_SIGMA: if (cli_parse_double("repr", "--sigma", optarg, &sigma)) return CLI_USAGE; break;
-        case O_SEED: if (cli_parse_uint64("repr", "--seed", optarg, &seed)) return CLI_USAGE; break;
-        case O_OUT: out = optarg; break;
-        case O_STATS: stats = optarg; break;
-        case O_SUMMARY: summary = optarg; break;
-        case O_BINS: if (cli_parse_int64("repr", "--bins", optarg, &bins)) return CLI_USAGE; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("repr", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage("repr", "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", &model), CLI_OPT_STR("data", &data), FC_OPTIONS(&fo), CLI_OPT_DOUBLE("sigma", &sigma),
+        CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out", &out), CLI_OPT_STR("stats", &stats),
+        CLI_OPT_STR("summary", &summary), CLI_OPT_INT("bins", &bins), CLI_OPT_END};
+    int rc = cli_parse_options("repr", argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
+    const char *feat = fo.path;
     if ((model != NULL) == (feat != NULL)) return cli_usage("repr", "give exactly one of --model and --features");
     if (model && !data) return cli_usage("repr", "--model needs --data");
     if (feat && data) return cli_usage("repr", "--data applies to --model; --features is the input itself");
@@ -153,7 +126,7 @@ int cmd_repr(int argc, char **argv) {
     if (bins < 1 || bins > 100000) return cli_usage("repr", "--bins must be in 1..100000");
 
     mg_daeset set = {0};
-    mg_array X = {0}, H = {0}, A = {0};
+    mg_array X = {0}, H = {0};
     double *met = NULL;
     cJSON *js = cJSON_CreateObject();
     int level = -1;
@@ -175,12 +148,10 @@ int cmd_repr(int argc, char **argv) {
             st = mg_repr_set(&set, mg_mat_of_array(&X), sigma, &rng, mg_mat_of_array(&H), NULL);
         }
     } else {
-        st = mg_npy_read(feat, &A);
-        if (st == MG_OK) st = mg_features_reduce(&A, layout, pool, &H);
-        if (st != MG_OK) st = mg_fail_context(st, "%s", feat);
-        else
+        st = fc_read(&fo, feat, &H);
+        if (st == MG_OK)
             fprintf(stderr, "repr: features=%s n=%lld F=%lld pool=%s\n", feat, (long long)H.shape[0],
-                    (long long)H.shape[1], mg_pool_name(pool));
+                    (long long)H.shape[1], mg_pool_name(fo.pool));
     }
     int64_t n = H.data ? H.shape[0] : 0;
     if (st == MG_OK && n < 1) st = mg_fail(MG_ERR_SHAPE, "no samples to describe");
@@ -200,7 +171,7 @@ int cmd_repr(int argc, char **argv) {
             cJSON_AddNumberToObject(js, "level_sigma", set.sigmas[level]);
             cJSON_AddNumberToObject(js, "seed", (double)seed);
         } else {
-            cJSON_AddStringToObject(js, "pool", mg_pool_name(pool));
+            cJSON_AddStringToObject(js, "pool", mg_pool_name(fo.pool));
         }
         cJSON_AddNumberToObject(js, "n", (double)n);
         cJSON_AddNumberToObject(js, "features", (double)H.shape[1]);
@@ -211,7 +182,6 @@ int cmd_repr(int argc, char **argv) {
     free(met);
     mg_array_free(&X);
     mg_array_free(&H);
-    mg_array_free(&A);
     mg_daeset_free(&set);
     return st == MG_OK ? CLI_OK : cli_fail("repr", st);
 }

@@ -2,17 +2,12 @@
  * memgen sample: diffusion sampling with a DAE set, the empirical optimal
  * denoiser (Eq. 3) or the true denoiser of a Gaussian mixture.
  */
-#include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "memgen/npy.h"
-#include "memgen/png.h"
-#include "memgen/sampler.h"
-#include "memgen/schedule.h"
+#include "sample_cli.h"
 
 /* Usage text with defaults. */
 static void usage(FILE *f) {
@@ -46,77 +41,26 @@ static void usage(FILE *f) {
             "  -h, --help         this text\n");
 }
 
-/* Parses "HxW" or "HxWxC". */
-static int parse_image(const char *s, int *h, int *w, int *c) {
-    *c = 1;
-    int n = sscanf(s, "%dx%dx%d", h, w, c);
-    return (n == 2 || n == 3) && *h > 0 && *w > 0 && (*c == 1 || *c == 3) ? 0 : -1;
-}
-
-/* Progress callback forwarding to the CLI bar. */
-static void on_progress(void *ctx, int64_t done, int64_t total) {
-    (void)total;
-    cli_progress_update(ctx, done, NULL);
-}
-
 /* Entry point of `memgen sample`. */
 int cmd_sample(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},   {"emp", required_argument, 0, 'e'},
-        {"mog", required_argument, 0, 'g'},     {"out", required_argument, 0, 'o'},
-        {"n", required_argument, 0, 'n'},       {"steps", required_argument, 0, 'T'},
-        {"sigmas", required_argument, 0, 'S'},  {"sigma-min", required_argument, 0, 'a'},
-        {"sigma-max", required_argument, 0, 'b'}, {"sampler", required_argument, 0, 'k'},
-        {"level", required_argument, 0, 'l'},   {"seed", required_argument, 0, 's'},
-        {"chunk", required_argument, 0, 'c'},   {"trajectory", required_argument, 0, 't'},
-        {"grid", required_argument, 0, 'G'},    {"image", required_argument, 0, 'I'},
-        {"range", required_argument, 0, 'r'},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *model = NULL, *emp = NULL, *mogp = NULL, *out = NULL, *sigspec = NULL, *traj = NULL, *grid = NULL;
-    const char *image = NULL, *range = "-1:1", *sampler = "ddim", *level = "nearest";
-    int64_t n = 64, steps = 0, chunk = 0;
+    const char *model = NULL, *emp = NULL, *mogp = NULL, *out = NULL, *traj = NULL, *grid = NULL;
+    sc_opts so = SC_OPTS_DEFAULT;
+    int64_t n = 64, chunk = 0;
     uint64_t seed = 0;
     double smin = 0.02, smax = 2.0;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'e': emp = optarg; break;
-        case 'g': mogp = optarg; break;
-        case 'o': out = optarg; break;
-        case 'S': sigspec = optarg; break;
-        case 'k': sampler = optarg; break;
-        case 'l': level = optarg; break;
-        case 't': traj = optarg; break;
-        case 'G': grid = optarg; break;
-        case 'I': image = optarg; break;
-        case 'r': range = optarg; break;
-        case 'n': if (cli_parse_int64("sample", "--n", optarg, &n)) return CLI_USAGE; break;
-        case 'T': if (cli_parse_int64("sample", "--steps", optarg, &steps)) return CLI_USAGE; break;
-        case 'c': if (cli_parse_int64("sample", "--chunk", optarg, &chunk)) return CLI_USAGE; break;
-        case 's': if (cli_parse_uint64("sample", "--seed", optarg, &seed)) return CLI_USAGE; break;
-        case 'a': if (cli_parse_double("sample", "--sigma-min", optarg, &smin)) return CLI_USAGE; break;
-        case 'b': if (cli_parse_double("sample", "--sigma-max", optarg, &smax)) return CLI_USAGE; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("sample", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage("sample", "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", &model), CLI_OPT_STR("emp", &emp), CLI_OPT_STR("mog", &mogp), CLI_OPT_STR("out", &out),
+        CLI_OPT_INT("n", &n), SC_OPTIONS(&so), CLI_OPT_DOUBLE("sigma-min", &smin), CLI_OPT_DOUBLE("sigma-max", &smax),
+        CLI_OPT_UINT("seed", &seed), CLI_OPT_INT("chunk", &chunk), CLI_OPT_STR("trajectory", &traj),
+        CLI_OPT_STR("grid", &grid), CLI_OPT_END};
+    int rc = cli_parse_options("sample", argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
     if ((model != NULL) + (emp != NULL) + (mogp != NULL) != 1)
         return cli_usage("sample", "give exactly one of --model, --emp, --mog");
     if (!out) return cli_usage("sample", "--out is required");
     if (n < 1 || n > 100000000) return cli_usage("sample", "--n must be in 1..1e8");
-    if (steps < 0 || steps > 100000) return cli_usage("sample", "--steps must be in 1..100000");
     if (chunk < 0) return cli_usage("sample", "--chunk must be positive");
-    mg_sampler_kind kind;
-    if (mg_sampler_parse(sampler, &kind) != MG_OK) return cli_usage("sample", "%s", mg_last_error());
-    mg_level_mode mode;
-    if (!strcmp(level, "nearest")) mode = MG_LEVEL_NEAREST;
-    else if (!strcmp(level, "interp")) mode = MG_LEVEL_INTERP;
-    else return cli_usage("sample", "--level must be nearest or interp");
-    float vlo, vhi;
-    if (sscanf(range, "%f:%f", &vlo, &vhi) != 2 || !(vhi > vlo)) return cli_usage("sample", "--range must be LO:HI with LO < HI");
+    if ((rc = sc_resolve("sample", &so)) != CLI_OK) return rc;
 
     mg_daeset set = {0};
     mg_array X = {0}, S = {0};
@@ -128,7 +72,7 @@ int cmd_sample(int argc, char **argv) {
     mg_status st = MG_OK;
     if (model) {
         st = mg_daeset_load(model, &set);
-        if (st == MG_OK) st = mg_denoiser_daeset(&set, mode, &den);
+        if (st == MG_OK) st = mg_denoiser_daeset(&set, so.mode, &den);
         if (st == MG_OK) {
             smin = set.sigmas[0];
             smax = set.sigmas[set.count - 1];
@@ -136,47 +80,18 @@ int cmd_sample(int argc, char **argv) {
     } else if (emp) {
         st = mg_npy_read_matrix(emp, "training data", 0, &X);
         if (st == MG_OK) st = mg_denoiser_emp(mg_mat_of_array(&X), &den);
-        if (!steps) steps = 60;
     } else {
         st = mg_mog_load(mogp, &mog);
         if (st == MG_OK) st = mg_denoiser_mog(&mog, &den);
-        if (!steps) steps = 60;
     }
-    if (st == MG_OK) {
-        if (sigspec) {
-            st = mg_sigmas_parse(sigspec, &sig, &K);
-        } else if (model && !steps) {
-            K = set.count;
-            sig = malloc((size_t)K * sizeof(double));
-            memcpy(sig, set.sigmas, (size_t)K * sizeof(double));
-        } else if (!(smin > 0) || !(smax >= smin)) {
-            st = mg_fail(MG_ERR_ARG, "need 0 < --sigma-min <= --sigma-max");
-        } else {
-            K = (int)steps;
-            sig = malloc((size_t)K * sizeof(double));
-            st = mg_sigmas_geometric(smin, smax, K, sig);
-        }
-    }
+    if (st == MG_OK) st = sc_sigma_grid(&so, model ? set.sigmas : NULL, set.count, 60, smin, smax, &sig, &K);
     if (st != MG_OK) goto done;
     int64_t d = den.d;
-    int gh = 0, gw = 0, gc = 1;
-    if (grid) {
-        if (image) {
-            if (parse_image(image, &gh, &gw, &gc) || (int64_t)gh * gw * gc != d) {
-                st = mg_fail(MG_ERR_ARG, "--image %s does not describe %lld values per sample", image, (long long)d);
-                goto done;
-            }
-        } else {
-            gh = gw = (int)llround(sqrt((double)d));
-            if ((int64_t)gh * gw != d) {
-                st = mg_fail(MG_ERR_ARG, "d = %lld is not a square: give --image HxW[xC] for --grid", (long long)d);
-                goto done;
-            }
-        }
-    }
+    mg_png_grid g;
+    if (grid && (st = sc_grid(&so, d, &g)) != MG_OK) goto done;
     fprintf(stderr, "sample: denoiser=%s (%s) d=%lld n=%lld sampler=%s levels=%d [%g .. %g] level=%s seed=%llu\n",
-            den.name, model ? model : emp ? emp : mogp, (long long)d, (long long)n, mg_sampler_name(kind), K, sig[0],
-            sig[K - 1], level, (unsigned long long)seed);
+            den.name, model ? model : emp ? emp : mogp, (long long)d, (long long)n, mg_sampler_name(so.kind), K, sig[0],
+            sig[K - 1], so.level, (unsigned long long)seed);
     int64_t shape[3] = {n, d, 0};
     st = mg_array_alloc(&S, MG_F32, 2, shape);
     if (st == MG_OK && traj) {
@@ -187,14 +102,10 @@ int cmd_sample(int argc, char **argv) {
     if (st != MG_OK) goto done;
     cli_progress prog;
     cli_progress_start(&prog, "sampling", n * K);
-    mg_sample_params p = MG_SAMPLE_PARAMS_DEFAULT;
-    p.kind = kind;
-    p.sigmas = sig;
-    p.nsigmas = K;
+    sc_progress pc = {&prog, 0};
+    mg_sample_params p = sc_sample_params(&so, sig, K, &pc);
     p.chunk = chunk;
     p.trajectory = trajbuf;
-    p.progress = on_progress;
-    p.progress_ctx = &prog;
     mg_rng rng;
     mg_rng_init(&rng, seed);
     double t0 = mg_now();
@@ -207,15 +118,7 @@ int cmd_sample(int argc, char **argv) {
         int64_t ts[3] = {K + 1, n, d};
         st = mg_npy_write_f32(traj, trajbuf, 3, ts);
     }
-    if (st == MG_OK && grid) {
-        mg_png_grid g = MG_PNG_GRID_DEFAULT;
-        g.height = gh;
-        g.width = gw;
-        g.channels = gc;
-        g.vmin = vlo;
-        g.vmax = vhi;
-        st = mg_png_write_grid(grid, S.data, n, &g);
-    }
+    if (st == MG_OK && grid) st = mg_png_write_grid(grid, S.data, n, &g);
     if (st == MG_OK)
         printf("wrote %lld samples of dimension %lld to %s (%.2f s, %.1f samples/s)\n", (long long)n, (long long)d, out,
                el, (double)n / el);

@@ -3,7 +3,6 @@
  * Corollaries 3.2-3.4) for a dataset, written as an ordinary memgen DAE (or,
  * with --sigmas, a DAE set with one construction per noise level).
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +27,7 @@ static void usage(FILE *f) {
             "copies of a sample off into such clusters); 'lae' = one block\n"
             "(Lemma C.1). Directions with eigenvalue <= n*lambda are dropped (zero columns).\n\n"
             "options:\n"
-            "  --data PATH          training data, n x d .npy (required)\n"
-            "  --labels PATH        cluster id per sample, .npy of n integers (mode blocks)\n"
-            "  --clusters K         find K clusters by spherical k-means (mode blocks)\n"
-            "  --mode M             auto|lae|mem|blocks (default auto: blocks with --labels,\n"
-            "                       --clusters or --duplicates, else mem when P >= n, else lae)\n"
+            TC_HELP_PARTITION
             "  --sigma S            noise level sigma of Eq. 6 (required unless --sigmas)\n"
             "  --sigmas SPEC        a set over noise levels: geom:SMIN:SMAX:K, list:S1,S2,...\n"
             "                       (writes a DAE set; one construction per level)\n"
@@ -42,14 +37,7 @@ static void usage(FILE *f) {
             "  --widths A,B,...     width of each cluster (default: the allocation rule, which\n"
             "                       minimises the predicted training loss)\n"
             "  --dup-tol T          a cluster is rank-1 (duplicated) when eig2 <= T eig1 (default 1e-6)\n"
-            "  --duplicates C       split groups of >= C copies of a sample into clusters of\n"
-            "                       their own, memorised by one column (Cor. 3.4; default 0 = off)\n"
-            "  --dup-dist T         rows are copies when |x_i - x_j| <= T max(|x_i|, |x_j|)\n"
-            "                       (default 1e-6)\n"
-            "  --seed N             k-means seed (default 0)\n"
-            "  --kmeans-iters N     Lloyd iterations per restart (default 100)\n"
-            "  --kmeans-restarts N  k-means restarts (default 4)\n"
-            "  --labels-out PATH    write the cluster ids used (int64 .npy; mode blocks)\n"
+            TC_HELP_CLUSTERING
             "  --json PATH          construction summary: blocks, eigenvalues, predicted losses\n"
             "                       (default: none)\n"
             "  --out PATH           output model .safetensors (required)\n"
@@ -58,47 +46,16 @@ static void usage(FILE *f) {
 
 /* Entry point of `memgen solve`. */
 int cmd_solve(int argc, char **argv) {
-    enum { O_DATA = 1000, O_LABELS, O_CLUSTERS, O_MODE, O_SIGMA, O_SIGMAS, O_WD, O_HIDDEN, O_WIDTHS, O_DUP, O_SEED,
-           O_DUPS, O_DUPD, O_ITERS, O_RESTARTS, O_LABOUT, O_JSON, O_OUT };
-    static const struct option opts[] = {
-        {"data", required_argument, 0, O_DATA},       {"labels", required_argument, 0, O_LABELS},
-        {"clusters", required_argument, 0, O_CLUSTERS}, {"mode", required_argument, 0, O_MODE},
-        {"sigma", required_argument, 0, O_SIGMA},     {"sigmas", required_argument, 0, O_SIGMAS},
-        {"wd", required_argument, 0, O_WD},           {"hidden", required_argument, 0, O_HIDDEN},
-        {"widths", required_argument, 0, O_WIDTHS},   {"dup-tol", required_argument, 0, O_DUP},
-        {"seed", required_argument, 0, O_SEED},       {"duplicates", required_argument, 0, O_DUPS},
-        {"dup-dist", required_argument, 0, O_DUPD},       {"kmeans-iters", required_argument, 0, O_ITERS},
-        {"kmeans-restarts", required_argument, 0, O_RESTARTS}, {"labels-out", required_argument, 0, O_LABOUT},
-        {"json", required_argument, 0, O_JSON},       {"out", required_argument, 0, O_OUT},
-        {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
     tc_opts o = TC_OPTS_DEFAULT;
     const char *sigspec = NULL, *json = NULL, *out = NULL;
     double sigma = NAN;
-    int c;
-    optind = 1;
-    int idx = -1;
-    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-        if (idx >= 0) { /* the options shared with memgen theory */
-            int r = tc_parse_option("solve", opts[idx].name, optarg, &o);
-            idx = -1;
-            if (r == CLI_USAGE) return r;
-            if (r == 0) continue;
-        }
-        switch (c) {
-        case O_SIGMA:
-            if (cli_parse_double("solve", "--sigma", optarg, &sigma)) return CLI_USAGE;
-            if (sigma < 0) return cli_usage("solve", "--sigma must be >= 0");
-            break;
-        case O_SIGMAS: sigspec = optarg; break;
-        case O_JSON: json = optarg; break;
-        case O_OUT: out = optarg; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("solve", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage("solve", "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        TC_OPTIONS(&o), CLI_OPT_DOUBLE("sigma", &sigma), CLI_OPT_STR("sigmas", &sigspec), CLI_OPT_STR("json", &json),
+        CLI_OPT_STR("out", &out), CLI_OPT_END};
+    int rc = cli_parse_options("solve", argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
+    if (sigma < 0) return cli_usage("solve", "--sigma must be >= 0");
     if (!o.data || !out) return cli_usage("solve", "--data and --out are required");
-    if (o.labels && o.clusters) return cli_usage("solve", "give either --labels or --clusters, not both");
     if (isnan(sigma) == !sigspec) return cli_usage("solve", "give exactly one of --sigma and --sigmas");
 
     double *sigmas = NULL;
@@ -113,20 +70,11 @@ int cmd_solve(int argc, char **argv) {
         sigmas[0] = sigma;
     }
     tc_problem pr;
-    st = tc_problem_load("solve", &o, &pr);
-    if (st != MG_OK) {
+    if ((rc = tc_load("solve", &o, &pr)) != CLI_OK) {
         free(sigmas);
-        return cli_fail("solve", st);
+        return rc;
     }
     int64_t n = pr.X.shape[0], d = pr.X.shape[1];
-    if (o.hidden == 0) {
-        if (pr.mode != TC_MEM) {
-            free(sigmas);
-            tc_problem_free(&pr);
-            return cli_usage("solve", "--hidden is required for mode '%s'", tc_mode_str(pr.mode));
-        }
-        o.hidden = n;
-    }
     fprintf(stderr, "solve: data=%s (%lld x %lld) mode=%s clusters=%lld%s%s hidden=%lld wd=%.6g (n*wd = %.6g) "
             "dup-tol=%g sigmas=%d (%.6g..%.6g) widths=%s out=%s\n",
             o.data, (long long)n, (long long)d, tc_mode_str(pr.mode), (long long)pr.K, o.labels ? " from " : "",
@@ -139,9 +87,7 @@ int cmd_solve(int argc, char **argv) {
     mg_dae *single = NULL;
     cJSON *js = json ? cJSON_CreateObject() : NULL, *jl = NULL;
     if (js) {
-        cJSON_AddStringToObject(js, "data", o.data);
-        cJSON_AddStringToObject(js, "mode", tc_mode_str(pr.mode));
-        if (!isnan(pr.kmeans_objective)) cJSON_AddNumberToObject(js, "kmeans_mean_cosine", pr.kmeans_objective);
+        tc_problem_json(js, &o, &pr);
         jl = cJSON_AddArrayToObject(js, "levels");
     }
     if (nsig > 1) st = mg_daeset_alloc(nsig, sigmas, &set);

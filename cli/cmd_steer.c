@@ -7,7 +7,6 @@
  * largest jump, kink, split by memorized / generalized when a training set
  * is given.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +16,8 @@
 #include "memgen/fileio.h"
 #include "memgen/memorization.h"
 #include "memgen/npy.h"
-#include "memgen/png.h"
-#include "memgen/sampler.h"
-#include "memgen/schedule.h"
 #include "memgen/steer.h"
+#include "sample_cli.h"
 
 /* Usage text with defaults. */
 static void usage(FILE *f) {
@@ -64,13 +61,6 @@ static void usage(FILE *f) {
             "  -h, --help          this text\n\n"
             "writes DIR/samples.npy (alphas x n x d), alphas.npy, steer_vectors.npy (levels x p),\n"
             "steer_offsets.npy (levels x d: W2 v), curves.csv, per_sample.csv, summary.json [, grid.png]\n");
-}
-
-/* Parses "HxW" or "HxWxC". */
-static int parse_image(const char *s, int *h, int *w, int *c) {
-    *c = 1;
-    int n = sscanf(s, "%dx%dx%d", h, w, c);
-    return (n == 2 || n == 3) && *h > 0 && *w > 0 && (*c == 1 || *c == 3) ? 0 : -1;
 }
 
 /* Joins DIR and a file name into buf. */
@@ -142,76 +132,27 @@ static void print_summary(const char *what, const mg_steer_summary *s) {
            s->gain, s->frac_smooth, s->frac_threshold, s->frac_static);
 }
 
-/* Progress callback forwarding to the CLI bar, offset by the alphas done. */
-typedef struct {
-    cli_progress *bar;
-    int64_t base;
-} prog_ctx;
-
-/* Forwards sampler progress. */
-static void on_progress(void *ctx, int64_t done, int64_t total) {
-    (void)total;
-    prog_ctx *p = ctx;
-    cli_progress_update(p->bar, p->base + done, NULL);
-}
-
 /* Entry point of `memgen steer`. */
 int cmd_steer(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},       {"target", required_argument, 0, 't'},
-        {"out", required_argument, 0, 'o'},         {"sigma", required_argument, 0, 'S'},
-        {"vector-level", required_argument, 0, 'L'}, {"alphas", required_argument, 0, 'a'},
-        {"final-steps", required_argument, 0, 'F'}, {"skip-last", required_argument, 0, 'J'},
-        {"vector-seed", required_argument, 0, 'V'}, {"n", required_argument, 0, 'n'},
-        {"steps", required_argument, 0, 'T'},       {"sigmas", required_argument, 0, 'g'},
-        {"sampler", required_argument, 0, 'k'},     {"level", required_argument, 0, 'l'},
-        {"seed", required_argument, 0, 's'},        {"train", required_argument, 0, 'x'},
-        {"threshold", required_argument, 0, 'r'},   {"mog", required_argument, 0, 'M'},
-        {"target-mode", required_argument, 0, 'K'}, {"post-sigma", required_argument, 0, 'P'},
-        {"grid", no_argument, 0, 'G'},              {"image", required_argument, 0, 'I'},
-        {"range", required_argument, 0, 'R'},       {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     const char *model = NULL, *target = NULL, *outdir = NULL, *sigma_s = "0.02", *alpha_s = "lin:0:1:11";
-    const char *sigspec = NULL, *sampler = "ddim", *level = "nearest", *train = NULL, *mogp = NULL, *image = NULL;
-    const char *range = "-1:1";
-    int64_t vlevel = -1, final_steps = -1, skip_last = 0, n = 16, steps = 0, tmode = 0;
+    const char *train = NULL, *mogp = NULL;
+    sc_opts so = SC_OPTS_DEFAULT;
+    int64_t vlevel = -1, final_steps = -1, skip_last = 0, n = 16, tmode = 0;
     uint64_t seed = 0, vseed = 1;
     double thr = 1.0 / 3.0, post_sigma = 0.05;
-    int grid = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 't': target = optarg; break;
-        case 'o': outdir = optarg; break;
-        case 'S': sigma_s = optarg; break;
-        case 'a': alpha_s = optarg; break;
-        case 'g': sigspec = optarg; break;
-        case 'k': sampler = optarg; break;
-        case 'l': level = optarg; break;
-        case 'x': train = optarg; break;
-        case 'M': mogp = optarg; break;
-        case 'I': image = optarg; break;
-        case 'R': range = optarg; break;
-        case 'G': grid = 1; break;
-        case 'L': if (cli_parse_int64("steer", "--vector-level", optarg, &vlevel)) return CLI_USAGE; break;
-        case 'F': if (cli_parse_int64("steer", "--final-steps", optarg, &final_steps)) return CLI_USAGE; break;
-        case 'J': if (cli_parse_int64("steer", "--skip-last", optarg, &skip_last)) return CLI_USAGE; break;
-        case 'n': if (cli_parse_int64("steer", "--n", optarg, &n)) return CLI_USAGE; break;
-        case 'T': if (cli_parse_int64("steer", "--steps", optarg, &steps)) return CLI_USAGE; break;
-        case 'K': if (cli_parse_int64("steer", "--target-mode", optarg, &tmode)) return CLI_USAGE; break;
-        case 's': if (cli_parse_uint64("steer", "--seed", optarg, &seed)) return CLI_USAGE; break;
-        case 'V': if (cli_parse_uint64("steer", "--vector-seed", optarg, &vseed)) return CLI_USAGE; break;
-        case 'r': if (cli_parse_double("steer", "--threshold", optarg, &thr)) return CLI_USAGE; break;
-        case 'P': if (cli_parse_double("steer", "--post-sigma", optarg, &post_sigma)) return CLI_USAGE; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("steer", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage("steer", "unexpected argument '%s'", argv[optind]);
+    int grid = 0;
+    const cli_opt opts[] = {
+        CLI_OPT_STR("model", &model), CLI_OPT_STR("target", &target), CLI_OPT_STR("out", &outdir),
+        CLI_OPT_STR("sigma", &sigma_s), CLI_OPT_INT("vector-level", &vlevel), CLI_OPT_STR("alphas", &alpha_s),
+        CLI_OPT_INT("final-steps", &final_steps), CLI_OPT_INT("skip-last", &skip_last),
+        CLI_OPT_UINT("vector-seed", &vseed), CLI_OPT_INT("n", &n), SC_OPTIONS(&so), CLI_OPT_UINT("seed", &seed),
+        CLI_OPT_STR("train", &train), CLI_OPT_DOUBLE("threshold", &thr), CLI_OPT_STR("mog", &mogp),
+        CLI_OPT_INT("target-mode", &tmode), CLI_OPT_DOUBLE("post-sigma", &post_sigma), CLI_OPT_FLAG("grid", &grid),
+        CLI_OPT_END};
+    int rc = cli_parse_options("steer", argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
     if (!model || !target || !outdir) return cli_usage("steer", "--model, --target and --out are required");
     if (n < 1 || n > 10000000) return cli_usage("steer", "--n must be in 1..1e7");
-    if (steps < 0 || steps > 100000) return cli_usage("steer", "--steps must be in 1..100000");
     if (skip_last < 0 || final_steps < -1) return cli_usage("steer", "--final-steps and --skip-last must be >= 0");
     if (vlevel < -1 || vlevel > 100000) return cli_usage("steer", "--vector-level must be a level index");
     if (!(thr > 0)) return cli_usage("steer", "--threshold must be > 0");
@@ -221,15 +162,7 @@ int cmd_steer(int argc, char **argv) {
     if (!strcmp(sigma_s, "own")) vsigma = NAN;
     else if (cli_parse_double("steer", "--sigma", sigma_s, &vsigma)) return CLI_USAGE;
     else if (!(vsigma >= 0)) return cli_usage("steer", "--sigma must be >= 0 or 'own'");
-    mg_sampler_kind kind;
-    if (mg_sampler_parse(sampler, &kind) != MG_OK) return cli_usage("steer", "%s", mg_last_error());
-    mg_level_mode mode;
-    if (!strcmp(level, "nearest")) mode = MG_LEVEL_NEAREST;
-    else if (!strcmp(level, "interp")) mode = MG_LEVEL_INTERP;
-    else return cli_usage("steer", "--level must be nearest or interp");
-    float vlo, vhi;
-    if (sscanf(range, "%f:%f", &vlo, &vhi) != 2 || !(vhi > vlo))
-        return cli_usage("steer", "--range must be LO:HI with LO < HI");
+    if ((rc = sc_resolve("steer", &so)) != CLI_OK) return rc;
     double *alphas = NULL;
     int na = 0;
     if (mg_steer_parse_alphas(alpha_s, &alphas, &na) != MG_OK) return cli_usage("steer", "%s", mg_last_error());
@@ -273,32 +206,11 @@ int cmd_steer(int argc, char **argv) {
         st = mg_fail(MG_ERR_ARG, "--vector-level %lld: the set has levels 0..%d", (long long)vlevel, set.count - 1);
         goto done;
     }
-    if (sigspec) {
-        st = mg_sigmas_parse(sigspec, &sig, &K);
-    } else {
-        K = steps ? (int)steps : set.count;
-        sig = malloc((size_t)K * sizeof(double));
-        if (!sig) st = mg_fail(MG_ERR_NOMEM, "out of memory");
-        else if (steps) st = mg_sigmas_geometric(set.sigmas[0], set.sigmas[set.count - 1], K, sig);
-        else memcpy(sig, set.sigmas, (size_t)K * sizeof(double));
-    }
+    st = sc_sigma_grid(&so, set.sigmas, set.count, 0, set.sigmas[0], set.sigmas[set.count - 1], &sig, &K);
     if (st != MG_OK) goto done;
     if (final_steps < 0) final_steps = K / 2;
-    int gh = 0, gw = 0, gc = 1;
-    if (grid) {
-        if (image) {
-            if (parse_image(image, &gh, &gw, &gc) || (int64_t)gh * gw * gc != d) {
-                st = mg_fail(MG_ERR_ARG, "--image %s does not describe %lld values per sample", image, (long long)d);
-                goto done;
-            }
-        } else {
-            gh = gw = (int)llround(sqrt((double)d));
-            if ((int64_t)gh * gw != d) {
-                st = mg_fail(MG_ERR_ARG, "d = %lld is not a square: give --image HxW[xC] for --grid", (long long)d);
-                goto done;
-            }
-        }
-    }
+    mg_png_grid g;
+    if (grid && (st = sc_grid(&so, d, &g)) != MG_OK) goto done;
     mg_steer_params sp = MG_STEER_PARAMS_DEFAULT;
     mg_steer_window(sig, K, (int)(final_steps < K ? final_steps : K), (int)(skip_last < K ? skip_last : K),
                     &sp.sigma_hi, &sp.sigma_lo);
@@ -307,8 +219,8 @@ int cmd_steer(int argc, char **argv) {
             "steer: n=%lld sampler=%s steps=%d [%g .. %g] level=%s final-steps=%lld skip-last=%lld (steered sigma in "
             "(%g, %g]) seed=%llu vector-seed=%llu out=%s\n",
             model, set.count, (long long)d, target, (long long)Xt.shape[0], sigma_s,
-            vlevel < 0 ? "all" : "one", na, alphas[0], alphas[na - 1], (long long)n, mg_sampler_name(kind), K, sig[0],
-            sig[K - 1], level, (long long)final_steps, (long long)skip_last, sp.sigma_lo, sp.sigma_hi,
+            vlevel < 0 ? "all" : "one", na, alphas[0], alphas[na - 1], (long long)n, mg_sampler_name(so.kind), K, sig[0],
+            sig[K - 1], so.level, (long long)final_steps, (long long)skip_last, sp.sigma_lo, sp.sigma_hi,
             (unsigned long long)seed, (unsigned long long)vseed, outdir);
     if ((st = mg_mkdir_p(outdir)) != MG_OK) goto done;
 
@@ -330,16 +242,11 @@ int cmd_steer(int argc, char **argv) {
     }
     int64_t shape[3] = {na, n, d};
     if ((st = mg_array_alloc(&S, MG_F32, 3, shape)) != MG_OK) goto done;
-    if ((st = mg_denoiser_steered(&set, mode, &vec, &sp, &den)) != MG_OK) goto done;
+    if ((st = mg_denoiser_steered(&set, so.mode, &vec, &sp, &den)) != MG_OK) goto done;
     cli_progress bar;
     cli_progress_start(&bar, "steering", (int64_t)na * n * K);
-    prog_ctx pc = {&bar, 0};
-    mg_sample_params p = MG_SAMPLE_PARAMS_DEFAULT;
-    p.kind = kind;
-    p.sigmas = sig;
-    p.nsigmas = K;
-    p.progress = on_progress;
-    p.progress_ctx = &pc;
+    sc_progress pc = {&bar, 0};
+    mg_sample_params p = sc_sample_params(&so, sig, K, &pc);
     double t0 = mg_now();
     for (int j = 0; j < na && st == MG_OK; j++) {
         mg_rng rng;
@@ -412,8 +319,8 @@ int cmd_steer(int argc, char **argv) {
     cJSON_AddItemToObject(cfg, "alphas", cJSON_CreateDoubleArray(alphas, na));
     cJSON_AddNumberToObject(cfg, "n", (double)n);
     cJSON_AddItemToObject(cfg, "sigmas", cJSON_CreateDoubleArray(sig, K));
-    cJSON_AddStringToObject(cfg, "sampler", mg_sampler_name(kind));
-    cJSON_AddStringToObject(cfg, "level", level);
+    cJSON_AddStringToObject(cfg, "sampler", mg_sampler_name(so.kind));
+    cJSON_AddStringToObject(cfg, "level", so.level);
     cJSON_AddNumberToObject(cfg, "final_steps", (double)final_steps);
     cJSON_AddNumberToObject(cfg, "skip_last", (double)skip_last);
     cJSON_AddNumberToObject(cfg, "sigma_hi", sp.sigma_hi);
@@ -448,13 +355,7 @@ int cmd_steer(int argc, char **argv) {
             for (int j = 0; j < na; j++)
                 memcpy(gridbuf + ((size_t)i * (size_t)na + (size_t)j) * (size_t)d,
                        (float *)S.data + ((size_t)j * (size_t)n + (size_t)i) * (size_t)d, (size_t)d * sizeof(float));
-        mg_png_grid g = MG_PNG_GRID_DEFAULT;
-        g.height = gh;
-        g.width = gw;
-        g.channels = gc;
         g.grid_cols = na;
-        g.vmin = vlo;
-        g.vmax = vhi;
         st = mg_png_write_grid(join(path, sizeof path, outdir, "grid.png"), gridbuf, (int64_t)na * n, &g);
         if (st != MG_OK) goto done;
     }

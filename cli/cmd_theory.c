@@ -5,7 +5,6 @@
  * losses of the closed-form minimiser, the memorization loss of Corollary
  * 3.2, and, for a Gaussian mixture, the population risks of Corollary 3.3.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,24 +30,13 @@ static void usage(FILE *f) {
             "per-direction term s^2 e/(e+s^2) plus the discarded tail) and the construction's\n"
             "test risk on the mixture.\n\n"
             "options:\n"
-            "  --data PATH          training data, n x d .npy (required)\n"
-            "  --labels PATH        cluster id per sample, .npy of n integers (mode blocks)\n"
-            "  --clusters K         find K clusters by spherical k-means (mode blocks)\n"
-            "  --mode M             auto|lae|mem|blocks (default auto: blocks with --labels,\n"
-            "                       --clusters or --duplicates, else mem when P >= n, else lae)\n"
+            TC_HELP_PARTITION
             "  --sigma S            noise level sigma of Eq. 6 (required)\n"
             "  --wd LAMBDA          weight decay lambda of Eq. 6 (default 0)\n"
             "  --hidden P           hidden width p (required, except mode mem: default n)\n"
             "  --widths A,B,...     width of each cluster (default: the allocation rule)\n"
             "  --dup-tol T          rank-1 (duplicated) cluster threshold eig2/eig1 (default 1e-6)\n"
-            "  --duplicates C       split groups of >= C copies of a sample into clusters of\n"
-            "                       their own, memorised by one column (Cor. 3.4; default 0 = off)\n"
-            "  --dup-dist T         rows are copies when |x_i - x_j| <= T max(|x_i|, |x_j|)\n"
-            "                       (default 1e-6)\n"
-            "  --seed N             k-means seed (default 0)\n"
-            "  --kmeans-iters N     Lloyd iterations per restart (default 100)\n"
-            "  --kmeans-restarts N  k-means restarts (default 4)\n"
-            "  --labels-out PATH    write the cluster ids used (int64 .npy; mode blocks)\n"
+            TC_HELP_CLUSTERING
             "  --mog PATH           Gaussian-mixture parameters (memgen data mog) for the\n"
             "                       population risks (default: none)\n"
             "  --json PATH          everything above as JSON (default: none)\n"
@@ -115,64 +103,27 @@ done:
 
 /* Entry point of `memgen theory`. */
 int cmd_theory(int argc, char **argv) {
-    enum { O_DATA = 1000, O_LABELS, O_CLUSTERS, O_MODE, O_SIGMA, O_WD, O_HIDDEN, O_WIDTHS, O_DUP, O_SEED, O_DUPS, O_DUPD, O_ITERS,
-           O_RESTARTS, O_LABOUT, O_MOG, O_JSON };
-    static const struct option opts[] = {
-        {"data", required_argument, 0, O_DATA},       {"labels", required_argument, 0, O_LABELS},
-        {"clusters", required_argument, 0, O_CLUSTERS}, {"mode", required_argument, 0, O_MODE},
-        {"sigma", required_argument, 0, O_SIGMA},     {"wd", required_argument, 0, O_WD},
-        {"hidden", required_argument, 0, O_HIDDEN},   {"widths", required_argument, 0, O_WIDTHS},
-        {"dup-tol", required_argument, 0, O_DUP},     {"seed", required_argument, 0, O_SEED},       {"duplicates", required_argument, 0, O_DUPS},
-        {"dup-dist", required_argument, 0, O_DUPD},
-        {"kmeans-iters", required_argument, 0, O_ITERS}, {"kmeans-restarts", required_argument, 0, O_RESTARTS},
-        {"labels-out", required_argument, 0, O_LABOUT}, {"mog", required_argument, 0, O_MOG},
-        {"json", required_argument, 0, O_JSON},       {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     tc_opts o = TC_OPTS_DEFAULT;
     const char *json = NULL, *mogp = NULL;
     double sigma = NAN;
-    int c;
-    optind = 1;
-    int idx = -1;
-    while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-        if (idx >= 0) { /* the options shared with memgen solve */
-            int r = tc_parse_option("theory", opts[idx].name, optarg, &o);
-            idx = -1;
-            if (r == CLI_USAGE) return r;
-            if (r == 0) continue;
-        }
-        switch (c) {
-        case O_SIGMA:
-            if (cli_parse_double("theory", "--sigma", optarg, &sigma)) return CLI_USAGE;
-            if (sigma < 0) return cli_usage("theory", "--sigma must be >= 0");
-            break;
-        case O_MOG: mogp = optarg; break;
-        case O_JSON: json = optarg; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("theory", "unknown option");
-        }
-    }
-    if (optind < argc) return cli_usage("theory", "unexpected argument '%s'", argv[optind]);
+    const cli_opt opts[] = {
+        TC_OPTIONS(&o), CLI_OPT_DOUBLE("sigma", &sigma), CLI_OPT_STR("mog", &mogp), CLI_OPT_STR("json", &json),
+        CLI_OPT_END};
+    int rc = cli_parse_options("theory", argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
+    if (sigma < 0) return cli_usage("theory", "--sigma must be >= 0");
     if (!o.data) return cli_usage("theory", "--data is required");
     if (isnan(sigma)) return cli_usage("theory", "--sigma is required");
-    if (o.labels && o.clusters) return cli_usage("theory", "give either --labels or --clusters, not both");
 
     tc_problem pr;
-    mg_status st = tc_problem_load("theory", &o, &pr);
-    if (st != MG_OK) return cli_fail("theory", st);
+    if ((rc = tc_load("theory", &o, &pr)) != CLI_OK) return rc;
     int64_t n = pr.X.shape[0], d = pr.X.shape[1];
-    if (o.hidden == 0) {
-        if (pr.mode != TC_MEM) {
-            tc_problem_free(&pr);
-            return cli_usage("theory", "--hidden is required for mode '%s'", tc_mode_str(pr.mode));
-        }
-        o.hidden = n;
-    }
     fprintf(stderr, "theory: data=%s (%lld x %lld) mode=%s clusters=%lld hidden=%lld sigma=%.6g wd=%.6g "
             "(n*wd = %.6g) widths=%s mog=%s\n", o.data, (long long)n, (long long)d, tc_mode_str(pr.mode),
             (long long)pr.K, (long long)o.hidden, sigma, o.wd, (double)n * o.wd, o.widths_spec ? o.widths_spec : "auto",
             mogp ? mogp : "none");
 
+    mg_status st = MG_OK;
     mg_construction con = {0};
     mg_separability sep;
     int64_t K = 0, *lab = tc_all_labels(&pr, &K);
@@ -190,9 +141,7 @@ int cmd_theory(int argc, char **argv) {
             maxnorm = fmax(maxnorm, sqrt(s));
         }
         double mem = mg_mem_loss(X, sigma);
-        cJSON_AddStringToObject(js, "data", o.data);
-        cJSON_AddStringToObject(js, "mode", tc_mode_str(pr.mode));
-        if (!isnan(pr.kmeans_objective)) cJSON_AddNumberToObject(js, "kmeans_mean_cosine", pr.kmeans_objective);
+        tc_problem_json(js, &o, &pr);
         cJSON_AddItemToObject(js, "separability", tc_separability_json(&sep));
         cJSON_AddItemToObject(js, "construction", tc_construction_json(&con, 256));
         cJSON *b = cJSON_AddObjectToObject(js, "memorization");

@@ -33,18 +33,10 @@ int tc_parse_mode(const char *cmd, const char *s, tc_mode *out) {
     return 1;
 }
 
-/* One shared option of solve/theory; see theory_cli.h. */
-int tc_parse_option(const char *cmd, const char *name, const char *arg, tc_opts *o) {
-    int64_t v;
-    if (!strcmp(name, "data")) {
-        o->data = arg;
-    } else if (!strcmp(name, "labels")) {
-        o->labels = arg;
-    } else if (!strcmp(name, "labels-out")) {
-        o->labels_out = arg;
-    } else if (!strcmp(name, "widths")) {
-        o->widths_spec = arg;
-    } else if (!strcmp(name, "clusters")) {
+/* One shared option of solve/theory that needs checking; see theory_cli.h. */
+int tc_parse_option(const char *cmd, const char *name, const char *arg, void *dest) {
+    tc_opts *o = dest;
+    if (!strcmp(name, "clusters")) {
         if (cli_parse_int64(cmd, "--clusters", arg, &o->clusters)) return CLI_USAGE;
         if (o->clusters < 1) return cli_usage(cmd, "--clusters must be >= 1");
     } else if (!strcmp(name, "mode")) {
@@ -64,20 +56,33 @@ int tc_parse_option(const char *cmd, const char *name, const char *arg, tc_opts 
     } else if (!strcmp(name, "dup-dist")) {
         if (cli_parse_double(cmd, "--dup-dist", arg, &o->dup_dist)) return CLI_USAGE;
         if (o->dup_dist < 0) return cli_usage(cmd, "--dup-dist must be >= 0");
-    } else if (!strcmp(name, "seed")) {
-        if (cli_parse_uint64(cmd, "--seed", arg, &o->seed)) return CLI_USAGE;
-    } else if (!strcmp(name, "kmeans-iters")) {
-        if (cli_parse_int64(cmd, "--kmeans-iters", arg, &v)) return CLI_USAGE;
-        if (v < 1 || v > 1000000) return cli_usage(cmd, "--kmeans-iters must be in 1..1000000");
-        o->kmeans_iters = (int)v;
-    } else if (!strcmp(name, "kmeans-restarts")) {
-        if (cli_parse_int64(cmd, "--kmeans-restarts", arg, &v)) return CLI_USAGE;
-        if (v < 1 || v > 10000) return cli_usage(cmd, "--kmeans-restarts must be in 1..10000");
-        o->kmeans_restarts = (int)v;
     } else {
-        return -1;
+        return cli_usage(cmd, "--%s is not a shared option", name); /* a TC_OPTIONS entry without a case */
     }
     return 0;
+}
+
+/* Checks, loads and resolves --hidden (see theory_cli.h). */
+int tc_load(const char *cmd, tc_opts *o, tc_problem *p) {
+    if (o->labels && o->clusters) return cli_usage(cmd, "give either --labels or --clusters, not both");
+    mg_status st = tc_problem_load(cmd, o, p);
+    if (st != MG_OK) return cli_fail(cmd, st);
+    if (o->hidden == 0) {
+        if (p->mode != TC_MEM) {
+            tc_mode mode = p->mode; /* tc_problem_free clears it */
+            tc_problem_free(p);
+            return cli_usage(cmd, "--hidden is required for mode '%s'", tc_mode_str(mode));
+        }
+        o->hidden = p->X.shape[0];
+    }
+    return CLI_OK;
+}
+
+/* The problem's part of a JSON summary. */
+void tc_problem_json(cJSON *js, const tc_opts *o, const tc_problem *p) {
+    cJSON_AddStringToObject(js, "data", o->data);
+    cJSON_AddStringToObject(js, "mode", tc_mode_str(p->mode));
+    if (!isnan(p->kmeans_objective)) cJSON_AddNumberToObject(js, "kmeans_mean_cosine", p->kmeans_objective);
 }
 
 /* Frees the resolved problem. */

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "memgen/theory.h"
 
 /* How the samples are grouped into blocks. */
@@ -46,12 +47,49 @@ typedef struct {
 int tc_parse_mode(const char *cmd, const char *s, tc_mode *out);
 const char *tc_mode_str(tc_mode m);
 
-/* Parses one of the long options solve and theory share (data, labels,
- * clusters, mode, wd, hidden, widths, dup-tol, duplicates, dup-dist, seed,
- * kmeans-iters, kmeans-restarts, labels-out) into o. Returns 0 if handled,
- * -1 if `name` is not a shared option, CLI_USAGE (after a usage message
- * naming cmd) on a bad value. */
-int tc_parse_option(const char *cmd, const char *name, const char *arg, tc_opts *o);
+/* Parses a shared option that needs more than a plain value (clusters,
+ * mode, wd, hidden, dup-tol, duplicates, dup-dist) into the tc_opts *o;
+ * a cli_opt_fn. */
+int tc_parse_option(const char *cmd, const char *name, const char *arg, void *o);
+
+/* The cli_opt entries of the options solve and theory share, stored into
+ * the tc_opts *o. */
+#define TC_OPTIONS(o)                                                                                      \
+    CLI_OPT_STR("data", &(o)->data), CLI_OPT_STR("labels", &(o)->labels), CLI_OPT_STR("labels-out", &(o)->labels_out), \
+        CLI_OPT_STR("widths", &(o)->widths_spec), CLI_OPT_FN("clusters", tc_parse_option, (o)),             \
+        CLI_OPT_FN("mode", tc_parse_option, (o)), CLI_OPT_FN("wd", tc_parse_option, (o)),                   \
+        CLI_OPT_FN("hidden", tc_parse_option, (o)), CLI_OPT_FN("dup-tol", tc_parse_option, (o)),            \
+        CLI_OPT_FN("duplicates", tc_parse_option, (o)), CLI_OPT_FN("dup-dist", tc_parse_option, (o)),       \
+        CLI_OPT_UINT("seed", &(o)->seed), CLI_OPT_INT32_IN("kmeans-iters", &(o)->kmeans_iters, 1, 1000000), \
+        CLI_OPT_INT32_IN("kmeans-restarts", &(o)->kmeans_restarts, 1, 10000)
+
+/* Usage text of the shared options: how the data are partitioned, and the
+ * duplicate / k-means / labels options (the rest differs between solve and
+ * theory). */
+#define TC_HELP_PARTITION \
+    "  --data PATH          training data, n x d .npy (required)\n" \
+    "  --labels PATH        cluster id per sample, .npy of n integers (mode blocks)\n" \
+    "  --clusters K         find K clusters by spherical k-means (mode blocks)\n" \
+    "  --mode M             auto|lae|mem|blocks (default auto: blocks with --labels,\n" \
+    "                       --clusters or --duplicates, else mem when P >= n, else lae)\n"
+
+#define TC_HELP_CLUSTERING \
+    "  --duplicates C       split groups of >= C copies of a sample into clusters of\n" \
+    "                       their own, memorised by one column (Cor. 3.4; default 0 = off)\n" \
+    "  --dup-dist T         rows are copies when |x_i - x_j| <= T max(|x_i|, |x_j|)\n" \
+    "                       (default 1e-6)\n" \
+    "  --seed N             k-means seed (default 0)\n" \
+    "  --kmeans-iters N     Lloyd iterations per restart (default 100)\n" \
+    "  --kmeans-restarts N  k-means restarts (default 4)\n" \
+    "  --labels-out PATH    write the cluster ids used (int64 .npy; mode blocks)\n"
+
+/* Checks the shared options, loads the problem (tc_problem_load) and sets
+ * --hidden to n in mode mem when not given. Returns CLI_OK, or CLI_USAGE /
+ * CLI_FAIL after a message naming cmd (nothing to free then). */
+int tc_load(const char *cmd, tc_opts *o, tc_problem *p);
+
+/* Adds the data, the resolved mode and the k-means objective to a JSON summary. */
+void tc_problem_json(cJSON *js, const tc_opts *o, const tc_problem *p);
 
 /* Loads the data and labels or runs k-means, resolves the mode (auto: blocks
  * with --labels/--clusters/--duplicates, else mem when hidden >= n, else

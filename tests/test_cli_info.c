@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 
 #include "testutil.h"
-#include "memgen/fileio.h"
 
 /* A temporary folder holding the captured stdout/stderr of each run. */
 typedef struct {
@@ -38,18 +37,6 @@ static int teardown(void **state) {
     return 0;
 }
 
-/* Reads a whole text file into a NUL-terminated string (caller frees). */
-static char *slurp(const char *path) {
-    unsigned char *b;
-    size_t n;
-    if (mg_read_file(path, 0, &b, &n) != MG_OK) return calloc(1, 1);
-    char *s = malloc(n + 1);
-    memcpy(s, b, n);
-    s[n] = '\0';
-    free(b);
-    return s;
-}
-
 /* Runs `memgen info <args>`, captures stdout/stderr into c, returns the exit code. */
 static int run(ctx *c, const char *args) {
     const char *bin = getenv("MEMGEN");
@@ -62,11 +49,11 @@ static int run(ctx *c, const char *args) {
     free(cmd);
     free(c->out);
     free(c->err);
-    c->out = slurp(o);
-    c->err = slurp(e);
+    c->out = tu_read_text(o);
+    c->err = tu_read_text(e);
     free(o);
     free(e);
-    assert_true(WIFEXITED(rc));
+    assert_true(c->out && c->err && WIFEXITED(rc));
     return WEXITSTATUS(rc);
 }
 
@@ -241,10 +228,10 @@ static void test_png_idx_and_detection(void **state) {
     size_t n;
     unsigned char *b;
     char *p1 = tu_path(c->dir, "model.npy"), *p2 = tu_path(c->dir, "array.png");
-    tu_assert_ok(mg_read_file("tests/fixtures/io/model.safetensors", 0, &b, &n));
+    b = tu_fixture_bytes("io/model.safetensors", &n);
     tu_write_bytes(p1, b, n);
     free(b);
-    tu_assert_ok(mg_read_file("tests/fixtures/io/f4_2x3.npy", 0, &b, &n));
+    b = tu_fixture_bytes("io/f4_2x3.npy", &n);
     tu_write_bytes(p2, b, n);
     free(b);
     char args[1024];
@@ -267,7 +254,7 @@ static void test_bad_files(void **state) {
     char *p = tu_path(c->dir, "bad.npy");
     snprintf(args, sizeof args, "'%s'", p);
 
-    tu_assert_ok(mg_read_file("tests/fixtures/io/f4_2x3.npy", 0, &b, &n));
+    b = tu_fixture_bytes("io/f4_2x3.npy", &n);
     tu_write_bytes(p, b, n - 7);
     assert_int_equal(run(c, args), 1);
     one_line_error(c, "7 missing");
@@ -282,7 +269,7 @@ static void test_bad_files(void **state) {
     one_line_error(c, "runs past the end");
     free(b);
 
-    tu_assert_ok(mg_read_file("tests/fixtures/io/model.safetensors", 0, &b, &n));
+    b = tu_fixture_bytes("io/model.safetensors", &n);
     tu_write_bytes(p, b, n - 1);
     assert_int_equal(run(c, args), 1);
     one_line_error(c, "past the end of the data section");

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <dirent.h>
 
 #include "testutil.h"
 #include "memgen/fileio.h"
@@ -98,17 +97,6 @@ static void test_shape_str(void **state) {
     assert_string_equal(buf, "()");
 }
 
-/* Counts the entries of a folder other than . and .. */
-static int count_entries(const char *dir) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-    closedir(d);
-    return n;
-}
-
 /* Atomic writes replace the file whole; an aborted write leaves nothing. */
 static void test_atomic_write(void **state) {
     (void)state;
@@ -129,7 +117,7 @@ static void test_atomic_write(void **state) {
     tu_assert_ok(mg_read_file(p, 0, &buf, &len));
     assert_memory_equal(buf, "hello", 5); /* untouched */
     free(buf);
-    assert_int_equal(count_entries(dir), 1); /* no temp file left behind */
+    assert_int_equal(tu_count_entries(dir), 1); /* no temp file left behind */
 
     assert_int_equal(mg_read_file(p, 3, &buf, &len), MG_ERR_FORMAT);
     char *missing = tu_path(dir, "nope/x.bin");

@@ -16,51 +16,11 @@
 #include "memgen/npy.h"
 #include "memgen/png.h"
 
-/* Per-test temporary folder and a log file in it. */
-typedef struct {
-    char *dir, *log;
-} fixture;
+/* Per-test work folder (tu_workdir_setup / tu_workdir_teardown). */
+typedef tu_workdir fixture;
 
-static int setup(void **state) {
-    fixture *f = calloc(1, sizeof *f);
-    f->dir = tu_mkdtemp();
-    f->log = tu_path(f->dir, "log.txt");
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state) {
-    fixture *f = *state;
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f->log);
-    free(f);
-    return 0;
-}
-
-/* Path of name inside the fixture folder (static ring of buffers). */
-static const char *P(const fixture *f, const char *name) {
-    static char buf[8][1024];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", f->dir, name);
-    return buf[k];
-}
-
-/* Whether the log contains needle (prints the log otherwise). */
-static int log_has(const fixture *f, const char *needle) {
-    unsigned char *b;
-    size_t n;
-    if (mg_read_file(f->log, 0, &b, &n) != MG_OK) return 0;
-    char *s = malloc(n + 1);
-    memcpy(s, b, n);
-    s[n] = 0;
-    int ok = strstr(s, needle) != NULL;
-    if (!ok) print_error("log does not contain '%s':\n%s\n", needle, s);
-    free(s);
-    free(b);
-    return ok;
-}
+/* Path of name inside the fixture folder. */
+static const char *P(const fixture *f, const char *name) { return tu_wpath(f, name); }
 
 /* data mog: same bits as the library for the same seed, reproducible files,
  * a loadable parameter file, labels, JSON. */
@@ -70,7 +30,7 @@ static void test_mog(void **state) {
                                        "--out %s --labels-out %s --params-out %s --json %s",
                                P(f, "X.npy"), P(f, "L.npy"), P(f, "P.safetensors"), P(f, "m.json")),
                      0);
-    assert_true(log_has(f, "K=3 d=8 n=170"));
+    assert_true(tu_log_has(f, "K=3 d=8 n=170"));
     mg_array X, L;
     tu_assert_ok(mg_npy_read(P(f, "X.npy"), &X));
     tu_assert_ok(mg_npy_read(P(f, "L.npy"), &L));
@@ -125,23 +85,23 @@ static void test_errors(void **state) {
     fixture *f = *state;
     assert_int_equal(tu_memgen(f->log, "data mog --d 8 --bogus 1 --out %s", P(f, "x.npy")), 2);
     assert_int_equal(tu_memgen(f->log, "data mog --d 8"), 2);
-    assert_true(log_has(f, "--out is required"));
+    assert_true(tu_log_has(f, "--out is required"));
     assert_int_equal(tu_memgen(f->log, "data mog --d 8 --K 3 --n-per-mode 1,2 --out %s", P(f, "x.npy")), 2);
     assert_int_equal(tu_memgen(f->log, "data mog --d 8 --K 3 --mean-cosine -0.9 --out %s", P(f, "x.npy")), 1);
-    assert_true(log_has(f, "cosine -0.9"));
+    assert_true(tu_log_has(f, "cosine -0.9"));
     assert_int_equal(tu_memgen(f->log, "data nosuch"), 2);
     assert_int_equal(tu_memgen(f->log, "data"), 2);
     assert_int_equal(tu_memgen(f->log, "data duplicate --data %s --count 2 --times 2 --out %s", P(f, "missing.npy"),
                                P(f, "y.npy")),
                      1);
-    assert_true(log_has(f, "missing.npy"));
+    assert_true(tu_log_has(f, "missing.npy"));
     assert_int_equal(tu_memgen(f->log, "data fashion-mnist --dir /nonexistent/fm --out %s", P(f, "x.npy")), 1);
-    assert_true(log_has(f, "apt-get install dataset-fashion-mnist"));
+    assert_true(tu_log_has(f, "apt-get install dataset-fashion-mnist"));
     /* Every source answers --help with its options and exit 0. */
     const char *subs[5] = {"mog", "fashion-mnist", "images", "duplicate", "split"};
     for (int i = 0; i < 5; i++) assert_int_equal(tu_memgen(f->log, "data %s --help", subs[i]), 0);
-    assert_true(log_has(f, "(default 0.9)"));
-    assert_true(log_has(f, "Grayscale(), ToTensor()"));
+    assert_true(tu_log_has(f, "(default 0.9)"));
+    assert_true(tu_log_has(f, "Grayscale(), ToTensor()"));
 }
 
 /* duplicate and split on a small MoG. */
@@ -258,8 +218,8 @@ static void test_images(void **state) {
     char *odd = tu_path(imgs, "d.png");
     tu_assert_ok(mg_png_write_u8(odd, px, 5, 8, 3));
     assert_int_equal(tu_memgen(f->log, "data images --dir %s --out %s", imgs, P(f, "J.npy")), 1);
-    assert_true(log_has(f, "d.png"));
-    assert_true(log_has(f, "--resize"));
+    assert_true(tu_log_has(f, "d.png"));
+    assert_true(tu_log_has(f, "--resize"));
     free(odd);
     free(imgs);
 }
@@ -294,11 +254,11 @@ static void test_fashion_mnist(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_mog, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duplicate_split, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_images, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fashion_mnist, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mog, tu_workdir_setup, tu_workdir_teardown),
+        cmocka_unit_test_setup_teardown(test_errors, tu_workdir_setup, tu_workdir_teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_split, tu_workdir_setup, tu_workdir_teardown),
+        cmocka_unit_test_setup_teardown(test_images, tu_workdir_setup, tu_workdir_teardown),
+        cmocka_unit_test_setup_teardown(test_fashion_mnist, tu_workdir_setup, tu_workdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

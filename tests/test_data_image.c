@@ -6,20 +6,19 @@
  * dataset standardisation and centering, and bad arguments.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
 #include "memgen/data.h"
-#include "memgen/fileio.h"
 
 /* Reads tests/fixtures/data/<name> and checks its size. Caller frees. */
 static void *load(const char *name, size_t want) {
-    char rel[128];
+    char rel[256];
     snprintf(rel, sizeof rel, "data/%s", name);
-    unsigned char *buf = NULL;
     size_t len = 0;
-    tu_assert_ok(mg_read_file(tu_fixture(rel), 0, &buf, &len));
+    unsigned char *buf = tu_fixture_bytes(rel, &len);
     assert_int_equal(len, want);
     return buf;
 }

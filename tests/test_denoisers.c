@@ -20,14 +20,8 @@
 #include "memgen/npy.h"
 #include "memgen/theory.h"
 
-/* Loads tests/fixtures/theory/<name>.npy (caller frees). */
-static mg_array load(const char *name) {
-    char rel[128];
-    snprintf(rel, sizeof(rel), "theory/%s.npy", name);
-    mg_array a;
-    tu_assert_ok(mg_npy_read(tu_fixture(rel), &a));
-    return a;
-}
+/* Loads tests/fixtures/theory/<name>.npy (caller frees); name is a string literal. */
+#define load(name) tu_fixture_npy("theory/" name ".npy")
 
 /* Eq. 3 matches NumPy at three noise levels, one-shot and with a context. */
 static void test_femp_fixture(void **state) {

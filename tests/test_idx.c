@@ -6,22 +6,21 @@
  * computed with Python's gzip + NumPy.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "testutil.h"
 #include "memgen/idx.h"
-#include "memgen/fileio.h"
 
 #define FMNIST_DIR "/usr/share/datasets/fashion-mnist/"
 
 /* Reads fixture `name` both from the file and from memory, expecting success. */
 static void read_fixture(const char *name, mg_array *a) {
     tu_assert_ok(mg_idx_read(tu_fixture(name), a));
-    unsigned char *buf;
     size_t len;
-    tu_assert_ok(mg_read_file(tu_fixture(name), 0, &buf, &len));
+    unsigned char *buf = tu_fixture_bytes(name, &len);
     mg_array b;
     tu_assert_ok(mg_idx_read_mem(buf, len, name, &b));
     assert_int_equal(a->dtype, b.dtype);
@@ -141,9 +140,8 @@ static void test_every_truncation(void **state) {
     (void)state;
     const char *files[2] = {"idx/u8.idx", "idx/u8.idx.gz"};
     for (int f = 0; f < 2; f++) {
-        unsigned char *buf;
         size_t len;
-        tu_assert_ok(mg_read_file(tu_fixture(files[f]), 0, &buf, &len));
+        unsigned char *buf = tu_fixture_bytes(files[f], &len);
         for (size_t cut = 0; cut < len; cut++) {
             unsigned char *copy = malloc(cut ? cut : 1); /* exact-size copy so ASan sees overreads */
             memcpy(copy, buf, cut);

@@ -184,17 +184,12 @@ static void test_effective_rank(void **state) {
  * higher and the top vector is not a single training sample. */
 static void test_memorized_signature(void **state) {
     (void)state;
-    mg_mog_spec spec = MG_MOG_SPEC_DEFAULT;
-    spec.d = 48;
-    spec.cov_rank = 24;
     mg_rng r;
     mg_rng_init(&r, 8);
-    mg_mog mog;
-    tu_assert_ok(mg_mog_make(&spec, &r, &mog));
-    int64_t n = 300, d = 48, c[2] = {150, 150};
-    float *X = malloc((size_t)(n * d) * sizeof(float)), Xs[4 * 48];
-    int64_t *lab = malloc((size_t)n * sizeof(int64_t));
-    tu_assert_ok(mg_mog_sample(&mog, n, c, 0, &r, X, lab));
+    tu_mog2 t;
+    tu_mog2_make(&t, 48, 24, 300, &r);
+    int64_t n = t.n, d = t.d;
+    float *X = t.X, Xs[4 * 48];
     /* memorized samples negatively correlated with one another (the remark after
      * Cor. 3.2): simplex vertices of norm ~5 with a little noise */
     float e[4 * 48];
@@ -202,15 +197,8 @@ static void test_memorized_signature(void **state) {
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 48; j++)
             Xs[i * 48 + j] = (j < 4 ? 5.0f * (float)(((i == j) - 0.25) / sqrt(0.75)) : 0.0f) + 0.1f * e[i * 48 + j];
-    mg_construct_params cp = MG_CONSTRUCT_PARAMS_DEFAULT;
-    cp.sigma = 0.2;
-    cp.hidden = 24;
-    mg_construction cm, cg;
-    tu_assert_ok(mg_construct_mem((mg_mat){4, d, d, Xs}, &cp, &cm));
-    tu_assert_ok(mg_construct((mg_mat){n, d, d, X}, lab, 2, &cp, &cg));
     mg_dae *mm, *mgen;
-    tu_assert_ok(mg_construction_to_dae(&cm, &mm));
-    tu_assert_ok(mg_construction_to_dae(&cg, &mgen));
+    tu_mem_gen_daes(&t, Xs, 4, 0.2, 24, &mm, &mgen);
     mg_jacobian_info im[4], ig[4];
     double sv[4 * 8];
     tu_assert_ok(mg_jacobian_analyze(mm, (mg_mat){4, d, d, Xs}, (mg_mat){4, d, d, Xs}, im, sv, 8));
@@ -228,9 +216,7 @@ static void test_memorized_signature(void **state) {
         assert_true(fabs(im[i].trace - 1.0) < 0.3); /* ~ |x|^2 / (|x|^2 + sigma^2) plus leakage */
     }
     mg_dae_free(mm), mg_dae_free(mgen);
-    mg_construction_free(&cm), mg_construction_free(&cg);
-    mg_mog_free(&mog);
-    free(X), free(lab);
+    tu_mog2_free(&t);
 }
 
 /* memgen jacobian end to end; usage errors. */

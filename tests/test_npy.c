@@ -6,7 +6,6 @@
  * inputs (every truncation, bad magic, lying headers, overflow); round trips
  * through files; float32 matrix loading; fuzzer regressions.
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +15,6 @@
 #include "testutil.h"
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
-
-/* Reads a fixture's bytes (caller frees). */
-static unsigned char *fixture_bytes(const char *rel, size_t *len) {
-    unsigned char *b = NULL;
-    tu_assert_ok(mg_read_file(tu_fixture(rel), 0, &b, len));
-    return b;
-}
 
 /* Reads a fixture and checks dtype and shape. */
 static void read_fixture(const char *rel, mg_array *a, mg_dtype dt, int ndim, const int64_t *shape) {
@@ -167,7 +159,7 @@ static void test_fortran_and_big_endian(void **state) {
 
     /* Reading from memory gives the same as from the file. */
     size_t len;
-    unsigned char *b = fixture_bytes("io/be_fortran_f8_2x3.npy", &len);
+    unsigned char *b = tu_fixture_bytes("io/be_fortran_f8_2x3.npy", &len);
     tu_assert_ok(mg_npy_read_mem(b, len, "mem", &a));
     for (int i = 0; i < 6; i++) assert_true(((double *)a.data)[i] == i);
     mg_array_free(&a);
@@ -213,7 +205,7 @@ static void test_numpy_identical_bytes(void **state) {
     char *out = tu_path(dir, "x.npy");
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         size_t len, elen, wlen;
-        unsigned char *b = fixture_bytes(files[k], &len), *e, *w;
+        unsigned char *b = tu_fixture_bytes(files[k], &len), *e, *w;
         mg_array a;
         tu_assert_ok(mg_npy_read_mem(b, len, files[k], &a));
         tu_assert_ok(mg_npy_encode(&a, &e, &elen));
@@ -338,7 +330,7 @@ static void test_header_errors(void **state) {
 static void test_preamble_errors(void **state) {
     (void)state;
     size_t len;
-    unsigned char *b = fixture_bytes("io/f4_2x3.npy", &len);
+    unsigned char *b = tu_fixture_bytes("io/f4_2x3.npy", &len);
     unsigned char *c = malloc(len);
 
     memcpy(c, b, len);
@@ -386,7 +378,7 @@ static void test_truncated_every_offset(void **state) {
     char *p = tu_path(dir, "t.npy");
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         size_t len;
-        unsigned char *b = fixture_bytes(files[k], &len);
+        unsigned char *b = tu_fixture_bytes(files[k], &len);
         for (size_t n = 0; n < len; n++) {
             mg_array a;
             mg_status st = mg_npy_read_mem(b, n, "cut.npy", &a);
@@ -404,7 +396,7 @@ static void test_truncated_every_offset(void **state) {
     }
     /* The message for cut data says how much is missing. */
     size_t len;
-    unsigned char *b = fixture_bytes("io/f4_2x3.npy", &len);
+    unsigned char *b = tu_fixture_bytes("io/f4_2x3.npy", &len);
     mg_array a;
     assert_int_equal(mg_npy_read_mem(b, len - 5, "cut.npy", &a), MG_ERR_FORMAT);
     assert_non_null(strstr(mg_last_error(), "5 missing"));
@@ -412,17 +404,6 @@ static void test_truncated_every_offset(void **state) {
     free(p);
     tu_rmtree(dir);
     free(dir);
-}
-
-/* Counts the entries of a folder (besides . and ..). */
-static int count_entries(const char *dir) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-    closedir(d);
-    return n;
 }
 
 /* write -> read gives back every dtype and shape; writes are atomic. */
@@ -454,7 +435,7 @@ static void test_round_trip(void **state) {
             mg_array_free(&b);
         }
     }
-    assert_int_equal(count_entries(dir), 1); /* no temporary files left */
+    assert_int_equal(tu_count_entries(dir), 1); /* no temporary files left */
 
     /* float32 buffer helper. */
     const float m[6] = {1, 2, 3, 4, 5, 6};
@@ -480,7 +461,7 @@ static void test_round_trip(void **state) {
     tu_assert_ok(mg_npy_read(p, &b));
     tu_assert_close_f(b.data, m, 6, 0, 0, "old file intact");
     mg_array_free(&b);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(tu_count_entries(dir), 1);
 
     /* Unwritable destination. */
     char *nodir = tu_path(dir, "missing/x.npy");

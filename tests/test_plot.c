@@ -15,21 +15,6 @@
 #include "memgen/fileio.h"
 #include "memgen/plot.h"
 
-/* Asserts the text is well-formed markup, printing the checker's message. */
-static void assert_wellformed(const char *text, int html) {
-    char err[256];
-    int ok = tu_markup_wellformed(text, html, err, sizeof err);
-    if (!ok) print_error("not well-formed: %s\n", err);
-    assert_true(ok);
-}
-
-/* Number of non-overlapping occurrences of needle in s. */
-static int count_of(const char *s, const char *needle) {
-    int n = 0;
-    for (const char *p = strstr(s, needle); p; p = strstr(p + strlen(needle), needle)) n++;
-    return n;
-}
-
 /* Nice ticks on known ranges. */
 static void test_nice_ticks(void **state) {
     (void)state;
@@ -148,13 +133,13 @@ static void test_all_kinds_wellformed(void **state) {
     tu_assert_ok(mg_plot_vline(p, 2.5, &st));
     char *svg;
     tu_assert_ok(mg_plot_svg(p, &svg));
-    assert_wellformed(svg, 0);
+    tu_assert_wellformed(svg, 0);
     assert_null(strstr(svg, "<script"));
     assert_null(strstr(svg, "nan"));
     assert_null(strstr(svg, "inf"));
     assert_non_null(strstr(svg, "a&lt;b&gt;&amp;c &quot;d&quot; &#39;e&#39; &lt;/svg&gt;"));
-    assert_int_equal(count_of(svg, "<svg"), 1);
-    assert_int_equal(count_of(svg, "class=\"legend\""), 1);
+    assert_int_equal(tu_count_of(svg, "<svg"), 1);
+    assert_int_equal(tu_count_of(svg, "class=\"legend\""), 1);
     free(svg);
     mg_plot_free(p);
 
@@ -172,11 +157,11 @@ static void test_all_kinds_wellformed(void **state) {
         tu_assert_ok(mg_plot_bars(p, v2, 3, &b));
         mg_plot_legend(p, (mg_legend_pos)pos);
         tu_assert_ok(mg_plot_svg(p, &svg));
-        assert_wellformed(svg, 0);
+        tu_assert_wellformed(svg, 0);
         assert_non_null(strstr(svg, "&lt;LID&gt;"));
         assert_non_null(strstr(svg, "#aabbcc"));
         assert_non_null(strstr(svg, "rotate(-35"));
-        assert_int_equal(count_of(svg, "class=\"legend\""), pos != MG_LEGEND_NONE);
+        assert_int_equal(tu_count_of(svg, "class=\"legend\""), pos != MG_LEGEND_NONE);
         free(svg);
         mg_plot_free(p);
     }
@@ -190,8 +175,8 @@ static void test_all_kinds_wellformed(void **state) {
         tu_assert_ok(mg_plot_heatmap(p, M, 6, 7, NAN, NAN, (mg_colormap)cm, "w & b"));
         tu_assert_ok(mg_plot_hline(p, 2, NULL));
         tu_assert_ok(mg_plot_svg(p, &svg));
-        assert_wellformed(svg, 0);
-        assert_int_equal(count_of(svg, "fill=\"#f0d0f0\""), 1); /* the NaN cell */
+        tu_assert_wellformed(svg, 0);
+        assert_int_equal(tu_count_of(svg, "fill=\"#f0d0f0\""), 1); /* the NaN cell */
         assert_non_null(strstr(svg, "w &amp; b"));
         free(svg);
         assert_int_equal(mg_plot_line(p, M, M, 3, NULL), MG_ERR_ARG); /* no data series on a heatmap */
@@ -234,14 +219,14 @@ static void test_nonfinite_and_clipping(void **state) {
     tu_assert_ok(mg_plot_line(p, x, y, 9, NULL));
     char *svg;
     tu_assert_ok(mg_plot_svg(p, &svg));
-    assert_wellformed(svg, 0);
+    tu_assert_wellformed(svg, 0);
     const char *d = strstr(svg, "stroke-linecap=\"round\" d=\"");
     assert_non_null(d);
     char path[512];
     sscanf(d + strlen("stroke-linecap=\"round\" d=\""), "%511[^\"]", path);
     /* three runs with >= 2 points: {0,1}, {3,4}, {6,7,8}: three subpaths */
-    assert_int_equal(count_of(path, "M"), 3);
-    assert_int_equal(count_of(path, "L"), 4);
+    assert_int_equal(tu_count_of(path, "M"), 3);
+    assert_int_equal(tu_count_of(path, "L"), 4);
     assert_null(strstr(svg, "nan"));
     free(svg);
     mg_plot_free(p);
@@ -251,7 +236,7 @@ static void test_nonfinite_and_clipping(void **state) {
     double bad[3] = {NAN, INFINITY, -INFINITY};
     tu_assert_ok(mg_plot_line(p, bad, bad, 3, NULL));
     tu_assert_ok(mg_plot_svg(p, &svg));
-    assert_wellformed(svg, 0);
+    tu_assert_wellformed(svg, 0);
     free(svg);
     mg_plot_free(p);
 
@@ -262,7 +247,7 @@ static void test_nonfinite_and_clipping(void **state) {
     double lx[5] = {0.01, 0.1, 1, 10, 100}, ly[5] = {1e-3, 0, 1e-1, -5, 1e1};
     tu_assert_ok(mg_plot_line(p, lx, ly, 5, NULL));
     tu_assert_ok(mg_plot_svg(p, &svg));
-    assert_wellformed(svg, 0);
+    tu_assert_wellformed(svg, 0);
     assert_non_null(strstr(svg, ">0.01</text>"));
     assert_non_null(strstr(svg, ">100</text>"));
     assert_non_null(strstr(svg, ">0.001</text>"));
@@ -278,9 +263,9 @@ static void test_nonfinite_and_clipping(void **state) {
     mg_plot_xlim(p, -1, 1);
     mg_plot_ylim(p, 0, 1);
     tu_assert_ok(mg_plot_svg(p, &svg));
-    assert_wellformed(svg, 0);
+    tu_assert_wellformed(svg, 0);
     assert_true(check_path_coords(svg, 0, 400) > 0);
-    assert_int_equal(count_of(svg, "<circle"), 1); /* only (0, 0.5) is inside */
+    assert_int_equal(tu_count_of(svg, "<circle"), 1); /* only (0, 0.5) is inside */
     free(svg);
     mg_plot_free(p);
 }
@@ -345,13 +330,13 @@ static void test_hist_counts(void **state) {
     free(c);
     char *svg;
     tu_assert_ok(mg_plot_svg(p, &svg));
-    assert_wellformed(svg, 0);
+    tu_assert_wellformed(svg, 0);
     free(svg);
     mg_plot_free(p);
 }
 
-/* Builds the same plot into an SVG string. */
-static char *build_plot(void) {
+/* Builds the same plot every time (caller frees). */
+static mg_plot *make_plot(void) {
     mg_plot *p;
     tu_assert_ok(mg_plot_create(600, 400, &p));
     tu_assert_ok(mg_plot_title(p, "deterministic"));
@@ -362,6 +347,12 @@ static char *build_plot(void) {
     st.marker = MG_MARKER_DIAMOND;
     tu_assert_ok(mg_plot_line(p, x, y, 100, &st));
     tu_assert_ok(mg_plot_hist(p, y, 100, 13, NAN, NAN, 1, NULL, NULL));
+    return p;
+}
+
+/* That plot as an SVG string. */
+static char *build_plot(void) {
+    mg_plot *p = make_plot();
     char *svg;
     tu_assert_ok(mg_plot_svg(p, &svg));
     mg_plot_free(p);
@@ -375,16 +366,7 @@ static void test_deterministic_and_save(void **state) {
     assert_string_equal(a, b);
     assert_null(strstr(a, "-0.00"));
     char *dir = tu_mkdtemp(), *path = tu_path(dir, "p.svg");
-    mg_plot *p;
-    tu_assert_ok(mg_plot_create(600, 400, &p));
-    tu_assert_ok(mg_plot_title(p, "deterministic"));
-    double x[100], y[100];
-    for (int i = 0; i < 100; i++) x[i] = i / 7.0, y[i] = exp(-i / 30.0) * cos(i / 5.0);
-    mg_plot_style st = MG_PLOT_STYLE_DEFAULT;
-    st.label = "y";
-    st.marker = MG_MARKER_DIAMOND;
-    tu_assert_ok(mg_plot_line(p, x, y, 100, &st));
-    tu_assert_ok(mg_plot_hist(p, y, 100, 13, NAN, NAN, 1, NULL, NULL));
+    mg_plot *p = make_plot();
     tu_assert_ok(mg_plot_save(p, path));
     unsigned char *buf;
     size_t len;
@@ -396,7 +378,7 @@ static void test_deterministic_and_save(void **state) {
     char *text = malloc(len + 1);
     memcpy(text, buf, len);
     text[len] = '\0';
-    assert_wellformed(text, 0);
+    tu_assert_wellformed(text, 0);
     free(text);
     free(buf);
     mg_plot_free(p);

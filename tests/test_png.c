@@ -5,6 +5,7 @@
  * oversized files.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,16 +13,13 @@
 #include <zlib.h>
 
 #include "testutil.h"
-#include "memgen/fileio.h"
 #include "memgen/png.h"
 
 /* Reads tests/fixtures/png/<name><ext> into a malloc'd buffer. */
 static unsigned char *load(const char *name, const char *ext, size_t *len) {
     char rel[128];
     snprintf(rel, sizeof rel, "png/%s%s", name, ext);
-    unsigned char *buf = NULL;
-    tu_assert_ok(mg_read_file(tu_fixture(rel), 0, &buf, len));
-    return buf;
+    return tu_fixture_bytes(rel, len);
 }
 
 /* Every fixture decodes to exactly PIL's convert("RGB") / convert("L") bytes,

@@ -17,21 +17,6 @@
 #include "memgen/png.h"
 #include "memgen/report.h"
 
-/* Asserts the text is well-formed markup, printing the checker's message. */
-static void assert_wellformed(const char *text, int html) {
-    char err[256];
-    int ok = tu_markup_wellformed(text, html, err, sizeof err);
-    if (!ok) print_error("not well-formed: %s\n", err);
-    assert_true(ok);
-}
-
-/* Number of non-overlapping occurrences of needle in s. */
-static int count_of(const char *s, const char *needle) {
-    int n = 0;
-    for (const char *p = strstr(s, needle); p; p = strstr(p + strlen(needle), needle)) n++;
-    return n;
-}
-
 /* Decodes base64 (test oracle, strict); returns the length or -1. */
 static long b64_decode(const char *s, size_t n, unsigned char *out) {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -153,17 +138,17 @@ static void test_every_element(void **state) {
     mg_report *r = build(f, "rep");
     char *html;
     tu_assert_ok(mg_report_html(r, &html));
-    assert_wellformed(html, 1);
+    tu_assert_wellformed(html, 1);
     assert_true(!strncmp(html, "<!DOCTYPE html>", 15));
     assert_null(strstr(html, "<script"));
     assert_null(strstr(html, "\xff"));
     assert_null(strstr(html, "src=\"http")); /* nothing loaded from the network */
-    assert_true(count_of(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;") >= 10);
+    assert_true(tu_count_of(html, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;") >= 10);
     /* claims: four boxes, summary badges and rows */
     int counts[4];
     mg_report_counts(r, counts);
     for (int v = 0; v < 4; v++) assert_int_equal(counts[v], 1);
-    assert_int_equal(count_of(html, "<div class=\"claim "), 4);
+    assert_int_equal(tu_count_of(html, "<div class=\"claim "), 4);
     assert_non_null(strstr(html, "<div class=\"claim pass\" id=\"c1\">"));
     assert_non_null(strstr(html, "<div class=\"claim fail\" id=\"c2\">"));
     assert_non_null(strstr(html, "<div class=\"claim partial\" id=\"c3\">"));
@@ -180,8 +165,8 @@ static void test_every_element(void **state) {
     assert_non_null(strstr(html, "<td>12%</td>"));
     assert_non_null(strstr(html, "<td>x&lt;y</td>"));
     /* figures: plot and svg inline, images embedded, grid written beside */
-    assert_int_equal(count_of(html, "<figure id=\"f"), 5);
-    assert_int_equal(count_of(html, "src=\"data:image/png;base64,"), 3);
+    assert_int_equal(tu_count_of(html, "<figure id=\"f"), 5);
+    assert_int_equal(tu_count_of(html, "src=\"data:image/png;base64,"), 3);
     assert_non_null(strstr(html, "class=\"scaled\" width=\"120\""));
     char *grid = tu_path(f->dir, "rep/sub dir/grid.png");
     assert_int_equal(access(grid, R_OK), 0);
@@ -247,7 +232,7 @@ static void test_empty(void **state) {
     tu_assert_ok(mg_report_create(dir, "Nothing yet", &r));
     char *html;
     tu_assert_ok(mg_report_html(r, &html));
-    assert_wellformed(html, 1);
+    tu_assert_wellformed(html, 1);
     assert_null(strstr(html, "Summary of verdicts"));
     assert_null(strstr(html, "<nav>"));
     free(html), free(dir);

@@ -212,30 +212,17 @@ static void test_repr_models(void **state) {
  * (Cor. 3.3), at sigma = 0.2, for every metric. */
 static void test_mem_vs_gen_spikiness(void **state) {
     (void)state;
-    mg_mog_spec spec = MG_MOG_SPEC_DEFAULT;
-    spec.d = 64;
-    spec.cov_rank = 32;
     mg_rng r;
     mg_rng_init(&r, 11);
-    mg_mog mog;
-    tu_assert_ok(mg_mog_make(&spec, &r, &mog));
-    int64_t n = 400, d = 64, c[2] = {200, 200};
-    float *X = malloc((size_t)(n * d) * sizeof(float));
-    int64_t *lab = malloc((size_t)n * sizeof(int64_t));
-    tu_assert_ok(mg_mog_sample(&mog, n, c, 0, &r, X, lab));
+    tu_mog2 t;
+    tu_mog2_make(&t, 64, 32, 400, &r);
+    int64_t d = t.d;
     /* memorizing: 4 samples (2 per mode), p = 4 */
     float Xs[4 * 64];
-    memcpy(Xs, X, 2 * 64 * sizeof(float));
-    memcpy(Xs + 2 * 64, X + 200 * 64, 2 * 64 * sizeof(float));
-    mg_construct_params cp = MG_CONSTRUCT_PARAMS_DEFAULT;
-    cp.sigma = 0.2;
-    cp.hidden = 32;
-    mg_construction cm, cg;
-    tu_assert_ok(mg_construct_mem((mg_mat){4, d, d, Xs}, &cp, &cm));
-    tu_assert_ok(mg_construct((mg_mat){n, d, d, X}, lab, 2, &cp, &cg));
+    memcpy(Xs, t.X, 2 * 64 * sizeof(float));
+    memcpy(Xs + 2 * 64, t.X + 200 * 64, 2 * 64 * sizeof(float));
     mg_dae *mm, *mgen;
-    tu_assert_ok(mg_construction_to_dae(&cm, &mm));
-    tu_assert_ok(mg_construction_to_dae(&cg, &mgen));
+    tu_mem_gen_daes(&t, Xs, 4, 0.2, 32, &mm, &mgen);
     float Hm[4 * 32], Hg[4 * 32];
     double sm[4], sg[4];
     tu_assert_ok(mg_repr_dae(mm, (mg_mat){4, d, d, Xs}, 0.2, &r, (mg_mat){4, 32, 32, Hm}));
@@ -251,11 +238,7 @@ static void test_mem_vs_gen_spikiness(void **state) {
     }
     mg_dae_free(mm);
     mg_dae_free(mgen);
-    mg_construction_free(&cm);
-    mg_construction_free(&cg);
-    mg_mog_free(&mog);
-    free(X);
-    free(lab);
+    tu_mog2_free(&t);
 }
 
 /* memgen repr on a model and on pooled activations; usage errors. */

@@ -9,7 +9,6 @@
  * dev/check_safetensors_interop.py loads into torch.
  */
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +17,6 @@
 #include "testutil.h"
 #include "memgen/fileio.h"
 #include "memgen/safetensors.h"
-
-/* Reads a fixture's bytes (caller frees). */
-static unsigned char *fixture_bytes(const char *rel, size_t *len) {
-    unsigned char *b = NULL;
-    tu_assert_ok(mg_read_file(tu_fixture(rel), 0, &b, len));
-    return b;
-}
 
 /* Builds an image from header text and data bytes (caller frees). */
 static unsigned char *make_st(const char *json, const void *data, size_t n, size_t *len) {
@@ -128,7 +120,7 @@ static void test_read_torch_files(void **state) {
     check_model(s);
     mg_st_free(s);
     size_t len;
-    unsigned char *b = fixture_bytes("io/unordered.safetensors", &len);
+    unsigned char *b = tu_fixture_bytes("io/unordered.safetensors", &len);
     tu_assert_ok(mg_st_read_mem(b, len, "mem", &s));
     check_model(s);
     mg_st_free(s);
@@ -139,8 +131,8 @@ static void test_read_torch_files(void **state) {
 static void test_identical_bytes(void **state) {
     (void)state;
     size_t mlen, ulen, elen, wlen;
-    unsigned char *model = fixture_bytes("io/model.safetensors", &mlen);
-    unsigned char *unord = fixture_bytes("io/unordered.safetensors", &ulen);
+    unsigned char *model = tu_fixture_bytes("io/model.safetensors", &mlen);
+    unsigned char *unord = tu_fixture_bytes("io/unordered.safetensors", &ulen);
     unsigned char *e, *w;
     const unsigned char *srcs[2] = {model, unord};
     size_t lens[2] = {mlen, ulen};
@@ -339,7 +331,7 @@ static void test_truncated_every_offset(void **state) {
     char *p = tu_path(dir, "t.safetensors");
     for (size_t k = 0; k < 2; k++) {
         size_t len;
-        unsigned char *b = fixture_bytes(files[k], &len);
+        unsigned char *b = tu_fixture_bytes(files[k], &len);
         for (size_t n = 0; n < len; n++) {
             mg_st *s = (mg_st *)1;
             mg_status st = mg_st_read_mem(b, n, "cut.safetensors", &s);
@@ -470,17 +462,6 @@ static void check_alignment(const unsigned char *img, size_t len) {
     cJSON_Delete(root);
 }
 
-/* Counts the entries of a folder (besides . and ..). */
-static int count_entries(const char *dir) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-    closedir(d);
-    return n;
-}
-
 /* Every dtype survives write -> read; data stays aligned; writes are atomic. */
 static void test_round_trip(void **state) {
     (void)state;
@@ -518,14 +499,14 @@ static void test_round_trip(void **state) {
     }
     assert_string_equal(mg_st_meta(r, "k\x01"), "\xe2\x9c\x93 \t\\");
     mg_st_free(r);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(tu_count_entries(dir), 1);
     /* Unwritable destination leaves nothing behind. */
     char *bad = tu_path(dir, "no/such/dir.safetensors");
     assert_int_equal(mg_st_write(s, bad), MG_ERR_IO);
     assert_int_equal(mg_st_read(bad, &r), MG_ERR_IO);
     assert_non_null(strstr(mg_last_error(), bad));
     free(bad);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(tu_count_entries(dir), 1);
     free(p);
     tu_rmtree(dir);
     free(dir);

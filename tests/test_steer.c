@@ -20,7 +20,6 @@
 
 #include "testutil.h"
 #include "memgen/data.h"
-#include "memgen/fileio.h"
 #include "memgen/npy.h"
 #include "memgen/memorization.h"
 #include "memgen/sampler.h"
@@ -533,17 +532,6 @@ static void test_fig8_memorizing(void **state) {
 }
 
 
-/* Reads a whole JSON file (caller deletes). */
-static cJSON *read_json(const char *path) {
-    unsigned char *buf;
-    size_t len;
-    tu_assert_ok(mg_read_file(path, 1 << 20, &buf, &len));
-    cJSON *j = cJSON_ParseWithLength((const char *)buf, len);
-    free(buf);
-    assert_non_null(j);
-    return j;
-}
-
 /* `memgen steer` end to end on a two-mode set: every output, its shapes, the
  * summary groups, a = 0 equal to `memgen sample`, and usage / failure codes. */
 static void test_cli(void **state) {
@@ -596,7 +584,7 @@ static void test_cli(void **state) {
     tu_assert_ok(mg_npy_read(plain_p, &P));
     assert_memory_equal(S.data, P.data, (size_t)(6 * d) * sizeof(float));
     p = tu_path(out, "summary.json");
-    cJSON *j = read_json(p);
+    cJSON *j = tu_read_json(p);
     free(p);
     const char *groups[] = {"all", "start_outside_target", "memorized", "generalized"};
     for (int g = 0; g < 4; g++) assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(j, groups[g]), "mono"));

@@ -13,12 +13,11 @@
 #include "testutil.h"
 #include "memgen/daeset.h"
 #include "memgen/data.h"
-#include "memgen/fileio.h"
 #include "memgen/npy.h"
 #include "memgen/theory.h"
 
 typedef struct {
-    char *dir, *log;
+    tu_workdir w;
     mg_mog mog;
     float *x;
     int64_t lab[400];
@@ -27,20 +26,13 @@ typedef struct {
 #define N 400
 #define D 8
 
-/* Path of name inside the fixture folder (ring of buffers). */
-static const char *P(const fixture *f, const char *name) {
-    static char buf[8][1024];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", f->dir, name);
-    return buf[k];
-}
+/* Path of name inside the fixture folder. */
+static const char *P(const fixture *f, const char *name) { return tu_wpath(&f->w, name); }
 
 /* A two-mode mixture in d = 8 (200 samples each), written with labels and params. */
 static int setup(void **state) {
     fixture *f = calloc(1, sizeof *f);
-    f->dir = tu_mkdtemp();
-    f->log = tu_path(f->dir, "log.txt");
+    tu_workdir_open(&f->w);
     mg_mog_spec s = MG_MOG_SPEC_DEFAULT;
     s.d = D, s.cov_scale = 0.3, s.cov_rate = 0.6;
     mg_rng r;
@@ -63,36 +55,11 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     fixture *f = *state;
-    tu_rmtree(f->dir);
-    free(f->dir), free(f->log), free(f->x);
+    tu_workdir_close(&f->w);
+    free(f->x);
     mg_mog_free(&f->mog);
     free(f);
     return 0;
-}
-
-/* Whether the log contains needle (prints the log otherwise). */
-static int log_has(const fixture *f, const char *needle) {
-    unsigned char *b;
-    size_t n;
-    if (mg_read_file(f->log, 0, &b, &n) != MG_OK) return 0;
-    char *s = malloc(n + 1);
-    memcpy(s, b, n);
-    s[n] = 0;
-    int ok = strstr(s, needle) != NULL;
-    if (!ok) print_error("log does not contain '%s':\n%s\n", needle, s);
-    free(s);
-    free(b);
-    return ok;
-}
-
-/* Parses a JSON file (caller deletes). */
-static cJSON *read_json(const char *path) {
-    unsigned char *b;
-    size_t n;
-    if (mg_read_file(path, 0, &b, &n) != MG_OK) return NULL;
-    cJSON *j = cJSON_ParseWithLength((const char *)b, n);
-    free(b);
-    return j;
 }
 
 /* The library's construction for the fixture data. */
@@ -106,9 +73,9 @@ static void construct(const fixture *f, double sigma, mg_construction *c) {
 /* solve writes the library's construction with its metadata and JSON. */
 static void test_solve_blocks(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --labels %s --sigma 0.3 --wd 1e-4 --hidden 6 --out %s --json %s",
-                               P(f, "X.npy"), P(f, "L.npy"), P(f, "m.safetensors"), P(f, "m.json")), 0);
-    assert_true(log_has(f, "construction gen"));
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigma 0.3 --wd 1e-4 --hidden 6 --out %s "
+                               "--json %s", P(f, "X.npy"), P(f, "L.npy"), P(f, "m.safetensors"), P(f, "m.json")), 0);
+    assert_true(tu_log_has(&f->w, "construction gen"));
     mg_dae *m;
     tu_assert_ok(mg_dae_load(P(f, "m.safetensors"), &m));
     mg_construction c;
@@ -117,8 +84,7 @@ static void test_solve_blocks(void **state) {
     assert_string_equal(mg_dae_meta(m, "construction"), "gen");
     assert_string_equal(mg_dae_meta(m, "widths"), "3,3");
     assert_true(fabs(mg_dae_sigma(m) - 0.3) < 1e-15);
-    cJSON *j = read_json(P(f, "m.json"));
-    assert_non_null(j);
+    cJSON *j = tu_read_json(P(f, "m.json"));
     cJSON *lv = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "levels"), 0);
     double loss = cJSON_GetObjectItem(cJSON_GetObjectItem(lv, "predicted"), "train_loss_eq6")->valuedouble;
     assert_true(fabs(loss - c.train_loss) < 1e-12 * c.train_loss);
@@ -131,7 +97,7 @@ static void test_solve_blocks(void **state) {
  * mode mem defaults hidden to n. */
 static void test_solve_kmeans_and_mem(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --clusters 2 --sigma 0.3 --wd 1e-4 --hidden 6 --out %s "
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --clusters 2 --sigma 0.3 --wd 1e-4 --hidden 6 --out %s "
                                "--labels-out %s", P(f, "X.npy"), P(f, "k.safetensors"), P(f, "kl.npy")), 0);
     mg_array L;
     tu_assert_ok(mg_npy_read(P(f, "kl.npy"), &L));
@@ -141,7 +107,7 @@ static void test_solve_kmeans_and_mem(void **state) {
     /* 5 samples, memorization: p defaults to n */
     int64_t sh[2] = {5, D};
     tu_assert_ok(mg_npy_write_f32(P(f, "X5.npy"), f->x + 190 * D, 2, sh));
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --mode mem --sigma 0.1 --out %s", P(f, "X5.npy"),
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --mode mem --sigma 0.1 --out %s", P(f, "X5.npy"),
                                P(f, "mem.safetensors")), 0);
     mg_dae *m;
     tu_assert_ok(mg_dae_load(P(f, "mem.safetensors"), &m));
@@ -159,10 +125,10 @@ static void test_solve_duplicates(void **state) {
     int64_t sh[2] = {N + 3, D};
     tu_assert_ok(mg_npy_write_f32(P(f, "Xd.npy"), y, 2, sh));
     free(y);
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --clusters 2 --duplicates 3 --sigma 0.3 --wd 1e-4 --hidden 7 "
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --clusters 2 --duplicates 3 --sigma 0.3 --wd 1e-4 --hidden 7 "
                                "--out %s --labels-out %s", P(f, "Xd.npy"), P(f, "h.safetensors"), P(f, "hl.npy")), 0);
-    assert_true(log_has(f, "construction hybrid"));
-    assert_true(log_has(f, "1 groups of >= 3 copies"));
+    assert_true(tu_log_has(&f->w, "construction hybrid"));
+    assert_true(tu_log_has(&f->w, "1 groups of >= 3 copies"));
     mg_array L;
     tu_assert_ok(mg_npy_read(P(f, "hl.npy"), &L));
     const int64_t *l = L.data;
@@ -179,7 +145,7 @@ static void test_solve_duplicates(void **state) {
 /* --sigmas writes a DAE set whose levels are the per-sigma constructions. */
 static void test_solve_sigmas(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --labels %s --sigmas list:0.1,0.3,1 --wd 1e-4 --hidden 6 "
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigmas list:0.1,0.3,1 --wd 1e-4 --hidden 6 "
                                "--out %s", P(f, "X.npy"), P(f, "L.npy"), P(f, "set.safetensors")), 0);
     mg_daeset set;
     tu_assert_ok(mg_daeset_load(P(f, "set.safetensors"), &set));
@@ -199,11 +165,10 @@ static void test_solve_sigmas(void **state) {
  * mixture risks, equal to the library's. */
 static void test_theory_json(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->log, "theory --data %s --labels %s --sigma 0.3 --wd 1e-4 --hidden 6 --mog %s "
+    assert_int_equal(tu_memgen(f->w.log, "theory --data %s --labels %s --sigma 0.3 --wd 1e-4 --hidden 6 --mog %s "
                                "--json %s", P(f, "X.npy"), P(f, "L.npy"), P(f, "mog.safetensors"), P(f, "t.json")), 0);
-    assert_true(log_has(f, "Theorem 3.1 assumptions"));
-    cJSON *j = read_json(P(f, "t.json"));
-    assert_non_null(j);
+    assert_true(tu_log_has(&f->w, "Theorem 3.1 assumptions"));
+    cJSON *j = tu_read_json(P(f, "t.json"));
     mg_construction c;
     construct(f, 0.3, &c);
     mg_mat X = {N, D, D, f->x};
@@ -227,13 +192,12 @@ static void test_theory_json(void **state) {
 /* compare of a model with itself: zero differences, JSON written. */
 static void test_compare_cli(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --labels %s --sigma 0.3 --wd 1e-4 --hidden 6 --out %s",
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigma 0.3 --wd 1e-4 --hidden 6 --out %s",
                                P(f, "X.npy"), P(f, "L.npy"), P(f, "c.safetensors")), 0);
-    assert_int_equal(tu_memgen(f->log, "compare %s %s --data %s --json %s", P(f, "c.safetensors"),
+    assert_int_equal(tu_memgen(f->w.log, "compare %s %s --data %s --json %s", P(f, "c.safetensors"),
                                P(f, "c.safetensors"), P(f, "X.npy"), P(f, "c.json")), 0);
-    assert_true(log_has(f, "principal angles per block"));
-    cJSON *j = read_json(P(f, "c.json"));
-    assert_non_null(j);
+    assert_true(tu_log_has(&f->w, "principal angles per block"));
+    cJSON *j = tu_read_json(P(f, "c.json"));
     assert_true(cJSON_GetObjectItem(j, "eig_max_rel_diff")->valuedouble < 1e-9);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "blocks")), 2);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "sample_best_cos_a")), N);
@@ -243,30 +207,30 @@ static void test_compare_cli(void **state) {
 /* Usage errors exit 2; failures exit 1 naming the problem. */
 static void test_cli_errors(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->log, "solve --sigma 0.1 --hidden 3 --out %s", P(f, "e.safetensors")), 2);
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --sigma 0.1 --sigmas geom:0.1:1:3 --hidden 3 --out %s",
+    assert_int_equal(tu_memgen(f->w.log, "solve --sigma 0.1 --hidden 3 --out %s", P(f, "e.safetensors")), 2);
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --sigma 0.1 --sigmas geom:0.1:1:3 --hidden 3 --out %s",
                                P(f, "X.npy"), P(f, "e.safetensors")), 2);
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --mode bogus --sigma 0.1 --out %s", P(f, "X.npy"),
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --mode bogus --sigma 0.1 --out %s", P(f, "X.npy"),
                                P(f, "e.safetensors")), 2);
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --labels %s --sigma 0.1 --out %s", P(f, "X.npy"),
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigma 0.1 --out %s", P(f, "X.npy"),
                                P(f, "L.npy"), P(f, "e.safetensors")), 2);
-    assert_true(log_has(f, "--hidden is required"));
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --labels %s --sigma 0.1 --hidden 6 --widths 3 --out %s",
+    assert_true(tu_log_has(&f->w, "--hidden is required"));
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigma 0.1 --hidden 6 --widths 3 --out %s",
                                P(f, "X.npy"), P(f, "L.npy"), P(f, "e.safetensors")), 1);
-    assert_true(log_has(f, "comma-separated"));
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --sigma 0.1 --hidden 3 --out %s", P(f, "nope.npy"),
+    assert_true(tu_log_has(&f->w, "comma-separated"));
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --sigma 0.1 --hidden 3 --out %s", P(f, "nope.npy"),
                                P(f, "e.safetensors")), 1);
-    assert_true(log_has(f, "nope.npy"));
-    assert_int_equal(tu_memgen(f->log, "solve --data %s --mode mem --sigma 0.1 --hidden 3 --out %s", P(f, "X.npy"),
+    assert_true(tu_log_has(&f->w, "nope.npy"));
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --mode mem --sigma 0.1 --hidden 3 --out %s", P(f, "X.npy"),
                                P(f, "e.safetensors")), 1);
-    assert_true(log_has(f, "hidden >= n"));
-    assert_int_equal(tu_memgen(f->log, "theory --data %s --hidden 3", P(f, "X.npy")), 2);
-    assert_int_equal(tu_memgen(f->log, "compare %s", P(f, "X.npy")), 2);
-    assert_int_equal(tu_memgen(f->log, "compare %s %s", P(f, "X.npy"), P(f, "X.npy")), 1);
-    assert_int_equal(tu_memgen(f->log, "solve --help"), 0);
-    assert_true(log_has(f, "--dup-tol T"));
-    assert_int_equal(tu_memgen(f->log, "theory --help"), 0);
-    assert_int_equal(tu_memgen(f->log, "compare --help"), 0);
+    assert_true(tu_log_has(&f->w, "hidden >= n"));
+    assert_int_equal(tu_memgen(f->w.log, "theory --data %s --hidden 3", P(f, "X.npy")), 2);
+    assert_int_equal(tu_memgen(f->w.log, "compare %s", P(f, "X.npy")), 2);
+    assert_int_equal(tu_memgen(f->w.log, "compare %s %s", P(f, "X.npy"), P(f, "X.npy")), 1);
+    assert_int_equal(tu_memgen(f->w.log, "solve --help"), 0);
+    assert_true(tu_log_has(&f->w, "--dup-tol T"));
+    assert_int_equal(tu_memgen(f->w.log, "theory --help"), 0);
+    assert_int_equal(tu_memgen(f->w.log, "compare --help"), 0);
 }
 
 int main(void) {

@@ -16,14 +16,8 @@
 #include "memgen/npy.h"
 #include "memgen/theory.h"
 
-/* Loads tests/fixtures/theory/<name>.npy (caller frees). */
-static mg_array load(const char *name) {
-    char rel[128];
-    snprintf(rel, sizeof(rel), "theory/%s.npy", name);
-    mg_array a;
-    tu_assert_ok(mg_npy_read(tu_fixture(rel), &a));
-    return a;
-}
+/* Loads tests/fixtures/theory/<name>.npy (caller frees); name is a string literal. */
+#define load(name) tu_fixture_npy("theory/" name ".npy")
 
 /* |W relu(W^T y) - x|^2 for a tied DAE W (d x p), in double. */
 static double dae_err(const float *W, int64_t d, int64_t p, const double *x, const double *y) {

@@ -4,15 +4,24 @@
 #define _POSIX_C_SOURCE 200809L
 #define _XOPEN_SOURCE 700
 #include <ctype.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include <cjson/cJSON.h>
+
 #include "testutil.h"
+#include "memgen/data.h"
+#include "memgen/fileio.h"
+#include "memgen/npy.h"
+#include "memgen/reproduce.h"
+#include "memgen/theory.h"
 
 /* Shared body of the float/double mismatch counters. */
 #define TU_COUNT_BODY                                                                   \
@@ -82,11 +91,128 @@ void tu_write_bytes(const char *path, const void *data, size_t len) {
     fclose(f);
 }
 
+/* Entries of dir other than . and .. */
+int tu_count_entries(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+    if (d) closedir(d);
+    return n;
+}
+
+/* The file as a C string. */
+char *tu_read_text(const char *path) {
+    unsigned char *b;
+    size_t n;
+    if (mg_read_file(path, 0, &b, &n) != MG_OK) return NULL;
+    char *s = malloc(n + 1);
+    memcpy(s, b, n);
+    s[n] = '\0';
+    free(b);
+    return s;
+}
+
+/* The file parsed as JSON. */
+cJSON *tu_read_json(const char *path) {
+    unsigned char *b;
+    size_t n;
+    tu_assert_ok(mg_read_file(path, 0, &b, &n));
+    cJSON *j = cJSON_ParseWithLength((const char *)b, n);
+    free(b);
+    if (!j) print_error("%s is not valid JSON\n", path);
+    assert_non_null(j);
+    return j;
+}
+
+/* The number at a path of keys. */
+double tu_json_num(const cJSON *o, ...) {
+    va_list ap;
+    va_start(ap, o);
+    for (const char *k = va_arg(ap, const char *); k; k = va_arg(ap, const char *)) {
+        o = cJSON_GetObjectItemCaseSensitive(o, k);
+        if (!o) {
+            va_end(ap);
+            fail_msg("JSON lacks the key %s", k);
+        }
+    }
+    va_end(ap);
+    if (!cJSON_IsNumber(o)) fail_msg("JSON value is not a number");
+    return o->valuedouble;
+}
+
+/* DIR/rel exists and is not empty. */
+void tu_assert_file_nonempty(const char *dir, const char *rel) {
+    char *p = tu_path(dir, rel);
+    FILE *f = fopen(p, "rb");
+    free(p);
+    if (!f) fail_msg("missing %s", rel);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    if (n <= 0) fail_msg("%s is empty", rel);
+}
+
+/* lo <= v <= hi and v finite. */
+void tu_assert_in_range(double v, double lo, double hi, const char *what) {
+    if (!(isfinite(v) && v >= lo && v <= hi)) fail_msg("%s = %g outside [%g, %g]", what, v, lo, hi);
+}
+
+/* A smoke-scale reproduction of some sections, checked (see testutil.h). */
+char *tu_repro_smoke(const char *sections, int nsections, uint64_t seed, const char *must_contain, double *seconds,
+                     int *fmnist) {
+    char *dir = tu_mkdtemp();
+    mg_repro_config c = MG_REPRO_CONFIG_DEFAULT;
+    c.scale = MG_REPRO_SMOKE;
+    c.out_dir = dir;
+    c.seed = seed;
+    c.sections = sections;
+    mg_repro_summary sum;
+    tu_assert_ok(mg_reproduce(&c, &sum));
+    assert_int_equal(sum.sections_run, nsections);
+    assert_int_equal(sum.sections_failed, 0);
+    char *index = tu_path(dir, "index.html"), *cp = tu_path(dir, "config.json");
+    char *txt = tu_read_text(index);
+    assert_non_null(txt);
+    tu_assert_wellformed(txt, 1);
+    assert_null(strstr(txt, "placeholder"));
+    if (must_contain && !strstr(txt, must_contain)) fail_msg("index.html lacks \"%s\"", must_contain);
+    cJSON *cfg = tu_read_json(cp);
+    if (fmnist) *fmnist = cJSON_IsTrue(cJSON_GetObjectItem(cfg, "fmnist_used"));
+    if (seconds) *seconds = sum.seconds;
+    cJSON_Delete(cfg);
+    free(txt), free(index), free(cp);
+    return dir;
+}
+
+/* DIR/summary.json, parsed. */
+cJSON *tu_repro_summary(const char *dir) {
+    char *p = tu_path(dir, "summary.json");
+    cJSON *j = tu_read_json(p);
+    free(p);
+    return j;
+}
+
 /* "tests/fixtures/<rel>". */
 const char *tu_fixture(const char *rel) {
     static _Thread_local char buf[1024];
     snprintf(buf, sizeof buf, "tests/fixtures/%s", rel);
     return buf;
+}
+
+/* The bytes of a fixture. */
+unsigned char *tu_fixture_bytes(const char *rel, size_t *len) {
+    unsigned char *b = NULL;
+    tu_assert_ok(mg_read_file(tu_fixture(rel), 0, &b, len));
+    return b;
+}
+
+/* An .npy fixture. */
+mg_array tu_fixture_npy(const char *rel) {
+    mg_array a;
+    tu_assert_ok(mg_npy_read(tu_fixture(rel), &a));
+    return a;
 }
 
 /* Runs the memgen binary named by $MEMGEN (or build/memgen) with the given
@@ -103,6 +229,99 @@ int tu_memgen(const char *log, const char *fmt, ...) {
     int rc = system(cmd);
     if (rc == -1 || !WIFEXITED(rc)) return -1;
     return WEXITSTATUS(rc);
+}
+
+/* The two-mode mixture and its samples. */
+void tu_mog2_make(tu_mog2 *t, int64_t d, int64_t rank, int64_t n, const mg_rng *r) {
+    mg_mog_spec spec = MG_MOG_SPEC_DEFAULT;
+    spec.d = d;
+    spec.cov_rank = rank;
+    tu_assert_ok(mg_mog_make(&spec, r, &t->mog));
+    int64_t counts[2] = {n / 2, n - n / 2};
+    t->n = n;
+    t->d = d;
+    t->X = malloc((size_t)(n * d) * sizeof(float));
+    t->lab = malloc((size_t)n * sizeof(int64_t));
+    assert_true(t->X && t->lab);
+    tu_assert_ok(mg_mog_sample(&t->mog, n, counts, 0, r, t->X, t->lab));
+}
+
+/* Frees tu_mog2_make's data. */
+void tu_mog2_free(tu_mog2 *t) {
+    mg_mog_free(&t->mog);
+    free(t->X);
+    free(t->lab);
+}
+
+/* Memorizing and generalizing constructions as DAEs. */
+void tu_mem_gen_daes(const tu_mog2 *t, const float *Xs, int64_t m, double sigma, int64_t p, mg_dae **mem,
+                     mg_dae **gen) {
+    mg_construct_params cp = MG_CONSTRUCT_PARAMS_DEFAULT;
+    cp.sigma = sigma;
+    cp.hidden = p;
+    mg_construction cm, cg;
+    int64_t d = t->d;
+    tu_assert_ok(mg_construct_mem((mg_mat){m, d, d, (float *)Xs}, &cp, &cm));
+    tu_assert_ok(mg_construct((mg_mat){t->n, d, d, t->X}, t->lab, 2, &cp, &cg));
+    tu_assert_ok(mg_construction_to_dae(&cm, mem));
+    tu_assert_ok(mg_construction_to_dae(&cg, gen));
+    mg_construction_free(&cm);
+    mg_construction_free(&cg);
+}
+
+/* A fresh work folder and its log path. */
+void tu_workdir_open(tu_workdir *w) {
+    w->dir = tu_mkdtemp();
+    assert_non_null(w->dir);
+    w->log = tu_path(w->dir, "log.txt");
+}
+
+/* Removes the folder and frees the paths. */
+void tu_workdir_close(tu_workdir *w) {
+    tu_rmtree(w->dir);
+    free(w->dir);
+    free(w->log);
+    w->dir = w->log = NULL;
+}
+
+/* cmocka setup: *state = a new work folder. */
+int tu_workdir_setup(void **state) {
+    tu_workdir *w = calloc(1, sizeof *w);
+    tu_workdir_open(w);
+    *state = w;
+    return 0;
+}
+
+/* cmocka teardown of tu_workdir_setup. */
+int tu_workdir_teardown(void **state) {
+    tu_workdir_close(*state);
+    free(*state);
+    return 0;
+}
+
+/* dir/name in a ring of static buffers. */
+const char *tu_wpath(const tu_workdir *w, const char *name) {
+    static _Thread_local char buf[8][1024];
+    static _Thread_local int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", w->dir, name);
+    return buf[k];
+}
+
+/* Searches the log for needle. */
+int tu_log_has(const tu_workdir *w, const char *needle) {
+    char *s = tu_read_text(w->log);
+    int ok = s && strstr(s, needle) != NULL;
+    if (!ok) print_error("log does not contain '%s':\n%s\n", needle, s ? s : "(no log)");
+    free(s);
+    return ok;
+}
+
+/* Counts occurrences of needle. */
+int tu_count_of(const char *s, const char *needle) {
+    int n = 0;
+    for (const char *p = strstr(s, needle); p; p = strstr(p + strlen(needle), needle)) n++;
+    return n;
 }
 
 /* Reports a markup error at offset pos. */

@@ -38,6 +38,11 @@ void mg_atomic_abort(mg_atomic_file *af);
 /* Writes `len` bytes to `path` atomically. */
 mg_status mg_write_file_atomic(const char *path, const void *data, size_t len);
 
+/* Writes a cJSON value (not consumed) to `path` pretty-printed with a final
+ * newline, atomically. */
+struct cJSON;
+mg_status mg_write_json_atomic(const char *path, const struct cJSON *value);
+
 /* Reads the whole file into a malloc'd buffer (*out, caller frees) of *len
  * bytes. Refuses files larger than max_bytes (0 = no limit) with MG_ERR_FORMAT. */
 mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *len);
