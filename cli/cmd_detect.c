@@ -6,7 +6,6 @@
  * FPR, bootstrap intervals), benchmark every detector against the baselines
  * on labelled generations, or run the Table-1 experiment end to end.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "features_cli.h"
 #include "memgen/detect.h"
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
@@ -98,19 +98,11 @@ static void usage(FILE *f) {
             "  -h, --help          this text\n");
 }
 
-enum {
-    O_MODEL = 1000, O_DATA, O_FEAT, O_LAYOUT, O_POOL, O_REF, O_LABELS, O_METRIC, O_SIGMA, O_SIGMAS, O_COMBINE, O_SEED,
-    O_THR, O_FPR, O_BOOT, O_CI, O_OUT, O_SCORES, O_FLAGS, O_ROC, O_JSON, O_BENCH, O_TRAIN, O_MEMR, O_GENR, O_FSIG,
-    O_CTAU, O_CK, O_REP, O_TABLE, O_T1, O_GCOS, O_DEDUP, O_D, O_MODES, O_PERMODE, O_MSCALE, O_CRATE, O_CRANK, O_DUPC, O_DUPT, O_HIDDEN,
-    O_WD, O_SMIN, O_SMAX, O_LEVELS, O_NGEN, O_SAVE
-};
-
 /* Resolved options. */
 typedef struct {
-    const char *model, *data, *features, *reference, *labels, *sigspec, *train;
+    const char *model, *data, *reference, *labels, *sigspec, *train;
     const char *out, *scores_out, *flags_out, *roc, *json, *table, *save_dir;
-    mg_feat_layout layout;
-    mg_pool_kind pool;
+    fc_opts fc; /* --features, --layout, --pool */
     int all_metrics;
     mg_spike_metric metric;
     mg_detect_params dp;
@@ -125,20 +117,14 @@ typedef struct {
 
 /* Loads samples or activations as an n x F float matrix. */
 static mg_status load_rows(const detect_opts *o, const char *path, const char *what, mg_array *out) {
-    if (o->features) {
-        mg_array a = {0};
-        MG_TRY(mg_npy_read(path, &a));
-        mg_status st = mg_features_reduce(&a, o->layout, o->pool, out);
-        mg_array_free(&a);
-        return st == MG_OK ? st : mg_fail_context(st, "%s", path);
-    }
+    if (o->fc.path) return fc_read(&o->fc, path, out);
     return mg_npy_read_matrix(path, what, 0, out);
 }
 
 /* Scores of one metric for the loaded rows (model or features). */
 static mg_status score_rows(const detect_opts *o, const mg_daeset *set, const mg_array *X, mg_spike_metric m,
                             double *scores) {
-    if (o->features) return mg_spikiness_rows(mg_mat_of_array(X), m, scores);
+    if (o->fc.path) return mg_spikiness_rows(mg_mat_of_array(X), m, scores);
     mg_detect_params p = o->dp;
     p.metric = m;
     mg_rng rng;
@@ -224,13 +210,13 @@ static int run_score(detect_opts *o) {
     if (st == MG_OK && o->labels) st = mg_detect_read_labels(o->labels, n, &labels, NULL);
     if (st != MG_OK) goto done;
     fprintf(stderr, "detect: source=%s %s%s n=%lld features=%lld metric=%s", o->model ? "model" : "features",
-            o->model ? o->model : o->features, o->data ? "" : " (calibration only)", (long long)n, (long long)F,
+            o->model ? o->model : o->fc.path, o->data ? "" : " (calibration only)", (long long)n, (long long)F,
             o->all_metrics ? "all" : mg_spike_metric_name(o->metric));
     if (o->model)
         fprintf(stderr, " sigma=%g%s combine=%s seed=%llu", o->dp.sigma, o->sigspec ? " (several levels)" : "",
                 o->dp.combine == MG_COMBINE_MEAN ? "mean" : "concat", (unsigned long long)o->seed);
     else
-        fprintf(stderr, " pool=%s", mg_pool_name(o->pool));
+        fprintf(stderr, " pool=%s", mg_pool_name(o->fc.pool));
     fprintf(stderr, " threshold=%s fpr=%g bootstrap=%d\n", o->have_thr ? "given" : (o->reference ? "calibrated" : "none"),
             o->fpr, o->bootstrap);
     if (R.data) {
@@ -317,7 +303,7 @@ static int run_score(detect_opts *o) {
     if (st == MG_OK && o->json) {
         js = cJSON_CreateObject();
         cJSON_AddStringToObject(js, "source", o->model ? "model" : "features");
-        cJSON_AddStringToObject(js, "input", o->model ? o->model : o->features);
+        cJSON_AddStringToObject(js, "input", o->model ? o->model : o->fc.path);
         if (o->data) cJSON_AddStringToObject(js, "data", o->data);
         cJSON_AddNumberToObject(js, "n", (double)n);
         cJSON_AddNumberToObject(js, "features", (double)F);
@@ -327,7 +313,7 @@ static int run_score(detect_opts *o) {
             cJSON_AddStringToObject(js, "combine", o->dp.combine == MG_COMBINE_MEAN ? "mean" : "concat");
             cJSON_AddNumberToObject(js, "seed", (double)o->seed);
         } else {
-            cJSON_AddStringToObject(js, "pool", mg_pool_name(o->pool));
+            cJSON_AddStringToObject(js, "pool", mg_pool_name(o->fc.pool));
         }
         if (have_thr) {
             cJSON *t = cJSON_AddObjectToObject(js, "threshold");
@@ -503,20 +489,7 @@ static int run_bench(detect_opts *o) {
                (long long)t1.n_train, (long long)t1.clusters, (long long)t1.rank1_clusters, t1.seconds_build,
                (long long)o->t1.n_gen, t1.seconds_sample, 100 * t1.frac_memorized);
         cJSON *e = cJSON_AddObjectToObject(js, "experiment");
-        cJSON_AddNumberToObject(e, "d", (double)p->d);
-        cJSON_AddNumberToObject(e, "modes", p->modes);
-        cJSON_AddNumberToObject(e, "per_mode", (double)p->per_mode);
-        cJSON_AddNumberToObject(e, "mean_scale", p->mean_scale);
-        cJSON_AddNumberToObject(e, "cov_rate", p->cov_rate);
-        cJSON_AddNumberToObject(e, "cov_rank", (double)p->cov_rank);
-        cJSON_AddNumberToObject(e, "dup_count", (double)p->dup_count);
-        cJSON_AddNumberToObject(e, "dup_times", (double)p->dup_times);
-        cJSON_AddNumberToObject(e, "hidden", (double)p->hidden);
-        cJSON_AddNumberToObject(e, "wd", p->wd);
-        cJSON_AddNumberToObject(e, "sigma_min", p->sigma_min);
-        cJSON_AddNumberToObject(e, "sigma_max", p->sigma_max);
-        cJSON_AddNumberToObject(e, "levels", p->levels);
-        cJSON_AddNumberToObject(e, "n_gen", (double)p->n_gen);
+        st = mg_table1_params_json(p, 0, e);
         cJSON_AddNumberToObject(e, "seed", (double)o->seed);
         cJSON_AddStringToObject(e, "model", "constructed (Theorem 3.1 / Cor. 3.4), not trained");
         cJSON_AddNumberToObject(e, "n_train", (double)t1.n_train);
@@ -525,7 +498,7 @@ static int run_bench(detect_opts *o) {
         cJSON_AddNumberToObject(e, "frac_memorized", t1.frac_memorized);
         cJSON_AddNumberToObject(e, "seconds_build", t1.seconds_build);
         cJSON_AddNumberToObject(e, "seconds_sample", t1.seconds_sample);
-        if (o->save_dir) st = save_table1(o->save_dir, &t1);
+        if (st == MG_OK && o->save_dir) st = save_table1(o->save_dir, &t1);
     } else {
         fprintf(stderr, "detect --benchmark: model=%s train=%s data=%s sigma=%g fpr=%g bootstrap=%d seed=%llu\n",
                 o->model, o->train, o->data, bp->sigma, bp->fpr, bp->bootstrap, (unsigned long long)o->seed);
@@ -558,112 +531,48 @@ done:
 
 /* Entry point of `memgen detect`. */
 int cmd_detect(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, O_MODEL},   {"data", required_argument, 0, O_DATA},
-        {"features", required_argument, 0, O_FEAT}, {"layout", required_argument, 0, O_LAYOUT},
-        {"pool", required_argument, 0, O_POOL},     {"reference", required_argument, 0, O_REF},
-        {"labels", required_argument, 0, O_LABELS}, {"metric", required_argument, 0, O_METRIC},
-        {"sigma", required_argument, 0, O_SIGMA},   {"sigmas", required_argument, 0, O_SIGMAS},
-        {"combine", required_argument, 0, O_COMBINE}, {"seed", required_argument, 0, O_SEED},
-        {"threshold", required_argument, 0, O_THR}, {"fpr", required_argument, 0, O_FPR},
-        {"bootstrap", required_argument, 0, O_BOOT}, {"ci", required_argument, 0, O_CI},
-        {"out", required_argument, 0, O_OUT},       {"scores-out", required_argument, 0, O_SCORES},
-        {"flags-out", required_argument, 0, O_FLAGS}, {"roc", required_argument, 0, O_ROC},
-        {"json", required_argument, 0, O_JSON},     {"benchmark", no_argument, 0, O_BENCH},
-        {"train", required_argument, 0, O_TRAIN},   {"mem-ratio", required_argument, 0, O_MEMR},
-        {"gen-ratio", required_argument, 0, O_GENR}, {"flipd-sigma", required_argument, 0, O_FSIG},
-        {"clique-tau", required_argument, 0, O_CTAU}, {"clique-k", required_argument, 0, O_CK},
-        {"repeats", required_argument, 0, O_REP},   {"table", required_argument, 0, O_TABLE},
-        {"table1", no_argument, 0, O_T1},           {"d", required_argument, 0, O_D},
-        {"modes", required_argument, 0, O_MODES},   {"per-mode", required_argument, 0, O_PERMODE},
-        {"mean-scale", required_argument, 0, O_MSCALE}, {"cov-rate", required_argument, 0, O_CRATE},
-        {"cov-rank", required_argument, 0, O_CRANK}, {"dup-count", required_argument, 0, O_DUPC},
-        {"dup-times", required_argument, 0, O_DUPT}, {"hidden", required_argument, 0, O_HIDDEN},
-        {"wd", required_argument, 0, O_WD},         {"sigma-min", required_argument, 0, O_SMIN},
-        {"sigma-max", required_argument, 0, O_SMAX}, {"levels", required_argument, 0, O_LEVELS},
-        {"n-gen", required_argument, 0, O_NGEN},    {"save-dir", required_argument, 0, O_SAVE},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     static const mg_table1_params t1def = MG_TABLE1_PARAMS_DEFAULT;
     static const mg_detect_params dpdef = MG_DETECT_PARAMS_DEFAULT;
+    static const fc_opts fcdef = FC_OPTS_DEFAULT;
     detect_opts o;
     memset(&o, 0, sizeof o);
     o.dp = dpdef;
     o.t1 = t1def;
+    o.fc = fcdef;
     o.fpr = 0.01;
     o.ci = 0.95;
     o.bootstrap = 200;
     const char *metric = "std", *combine = "mean";
-    int64_t v;
-    int c;
-    optind = 1;
-#define PD(opt, dst) if (cli_parse_double("detect", opt, optarg, &(dst))) return CLI_USAGE
-#define PI(opt, dst, lo, hi)                                                                        \
-    do {                                                                                           \
-        if (cli_parse_int64("detect", opt, optarg, &v)) return CLI_USAGE;                         \
-        if (v < (lo) || v > (hi)) return cli_usage("detect", "%s must be in %lld..%lld", opt, (long long)(lo), (long long)(hi)); \
-        dst = v;                                                                                   \
-    } while (0)
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_MODEL: o.model = optarg; break;
-        case O_DATA: o.data = optarg; break;
-        case O_FEAT: o.features = optarg; break;
-        case O_LAYOUT:
-            if (mg_feat_layout_parse(optarg, &o.layout) != MG_OK) return cli_usage("detect", "%s", mg_last_error());
-            break;
-        case O_POOL:
-            if (mg_pool_parse(optarg, &o.pool) != MG_OK) return cli_usage("detect", "%s", mg_last_error());
-            break;
-        case O_REF: o.reference = optarg; break;
-        case O_LABELS: o.labels = optarg; break;
-        case O_METRIC: metric = optarg; break;
-        case O_SIGMA: PD("--sigma", o.dp.sigma); break;
-        case O_SIGMAS: o.sigspec = optarg; break;
-        case O_COMBINE: combine = optarg; break;
-        case O_SEED: if (cli_parse_uint64("detect", "--seed", optarg, &o.seed)) return CLI_USAGE; break;
-        case O_THR: PD("--threshold", o.threshold); o.have_thr = 1; break;
-        case O_FPR: PD("--fpr", o.fpr); break;
-        case O_BOOT: PI("--bootstrap", o.bootstrap, 0, 100000); break;
-        case O_CI: PD("--ci", o.ci); break;
-        case O_OUT: o.out = optarg; break;
-        case O_SCORES: o.scores_out = optarg; break;
-        case O_FLAGS: o.flags_out = optarg; break;
-        case O_ROC: o.roc = optarg; break;
-        case O_JSON: o.json = optarg; break;
-        case O_BENCH: o.benchmark = 1; break;
-        case O_TRAIN: o.train = optarg; break;
-        case O_MEMR: PD("--mem-ratio", o.t1.bench.mem_ratio); break;
-        case O_GENR: PD("--gen-ratio", o.t1.bench.gen_ratio); break;
-        case O_FSIG: PD("--flipd-sigma", o.t1.bench.flipd_sigma); break;
-        case O_GCOS: PD("--gen-cos", o.t1.bench.gen_cos); break;
-        case O_DEDUP: PD("--dedup-tol", o.t1.bench.dedup_tol); break;
-        case O_CTAU: PD("--clique-tau", o.t1.bench.clique_tau); break;
-        case O_CK: PI("--clique-k", o.t1.bench.clique_k, 1, 100000); break;
-        case O_REP: PI("--repeats", o.t1.bench.repeats, 1, 100); break;
-        case O_TABLE: o.table = optarg; break;
-        case O_T1: o.table1 = 1; break;
-        case O_D: PI("--d", o.t1.d, 2, 100000); break;
-        case O_MODES: PI("--modes", o.t1.modes, 1, 1000); break;
-        case O_PERMODE: PI("--per-mode", o.t1.per_mode, 2, 10000000); break;
-        case O_MSCALE: PD("--mean-scale", o.t1.mean_scale); break;
-        case O_CRATE: PD("--cov-rate", o.t1.cov_rate); break;
-        case O_CRANK: PI("--cov-rank", o.t1.cov_rank, 0, 100000); break;
-        case O_DUPC: PI("--dup-count", o.t1.dup_count, 1, 10000000); break;
-        case O_DUPT: PI("--dup-times", o.t1.dup_times, 2, 1000000); break;
-        case O_HIDDEN: PI("--hidden", o.t1.hidden, 1, 10000000); break;
-        case O_WD: PD("--wd", o.t1.wd); break;
-        case O_SMIN: PD("--sigma-min", o.t1.sigma_min); break;
-        case O_SMAX: PD("--sigma-max", o.t1.sigma_max); break;
-        case O_LEVELS: PI("--levels", o.t1.levels, 1, 10000); break;
-        case O_NGEN: PI("--n-gen", o.t1.n_gen, 3, 100000000); break;
-        case O_SAVE: o.save_dir = optarg; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("detect", "unknown option");
-        }
-    }
-#undef PD
-#undef PI
-    if (optind < argc) return cli_usage("detect", "unexpected argument '%s'", argv[optind]);
+    mg_bench_params *bp = &o.t1.bench;
+    const cli_opt opts[] = {
+        /* inputs, detector, outputs */
+        CLI_OPT_STR("model", &o.model), CLI_OPT_STR("data", &o.data), FC_OPTIONS(&o.fc),
+        CLI_OPT_STR("reference", &o.reference), CLI_OPT_STR("labels", &o.labels), CLI_OPT_STR("metric", &metric),
+        CLI_OPT_DOUBLE("sigma", &o.dp.sigma), CLI_OPT_STR("sigmas", &o.sigspec), CLI_OPT_STR("combine", &combine),
+        CLI_OPT_UINT("seed", &o.seed),
+        {.name = "threshold", .kind = CLI_ARG_DOUBLE, .dest = &o.threshold, .given = &o.have_thr},
+        CLI_OPT_DOUBLE("fpr", &o.fpr), CLI_OPT_INT32_IN("bootstrap", &o.bootstrap, 0, 100000),
+        CLI_OPT_DOUBLE("ci", &o.ci), CLI_OPT_STR("out", &o.out), CLI_OPT_STR("scores-out", &o.scores_out),
+        CLI_OPT_STR("flags-out", &o.flags_out), CLI_OPT_STR("roc", &o.roc), CLI_OPT_STR("json", &o.json),
+        /* benchmark */
+        CLI_OPT_FLAG("benchmark", &o.benchmark), CLI_OPT_STR("train", &o.train),
+        CLI_OPT_DOUBLE("mem-ratio", &bp->mem_ratio), CLI_OPT_DOUBLE("gen-ratio", &bp->gen_ratio),
+        CLI_OPT_DOUBLE("gen-cos", &bp->gen_cos), CLI_OPT_DOUBLE("dedup-tol", &bp->dedup_tol),
+        CLI_OPT_DOUBLE("flipd-sigma", &bp->flipd_sigma), CLI_OPT_DOUBLE("clique-tau", &bp->clique_tau),
+        CLI_OPT_INT32_IN("clique-k", &bp->clique_k, 1, 100000), CLI_OPT_INT32_IN("repeats", &bp->repeats, 1, 100),
+        CLI_OPT_STR("table", &o.table),
+        /* table 1 */
+        CLI_OPT_FLAG("table1", &o.table1), CLI_OPT_INT_IN("d", &o.t1.d, 2, 100000),
+        CLI_OPT_INT32_IN("modes", &o.t1.modes, 1, 1000), CLI_OPT_INT_IN("per-mode", &o.t1.per_mode, 2, 10000000),
+        CLI_OPT_DOUBLE("mean-scale", &o.t1.mean_scale), CLI_OPT_DOUBLE("cov-rate", &o.t1.cov_rate),
+        CLI_OPT_INT_IN("cov-rank", &o.t1.cov_rank, 0, 100000),
+        CLI_OPT_INT_IN("dup-count", &o.t1.dup_count, 1, 10000000),
+        CLI_OPT_INT_IN("dup-times", &o.t1.dup_times, 2, 1000000), CLI_OPT_INT_IN("hidden", &o.t1.hidden, 1, 10000000),
+        CLI_OPT_DOUBLE("wd", &o.t1.wd), CLI_OPT_DOUBLE("sigma-min", &o.t1.sigma_min),
+        CLI_OPT_DOUBLE("sigma-max", &o.t1.sigma_max), CLI_OPT_INT32_IN("levels", &o.t1.levels, 1, 10000),
+        CLI_OPT_INT_IN("n-gen", &o.t1.n_gen, 3, 100000000), CLI_OPT_STR("save-dir", &o.save_dir), CLI_OPT_END};
+    int rc = cli_parse_options("detect", argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
     if (!(o.fpr >= 0 && o.fpr < 1)) return cli_usage("detect", "--fpr must be in [0, 1)");
     if (!(o.ci > 0 && o.ci < 1)) return cli_usage("detect", "--ci must be in (0, 1)");
     if (!(o.dp.sigma >= 0)) return cli_usage("detect", "--sigma must be >= 0");
@@ -672,7 +581,7 @@ int cmd_detect(int argc, char **argv) {
     else return cli_usage("detect", "--combine must be mean or concat");
     if (o.table1 || o.benchmark) {
         if (o.table1 && o.benchmark) return cli_usage("detect", "give --table1 or --benchmark, not both");
-        if (o.features || o.reference || o.labels || o.sigspec)
+        if (o.fc.path || o.reference || o.labels || o.sigspec)
             return cli_usage("detect", "--features, --reference, --labels and --sigmas do not apply to --%s",
                              o.table1 ? "table1" : "benchmark");
         if (o.benchmark && (!o.model || !o.train || !o.data))
@@ -682,10 +591,10 @@ int cmd_detect(int argc, char **argv) {
         if (!(o.dp.sigma > 0)) return cli_usage("detect", "--sigma must be > 0 for the benchmark");
         return run_bench(&o);
     }
-    if ((o.model != NULL) == (o.features != NULL)) return cli_usage("detect", "give exactly one of --model and --features");
+    if ((o.model != NULL) == (o.fc.path != NULL)) return cli_usage("detect", "give exactly one of --model and --features");
     if (o.model && !o.data && !o.reference) return cli_usage("detect", "--model needs --data (or --reference to calibrate)");
-    if (o.features) {
-        o.data = o.features;
+    if (o.fc.path) {
+        o.data = o.fc.path;
         if (o.sigspec) return cli_usage("detect", "--sigmas applies to --model only");
     }
     if (!strcmp(metric, "all")) {
@@ -703,7 +612,7 @@ int cmd_detect(int argc, char **argv) {
         o.dp.sigmas = o.sigmas;
         o.dp.nsigmas = o.nsigmas;
     }
-    int rc = run_score(&o);
+    rc = run_score(&o);
     free(o.sigmas);
     return rc;
 }

@@ -333,6 +333,15 @@ typedef struct {
 mg_status mg_table1_run(const mg_table1_params *p, uint64_t seed, mg_table1_result *out);
 void mg_table1_free(mg_table1_result *r);
 
+struct cJSON;
+/* Records the experiment's parameters in the JSON object o, one number per
+ * field under its snake_case name (d, modes, per_mode, mean_scale, cov_rate,
+ * cov_rank, dup_count, dup_times, hidden, wd, sigma_min, sigma_max, levels,
+ * n_gen), then, when with_bench, the detection settings (detect_sigma, fpr,
+ * bootstrap, ci_level, mem_ratio, gen_ratio, gen_cos, clique_tau, clique_k,
+ * timing_repeats). Used by `memgen detect --table1` and `memgen reproduce`. */
+mg_status mg_table1_params_json(const mg_table1_params *p, int with_bench, struct cJSON *o);
+
 #ifdef __cplusplus
 }
 #endif

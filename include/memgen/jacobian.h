@@ -87,6 +87,15 @@ mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobi
  * values only (no vectors), one thin-QR SVD per row. */
 mg_status mg_jacobian_erank(const mg_dae *m, mg_mat X, double *erank);
 
+/* Share of the Jacobian's energy inside a subspace of the output space:
+ * ||U^T J(x)||_F^2 / ||J(x)||_F^2 for U (d x q, row-major, orthonormal
+ * columns), i.e. how much of what f does around x lies in span(U): 1 when
+ * every output direction of J is in it, q/d on average for a random
+ * subspace, 0 when J = 0 (no active unit). Computed from the d x s factors
+ * (s active units) without forming J: with A = W2_S, B = W1_S and C = U^T A,
+ * ||J||_F^2 = sum_ij (A^T A)_ij (B^T B)_ij and ||U^T J||_F^2 likewise with C^T C. */
+mg_status mg_jacobian_subspace_share(const mg_dae *m, const float *x, const double *U, int64_t q, double *share);
+
 /* Effective ranks of a descending list of nonnegative singular values. */
 double mg_effective_rank(const double *sv, int64_t r);
 int64_t mg_rank_above(const double *sv, int64_t r, double rel);

@@ -47,6 +47,15 @@ mg_status mg_mog_load(const char *path, mg_mog *out);
 mg_status mg_mog_save_with_meta(const mg_mog *m, const char *path, int nmeta, const char *const *keys,
                                 const char *const *values);
 
+/* Log-density of the mixture smoothed by N(0, sigma^2 I) (Eq. 4 with
+ * Sigma_k + sigma^2 I; sigma = 0 is the mixture itself) at the m rows of Y
+ * (m x d): logp[i] = log sum_k rho_k N(y_i; mu_k, C_k), C_k = Sigma_k +
+ * sigma^2 I, through the eigendecompositions, in double (log-sum-exp over
+ * components). maha2 (m x K row-major, may be NULL) receives the squared
+ * Mahalanobis distances (y_i - mu_k)^T C_k^-1 (y_i - mu_k). Fails when some
+ * C_k is singular (a zero eigenvalue with sigma = 0). */
+mg_status mg_mog_logpdf(const mg_mog *m, mg_mat Y, double sigma, double *logp, double *maha2);
+
 #ifdef __cplusplus
 }
 #endif

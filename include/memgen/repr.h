@@ -92,6 +92,24 @@ mg_status mg_summarize(const double *x, int64_t n, mg_summary *out);
  * Requires bins >= 1 and lo < hi (finite). */
 mg_status mg_histogram(const double *x, int64_t n, int bins, double lo, double hi, int64_t *counts);
 
+/* Two-peak test of a histogram (Fig. 17's "bimodal similarity"). The main
+ * peak is the highest bin (the first on ties). A second peak is a local
+ * maximum j (counts[j] >= both neighbours, counts[j] > 0) other than the main
+ * peak whose valley, the lowest bin strictly between j and the main peak, is
+ * at most max_valley * counts[j] (a real dip, not a shoulder; adjacent bins
+ * have no valley). The histogram is bimodal when a second peak exists; the
+ * highest one is reported (the nearest to the main peak on ties). */
+typedef struct {
+    int bimodal;      /* 1 if a second peak exists */
+    int peak1, peak2; /* bins of the main and the second peak (-1 if none) */
+    int valley;       /* bin of the valley between them (-1 if none) */
+    double dip;       /* counts[valley] / counts[peak2] (NaN if none) */
+} mg_bimodal;
+
+/* Runs the test on counts[0..bins-1] (bins >= 1, counts >= 0) with
+ * 0 <= max_valley < 1. */
+mg_status mg_histogram_bimodal(const int64_t *counts, int bins, double max_valley, mg_bimodal *out);
+
 /* ---- representations of a memgen DAE ---------------------------------------- */
 
 /* Xt = X + sigma * eps (both n x d; may alias), where the noise of row i is
@@ -122,6 +140,18 @@ mg_status mg_repr_multi(const mg_daeset *set, mg_mat X, const double *sigmas, in
 /* Width of mg_repr_multi's output: sum of the hidden widths of the levels
  * nearest each sigma. */
 int64_t mg_repr_multi_width(const mg_daeset *set, const double *sigmas, int nsigmas);
+
+/* ---- denoising error -------------------------------------------------------- */
+
+/* Monte Carlo denoising error of a DAE, the data term of Eq. 6: for every
+ * row x_i of X (n x d) and draw t < draws, e_it = |f(x_i + sigma eps_it) - x_i|^2
+ * with the noise of mg_noisy_rows at row index t*n + i (so the result does
+ * not depend on chunking or threads). err (n, may be NULL) receives each
+ * row's mean over its draws; *mean the mean of all n*draws values; *se (may
+ * be NULL) its standard error, std / sqrt(n*draws) (std dividing by n*draws-1;
+ * 0 for a single value). draws >= 1, n >= 1, sigma >= 0. */
+mg_status mg_denoise_error(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, int64_t draws, double *err,
+                           double *mean, double *se);
 
 #ifdef __cplusplus
 }

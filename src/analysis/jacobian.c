@@ -339,3 +339,54 @@ mg_status mg_jacobian_erank(const mg_dae *m, mg_mat X, double *erank) {
     ws_free(&w);
     return st;
 }
+
+/* sum_ij G_ij H_ij of two s x s matrices (the Frobenius inner product). */
+static double frob_dot(const double *G, const double *H, int64_t s) {
+    double t = 0;
+    for (int64_t i = 0; i < s * s; i++) t += G[i] * H[i];
+    return t;
+}
+
+/* ||U^T J(x)||_F^2 / ||J(x)||_F^2 through the active factors (see jacobian.h). */
+mg_status mg_jacobian_subspace_share(const mg_dae *m, const float *x, const double *U, int64_t q, double *share) {
+    if (!m || !x || !share || (q > 0 && !U)) return mg_fail(MG_ERR_ARG, "Jacobian subspace share: NULL argument");
+    int64_t d = mg_dae_dim(m), p = mg_dae_hidden(m), s;
+    if (q < 0 || q > d) return mg_fail(MG_ERR_ARG, "Jacobian subspace share: q = %lld outside 0..%lld", (long long)q,
+                                       (long long)d);
+    *share = 0.0;
+    int64_t *S = malloc((size_t)p * sizeof(int64_t));
+    if (!S) return mg_fail(MG_ERR_NOMEM, "Jacobian subspace share: out of memory");
+    mg_status st = mg_jacobian_active(m, x, S, &s);
+    if (st != MG_OK || s == 0 || q == 0) {
+        free(S);
+        return st;
+    }
+    double *A = mg_alloc((size_t)d * (size_t)s, sizeof(double)); /* d x s: W2_S */
+    double *B = mg_alloc((size_t)d * (size_t)s, sizeof(double)); /* d x s: W1_S */
+    double *C = mg_alloc((size_t)q * (size_t)s, sizeof(double)); /* q x s: U^T A */
+    double *G = mg_alloc((size_t)s * (size_t)s, sizeof(double)); /* s x s: B^T B */
+    double *H = mg_alloc((size_t)s * (size_t)s, sizeof(double)); /* s x s: A^T A, then C^T C */
+    if (!A || !B || !C || !G || !H) {
+        st = mg_fail(MG_ERR_NOMEM, "Jacobian subspace share: out of memory (%lld active units)", (long long)s);
+    } else {
+        const float *W1 = mg_dae_w1_const(m), *W2 = mg_dae_w2_const(m);
+        for (int64_t a = 0; a < d; a++)
+            for (int64_t k = 0; k < s; k++) {
+                A[a * s + k] = W2[a * p + S[k]];
+                B[a * s + k] = W1[a * p + S[k]];
+            }
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s, (int)s, (int)d, 1.0, B, (int)s, B, (int)s, 0.0, G,
+                    (int)s);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s, (int)s, (int)d, 1.0, A, (int)s, A, (int)s, 0.0, H,
+                    (int)s);
+        double total = frob_dot(G, H, s);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)q, (int)s, (int)d, 1.0, U, (int)q, A, (int)s, 0.0, C,
+                    (int)s);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s, (int)s, (int)q, 1.0, C, (int)s, C, (int)s, 0.0, H,
+                    (int)s);
+        double in = frob_dot(G, H, s);
+        *share = total > 0 ? fmin(1.0, fmax(0.0, in / total)) : 0.0;
+    }
+    free(S), free(A), free(B), free(C), free(G), free(H);
+    return st;
+}

@@ -247,6 +247,39 @@ mg_status mg_histogram(const double *x, int64_t n, int bins, double lo, double h
     return MG_OK;
 }
 
+/* Two-peak test of a histogram (see repr.h). */
+mg_status mg_histogram_bimodal(const int64_t *counts, int bins, double max_valley, mg_bimodal *out) {
+    if (!counts || !out || bins < 1 || !(max_valley >= 0 && max_valley < 1))
+        return mg_fail(MG_ERR_ARG, "bimodality: need counts, bins >= 1 and 0 <= max_valley < 1 (got %d, %g)", bins,
+                       max_valley);
+    out->bimodal = 0;
+    out->peak1 = out->peak2 = out->valley = -1;
+    out->dip = NAN;
+    int p1 = 0;
+    for (int b = 0; b < bins; b++) {
+        if (counts[b] < 0) return mg_fail(MG_ERR_ARG, "bimodality: negative count in bin %d", b);
+        if (counts[b] > counts[p1]) p1 = b;
+    }
+    out->peak1 = p1;
+    for (int j = 0; j < bins; j++) {
+        if (j == p1 || counts[j] <= 0) continue;
+        if ((j > 0 && counts[j - 1] > counts[j]) || (j + 1 < bins && counts[j + 1] > counts[j])) continue;
+        int lo = j < p1 ? j : p1, hi = j < p1 ? p1 : j, v = -1;
+        for (int b = lo + 1; b < hi; b++)
+            if (v < 0 || counts[b] < counts[v]) v = b;
+        if (v < 0 || (double)counts[v] > max_valley * (double)counts[j]) continue;
+        int better = out->peak2 < 0 || counts[j] > counts[out->peak2] ||
+                     (counts[j] == counts[out->peak2] && abs(j - p1) < abs(out->peak2 - p1));
+        if (better) {
+            out->peak2 = j;
+            out->valley = v;
+            out->dip = (double)counts[v] / (double)counts[j];
+        }
+    }
+    out->bimodal = out->peak2 >= 0;
+    return MG_OK;
+}
+
 /* x + sigma * eps per row, eps of row i from fork(rng, row0 + i). */
 mg_status mg_noisy_rows(mg_mat X, double sigma, const mg_rng *rng, int64_t row0, mg_mat Xt) {
     if (Xt.rows != X.rows || Xt.cols != X.cols || Xt.ld < Xt.cols || X.ld < X.cols)
@@ -383,5 +416,55 @@ mg_status mg_repr_multi(const mg_daeset *set, mg_mat X, const double *sigmas, in
     for (int l = 0; l < nsigmas; l++) models[l] = set->levels[mg_daeset_nearest(set, sigmas[l])];
     mg_status st = repr_levels(models, sigmas, nsigmas, X, rng, row0, H);
     free(models);
+    return st;
+}
+
+/* Monte Carlo denoising error |f(x + sigma eps) - x|^2 per row (see repr.h). */
+mg_status mg_denoise_error(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, int64_t draws, double *err,
+                           double *mean, double *se) {
+    if (!m) return mg_fail(MG_ERR_ARG, "denoising error: no model");
+    if (X.cols != mg_dae_dim(m) || X.rows < 1 || X.ld < X.cols)
+        return mg_fail(MG_ERR_SHAPE, "denoising error: data are %lld x %lld but the model has dimension %lld",
+                       (long long)X.rows, (long long)X.cols, (long long)mg_dae_dim(m));
+    if (draws < 1) return mg_fail(MG_ERR_ARG, "denoising error: draws must be >= 1 (got %lld)", (long long)draws);
+    int64_t n = X.rows, d = X.cols, p = mg_dae_hidden(m);
+    int64_t chunk = n < REPR_CHUNK ? n : REPR_CHUNK;
+    float *Xt = mg_alloc((size_t)chunk * (size_t)d, sizeof(float)); /* chunk x d: x + sigma eps */
+    float *Y = mg_alloc((size_t)chunk * (size_t)d, sizeof(float));  /* chunk x d: f(x_t) */
+    float *H = mg_alloc((size_t)chunk * (size_t)p, sizeof(float));  /* chunk x p: representation */
+    double *acc = mg_calloc((size_t)n, sizeof(double));             /* n: sum over draws */
+    if (!Xt || !Y || !H || !acc) {
+        free(Xt), free(Y), free(H), free(acc);
+        return mg_fail(MG_ERR_NOMEM, "denoising error: out of memory for a %lld x %lld chunk", (long long)chunk,
+                       (long long)d);
+    }
+    mg_status st = MG_OK;
+    double sum = 0, sum2 = 0;
+    for (int64_t t = 0; t < draws && st == MG_OK; t++)
+        for (int64_t r0 = 0; r0 < n && st == MG_OK; r0 += chunk) {
+            int64_t c = n - r0 < chunk ? n - r0 : chunk;
+            mg_mat Xc = {c, d, X.ld, X.data + r0 * X.ld}, Xtc = {c, d, d, Xt};
+            st = mg_noisy_rows(Xc, sigma, rng, t * n + r0, Xtc);
+            if (st == MG_OK) st = mg_dae_forward(m, Xtc, (mg_mat){c, p, p, H}, (mg_mat){c, d, d, Y});
+            for (int64_t i = 0; i < c && st == MG_OK; i++) {
+                const float *x = Xc.data + i * Xc.ld, *y = Y + i * d;
+                double e = 0;
+                for (int64_t j = 0; j < d; j++) e += ((double)y[j] - x[j]) * ((double)y[j] - x[j]);
+                acc[r0 + i] += e;
+                sum += e;
+                sum2 += e * e;
+            }
+        }
+    if (st == MG_OK) {
+        double N = (double)n * (double)draws, mu = sum / N;
+        if (err)
+            for (int64_t i = 0; i < n; i++) err[i] = acc[i] / (double)draws;
+        if (mean) *mean = mu;
+        if (se) {
+            double var = N > 1 ? (sum2 - N * mu * mu) / (N - 1) : 0.0;
+            *se = var > 0 ? sqrt(var / N) : 0.0;
+        }
+    }
+    free(Xt), free(Y), free(H), free(acc);
     return st;
 }

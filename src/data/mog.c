@@ -211,3 +211,64 @@ mg_status mg_mog_load(const char *path, mg_mog *out) {
     if (s != MG_OK) mg_mog_free(out);
     return s;
 }
+
+/* Log-density of the sigma-smoothed mixture (see mog.h): per block of rows
+ * and component, Z = (Y - mu_k) B_k gives the coordinates in the eigenbasis,
+ * so (y - mu)^T C^-1 (y - mu) = sum_j z_j^2 / (ev_j + sigma^2) and
+ * log det C = sum_j log(ev_j + sigma^2). */
+mg_status mg_mog_logpdf(const mg_mog *m, mg_mat Y, double sigma, double *logp, double *maha2) {
+    if (!m || m->K < 1 || m->d < 1 || !m->weights || !m->means || !m->eigvals || !m->bases)
+        return mg_fail(MG_ERR_ARG, "mixture log-density: empty mixture");
+    if (Y.cols != m->d || Y.rows < 0 || (Y.rows > 0 && (!Y.data || Y.ld < Y.cols)) || !logp)
+        return mg_fail(MG_ERR_SHAPE, "mixture log-density: %lld x %lld queries for a mixture in d = %lld",
+                       (long long)Y.rows, (long long)Y.cols, (long long)m->d);
+    if (!(sigma >= 0) || !isfinite(sigma)) return mg_fail(MG_ERR_ARG, "mixture log-density: sigma = %g", sigma);
+    int64_t d = m->d, n = Y.rows, K = m->K, bm = n < 256 ? n : 256;
+    double s2 = sigma * sigma;
+    for (int64_t i = 0; i < K * d; i++)
+        if (!(m->eigvals[i] + s2 > 0))
+            return mg_fail(MG_ERR_ARG, "mixture log-density: component %lld has a zero covariance eigenvalue and "
+                           "sigma = 0 (singular density); use sigma > 0", (long long)(i / d));
+    if (n == 0) return MG_OK;
+    double *Yc = mg_alloc((size_t)bm * (size_t)d, sizeof(double)); /* bm x d: y - mu_k */
+    double *Z = mg_alloc((size_t)bm * (size_t)d, sizeof(double));  /* bm x d: (y - mu_k) B_k */
+    double *lw = mg_alloc((size_t)bm * (size_t)K, sizeof(double)); /* bm x K: log rho_k N(y; mu_k, C_k) */
+    double *inv = mg_alloc((size_t)d, sizeof(double));             /* d: 1 / (ev_j + s2) */
+    if (!Yc || !Z || !lw || !inv) {
+        free(Yc), free(Z), free(lw), free(inv);
+        return mg_fail(MG_ERR_NOMEM, "mixture log-density: out of memory (d = %lld)", (long long)d);
+    }
+    const double log2pi = log(2.0 * 3.14159265358979323846);
+    for (int64_t r0 = 0; r0 < n; r0 += bm) {
+        int64_t rn = n - r0 < bm ? n - r0 : bm;
+        for (int64_t k = 0; k < K; k++) {
+            const double *mu = m->means + k * d, *ev = m->eigvals + k * d, *B = m->bases + k * d * d;
+            double logdet = 0;
+            for (int64_t j = 0; j < d; j++) {
+                inv[j] = 1.0 / (ev[j] + s2);
+                logdet += log(ev[j] + s2);
+            }
+            for (int64_t i = 0; i < rn; i++) {
+                const float *y = Y.data + (r0 + i) * Y.ld;
+                for (int64_t j = 0; j < d; j++) Yc[i * d + j] = (double)y[j] - mu[j];
+            }
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rn, (int)d, (int)d, 1.0, Yc, (int)d, B, (int)d,
+                        0.0, Z, (int)d);
+            for (int64_t i = 0; i < rn; i++) {
+                double q = 0;
+                for (int64_t j = 0; j < d; j++) q += Z[i * d + j] * Z[i * d + j] * inv[j];
+                if (maha2) maha2[(r0 + i) * K + k] = q;
+                lw[i * K + k] = log(m->weights[k]) - 0.5 * (q + logdet + (double)d * log2pi);
+            }
+        }
+        for (int64_t i = 0; i < rn; i++) {
+            double mx = lw[i * K], s = 0;
+            for (int64_t k = 1; k < K; k++)
+                if (lw[i * K + k] > mx) mx = lw[i * K + k];
+            for (int64_t k = 0; k < K; k++) s += exp(lw[i * K + k] - mx);
+            logp[r0 + i] = mx + log(s);
+        }
+    }
+    free(Yc), free(Z), free(lw), free(inv);
+    return MG_OK;
+}

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "memgen/data.h"
 #include "memgen/mog.h"
 #include "memgen/denoiser.h"
@@ -342,4 +344,41 @@ mg_status mg_table1_run(const mg_table1_params *p, uint64_t seed, mg_table1_resu
     free(sig);
     if (st != MG_OK) mg_table1_free(out);
     return st;
+}
+
+/* The parameters as named numbers in o (detect.h). */
+mg_status mg_table1_params_json(const mg_table1_params *p, int with_bench, cJSON *o) {
+    const struct {
+        const char *key;
+        double v;
+    } f[] = {{"d", (double)p->d},
+             {"modes", p->modes},
+             {"per_mode", (double)p->per_mode},
+             {"mean_scale", p->mean_scale},
+             {"cov_rate", p->cov_rate},
+             {"cov_rank", (double)p->cov_rank},
+             {"dup_count", (double)p->dup_count},
+             {"dup_times", (double)p->dup_times},
+             {"hidden", (double)p->hidden},
+             {"wd", p->wd},
+             {"sigma_min", p->sigma_min},
+             {"sigma_max", p->sigma_max},
+             {"levels", p->levels},
+             {"n_gen", (double)p->n_gen},
+             /* detection settings (with_bench) */
+             {"detect_sigma", p->bench.sigma},
+             {"fpr", p->bench.fpr},
+             {"bootstrap", p->bench.bootstrap},
+             {"ci_level", p->bench.level},
+             {"mem_ratio", p->bench.mem_ratio},
+             {"gen_ratio", p->bench.gen_ratio},
+             {"gen_cos", p->bench.gen_cos},
+             {"clique_tau", p->bench.clique_tau},
+             {"clique_k", p->bench.clique_k},
+             {"timing_repeats", p->bench.repeats}};
+    size_t n = with_bench ? sizeof f / sizeof f[0] : 14; /* the first 14 are the experiment's */
+    for (size_t i = 0; i < n; i++)
+        if (!cJSON_AddNumberToObject(o, f[i].key, f[i].v))
+            return mg_fail(MG_ERR_NOMEM, "table 1 parameters: out of memory");
+    return MG_OK;
 }
