@@ -1,9 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages memgen needs to build, test and run, skipping
-# those already present (idempotent). Set MEMGEN_DEPS_EXTRA=1 to also install
-# the optional reference tools (PyTorch, NumPy, clang for fuzzing, Chromium).
+# those already present (idempotent). MEMGEN_DEPS_TEST=1 adds Chromium (the
+# test suite renders the report in it headless); MEMGEN_DEPS_EXTRA=1 adds the
+# optional reference tools (PyTorch, NumPy, clang for fuzzing).
 set -e
 need="build-essential pkg-config libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev libcjson-dev libcmocka-dev dataset-fashion-mnist"
+if [ "${MEMGEN_DEPS_TEST:-0}" = 1 ]; then
+    need="$need chromium"
+fi
 if [ "${MEMGEN_DEPS_EXTRA:-0}" = 1 ]; then
     need="$need clang libclang-rt-14-dev python3-numpy python3-torch"
 fi

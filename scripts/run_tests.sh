@@ -2,6 +2,9 @@
 # Runs every test binary in $1 (from the repository root, where the fixtures
 # are), then prints one closing line "N passed, N failed" over all of them.
 dir=${1:-build/tests}
+# idle OpenMP workers sleep instead of spinning (see cli/main.c): the suite's
+# many tiny parallel regions crawl on a loaded machine otherwise
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 pass=0; fail=0; failed=""
 for t in "$dir"/test_*; do
     [ -x "$t" ] || continue

@@ -1,0 +1,263 @@
+/*
+ * The driver of `memgen reproduce` (issue 8): validates the configuration,
+ * builds the shared datasets and DAE sets, runs every selected section in
+ * report order (a failing section is reported in the page and the run goes
+ * on), and writes index.html, config.json and summary.json.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memgen/fileio.h"
+#include "memgen/schedule.h"
+#include "repro.h"
+
+/* The sections in report order, with the page heading and their share of
+ * the run time (percent of a quick run on 2 cores; the data stage takes
+ * DATA_WEIGHT), which drives the progress fraction and ETA. */
+static const struct {
+    const char *id;
+    const char *title;
+    double weight;
+    mg_status (*run)(mg_repro_ctx *ctx);
+} SECTIONS[] = {
+    {"fig3", "Fig. 3: sampling with memorizing vs generalizing DAE sets", 1.0, mg_repro_fig3},
+    {"fig4", "Fig. 4: what the encoder W1 stores (Cor. 3.2 / 3.3)", 0.5, mg_repro_fig4},
+    {"fig5", "Fig. 5: spiky vs balanced representations", 0.2, mg_repro_fig5},
+    {"fig14", "Fig. 14-15: denoising and representations of training vs test samples", 0.3, mg_repro_fig14},
+    {"fig16", "Fig. 16: Jacobians around memorized and generalized samples (App. A.3)", 1.5, mg_repro_fig16},
+    {"fig9", "Fig. 9: learned DAE vs the constructed solution of Theorem 3.1", 18.0, mg_repro_fig9},
+    {"losses", "Predicted vs measured losses (Theorem 3.1, Cor. 3.2-3.3)", 12.0, mg_repro_losses},
+    {"fig7", "Fig. 7: the hybrid regime under duplication (Cor. 3.4)", 13.0, mg_repro_fig7},
+    {"fig17", "Fig. 17: duplication induces a memorization mode (App. A.4)", 1.0, mg_repro_fig17},
+    {"table1", "Table 1: detecting memorized generations", 5.0, mg_repro_table1},
+    {"fig8", "Fig. 8 analog: steering in representation space (Eq. 11)", 1.0, mg_repro_fig8},
+};
+#define NSECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
+#define DATA_WEIGHT 45.0
+
+/* Scale names. */
+const char *mg_repro_scale_name(mg_repro_scale s) {
+    return s == MG_REPRO_SMOKE ? "smoke" : s == MG_REPRO_QUICK ? "quick" : s == MG_REPRO_FULL ? "full" : "?";
+}
+
+/* Parses a scale name. */
+mg_status mg_repro_scale_parse(const char *s, mg_repro_scale *out) {
+    for (int k = MG_REPRO_SMOKE; k <= MG_REPRO_FULL; k++)
+        if (s && !strcmp(s, mg_repro_scale_name((mg_repro_scale)k))) {
+            *out = (mg_repro_scale)k;
+            return MG_OK;
+        }
+    return mg_fail(MG_ERR_ARG, "unknown scale '%s' (smoke, quick, full)", s ? s : "");
+}
+
+/* Comma-separated section ids. */
+const char *mg_repro_section_list(void) {
+    static char list[256];
+    if (!list[0])
+        for (int i = 0; i < NSECTIONS; i++) {
+            if (i) strcat(list, ",");
+            strcat(list, SECTIONS[i].id);
+        }
+    return list;
+}
+
+/* 1 if id is in the comma-separated list (an empty or NULL list selects all). */
+static int selected(const char *list, const char *id) {
+    if (!list || !*list) return 1;
+    size_t n = strlen(id);
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, id, n)) return 1;
+        if (!e) break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+/* Checks the section list names only known sections. */
+static mg_status check_sections(const char *list) {
+    if (!list) return MG_OK;
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        int ok = 0;
+        for (int i = 0; i < NSECTIONS && !ok; i++) ok = strlen(SECTIONS[i].id) == len && !strncmp(p, SECTIONS[i].id, len);
+        if (!ok) return mg_fail(MG_ERR_ARG, "unknown section '%.*s' (sections: %s)", (int)len, p, mg_repro_section_list());
+        if (!e) break;
+        p = e + 1;
+    }
+    return MG_OK;
+}
+
+/* Starts a progress stage of the given weight. */
+static void begin_stage(mg_repro_ctx *ctx, const char *id, double weight) {
+    ctx->stage = id;
+    ctx->stage_weight = weight;
+    mg_repro_step(ctx, "starting", 0.0);
+}
+
+/* Closes a stage: its weight counts as done. */
+static void end_stage(mg_repro_ctx *ctx) {
+    mg_repro_step(ctx, "done", 1.0);
+    ctx->done_weight += ctx->stage_weight;
+}
+
+/* The run-level part of config.json and the rerun command. */
+static mg_status record_config(mg_repro_ctx *ctx) {
+    const mg_repro_config *c = ctx->cfg;
+    cJSON *j = ctx->config;
+    char cmd[512];
+    int sec = c->sections && *c->sections;
+    snprintf(cmd, sizeof cmd, "memgen reproduce --scale %s --seed %llu%s%s%s", mg_repro_scale_name(c->scale),
+             (unsigned long long)c->seed, c->fmnist ? "" : " --no-fmnist", sec ? " --sections " : "",
+             sec ? c->sections : "");
+    cJSON *sig = cJSON_CreateDoubleArray(ctx->sigmas, ctx->nsigmas);
+    if (!cJSON_AddStringToObject(j, "memgen_version", MG_VERSION_STRING) ||
+        !cJSON_AddStringToObject(j, "scale", mg_repro_scale_name(c->scale)) ||
+        !cJSON_AddNumberToObject(j, "seed", (double)c->seed) ||
+        !cJSON_AddStringToObject(j, "rerun", cmd) || !sig || !cJSON_AddItemToObject(j, "sigmas", sig))
+        return mg_fail(MG_ERR_NOMEM, "out of memory");
+    return MG_OK;
+}
+
+/* Frees everything the context owns (not the config). */
+static void ctx_free(mg_repro_ctx *ctx) {
+    for (int i = 0; i < 2; i++) mg_repro_data_free(&ctx->data[i]);
+    free(ctx->sigmas);
+    mg_report_free(ctx->rep);
+    cJSON_Delete(ctx->config);
+    cJSON_Delete(ctx->results);
+}
+
+/* Runs one section, turning a failure into a box on the page. Returns the
+ * section's status. */
+static mg_status run_section(mg_repro_ctx *ctx, int i, cJSON *timing) {
+    begin_stage(ctx, SECTIONS[i].id, SECTIONS[i].weight);
+    double t = mg_now();
+    mg_status s = mg_report_section(ctx->rep, SECTIONS[i].title);
+    if (s == MG_OK) s = SECTIONS[i].run(ctx);
+    double secs = mg_now() - t;
+    cJSON_AddNumberToObject(timing, SECTIONS[i].id, secs);
+    if (s != MG_OK && s != MG_ERR_NOMEM) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s: %s", mg_status_str(s), mg_last_error());
+        mg_status r = mg_report_claim(ctx->rep, "This section runs to completion.", msg, MG_VERDICT_FAIL,
+                                      "The section stopped on this error; the rest of the report is unaffected.");
+        if (r != MG_OK) return r;
+    }
+    end_stage(ctx);
+    return s;
+}
+
+/* Adds the intro paragraphs and the timing table, then writes the files. */
+static mg_status finish(mg_repro_ctx *ctx, cJSON *timing, double seconds, int failed) {
+    char buf[1024];
+    snprintf(buf, sizeof buf,
+             "Scale '%s', seed %llu, %d noise levels (sigma %.3g .. %.3g), datasets: %s%s. Every number on this page is "
+             "also in the CSV/JSON files linked beside it; config.json records every setting, and '%s' reruns it. "
+             "Run time %.1f s.",
+             mg_repro_scale_name(ctx->scale), (unsigned long long)ctx->cfg->seed, ctx->nsigmas, ctx->sigmas[0],
+             ctx->sigmas[ctx->nsigmas - 1], ctx->ndata > 0 ? ctx->data[0].title : "none",
+             ctx->ndata > 1 ? (ctx->data[1].title[0] ? ", Fashion-MNIST" : "") : " (Fashion-MNIST not used)",
+             cJSON_GetObjectItem(ctx->config, "rerun")->valuestring, seconds);
+    MG_TRY(mg_report_intro(ctx->rep, buf));
+    if (failed) {
+        snprintf(buf, sizeof buf, "%d section(s) stopped on an error; see the red boxes.", failed);
+        MG_TRY(mg_report_intro(ctx->rep, buf));
+    }
+    MG_TRY(mg_report_section(ctx->rep, "Run time per stage"));
+    int n = cJSON_GetArraySize(timing);
+    const char **cells = calloc((size_t)n * 2, sizeof *cells);
+    char(*num)[32] = calloc((size_t)n, sizeof *num);
+    mg_status s = cells && num ? MG_OK : mg_fail(MG_ERR_NOMEM, "out of memory");
+    int r = 0;
+    for (cJSON *it = timing->child; it && s == MG_OK; it = it->next, r++) {
+        snprintf(num[r], sizeof num[r], "%.2f", it->valuedouble);
+        cells[2 * r] = it->string;
+        cells[2 * r + 1] = num[r];
+    }
+    const char *hdr[2] = {"stage", "seconds"};
+    if (s == MG_OK) s = mg_report_table(ctx->rep, "Wall time of each stage on this machine.", 2, hdr, n, cells);
+    free(cells);
+    free(num);
+    int counts[4];
+    mg_report_counts(ctx->rep, counts);
+    cJSON *v = cJSON_AddObjectToObject(ctx->results, "verdicts");
+    if (s == MG_OK && (!v || !cJSON_AddNumberToObject(v, "holds", counts[0]) ||
+                       !cJSON_AddNumberToObject(v, "does_not_hold", counts[1]) ||
+                       !cJSON_AddNumberToObject(v, "partly", counts[2]) ||
+                       !cJSON_AddNumberToObject(v, "not_measured", counts[3])))
+        s = mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (s == MG_OK) s = mg_report_write(ctx->rep, "index.html");
+    if (s == MG_OK) s = mg_repro_json(ctx, "config.json", ctx->config);
+    if (s == MG_OK) s = mg_repro_json(ctx, "summary.json", ctx->results);
+    return s;
+}
+
+/* Runs the whole reproduction. */
+mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
+    if (summary) memset(summary, 0, sizeof *summary);
+    if (!cfg || !cfg->out_dir || !*cfg->out_dir) return mg_fail(MG_ERR_ARG, "reproduce: an output folder is required");
+    if (cfg->scale < MG_REPRO_SMOKE || cfg->scale > MG_REPRO_FULL) return mg_fail(MG_ERR_ARG, "reproduce: bad scale");
+    MG_TRY(check_sections(cfg->sections));
+    mg_repro_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.cfg = cfg;
+    ctx.scale = cfg->scale;
+    ctx.dir = cfg->out_dir;
+    ctx.t0 = mg_now();
+    mg_rng_init(&ctx.rng, cfg->seed);
+    ctx.nsigmas = (int)mg_repro_pick(&ctx, 3, 7, 21);
+    ctx.level02 = ctx.nsigmas / 2;
+    ctx.sigmas = malloc((size_t)ctx.nsigmas * sizeof(double));
+    ctx.config = cJSON_CreateObject();
+    ctx.results = cJSON_CreateObject();
+    cJSON *timing = ctx.results ? cJSON_AddObjectToObject(ctx.results, "seconds") : NULL;
+    mg_status s = ctx.sigmas && ctx.config && timing ? MG_OK : mg_fail(MG_ERR_NOMEM, "out of memory");
+    /* geom:0.02:2:K with K odd: the middle level is sqrt(0.02 * 2) = 0.2 */
+    if (s == MG_OK) s = mg_sigmas_geometric(0.02, 2.0, ctx.nsigmas, ctx.sigmas);
+    if (s == MG_OK) ctx.sigmas[ctx.level02] = 0.2;
+    if (s == MG_OK) s = mg_report_create(cfg->out_dir, "memgen: reproducing \"Generalization of Diffusion Models Arises "
+                                                       "with a Balanced Representation Space\"", &ctx.rep);
+    if (s == MG_OK) s = record_config(&ctx);
+    for (int i = 0; i < NSECTIONS; i++)
+        if (selected(cfg->sections, SECTIONS[i].id)) ctx.total_weight += SECTIONS[i].weight;
+    ctx.total_weight += DATA_WEIGHT;
+    if (s == MG_OK) {
+        begin_stage(&ctx, "data", DATA_WEIGHT);
+        double t = mg_now();
+        s = mg_report_section(ctx.rep, "Setup: data and trained DAE sets");
+        if (s == MG_OK) s = mg_repro_build_data(&ctx);
+        cJSON_AddNumberToObject(timing, "data", mg_now() - t);
+        end_stage(&ctx);
+    }
+    mg_status first = MG_OK;
+    int failed = 0, run = 0;
+    for (int i = 0; i < NSECTIONS && s == MG_OK; i++) {
+        if (!selected(cfg->sections, SECTIONS[i].id)) continue;
+        mg_status r = run_section(&ctx, i, timing);
+        if (r == MG_ERR_NOMEM || r == MG_ERR_INTERRUPTED) s = r;
+        else if (r != MG_OK) {
+            failed++;
+            if (first == MG_OK) first = r;
+        } else run++;
+    }
+    double seconds = mg_now() - ctx.t0;
+    if (s == MG_OK) {
+        begin_stage(&ctx, "report", 0.0);
+        s = finish(&ctx, timing, seconds, failed);
+    }
+    if (summary && ctx.rep) {
+        mg_report_counts(ctx.rep, summary->verdicts);
+        summary->sections_run = run;
+        summary->sections_failed = failed;
+        summary->seconds = seconds;
+    }
+    ctx_free(&ctx);
+    if (s == MG_OK && first != MG_OK)
+        s = mg_fail(first, "reproduce: %d section(s) failed; see %s/index.html", failed, cfg->out_dir);
+    return s;
+}

@@ -1,0 +1,162 @@
+/*
+ * The driver of `memgen reproduce` (issue 8): configuration errors, a whole
+ * smoke-scale run (every section completes, the page is well-formed, config
+ * and summary are complete, and headless Chromium renders it with every
+ * image and plot loaded and no console message), and reproducibility (two
+ * runs with the same seed write identical data files).
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "testutil.h"
+#include "memgen/fileio.h"
+#include "memgen/reproduce.h"
+
+/* Parses DIR/name as JSON. */
+static cJSON *read_json(const char *dir, const char *name) {
+    char *p = tu_path(dir, name);
+    cJSON *j = tu_read_json(p);
+    free(p);
+    return j;
+}
+
+/* A smoke-scale configuration writing to dir. */
+static mg_repro_config smoke(const char *dir, const char *sections) {
+    mg_repro_config c = MG_REPRO_CONFIG_DEFAULT;
+    c.scale = MG_REPRO_SMOKE;
+    c.out_dir = dir;
+    c.seed = 5;
+    c.sections = sections;
+    return c;
+}
+
+/* Bad configurations are refused before anything runs. */
+static void test_config_errors(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    mg_repro_summary sum;
+    mg_repro_config c = smoke(dir, "fig4,nope");
+    assert_int_equal(mg_reproduce(&c, &sum), MG_ERR_ARG);
+    assert_non_null(strstr(mg_last_error(), "nope"));
+    c = smoke(NULL, NULL);
+    assert_int_equal(mg_reproduce(&c, &sum), MG_ERR_ARG);
+    char *file = tu_path(dir, "afile");
+    tu_write_bytes(file, "x", 1);
+    c = smoke(file, "fig4");
+    assert_int_not_equal(mg_reproduce(&c, &sum), MG_OK);
+    mg_repro_scale s;
+    assert_int_equal(mg_repro_scale_parse("huge", &s), MG_ERR_ARG);
+    tu_assert_ok(mg_repro_scale_parse("full", &s));
+    assert_int_equal(s, MG_REPRO_FULL);
+    /* the CLI turns them into usage errors */
+    assert_int_equal(tu_memgen(NULL, "reproduce --scale huge --out %s/r", dir), 2);
+    assert_int_not_equal(tu_memgen(NULL, "reproduce --scale smoke --sections nope --out %s/r", dir), 0);
+    free(file);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* The whole smoke run: every section completes and the report is sound. */
+static void test_smoke_run(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    mg_repro_config c = smoke(dir, NULL);
+    mg_repro_summary sum;
+    tu_assert_ok(mg_reproduce(&c, &sum));
+    assert_int_equal(sum.sections_failed, 0);
+    assert_int_equal(sum.sections_run, 11);
+    int claims = sum.verdicts[0] + sum.verdicts[1] + sum.verdicts[2] + sum.verdicts[3];
+    print_message("smoke reproduce: %.1f s, %d claims (%d hold, %d do not, %d partly, %d n.a.)\n", sum.seconds, claims,
+                  sum.verdicts[0], sum.verdicts[1], sum.verdicts[2], sum.verdicts[3]);
+    assert_true(claims >= 11);
+    char *index = tu_path(dir, "index.html"), *html = tu_read_text(index), err[256];
+    assert_non_null(html);
+    if (!tu_markup_wellformed(html, 1, err, sizeof err)) fail_msg("index.html: %s", err);
+    assert_null(strstr(html, "placeholder"));
+    /* config.json: run settings and one object per section; summary.json: verdicts */
+    cJSON *cfg = read_json(dir, "config.json"), *res = read_json(dir, "summary.json");
+    assert_string_equal(cJSON_GetObjectItem(cfg, "scale")->valuestring, "smoke");
+    assert_true(cJSON_GetObjectItem(cfg, "seed")->valuedouble == 5);
+    assert_non_null(strstr(cJSON_GetObjectItem(cfg, "rerun")->valuestring, "--seed 5"));
+    assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "datasets"), "mog"));
+    char list[256];
+    snprintf(list, sizeof list, "%s", mg_repro_section_list());
+    for (char *id = strtok(list, ","); id; id = strtok(NULL, ",")) {
+        if (!cJSON_GetObjectItem(cJSON_GetObjectItem(cfg, "sections"), id)) fail_msg("config.json lacks section %s", id);
+        if (!cJSON_GetObjectItem(cJSON_GetObjectItem(res, "seconds"), id)) fail_msg("summary.json lacks %s time", id);
+    }
+    cJSON *v = cJSON_GetObjectItem(res, "verdicts");
+    assert_int_equal((int)cJSON_GetObjectItem(v, "holds")->valuedouble, sum.verdicts[0]);
+    cJSON_Delete(cfg);
+    cJSON_Delete(res);
+    /* headless Chromium: every image and plot loads, no console message */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "sh scripts/check_report.sh '%s' >&2", dir);
+    int rc = system(cmd);
+    rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    if (rc == 77) print_message("no Chromium: the rendering check was skipped\n");
+    else assert_int_equal(rc, 0);
+    free(html);
+    free(index);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* State of the tree comparison (nftw has no user pointer). */
+static const char *g_root_a, *g_root_b;
+static int g_compared;
+
+/* nftw callback: a data file of tree A must equal the same file in tree B
+ * (index.html and summary.json hold wall times and are skipped). */
+static int compare_file(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
+    (void)sb;
+    if (type != FTW_F) return 0;
+    const char *base = path + ftw->base;
+    if (!strcmp(base, "index.html") || !strcmp(base, "summary.json")) return 0;
+    char other[4096];
+    snprintf(other, sizeof other, "%s%s", g_root_b, path + strlen(g_root_a));
+    unsigned char *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    tu_assert_ok(mg_read_file(path, 0, &a, &na));
+    if (mg_read_file(other, 0, &b, &nb) != MG_OK) fail_msg("%s has no counterpart", path);
+    if (na != nb || memcmp(a, b, na)) fail_msg("%s differs between two runs with the same seed", path);
+    free(a);
+    free(b);
+    g_compared++;
+    return 0;
+}
+
+/* Same seed, same files: two smoke runs of two sections write identical data. */
+static void test_reproducible(void **state) {
+    (void)state;
+    char *a = tu_mkdtemp(), *b = tu_mkdtemp();
+    mg_repro_summary sum;
+    mg_repro_config c = smoke(a, "fig4,fig5");
+    tu_assert_ok(mg_reproduce(&c, &sum));
+    c = smoke(b, "fig4,fig5");
+    tu_assert_ok(mg_reproduce(&c, &sum));
+    g_root_a = a;
+    g_root_b = b;
+    g_compared = 0;
+    assert_int_equal(nftw(a, compare_file, 16, FTW_PHYS), 0);
+    assert_true(g_compared >= 3);
+    tu_rmtree(a);
+    tu_rmtree(b);
+    free(a);
+    free(b);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_smoke_run),
+        cmocka_unit_test(test_reproducible),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
