@@ -4,7 +4,8 @@
 # has no JavaScript, so any message is an error such as a blocked or missing
 # resource), every <img> decoded (non-zero natural width) and every inline SVG
 # plot laid out with a non-empty bounding box.
-# Usage: sh scripts/check_report.sh DIR. Exit 0 ok, 1 failed, 77 no Chromium.
+# Usage: sh scripts/check_report.sh DIR. Exit 0 ok, 1 failed, 77 no Chromium
+# (or a Chromium that could not start here: its log is printed).
 set -eu
 dir=${1:?usage: check_report.sh REPORT_DIR}
 [ -f "$dir/index.html" ] || { echo "check_report: $dir/index.html missing"; exit 1; }
@@ -33,12 +34,19 @@ document.getElementById('f').addEventListener('load', function () {
 });
 </script></body></html>
 HTML
-timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run --allow-file-access-from-files \
+timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+    --allow-file-access-from-files \
     --enable-logging=stderr --v=0 --virtual-time-budget=15000 --dump-dom "file://$tmp/probe.html" \
     >"$tmp/dom.txt" 2>"$tmp/log.txt" || true
 result=$(grep -o 'RESULT [^<]*' "$tmp/dom.txt" | head -n 1 || true)
 console=$(grep 'CONSOLE' "$tmp/log.txt" || true)
-echo "check_report: ${result:-RESULT none} (Chromium: $browser)"
+if [ -z "$result" ]; then
+    # the probe page always holds a RESULT line once Chromium has loaded it
+    echo "check_report: $browser did not render the probe page; its log ends with:"
+    tail -n 5 "$tmp/log.txt"
+    exit 77
+fi
+echo "check_report: $result (Chromium: $browser)"
 status=0
 case "$result" in
     *"broken=0 "*"empty=0") ;;
