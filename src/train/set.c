@@ -13,21 +13,7 @@
 #include <unistd.h>
 
 #include "memgen/train.h"
-
-/* Trains (or resumes, then finishes) one level into *model. */
-static mg_status train_level(const mg_train_params *pk, mg_mat X, const mg_rng *rk, const mg_train_io *io, int resume,
-                             mg_dae **model) {
-    MG_TRY(mg_train_init_model(pk, X.cols, rk, model));
-    mg_trainer *tr = NULL;
-    MG_TRY(mg_trainer_create(pk, *model, X, rk, &tr));
-    mg_status s = MG_OK;
-    if (resume && io && io->checkpoint_path && access(io->checkpoint_path, F_OK) == 0)
-        s = mg_trainer_load_checkpoint(tr, io->checkpoint_path);
-    if (s == MG_OK) s = mg_trainer_run(tr, io);
-    mg_trainer_free(tr);
-    if (s == MG_OK) s = mg_train_annotate_model(*model, pk, rk, X.rows, X.cols);
-    return s;
-}
+#include "train_internal.h"
 
 /* Trains one DAE per sigma (see the file comment) into *out. */
 mg_status mg_train_daeset(const mg_train_params *params, const double *sigmas, int count, mg_mat X, const mg_rng *rng,
@@ -47,7 +33,11 @@ mg_status mg_train_daeset(const mg_train_params *params, const double *sigmas, i
             opts->level_io(opts->ctx, k, count, sigmas[k], &io);
             have_io = 1;
         }
-        s = train_level(&pk, X, &rk, have_io ? &io : NULL, opts ? opts->resume : 0, &out->levels[k]);
+        const char *resume = opts && opts->resume && have_io && io.checkpoint_path &&
+                                     access(io.checkpoint_path, F_OK) == 0
+                                 ? io.checkpoint_path
+                                 : NULL;
+        s = mg_train_dae_from(&pk, X, &rk, have_io ? &io : NULL, resume, &out->levels[k]);
         if (s != MG_OK) s = mg_fail_context(s, "level %d (sigma %g)", k, sigmas[k]);
     }
     if (s == MG_OK) {

@@ -141,4 +141,9 @@ mg_status mg_train_params_same(const mg_train_params *ckpt, const mg_train_param
 /* FNV-1a 64 fingerprint of the n x d rows of X. */
 uint64_t mg_train_data_hash(mg_mat X);
 
+/* mg_train_dae, first restoring the trainer from the checkpoint at
+ * resume_path when it is not NULL (the set trainer's per-level resume). */
+mg_status mg_train_dae_from(const mg_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
+                            const char *resume_path, mg_dae **model);
+
 #endif /* MEMGEN_TRAIN_INTERNAL_H */

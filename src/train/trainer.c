@@ -539,14 +539,21 @@ mg_status mg_train_annotate_model(mg_dae *model, const mg_train_params *p, const
     return MG_OK;
 }
 
-/* Initialise (if needed), train, annotate. */
-mg_status mg_train_dae(const mg_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
-                       mg_dae **model) {
+/* Initialise (if needed), continue from a checkpoint (if given), train, annotate. */
+mg_status mg_train_dae_from(const mg_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
+                            const char *resume_path, mg_dae **model) {
     if (!*model) MG_TRY(mg_train_init_model(params, X.cols, rng, model));
     mg_trainer *tr = NULL;
     MG_TRY(mg_trainer_create(params, *model, X, rng, &tr));
-    mg_status s = mg_trainer_run(tr, io);
+    mg_status s = resume_path ? mg_trainer_load_checkpoint(tr, resume_path) : MG_OK;
+    if (s == MG_OK) s = mg_trainer_run(tr, io);
     mg_trainer_free(tr);
     if (s == MG_OK) s = mg_train_annotate_model(*model, params, rng, X.rows, X.cols);
     return s;
+}
+
+/* Initialise (if needed), train, annotate. */
+mg_status mg_train_dae(const mg_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
+                       mg_dae **model) {
+    return mg_train_dae_from(params, X, rng, io, NULL, model);
 }
