@@ -56,6 +56,11 @@ mg_status mg_mog_save_with_meta(const mg_mog *m, const char *path, int nmeta, co
  * C_k is singular (a zero eigenvalue with sigma = 0). */
 mg_status mg_mog_logpdf(const mg_mog *m, mg_mat Y, double sigma, double *logp, double *maha2);
 
+/* Coordinates of data rows in component k's eigenbasis, the shared first
+ * step of the mixture's density (mg_mog_logpdf) and true denoiser (mg_fgt):
+ * Z = (Y[r0 .. r0+rn) - mu_k) B_k, rn x d doubles; Yc is rn x d scratch. */
+void mg_mog_component_coords(const mg_mog *m, int k, mg_mat Y, int64_t r0, int64_t rn, double *Yc, double *Z);
+
 #ifdef __cplusplus
 }
 #endif

@@ -242,18 +242,13 @@ mg_status mg_mog_logpdf(const mg_mog *m, mg_mat Y, double sigma, double *logp, d
     for (int64_t r0 = 0; r0 < n; r0 += bm) {
         int64_t rn = n - r0 < bm ? n - r0 : bm;
         for (int64_t k = 0; k < K; k++) {
-            const double *mu = m->means + k * d, *ev = m->eigvals + k * d, *B = m->bases + k * d * d;
+            const double *ev = m->eigvals + k * d;
             double logdet = 0;
             for (int64_t j = 0; j < d; j++) {
                 inv[j] = 1.0 / (ev[j] + s2);
                 logdet += log(ev[j] + s2);
             }
-            for (int64_t i = 0; i < rn; i++) {
-                const float *y = Y.data + (r0 + i) * Y.ld;
-                for (int64_t j = 0; j < d; j++) Yc[i * d + j] = (double)y[j] - mu[j];
-            }
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rn, (int)d, (int)d, 1.0, Yc, (int)d, B, (int)d,
-                        0.0, Z, (int)d);
+            mg_mog_component_coords(m, (int)k, Y, r0, rn, Yc, Z);
             for (int64_t i = 0; i < rn; i++) {
                 double q = 0;
                 for (int64_t j = 0; j < d; j++) q += Z[i * d + j] * Z[i * d + j] * inv[j];
@@ -271,4 +266,16 @@ mg_status mg_mog_logpdf(const mg_mog *m, mg_mat Y, double sigma, double *logp, d
     }
     free(Yc), free(Z), free(lw), free(inv);
     return MG_OK;
+}
+
+/* Z = (Y rows r0 .. r0+rn-1 - mu_k) B_k in double (Yc: rn x d scratch). */
+void mg_mog_component_coords(const mg_mog *m, int k, mg_mat Y, int64_t r0, int64_t rn, double *Yc, double *Z) {
+    const int64_t d = m->d;
+    const double *mu = m->means + (int64_t)k * d, *B = m->bases + (int64_t)k * d * d;
+    for (int64_t i = 0; i < rn; i++) {
+        const float *y = Y.data + (r0 + i) * Y.ld;
+        for (int64_t j = 0; j < d; j++) Yc[i * d + j] = (double)y[j] - mu[j];
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rn, (int)d, (int)d, 1.0, Yc, (int)d, B, (int)d, 0.0, Z,
+                (int)d);
 }

@@ -326,13 +326,7 @@ mg_status mg_fgt(const mg_mog *mog, mg_mat Y, double sigma, mg_mat Out, double *
                 shr[j] = (ev[j] > 0 ? ev[j] : 0.0) / c;
                 logdet += log(c);
             }
-            for (int64_t i = 0; i < rn; i++) {
-                const float *y = Y.data + (r0 + i) * Y.ld;
-                for (int64_t j = 0; j < d; j++) Yc[i * d + j] = (double)y[j] - mu[j];
-            }
-            /* Z = (Y - mu) B: coordinates in the eigenbasis */
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rn, (int)d, (int)d, 1.0, Yc, (int)d, B, (int)d,
-                        0.0, Z, (int)d);
+            mg_mog_component_coords(mog, (int)k, Y, r0, rn, Yc, Z); /* coordinates in the eigenbasis */
             for (int64_t i = 0; i < rn; i++) {
                 double q = 0;
                 for (int64_t j = 0; j < d; j++) {
