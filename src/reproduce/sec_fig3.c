@@ -92,18 +92,24 @@ static mg_status draw(mg_repro_ctx *ctx, const mg_denoiser *den, uint64_t k, f3_
     return s;
 }
 
+/* *out (malloc'd, caller frees) = the Euclidean norm of every row of X, in double. */
+static mg_status row_norms(mg_mat X, double **out) {
+    if (!(*out = mg_alloc((size_t)X.rows, sizeof(double)))) return mg_fail(MG_ERR_NOMEM, "fig3: out of memory");
+    for (int64_t i = 0; i < X.rows; i++) {
+        double q = 0;
+        for (int64_t j = 0; j < X.cols; j++) q += (double)X.data[i * X.ld + j] * X.data[i * X.ld + j];
+        (*out)[i] = sqrt(q);
+    }
+    return MG_OK;
+}
+
 /* The memorization measures and norms of a run and, for the MoG, the
  * smoothed log-density, the nearest mode by Mahalanobis distance, that
  * distance and the coordinate along the mode's mean. */
 static mg_status measure(const mg_repro_data *d, double sigma_min, f3_run *r) {
     MG_TRY(mg_memratio_compute(r->S, r->train, RATIO_THRESHOLD, &r->mr));
     int64_t n = r->S.rows, D = d->d, K = d->mog.K;
-    if (!(r->norm = mg_alloc((size_t)n, sizeof(double)))) return mg_fail(MG_ERR_NOMEM, "fig3: out of memory");
-    for (int64_t i = 0; i < n; i++) {
-        double q = 0;
-        for (int64_t j = 0; j < D; j++) q += (double)r->S.data[i * r->S.ld + j] * r->S.data[i * r->S.ld + j];
-        r->norm[i] = sqrt(q);
-    }
+    MG_TRY(row_norms(r->S, &r->norm));
     if (!d->has_mog) return MG_OK;
     r->logp = mg_alloc((size_t)n, sizeof(double));
     r->maha = mg_alloc((size_t)n, sizeof(double));
@@ -390,14 +396,9 @@ static mg_status report_dataset(mg_repro_ctx *ctx, const mg_repro_data *d, f3_ru
      * sample(c sigmas) = c sample(sigmas)); a stored direction then comes out as a scaled copy */
     int64_t dir_copies = 0;
     double norm_med_s, norm_med_x;
-    double *xn = malloc((size_t)d->mem.rows * sizeof(double));
-    if (!xn) return mg_fail(MG_ERR_NOMEM, "fig3: out of memory");
+    double *xn;
+    MG_TRY(row_norms(d->mem, &xn));
     for (int64_t i = 0; i < runs[0].S.rows; i++) dir_copies += runs[0].mr.cos_max[i] >= DIR_COS;
-    for (int64_t i = 0; i < d->mem.rows; i++) {
-        double a = 0;
-        for (int64_t j = 0; j < d->d; j++) a += (double)d->mem.data[i * d->mem.ld + j] * d->mem.data[i * d->mem.ld + j];
-        xn[i] = sqrt(a);
-    }
     mg_summary sx, ss;
     mg_status sst = mg_summarize(xn, d->mem.rows, &sx);
     free(xn);
