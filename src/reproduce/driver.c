@@ -66,29 +66,20 @@ const char *mg_repro_section_list(void) {
     return list;
 }
 
-/* 1 if id is in the comma-separated list (an empty or NULL list selects all). */
-static int selected(const char *list, const char *id) {
-    if (!list || !*list) return 1;
-    size_t n = strlen(id);
-    for (const char *p = list; *p;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == n && !strncmp(p, id, n)) return 1;
-        if (!e) break;
-        p = e + 1;
-    }
-    return 0;
-}
-
-/* Checks the section list names only known sections. */
-static mg_status check_sections(const char *list) {
+/* Marks in chosen[] the sections the comma-separated list names (a NULL or
+ * empty list chooses all); an unknown name is MG_ERR_ARG. */
+static mg_status parse_sections(const char *list, int chosen[NSECTIONS]) {
+    for (int i = 0; i < NSECTIONS; i++) chosen[i] = !list || !*list;
     if (!list) return MG_OK;
     for (const char *p = list; *p;) {
         const char *e = strchr(p, ',');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        int ok = 0;
-        for (int i = 0; i < NSECTIONS && !ok; i++) ok = strlen(SECTIONS[i].id) == len && !strncmp(p, SECTIONS[i].id, len);
-        if (!ok) return mg_fail(MG_ERR_ARG, "unknown section '%.*s' (sections: %s)", (int)len, p, mg_repro_section_list());
+        int found = -1;
+        for (int i = 0; i < NSECTIONS && found < 0; i++)
+            if (strlen(SECTIONS[i].id) == len && !strncmp(p, SECTIONS[i].id, len)) found = i;
+        if (found < 0)
+            return mg_fail(MG_ERR_ARG, "unknown section '%.*s' (sections: %s)", (int)len, p, mg_repro_section_list());
+        chosen[found] = 1;
         if (!e) break;
         p = e + 1;
     }
@@ -205,7 +196,8 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
     if (summary) memset(summary, 0, sizeof *summary);
     if (!cfg || !cfg->out_dir || !*cfg->out_dir) return mg_fail(MG_ERR_ARG, "reproduce: an output folder is required");
     if (cfg->scale < MG_REPRO_SMOKE || cfg->scale > MG_REPRO_FULL) return mg_fail(MG_ERR_ARG, "reproduce: bad scale");
-    MG_TRY(check_sections(cfg->sections));
+    int chosen[NSECTIONS];
+    MG_TRY(parse_sections(cfg->sections, chosen));
     mg_repro_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.cfg = cfg;
@@ -227,7 +219,7 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
                                                        "with a Balanced Representation Space\"", &ctx.rep);
     if (s == MG_OK) s = record_config(&ctx);
     for (int i = 0; i < NSECTIONS; i++)
-        if (selected(cfg->sections, SECTIONS[i].id)) ctx.total_weight += SECTIONS[i].weight;
+        if (chosen[i]) ctx.total_weight += SECTIONS[i].weight;
     ctx.total_weight += data_weight(&ctx);
     if (s == MG_OK) {
         begin_stage(&ctx, "data", data_weight(&ctx));
@@ -240,7 +232,7 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
     mg_status first = MG_OK;
     int failed = 0, run = 0;
     for (int i = 0; i < NSECTIONS && s == MG_OK; i++) {
-        if (!selected(cfg->sections, SECTIONS[i].id)) continue;
+        if (!chosen[i]) continue;
         mg_status r = run_section(&ctx, i, timing);
         if (r == MG_ERR_NOMEM || r == MG_ERR_INTERRUPTED) s = r;
         else if (r != MG_OK) {
