@@ -111,12 +111,15 @@ static void on_progress(void *ctx, const mg_train_progress *pr) {
     pc->have = 1;
 }
 
+/* Length of path without its extension ext (the whole length if it has another one). */
+static size_t stem_len(const char *path, const char *ext) {
+    size_t n = strlen(path), e = strlen(ext);
+    return n >= e && !strcmp(path + n - e, ext) ? n - e : n;
+}
+
 /* "<out stem>.ckpt.safetensors" (caller frees). */
 static char *default_ckpt(const char *out) {
-    size_t n = strlen(out);
-    const char *ext = ".safetensors";
-    size_t e = strlen(ext);
-    size_t stem = n >= e && !strcmp(out + n - e, ext) ? n - e : n;
+    size_t stem = stem_len(out, ".safetensors");
     char *p = malloc(stem + 32);
     if (p) snprintf(p, stem + 32, "%.*s.ckpt.safetensors", (int)stem, out);
     return p;
@@ -139,9 +142,7 @@ typedef struct {
 
 /* "<path without .ext>.level<k><ext>" into buf (ext: ".csv" / ".safetensors"). */
 static void level_path(char *buf, size_t len, const char *path, int k, const char *ext) {
-    size_t n = strlen(path), e = strlen(ext);
-    size_t stem = n >= e && !strcmp(path + n - e, ext) ? n - e : n;
-    snprintf(buf, len, "%.*s.level%d%s", (int)stem, path, k, ext);
+    snprintf(buf, len, "%.*s.level%d%s", (int)stem_len(path, ext), path, k, ext);
 }
 
 /* mg_train_set_opts.level_io: per-level log/checkpoint names and a new bar. */
@@ -158,14 +159,15 @@ static void set_level_io(void *vctx, int level, int count, double sigma, mg_trai
         io->log_path = lc->log;
     }
     if (r->ckpt || r->ckpt_every > 0) {
-        char *base = r->ckpt ? strdup(r->ckpt) : default_ckpt(r->out);
+        char *own = r->ckpt ? NULL : default_ckpt(r->out);
+        const char *base = r->ckpt ? r->ckpt : own;
         if (base) {
             level_path(lc->ckpt, sizeof lc->ckpt, base, level, ".safetensors");
             io->checkpoint_path = lc->ckpt;
             io->checkpoint_every = r->ckpt_every;
             io->checkpoint_at_end = 1;
         }
-        free(base);
+        free(own);
     }
     io->progress = on_progress;
     io->ctx = &lc->prog;
