@@ -176,6 +176,16 @@ static void test_add_noise(void **state) {
     memcpy(y, x, sizeof x);
     mg_rng_add_noise(&r, y, 0.3f, y, n); /* in place */
     tu_assert_close_f(y, want, (int64_t)n, 0, 0, "add_noise in place");
+    /* pieces through add_noise_at, at every alignment and across batches of
+       64 values, give the same bits and leave r alone */
+    const size_t cuts[] = {0, 1, 2, 3, 5, 63, 64, 67, 130, 700, 999, 1001};
+    mg_rng_init(&r, 5);
+    r.counter = 0;
+    memset(y, 0, sizeof y);
+    for (size_t k = 0; k + 1 < sizeof cuts / sizeof cuts[0]; k++)
+        mg_rng_add_noise_at(&r, cuts[k], x + cuts[k], 0.3f, y + cuts[k], cuts[k + 1] - cuts[k]);
+    assert_int_equal(r.counter, 0);
+    tu_assert_close_f(y, want, (int64_t)n, 0, 0, "add_noise_at pieces");
 }
 
 /* Forked streams are reproducible, distinct from each other and the parent. */

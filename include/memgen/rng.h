@@ -50,6 +50,12 @@ void mg_rng_normal_d(mg_rng *r, double *out, size_t n);
  * would give. x may equal y. */
 void mg_rng_add_noise(mg_rng *r, const float *x, float sigma, float *y, size_t n);
 
+/* y[j] = x[j] + sigma * z[start + j] for j < n, z the normals of r's stream
+ * from its counter on: the values mg_rng_add_noise(r, ...) would write at
+ * positions start .. start + n - 1 of a longer fill, for filling one fill's
+ * pieces independently (on threads). r is not advanced. */
+void mg_rng_add_noise_at(const mg_rng *r, size_t start, const float *x, float sigma, float *y, size_t n);
+
 /* Uniform floats in [0, 1) with 24 random bits. */
 void mg_rng_uniform(mg_rng *r, float *out, size_t n);
 

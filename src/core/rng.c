@@ -221,6 +221,22 @@ void mg_rng_add_noise(mg_rng *r, const float *x, float sigma, float *y, size_t n
     r->counter += (n + 3) / 4;
 }
 
+/* The piece start .. start + n - 1 of a fused fill from r's counter on: the
+ * block holding `start` (when it is not the first of its block) through a
+ * 4-value fill, the rest from its first whole block. */
+void mg_rng_add_noise_at(const mg_rng *r, size_t start, const float *x, float sigma, float *y, size_t n) {
+    const size_t head = start % 4;
+    if (head && n) {
+        float x4[4] = {0}, y4[4];
+        const size_t take = 4 - head < n ? 4 - head : n;
+        for (size_t j = 0; j < take; j++) x4[head + j] = x[j];
+        normal_fill(r->key, r->stream, r->counter + start / 4, 4, x4, sigma, y4);
+        for (size_t j = 0; j < take; j++) y[j] = y4[head + j];
+        x += take, y += take, start += take, n -= take;
+    }
+    if (n) normal_fill(r->key, r->stream, r->counter + start / 4, n, x, sigma, y);
+}
+
 /* 53-bit uniform in [0, 1) from two words. */
 static inline double u53(uint32_t hi, uint32_t lo) {
     uint64_t v = ((uint64_t)hi << 21) ^ (uint64_t)(lo >> 11);
