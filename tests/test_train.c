@@ -278,7 +278,8 @@ static void test_grad_finite_differences(void **state) {
 }
 
 /* The gradient equals a naive loop (in double): with B = 300 through the
- * GEMM path at a size where mg_sgemm_det tiles the products, with B = 5,
+ * tiled path (several batch and weight tiles, inputs outside the
+ * workspace: two weight-gradient products), with B = 5,
  * B = 32 (on threads) and B = 7 through the small-batch streaming path
  * (several row chunks; d = 203, p = 17: a partial last block of W and an
  * overlapping last column window). */
@@ -610,7 +611,7 @@ static void test_batch_sampling(void **state) {
     mg_dae_free(m);
 }
 
-/* A short Adam run (mini-batches of 256: GEMM path; or a full batch of 8:
+/* A short Adam run (mini-batches of 256: tiled path; or a full batch of 8:
  * small-batch path, large enough to run on threads); returns the final flat
  * parameters (caller frees). */
 static float *small_run(int64_t steps, uint64_t seed, int full8, int64_t *np_out) {
@@ -671,36 +672,40 @@ static void test_thread_count_independence(void **state) {
     free(s2);
 }
 
-/* The small-batch step (B <= 32 rows, p >= 16: noise, loss, gradient and
- * update fused in one OpenMP region) draws exactly the noise mg_rng_normal
- * gives on the noise stream (fork 2), with the same bits on 1 and on 2
- * threads, at widths that leave partial windows, blocks and noise blocks
- * (d = 1023, p = 44); a non-finite loss leaves parameters, optimizer state, RNG and
- * step untouched (the checkpoints before and after are the same bytes). */
-static void test_small_step_fused(void **state) {
+/* The fused steps (noise, loss, gradient and update in one OpenMP region:
+ * B <= 32 rows with p >= 16 in small.c, larger mini-batches, gathered in the
+ * step, in tiled.c) draw exactly the noise mg_rng_normal gives on the noise
+ * stream (fork 2), with the same bits on 1 and on 2 threads, at widths that
+ * leave partial windows, blocks, tiles and noise blocks (d = 1023, p = 44);
+ * a non-finite loss leaves parameters, optimizer state, RNG and step
+ * untouched (the checkpoints before and after are the same bytes). */
+static void test_fused_steps(void **state) {
     (void)state;
-    /* 20 steps: a trainer starts the small path on one thread and runs the
-       team from step 17 on at least once (its speed probe), see small.c */
-    const int64_t n = 6, d = 1023, p = 44, steps = 20;
-    float *X = malloc((size_t)(n * d) * sizeof(float)), *eps = malloc((size_t)(n * d) * sizeof(float));
-    randn(X, (size_t)(n * d), 5, 1.0f);
+    /* 20 steps: a trainer starts a fused step on one thread and runs the
+       team from step 17 on at least once (its speed probe), see par.c */
+    const int64_t nmax = 300, d = 1023, p = 44, steps = 20;
+    float *X = malloc((size_t)(nmax * d) * sizeof(float)), *eps = malloc((size_t)(nmax * d) * sizeof(float));
+    randn(X, (size_t)(nmax * d), 5, 1.0f);
     char *dir = tu_mkdtemp();
     char *ck1 = tu_path(dir, "before.safetensors"), *ck2 = tu_path(dir, "after.safetensors");
 #ifdef _OPENMP
     const int saved = omp_get_max_threads();
 #endif
-    for (int cfg = 0; cfg < 3; cfg++) {
+    for (int cfg = 0; cfg < 5; cfg++) { /* 0-2: full batches of 6 (small.c); 3, 4: batches of 150 of 300 */
+        const int tiled = cfg >= 3;
+        const int64_t n = tiled ? nmax : 6, B = tiled ? 150 : n;
         mg_train_params tp = MG_TRAIN_PARAMS_DEFAULT;
         tp.hidden = p;
-        tp.batch_mode = MG_BATCH_FULL;
+        tp.batch_mode = tiled ? MG_BATCH_SHUFFLE : MG_BATCH_FULL;
+        tp.batch = tiled ? B : 0;
         tp.steps = steps + 1;
-        tp.tied = cfg != 1;
-        tp.bias = cfg == 1;
-        tp.optim = cfg == 0 ? MG_OPTIM_RMSPROP : cfg == 1 ? MG_OPTIM_ADAM : MG_OPTIM_SGD;
+        tp.tied = cfg != 1 && cfg != 4;
+        tp.bias = cfg == 1 || cfg == 4;
+        tp.optim = cfg == 0 || cfg == 4 ? MG_OPTIM_RMSPROP : cfg == 1 || cfg == 3 ? MG_OPTIM_ADAM : MG_OPTIM_SGD;
         tp.lr = 1e-3;
         tp.weight_decay = cfg == 1 ? 0.0 : 1e-2;
         tp.momentum = cfg == 2 ? 0.9 : 0.0;
-        tp.lambda = cfg == 2 ? 1e-3 : 0.0;
+        tp.lambda = cfg == 2 || cfg == 3 ? 1e-3 : 0.0;
         float *ref = NULL;
         for (int run = 0; run < 4; run++) {
             const int threads = 1 + run / 2, explicit_eps = run % 2;
@@ -717,7 +722,7 @@ static void test_small_step_fused(void **state) {
             tu_assert_ok(mg_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr));
             mg_rng noise = mg_rng_fork(&r, 2);
             for (int64_t t = 0; t < steps; t++) {
-                if (explicit_eps) mg_rng_normal(&noise, eps, (size_t)(n * d));
+                if (explicit_eps) mg_rng_normal(&noise, eps, (size_t)(B * d));
                 tu_assert_ok(mg_trainer_step(tr, NULL, explicit_eps ? eps : NULL, NULL));
             }
             int64_t np;
@@ -730,9 +735,9 @@ static void test_small_step_fused(void **state) {
             }
             if (run == 3) { /* an infinite input: a non-finite loss, refused, nothing changes */
                 tu_assert_ok(mg_trainer_save_checkpoint(tr, ck1));
-                mg_rng_normal(&noise, eps, (size_t)(n * d));
-                eps[n * d / 2] = INFINITY;
-                assert_int_equal(mg_trainer_step(tr, NULL, eps, NULL), MG_ERR_NUMERIC);
+                mg_rng_normal(&noise, eps, (size_t)(B * d));
+                eps[B * d / 2] = INFINITY; /* explicit rows too: a sampled batch would advance the sampler */
+                assert_int_equal(mg_trainer_step(tr, mg_trainer_batch_indices(tr), eps, NULL), MG_ERR_NUMERIC);
                 tu_assert_ok(mg_trainer_save_checkpoint(tr, ck2));
                 unsigned char *a = NULL, *b = NULL;
                 size_t la = 0, lb = 0;
@@ -1028,7 +1033,7 @@ int main(void) {
         cmocka_unit_test(test_params_check),
         cmocka_unit_test(test_batch_sampling),
         cmocka_unit_test(test_thread_count_independence),
-        cmocka_unit_test(test_small_step_fused),
+        cmocka_unit_test(test_fused_steps),
         cmocka_unit_test(test_nan_stops),
         cmocka_unit_test(test_interrupt_and_resume),
         cmocka_unit_test(test_checkpoint_mismatch),

@@ -33,8 +33,6 @@
 /* Fixed row chunks of W (the unit of the partial sums); at most this many
  * threads work on a step. */
 #define KCHUNKS 8
-/* Below this many multiply-adds per product a step runs on one thread. */
-#define PAR_MIN_WORK 262144
 /* Rows of W whose optimizer update follows their gradient as one piece. */
 #define UPDATE_ROWS 16
 
@@ -72,30 +70,9 @@ typedef struct {
     float *grad, *gb2;        /* gradient (layout of mg_dae_params), its b2 part or NULL */
     float s, c1;              /* residual scale 2c/B, penalty factor 2 lambda (tied: 4 lambda) */
     int tied;
-    const mg_train_small_extra *ex;
+    const mg_train_fused *ex;
     double D;                 /* the data loss, set by thread 0 */
 } small_ctx;
-
-/* ---- noise ----------------------------------------------------------------------- */
-
-/* y[j] = x[j] + sigma z[start + j] for j < len, z the normals of r from its
- * counter on: the values mg_rng_add_noise gives at those positions. */
-static void noise_span(const mg_rng *r, const float *x, float sigma, float *y, size_t start, size_t len) {
-    mg_rng q = *r;
-    const size_t head = start % 4;
-    if (head && len) { /* the block holding `start` through a 4-value fill */
-        float x4[4] = {0}, y4[4];
-        const size_t take = 4 - head < len ? 4 - head : len;
-        for (size_t j = 0; j < take; j++) x4[head + j] = x[j];
-        q.counter = r->counter + start / 4;
-        mg_rng_add_noise(&q, x4, sigma, y4, 4);
-        for (size_t j = 0; j < take; j++) y[j] = y4[head + j];
-        x += take, y += take, start += take, len -= take;
-    }
-    if (!len) return;
-    q.counter = r->counter + start / 4;
-    mg_rng_add_noise(&q, x, sigma, y, len);
-}
 
 /* ---- kernels (fused multiply-adds) --------------------------------------------------- */
 
@@ -409,7 +386,7 @@ static void step_barrier(int nt) {
 static void small_thread(small_ctx *c, int tid, int nt) {
     const int64_t B = c->B, d = c->d, p = c->p, bp = B * p, dp = d * p;
     const int64_t ch0 = KCHUNKS * tid / nt, ch1 = KCHUNKS * (tid + 1) / nt;
-    const mg_train_small_extra *ex = c->ex;
+    const mg_train_fused *ex = c->ex;
     int64_t klo, khi, lo, hi;
     chunk_rows(d, ch0, &klo, &hi);
     chunk_rows(d, ch1 - 1, &lo, &khi);
@@ -417,8 +394,8 @@ static void small_thread(small_ctx *c, int tid, int nt) {
     /* 0: this thread's columns of Xn */
     if (ex && ex->noise && khi > klo)
         for (int64_t i = 0; i < B; i++)
-            noise_span(ex->noise, c->X0 + i * c->ld0 + klo, ex->sigma, c->Xn + i * c->ldx + klo,
-                       (size_t)(i * d + klo), (size_t)(khi - klo));
+            mg_rng_add_noise_at(ex->noise, (size_t)(i * d + klo), c->X0 + i * c->ld0 + klo, ex->sigma,
+                                c->Xn + i * c->ldx + klo, (size_t)(khi - klo));
     /* 1: encoder partials */
     for (int64_t ch = ch0; ch < ch1; ch++) {
         chunk_rows(d, ch, &lo, &hi);
@@ -470,54 +447,9 @@ static void small_thread(small_ctx *c, int tid, int nt) {
     }
 }
 
-/* The thread choice (mg_train_small_sched). The chosen mode (0 one thread,
- * 1 the team) runs `period` steps, then the other one runs a probe of
- * SCHED_PROBE steps (fewer when its first steps already take twice as
- * long); the mode with the lower mean step time over the two stretches is
- * chosen next. The period is long enough that a probe costs about
- * SCHED_OVERHEAD of the time at most, and doubles (up to SCHED_MAX_PERIOD)
- * each time a probe confirms the choice. One thread starts (a team's first
- * steps cost the most on a loaded machine), the team is first probed after
- * SCHED_FIRST steps. */
-#define SCHED_FIRST 16
-#define SCHED_PROBE 3
-#define SCHED_MIN_PERIOD 64
-#define SCHED_MAX_PERIOD 16384
-#define SCHED_OVERHEAD 0.02
-
-/* The mode of the next step. */
-static int sched_mode(mg_train_small_sched *sc) {
-    if (sc->period == 0) sc->period = sc->left = SCHED_FIRST;
-    return sc->probing ? 1 - sc->mode : sc->mode;
-}
-
-/* Accounts one step of `seconds` and advances the schedule. */
-static void sched_record(mg_train_small_sched *sc, double seconds) {
-    if (!sc->probing) { /* the chosen mode */
-        sc->sum[0] += seconds;
-        sc->n++;
-        if (--sc->left <= 0) sc->probing = 1;
-        return;
-    }
-    sc->sum[1] += seconds;
-    sc->probed++;
-    const double chosen = sc->sum[0] / (double)sc->n, probe = sc->sum[1] / sc->probed;
-    if (sc->probed < SCHED_PROBE && probe < 2.0 * chosen) return;
-    const int change = probe < chosen;
-    const double fast = change ? probe : chosen, slow = change ? chosen : probe;
-    double period = slow / (SCHED_OVERHEAD * fast); /* steps that make a probe cost SCHED_OVERHEAD */
-    if (!change && period < 2.0 * (double)sc->period) period = 2.0 * (double)sc->period;
-    period = period < SCHED_MIN_PERIOD ? SCHED_MIN_PERIOD : period > SCHED_MAX_PERIOD ? SCHED_MAX_PERIOD : period;
-    sc->mode = change ? 1 - sc->mode : sc->mode;
-    sc->period = sc->left = (int64_t)period;
-    sc->sum[0] = sc->sum[1] = 0.0;
-    sc->n = 0;
-    sc->probed = sc->probing = 0;
-}
-
 /* The small-batch loss, gradient and (ex) fused noise and update. */
 double mg_train_small(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
-                      float *ws, const mg_train_small_extra *ex) {
+                      float *ws, const mg_train_fused *ex) {
     const int64_t d = mg_dae_dim(m), p = mg_dae_hidden(m), B = Xn.rows;
     const int tied = mg_dae_is_tied(m), bias = mg_dae_has_bias(m);
     const int64_t bp = B * p, dp = d * p, wcount = dp * (tied ? 1 : 2);
@@ -529,16 +461,8 @@ double mg_train_small(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, 
                    (double *)(void *)(w.small + mg_round16(2 * KCHUNKS * (size_t)bp)), grad, bias ? gb1 + p : NULL,
                    (float)(2.0 * data_scale / (double)B), (float)((tied ? 4.0 : 2.0) * lambda), tied, ex, NAN};
     if (ex && ex->opt) mg_optim_begin(ex->opt);
-    int nt = 1;
-#ifdef _OPENMP
-    /* threads only for real work, and not inside a caller's parallel region */
-    if (B * dp >= PAR_MIN_WORK && !omp_in_parallel()) {
-        nt = omp_get_max_threads();
-        if (nt > KCHUNKS) nt = KCHUNKS;
-    }
-#endif
-    mg_train_small_sched *sc = ex && nt > 1 ? ex->sched : NULL;
-    if (sc && sched_mode(sc) == 0) nt = 1;
+    mg_train_sched *sc = ex ? ex->sched : NULL;
+    const int nt = mg_train_step_threads(B * dp, KCHUNKS, &sc);
     const double t0 = sc ? mg_now() : 0.0;
 #ifdef _OPENMP
     if (nt > 1) {
@@ -549,7 +473,7 @@ double mg_train_small(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, 
     {
         small_thread(&c, 0, 1);
     }
-    if (sc) sched_record(sc, mg_now() - t0);
+    if (sc) mg_train_sched_record(sc, mg_now() - t0);
     const int update = ex && ex->opt && isfinite(c.D);
     if (ex && ex->opt && !update) return c.D;
     if (bias) { /* gb1 = sum_i dH_i (gb2 came with the rows), then their update */

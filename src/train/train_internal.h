@@ -42,6 +42,10 @@ void mg_optim_apply(const mg_optim *o, float *param, const float *grad, int64_t 
 
 /* ---- the loss workspace (loss.c) and the small-batch path (small.c) -------- */
 
+/* sum of v[i]^2 in double, in a fixed order (vectorisable, the same for
+ * any thread count). */
+double mg_train_sumsq(const float *v, int64_t n);
+
 /* Rounds a float count up to a multiple of 16 (64 bytes). */
 static inline size_t mg_round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
@@ -63,11 +67,11 @@ int mg_train_small_ok(int64_t B, int64_t p);
 /* Floats of scratch the small path needs beyond the common workspace. */
 size_t mg_train_small_ws_floats(int64_t B, int64_t p);
 
-/* The small path's choice between one thread and the whole team, by
+/* The fused steps' choice between one thread and the whole team, by
  * measured speed (results are the same bits either way): on a shared,
  * loaded machine a team whose barriers wait on a descheduled thread can be
  * many times slower than one thread. Zero-initialise; one per trainer;
- * see small.c. */
+ * see par.c. */
 typedef struct {
     int mode;       /* chosen: 0 one thread, 1 the team */
     int probing;    /* 1: the other mode runs (a probe) */
@@ -76,23 +80,47 @@ typedef struct {
     int64_t period; /* the current distance between probes (0: not started) */
     int64_t n;      /* steps of the chosen mode since the last probe */
     double sum[2];  /* their seconds; seconds of the probe's steps */
-} mg_train_small_sched;
+} mg_train_sched;
 
-/* What the small path does besides the loss and gradient (all optional). */
+/* Whether the next step should run on the team (else on one thread). */
+int mg_train_sched_team(mg_train_sched *sc);
+/* Accounts a step that took `seconds` in the mode mg_train_sched_team gave. */
+void mg_train_sched_record(mg_train_sched *sc, double seconds);
+
+/* Below this many multiply-adds per product a fused step runs on one thread. */
+#define MG_PAR_MIN_WORK 262144
+/* The threads of one fused step of `work` multiply-adds per product, cut
+ * into at most `pieces` parallel pieces: one outside real work or inside a
+ * caller's parallel region, else the team, or one thread when the schedule
+ * *sc (may be NULL) says so. *sc is set to NULL when there was nothing to
+ * choose; else the caller reports the step's time to it. */
+int mg_train_step_threads(int64_t work, int64_t pieces, mg_train_sched **sc);
+
+/* What a fused step does besides the loss and gradient (all optional). */
 typedef struct {
-    const mg_rng *noise; /* first fill Xn = X0 + sigma z, z the normals of this stream from its counter
+    const float *src;    /* tiled path: first gather X0's rows, X0_i = src[rows[i]] (row stride ld_src), */
+    const int64_t *rows; /* into X0's buffer; NULL: X0 holds the targets already */
+    int64_t ld_src;
+    const mg_rng *noise; /* then fill Xn = X0 + sigma z, z the normals of this stream from its counter
                             on, exactly as mg_rng_add_noise would (the caller advances the counter) */
     float sigma;
     mg_optim *opt;       /* then, if the loss is finite, update param (the model's flat parameters)
                             with the gradient, counted in opt->t */
     float *param;
-    mg_train_small_sched *sched; /* NULL: always the team */
-} mg_train_small_extra;
+    mg_train_sched *sched; /* NULL: always the team */
+} mg_train_fused;
 
 /* mg_train_loss_grad for mg_train_small_ok batches (same outputs), returning
- * D; with ex, fused with the noise draw and the optimizer update. */
+ * D; with ex (gather not supported), fused with the noise draw and the
+ * optimizer update. */
 double mg_train_small(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
-                      float *ws, const mg_train_small_extra *ex);
+                      float *ws, const mg_train_fused *ex);
+
+/* The same for larger batches through single-threaded sgemm on tiles
+ * (tiled.c), with ex fused with the gather, the noise draw and the
+ * optimizer update. */
+double mg_train_tiled(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
+                      float *ws, const mg_train_fused *ex);
 
 /* The trainer (see train.h). Buffers are allocated once at creation. */
 struct mg_trainer {
@@ -116,7 +144,7 @@ struct mg_trainer {
     float *xn;             /* B x d noisy inputs: the input slot of ws (not a separate allocation) */
     float *grad;           /* nparams */
     mg_optim opt;
-    mg_train_small_sched small_sched; /* thread choice of the small-batch path */
+    mg_train_sched sched;  /* thread choice of the fused step */
     double last_data_loss; /* of the last completed step */
     int64_t io_log_every, io_probe_rows, io_ckpt_every; /* of the current run, saved in checkpoints */
     /* probe batch for representation statistics */

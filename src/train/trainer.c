@@ -225,38 +225,34 @@ mg_status mg_trainer_step(mg_trainer *tr, const int64_t *rows, const float *eps,
         next_batch(tr);
         rows = tr->rows;
     }
-    /* clean targets: X itself for a contiguous full batch, else gathered rows */
+    /* clean targets: X itself for a contiguous full batch, else gathered rows:
+       by the tiled step itself when it also draws the noise, else here */
+    const int small = mg_train_small_ok(B, tr->hp), gather_in_step = tr->x0buf && !small && !eps;
     const float *x0 = tr->X.data;
     if (tr->x0buf) {
-        gather_ctx g = {tr, rows};
-        mg_train_par(B, B * d > 65536 ? 65536 / d + 1 : B, gather_rows, &g);
+        if (!gather_in_step) {
+            gather_ctx g = {tr, rows};
+            mg_train_par(B, B * d > 65536 ? 65536 / d + 1 : B, gather_rows, &g);
+        }
         x0 = tr->x0buf;
     } else {
         for (int64_t i = 0; i < B; i++) /* explicit rows with a direct full batch must be the identity */
             if (rows[i] != i) return mg_fail(MG_ERR_ARG, "training step: a full batch uses rows 0..n-1 in order");
     }
-    /* noisy inputs Xn = X0 + sigma eps, in the workspace's input slot */
+    /* noisy inputs Xn = X0 + sigma eps, in the workspace's input slot: given
+       eps here, else drawn inside the step */
     const float sigma = (float)tr->p.sigma;
     if (eps)
         for (size_t i = 0; i < Bd; i++) tr->xn[i] = x0[i] + sigma * eps[i];
     mg_mat Xn = {B, d, d, tr->xn}, X0 = {B, d, d, (float *)x0};
-    double D, penalty = 0.0;
-    if (mg_train_small_ok(B, tr->hp)) {
-        /* small batches: noise, loss, gradient and update fused in one pass
-           structure (small.c); the penalty is of the weights before the update */
-        if (pr && tr->p.lambda != 0.0) penalty = tr->p.lambda * mg_dae_weight_penalty(tr->model);
-        mg_train_small_extra ex = {eps ? NULL : &tr->rng_noise, sigma, &tr->opt, mg_dae_params(tr->model, NULL),
-                                   &tr->small_sched};
-        D = mg_train_small(tr->model, Xn, X0, tr->data_scale, tr->p.lambda, tr->grad, tr->ws, &ex);
-        if (!eps) tr->rng_noise.counter += (Bd + 3) / 4; /* as mg_rng_add_noise advances it */
-    } else {
-        if (!eps) mg_rng_add_noise(&tr->rng_noise, x0, sigma, tr->xn, Bd);
-        MG_TRY(mg_train_loss_grad(tr->model, Xn, X0, tr->data_scale, tr->p.lambda, tr->grad, tr->ws, &D));
-        if (isfinite(D)) {
-            if (pr && tr->p.lambda != 0.0) penalty = tr->p.lambda * mg_dae_weight_penalty(tr->model);
-            mg_optim_step(&tr->opt, mg_dae_params(tr->model, NULL), tr->grad);
-        }
-    }
+    /* loss, gradient and update as one fused step (small.c, tiled.c); the
+       penalty is of the weights before the update */
+    const double penalty = pr && tr->p.lambda != 0.0 ? tr->p.lambda * mg_dae_weight_penalty(tr->model) : 0.0;
+    mg_train_fused ex = {gather_in_step ? tr->X.data : NULL, gather_in_step ? rows : NULL, tr->X.ld,
+                         eps ? NULL : &tr->rng_noise, sigma, &tr->opt, mg_dae_params(tr->model, NULL), &tr->sched};
+    const double D = small ? mg_train_small(tr->model, Xn, X0, tr->data_scale, tr->p.lambda, tr->grad, tr->ws, &ex)
+                           : mg_train_tiled(tr->model, Xn, X0, tr->data_scale, tr->p.lambda, tr->grad, tr->ws, &ex);
+    if (!eps) tr->rng_noise.counter += (Bd + 3) / 4; /* as mg_rng_add_noise advances it */
     if (!isfinite(D)) /* the parameters are untouched */
         return mg_fail(MG_ERR_NUMERIC, "training diverged at step %lld: the loss is %s (try a smaller learning rate)",
                        (long long)tr->step + 1, isnan(D) ? "NaN" : "infinite");
