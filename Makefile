@@ -73,8 +73,11 @@ debug:
 	$(MAKE) BUILD=build-debug OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    MARCH= test
 
+# The thread policy of the memgen CLI (cli/main.c) unless one is given.
 bench: $(BENCH_BIN) $(MEMGEN)
-	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@[ -n "$$OMP_WAIT_POLICY$$GOMP_SPINCOUNT" ] || export GOMP_SPINCOUNT=1000; \
+	export OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1}; \
+	for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 # libFuzzer needs clang; the library is rebuilt with coverage instrumentation.
 FUZZ_SECONDS ?= 60

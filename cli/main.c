@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cblas.h>
+
 #include "cli.h"
 
 typedef struct {
@@ -33,21 +35,37 @@ static void usage(FILE *f) {
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
-/* libgomp reads its wait policy once, when it is loaded (before main). Its
- * default lets idle worker threads spin, which on a machine shared with other
- * jobs makes memgen's many short parallel regions crawl (measured: smoke-scale
- * training 0.6 s -> 29 s at load 4 on 2 cores), while passive waiting was no
- * slower on an idle machine (n = 5 training 0.81 s vs 0.92 s). So unless the
- * user set a policy, memgen re-executes itself once with
- * OMP_WAIT_POLICY=PASSIVE; if that fails it carries on with the default. */
-static void prefer_passive_waiting(char **argv) {
+/* How memgen's threads behave on a machine it shares with other jobs.
+ *
+ * libgomp reads its wait policy once, when it is loaded (before main). Its
+ * default lets idle workers spin for about 3 ms, which on a loaded machine
+ * steals the cores the other workers need (measured: smoke-scale training
+ * 0.6 s -> 29 s at load 4 on 2 cores); passive waiting (no spin) costs a
+ * futex wake-up per parallel region instead (n = 5 training: 14,600 vs
+ * 27,400 steps/s). A short bounded spin, GOMP_SPINCOUNT=1000 (about 10 us),
+ * is as fast as spinning when idle and as safe as passive waiting under
+ * load. So unless the user set a policy, memgen re-executes itself once with
+ * it; if that fails it carries on with the default. */
+static void bounded_spin_waiting(char **argv) {
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT")) return;
-    if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
+    if (setenv("GOMP_SPINCOUNT", "1000", 1) != 0) return;
     execv("/proc/self/exe", argv);
 }
 
+/* OpenBLAS (Debian's pthreads build) runs its own worker threads beside
+ * memgen's OpenMP ones; they spin between calls and a product split across
+ * them waits for a descheduled worker. At load 4 on 2 cores that made
+ * `memgen reproduce --scale smoke` take 95 s instead of 4.5 s. memgen's
+ * parallel work is its own (OpenMP, with products tiled by mg_sgemm_det),
+ * so OpenBLAS runs single-threaded unless OPENBLAS_NUM_THREADS says
+ * otherwise. */
+static void single_threaded_blas(void) {
+    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
+}
+
 int main(int argc, char **argv) {
-    prefer_passive_waiting(argv);
+    bounded_spin_waiting(argv);
+    single_threaded_blas();
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

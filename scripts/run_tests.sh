@@ -2,9 +2,11 @@
 # Runs every test binary in $1 (from the repository root, where the fixtures
 # are), then prints one closing line "N passed, N failed" over all of them.
 dir=${1:-build/tests}
-# idle OpenMP workers sleep instead of spinning (see cli/main.c): the suite's
-# many tiny parallel regions crawl on a loaded machine otherwise
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+# the thread policy of the memgen CLI (see cli/main.c): idle OpenMP workers
+# spin briefly, then sleep (the suite's many tiny parallel regions crawl on a
+# loaded machine otherwise), and OpenBLAS runs single-threaded
+[ -n "$OMP_WAIT_POLICY$GOMP_SPINCOUNT" ] || export GOMP_SPINCOUNT=1000
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 pass=0; fail=0; failed=""
 for t in "$dir"/test_*; do
     [ -x "$t" ] || continue
