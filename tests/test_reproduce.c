@@ -3,7 +3,7 @@
  * smoke-scale run (every section completes, the page is well-formed, config
  * and summary are complete, and headless Chromium renders it with every
  * image and plot loaded and no console message), and reproducibility (two
- * runs with the same seed write identical data files).
+ * runs with the same seed write identical data files, on 2 threads and on 1).
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
@@ -12,7 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cblas.h>
 #include <cjson/cJSON.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "testutil.h"
 #include "memgen/fileio.h"
@@ -132,15 +136,27 @@ static int compare_file(const char *path, const struct stat *sb, int type, struc
     return 0;
 }
 
-/* Same seed, same files: two smoke runs of two sections write identical data. */
+/* Same seed, same files: two smoke runs write identical data, the second
+ * on one OpenMP thread (OpenBLAS single-threaded, as the CLI runs it). */
 static void test_reproducible(void **state) {
     (void)state;
+    const char *sections = "fig4,fig5,fig17,table1";
     char *a = tu_mkdtemp(), *b = tu_mkdtemp();
     mg_repro_summary sum;
-    mg_repro_config c = smoke(a, "fig4,fig5");
+    const int blas = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    mg_repro_config c = smoke(a, sections);
     tu_assert_ok(mg_reproduce(&c, &sum));
-    c = smoke(b, "fig4,fig5");
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
+    c = smoke(b, sections);
     tu_assert_ok(mg_reproduce(&c, &sum));
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#endif
+    openblas_set_num_threads(blas);
     g_root_a = a;
     g_root_b = b;
     g_compared = 0;
