@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
+#include "memgen/blas.h"
 #include "memgen/dae.h"
 
 /* Largest model accepted: 2^32 floats (16 GiB), far above anything the paper
@@ -189,8 +188,7 @@ mg_status mg_dae_encode(const mg_dae *m, mg_mat X, mg_mat H) {
     MG_TRY(check_view(H, X.rows, m->p, "representation buffer"));
     int64_t n = X.rows, p = m->p;
     if (n == 0) return MG_OK;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)p, (int)m->d, 1.0f, X.data, (int)X.ld,
-                m->w1, (int)p, 0.0f, H.data, (int)H.ld);
+    mg_sgemm_det(0, 0, n, p, m->d, 1.0f, X.data, X.ld, m->w1, p, 0.0f, H.data, H.ld);
     for (int64_t i = 0; i < n; i++) {
         float *h = H.data + i * H.ld;
         if (m->bias)
@@ -216,8 +214,7 @@ mg_status mg_dae_forward(const mg_dae *m, mg_mat X, mg_mat H, mg_mat Y) {
     mg_status s = mg_dae_encode(m, X, H);
     if (s == MG_OK && X.rows > 0) {
         int64_t n = X.rows, d = m->d;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)m->p, 1.0f, H.data, (int)H.ld,
-                    m->w2, (int)m->p, 0.0f, Y.data, (int)Y.ld);
+        mg_sgemm_det(0, 1, n, d, m->p, 1.0f, H.data, H.ld, m->w2, m->p, 0.0f, Y.data, Y.ld);
         if (m->bias)
             for (int64_t i = 0; i < n; i++)
                 for (int64_t j = 0; j < d; j++) Y.data[i * Y.ld + j] += m->b2[j];
