@@ -1,13 +1,14 @@
 /*
  * Exact k-nearest neighbours and maximal cosine similarity between row sets,
  * blocked over queries and references so memory stays bounded (a 256 x 2048
- * Gram block) while every product goes through cblas_sgemm.
+ * Gram block) while every product goes through mg_sgemm_det (parallel on
+ * OpenMP threads, the same bits on any thread count).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
 
+#include "memgen/blas.h"
 #include "memgen/neighbors.h"
 
 #define QBLOCK 256
@@ -27,8 +28,8 @@ static mg_status scan_blocks(mg_mat Q, mg_mat R, block_visitor visit, void *ctx)
         for (int64_t r0 = 0; r0 < R.rows; r0 += RBLOCK) {
             int64_t rn = R.rows - r0 < RBLOCK ? R.rows - r0 : RBLOCK;
             /* G = Q[q0:q0+qn] R[r0:r0+rn]^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qn, (int)rn, (int)Q.cols, 1.0f,
-                        Q.data + q0 * Q.ld, (int)Q.ld, R.data + r0 * R.ld, (int)R.ld, 0.0f, G, RBLOCK);
+            mg_sgemm_det(0, 1, qn, rn, Q.cols, 1.0f, Q.data + q0 * Q.ld, Q.ld, R.data + r0 * R.ld, R.ld, 0.0f, G,
+                         RBLOCK);
             visit(ctx, q0, qn, r0, rn, G);
         }
     }

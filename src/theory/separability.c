@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cblas.h>
 
+#include "memgen/blas.h"
 #include "theory_internal.h"
 
 /* Rows per block of cluster means or samples in the Gram products. */
@@ -141,8 +142,7 @@ mg_status mg_theory_verdict(mg_mat X, const mg_construction *c, mg_separability 
     sep->mask_violations = 0;
     for (int64_t r0 = 0; r0 < n; r0 += rb) {
         int64_t rn = n - r0 < rb ? n - r0 : rb;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rn, (int)p, (int)d, 1.0f, X.data + r0 * X.ld,
-                    (int)X.ld, c->W, (int)p, 0.0f, P, (int)p);
+        mg_sgemm_det(0, 0, rn, p, d, 1.0f, X.data + r0 * X.ld, X.ld, c->W, p, 0.0f, P, p);
         for (int64_t i = 0; i < rn; i++) {
             int64_t k = c->labels[r0 + i];
             double on = INFINITY, off = -INFINITY;
