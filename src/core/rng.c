@@ -5,7 +5,7 @@
  *
  * Block i of a stream is philox(key, counter = (counter + i, stream)), so any
  * split of the work over threads gives the same numbers. The hot loops work on
- * BATCH blocks at a time in structure-of-arrays form so that the compiler can
+ * BATCH (or TAIL) blocks at a time in structure-of-arrays form so that the compiler can
  * vectorise the 32x32->64-bit multiplies and the polynomial evaluation.
  */
 #include <math.h>
@@ -21,8 +21,12 @@
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
-/* Blocks per vectorised batch (each block gives 4 x 32 bits). */
-#define BATCH 16
+/* Blocks per vectorised batch (each block gives 4 x 32 bits): 8 vectors of
+ * 8 blocks in flight hide the multiplies' latency (16 blocks: 1.19 ns per
+ * normal; 64: 0.78 ns). The end of a fill that is not a whole batch goes in
+ * pieces of TAIL blocks, so short fills stay cheap. */
+#define BATCH 64
+#define TAIL 8
 /* Work above this many blocks is split over OpenMP threads. */
 #define PAR_BLOCKS 16384
 
@@ -32,21 +36,23 @@
  * loops half scalar (2x slower noise in the training step). */
 typedef uint64_t v8u64 __attribute__((vector_size(64)));
 
-/* Philox4x32-10 on BATCH consecutive counters starting at `counter`, writing
- * the four output words of block b to w0[b]..w3[b]. */
-static void philox_batch(uint64_t key, uint64_t stream, uint64_t counter, uint32_t w0[BATCH],
-                         uint32_t w1[BATCH], uint32_t w2[BATCH], uint32_t w3[BATCH]) {
-    enum { NV = BATCH / 8 };
+#define INLINE static inline __attribute__((always_inline))
+
+/* Philox4x32-10 on nb (BATCH or TAIL) consecutive counters starting at
+ * `counter`, writing the four output words of block b to w0[b]..w3[b]. */
+INLINE void philox_blocks(uint64_t key, uint64_t stream, uint64_t counter, uint32_t *w0, uint32_t *w1,
+                          uint32_t *w2, uint32_t *w3, const int nb) {
+    const int NV = nb / 8;
     const uint64_t lo = 0xffffffffull;
-    v8u64 c0[NV], c1[NV], c2[NV], c3[NV];
-    for (int v = 0; v < NV; v++)
-        for (int l = 0; l < 8; l++) {
-            uint64_t c = counter + (uint64_t)(8 * v + l);
-            c0[v][l] = c & lo;
-            c1[v][l] = c >> 32;
-            c2[v][l] = stream & lo;
-            c3[v][l] = stream >> 32;
-        }
+    const v8u64 iota = {0, 1, 2, 3, 4, 5, 6, 7}, zero = {0};
+    v8u64 c0[BATCH / 8], c1[BATCH / 8], c2[BATCH / 8], c3[BATCH / 8];
+    for (int v = 0; v < NV; v++) {
+        const v8u64 c = iota + (counter + 8 * (uint64_t)v);
+        c0[v] = c & lo;
+        c1[v] = c >> 32;
+        c2[v] = zero + (stream & lo);
+        c3[v] = zero + (stream >> 32);
+    }
     uint64_t k0 = key & lo, k1 = key >> 32;
     for (int round = 0; round < 10; round++) {
         for (int v = 0; v < NV; v++) {
@@ -73,8 +79,8 @@ static void philox_batch(uint64_t key, uint64_t stream, uint64_t counter, uint32
 
 /* The raw block for (key, stream, counter). */
 void mg_rng_block(uint64_t key, uint64_t stream, uint64_t counter, uint32_t out[4]) {
-    uint32_t w0[BATCH], w1[BATCH], w2[BATCH], w3[BATCH];
-    philox_batch(key, stream, counter, w0, w1, w2, w3);
+    uint32_t w0[TAIL], w1[TAIL], w2[TAIL], w3[TAIL];
+    philox_blocks(key, stream, counter, w0, w1, w2, w3, TAIL);
     out[0] = w0[0];
     out[1] = w1[0];
     out[2] = w2[0];
@@ -148,13 +154,14 @@ static inline void sincos_2pi(float u, float *c_out, float *s_out) {
     *s_out = s1;
 }
 
-/* Box-Muller on BATCH blocks: 4*BATCH normals into z (block-major order). */
-static void normals_batch(uint64_t key, uint64_t stream, uint64_t counter, float z[4 * BATCH]) {
+/* Box-Muller on nb (BATCH or TAIL) blocks: 4 nb normals into z
+ * (block-major order). */
+INLINE void normals_blocks(uint64_t key, uint64_t stream, uint64_t counter, float *z, const int nb) {
     uint32_t w[4][BATCH];
-    philox_batch(key, stream, counter, w[0], w[1], w[2], w[3]);
+    philox_blocks(key, stream, counter, w[0], w[1], w[2], w[3], nb);
     float zc[2][BATCH], zs[2][BATCH];
     for (int pair = 0; pair < 2; pair++) {
-        for (int b = 0; b < BATCH; b++) {
+        for (int b = 0; b < nb; b++) {
             /* u1 in (0, 1], u2 in [0, 1), 24 bits each */
             float u1 = (float)((w[2 * pair][b] >> 8) + 1u) * 5.9604645e-8f;
             float u2 = (float)(w[2 * pair + 1][b] >> 8) * 5.9604645e-8f;
@@ -165,7 +172,7 @@ static void normals_batch(uint64_t key, uint64_t stream, uint64_t counter, float
             zs[pair][b] = r * s;
         }
     }
-    for (int b = 0; b < BATCH; b++) {
+    for (int b = 0; b < nb; b++) {
         z[4 * b + 0] = zc[0][b];
         z[4 * b + 1] = zs[0][b];
         z[4 * b + 2] = zc[1][b];
@@ -173,18 +180,31 @@ static void normals_batch(uint64_t key, uint64_t stream, uint64_t counter, float
     }
 }
 
-/* Fills batch bi (64 values) of the output: normals, or x + sigma z when x is given. */
+/* out[i] = z[i], or x[i] + sigma z[i] when x is given, for i < len. */
+static void put_normals(const float *z, size_t len, const float *x, float sigma, float *out) {
+    if (x) {
+        for (size_t i = 0; i < len; i++) out[i] = x[i] + sigma * z[i];
+    } else {
+        memcpy(out, z, len * sizeof(float));
+    }
+}
+
+/* Fills batch bi (4 BATCH values) of the output: normals, or x + sigma z
+ * when x is given; a partial last batch in pieces of TAIL blocks. */
 static void fill_batch(uint64_t key, uint64_t stream, uint64_t counter, size_t n, const float *x, float sigma,
                        float *out, int64_t bi) {
-    const size_t per = 4 * BATCH;
+    const size_t per = 4 * BATCH, off = (size_t)bi * per, len = n - off < per ? n - off : per;
+    const uint64_t c0 = counter + (uint64_t)bi * BATCH;
     float z[4 * BATCH];
-    normals_batch(key, stream, counter + (uint64_t)bi * BATCH, z);
-    size_t off = (size_t)bi * per;
-    size_t len = n - off < per ? n - off : per;
-    if (x) {
-        for (size_t i = 0; i < len; i++) out[off + i] = x[off + i] + sigma * z[i];
-    } else {
-        memcpy(out + off, z, len * sizeof(float));
+    if (len == per) {
+        normals_blocks(key, stream, c0, z, BATCH);
+        put_normals(z, len, x ? x + off : NULL, sigma, out + off);
+        return;
+    }
+    for (size_t o = 0; o < len; o += 4 * TAIL) {
+        const size_t m = len - o < 4 * TAIL ? len - o : 4 * TAIL;
+        normals_blocks(key, stream, c0 + o / 4, z, TAIL);
+        put_normals(z, m, x ? x + off + o : NULL, sigma, out + off + o);
     }
 }
 
