@@ -6,25 +6,11 @@
  * regime built at that size, next to the OpenBLAS sgemm that bounds the
  * encoder (n x d times d x p) and the evaluation cost (AUROC + bootstrap).
  */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bench_gemm.h"
 #include "memgen/detect.h"
-
-/* Best-of-5 seconds of the encoder-shaped sgemm. */
-static double time_gemm(int m, int n, int k) {
-    float *A = calloc((size_t)m * k, 4), *B = calloc((size_t)k * n, 4), *C = calloc((size_t)m * n, 4);
-    double best = 1e9;
-    for (int r = 0; r < 5; r++) {
-        double t0 = mg_now();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
-        double t = mg_now() - t0;
-        if (t < best) best = t;
-    }
-    free(A), free(B), free(C);
-    return best;
-}
 
 /* What one timed detector runs. */
 typedef struct {
@@ -49,7 +35,7 @@ int main(void) {
     mg_mat S = {n, d, d, t.gens}, T = {t.n_train, d, d, t.train};
     printf("detectors on %lld generations, d = %lld, p = %lld (Table-1 hybrid regime, %lld training rows)\n",
            (long long)n, (long long)d, (long long)p.hidden, (long long)t.n_train);
-    double g = time_gemm((int)n, (int)p.hidden, (int)d);
+    double g = bench_gemm_seconds(0, 0, n, p.hidden, d, 0.0f, 0, NULL, NULL, NULL);
     printf("%-22s %10.3f us/sample  (%.1f GFLOP/s: the encoder's lower bound)\n", "sgemm n x d x p", 1e6 * g / n,
            2.0 * n * d * p.hidden / g * 1e-9);
     det dets[MG_SPIKE_COUNT + 6];

@@ -7,38 +7,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
+#include "bench_gemm.h"
 #include "memgen/daeset.h"
 #include "memgen/denoiser.h"
 #include "memgen/sampler.h"
 #include "memgen/schedule.h"
-
-/* Best-of-3 seconds of one sgemm of the given shape (C = A B^T style), on
- * one OpenBLAS thread per OpenMP thread. */
-static double time_gemm(int m, int n, int k, int transb) {
-    float *A = calloc((size_t)m * k, 4), *B = calloc((size_t)n * k, 4), *C = calloc((size_t)m * n, 4);
-    const int saved = openblas_get_num_threads();
-#ifdef _OPENMP
-    openblas_set_num_threads(omp_get_max_threads());
-#endif
-    double best = 1e9;
-    for (int r = 0; r < 3; r++) {
-        double t0 = mg_now();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, transb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, A, k, B,
-                    transb ? k : n, 0.0f, C, n);
-        double t = mg_now() - t0;
-        if (t < best) best = t;
-    }
-    openblas_set_num_threads(saved);
-    free(A);
-    free(B);
-    free(C);
-    return best;
-}
 
 int main(void) {
     int64_t d = 1024, p = 100, n = 1000;
@@ -71,7 +45,8 @@ int main(void) {
         if (t < best) best = t;
     }
     /* roofline: the two GEMMs per step at the same shapes */
-    double tg = time_gemm((int)n, (int)p, (int)d, 0) + time_gemm((int)n, (int)d, (int)p, 1);
+    double tg = bench_gemm_seconds(0, 0, n, p, d, 0.0f, 0, NULL, NULL, NULL) +
+                bench_gemm_seconds(0, 1, n, d, p, 0.0f, 0, NULL, NULL, NULL);
     double flops = 4.0 * (double)n * (double)d * (double)p * K;
     printf("%-44s %10s %12s %10s %10s\n", "sampling (n=1000, 60 steps, d=1024, p=100)", "seconds", "samples/s",
            "GFLOP/s", "roofline");

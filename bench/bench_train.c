@@ -24,9 +24,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#include <cblas.h>
-
-#include "memgen/blas.h"
+#include "bench_gemm.h"
 #include "memgen/train.h"
 
 /* ---- allocation counter ------------------------------------------------------- */
@@ -66,28 +64,6 @@ typedef struct {
     float beta;
     const char *what;
 } gemm_shape;
-
-/* Best-of time (s) of one sgemm at a shape, OpenBLAS threaded (det = 0) or
- * mg_sgemm_det (det = 1). */
-static double time_gemm(const gemm_shape *g, int det, float *A, float *B, float *C) {
-    int64_t lda = g->ta ? g->M : g->K, ldb = g->tb ? g->K : g->N;
-    double flops = 2.0 * (double)g->M * (double)g->N * (double)g->K;
-    int reps = (int)fmin(2000, fmax(5, 3e9 / flops));
-    double best = 1e30;
-    for (int r = 0; r < 3; r++) {
-        double t0 = mg_now();
-        for (int i = 0; i < reps; i++) {
-            if (det)
-                mg_sgemm_det(g->ta, g->tb, g->M, g->N, g->K, 1.0f, A, lda, B, ldb, g->beta, C, g->N);
-            else
-                cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans, g->tb ? CblasTrans : CblasNoTrans,
-                            (int)g->M, (int)g->N, (int)g->K, 1.0f, A, (int)lda, B, (int)ldb, g->beta, C, (int)g->N);
-        }
-        double t = (mg_now() - t0) / reps;
-        if (t < best) best = t;
-    }
-    return best;
-}
 
 /* ---- one setting ------------------------------------------------------------------ */
 
@@ -190,9 +166,8 @@ static void run_setting(setting *s, int threads) {
     printf("  %s: GEMMs of one step (OpenBLAS %d threads | mg_sgemm_det)\n", s->name, threads);
     for (int i = 0; i < 5; i++) {
         double f = 2.0 * (double)g[i].M * (double)g[i].N * (double)g[i].K;
-        openblas_set_num_threads(threads);
-        double tb = time_gemm(&g[i], 0, A, Bm, C);
-        double td = time_gemm(&g[i], 1, A, Bm, C);
+        double tb = bench_gemm_seconds(g[i].ta, g[i].tb, g[i].M, g[i].N, g[i].K, g[i].beta, 0, A, Bm, C);
+        double td = bench_gemm_seconds(g[i].ta, g[i].tb, g[i].M, g[i].N, g[i].K, g[i].beta, 1, A, Bm, C);
         printf("    %-16s %5lld x %5lld x %5lld  %7.1f | %7.1f GFLOP/s\n", g[i].what, (long long)g[i].M,
                (long long)g[i].N, (long long)g[i].K, f / tb * 1e-9, f / td * 1e-9);
         s->flops += f;
