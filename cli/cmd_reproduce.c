@@ -3,7 +3,6 @@
  * Runs the experiments at the chosen scale and writes DIR/index.html with the
  * CSV/JSON/.npy behind every number, config.json and summary.json.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,37 +40,22 @@ static void on_progress(void *ctx, const mg_repro_progress *pr) {
 
 /* Entry point of `memgen reproduce`. */
 int cmd_reproduce(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"quick", no_argument, 0, 'q'},          {"full", no_argument, 0, 'F'},
-        {"scale", required_argument, 0, 'S'},    {"out", required_argument, 0, 'o'},
-        {"seed", required_argument, 0, 's'},     {"sections", required_argument, 0, 'x'},
-        {"fmnist-dir", required_argument, 0, 'f'}, {"no-fmnist", no_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
-    const char *cmd = "reproduce";
+    const char *cmd = "reproduce", *scale = NULL;
     mg_repro_config cfg = MG_REPRO_CONFIG_DEFAULT;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'q': cfg.scale = MG_REPRO_QUICK; break;
-        case 'F': cfg.scale = MG_REPRO_FULL; break;
-        case 'S': {
-            mg_status st = mg_repro_scale_parse(optarg, &cfg.scale);
-            if (st != MG_OK) return cli_usage(cmd, "%s", mg_last_error());
-            break;
-        }
-        case 'o': cfg.out_dir = optarg; break;
-        case 's':
-            if (cli_parse_uint64(cmd, "--seed", optarg, &cfg.seed)) return 2;
-            break;
-        case 'x': cfg.sections = optarg; break;
-        case 'f': cfg.fmnist_dir = optarg; break;
-        case 'n': cfg.fmnist = 0; break;
-        case 'h': usage(stdout); return 0;
-        default: return cli_usage(cmd, "see 'memgen reproduce --help'");
-        }
-    }
-    if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    int quick = 0, full = 0, no_fmnist = 0;
+    const cli_opt opts[] = {CLI_OPT_FLAG("quick", &quick),          CLI_OPT_FLAG("full", &full),
+                            CLI_OPT_STR("scale", &scale),           CLI_OPT_STR("out", &cfg.out_dir),
+                            CLI_OPT_UINT("seed", &cfg.seed),        CLI_OPT_STR("sections", &cfg.sections),
+                            CLI_OPT_STR("fmnist-dir", &cfg.fmnist_dir), CLI_OPT_FLAG("no-fmnist", &no_fmnist),
+                            CLI_OPT_END};
+    int rc = cli_parse_options(cmd, argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
+    if (quick + full + (scale != NULL) > 1)
+        return cli_usage(cmd, "--quick, --full and --scale all set the scale: give one");
+    if (full) cfg.scale = MG_REPRO_FULL;
+    if (quick) cfg.scale = MG_REPRO_QUICK;
+    if (scale && mg_repro_scale_parse(scale, &cfg.scale) != MG_OK) return cli_usage(cmd, "%s", mg_last_error());
+    if (no_fmnist) cfg.fmnist = 0;
     mg_status st = mg_train_catch_signals();
     if (st != MG_OK) return cli_fail(cmd, st);
     cli_progress bar;

@@ -3,7 +3,6 @@
  * data matrix and writes it as .safetensors, with a CSV log, periodic
  * checkpoints, checkpoint-on-signal and bit-identical resume.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,95 +212,86 @@ static mg_status train_set(const set_run *run, const mg_train_params *p, const c
     return st;
 }
 
+/* --loss eq6|torch. */
+static int parse_loss(const char *cmd, const char *name, const char *arg, void *dest) {
+    (void)name;
+    return mg_loss_parse(arg, dest) == MG_OK ? 0 : cli_usage(cmd, "%s", mg_last_error());
+}
+
+/* --optim adam|adamw|rmsprop|sgd. */
+static int parse_optim(const char *cmd, const char *name, const char *arg, void *dest) {
+    (void)name;
+    return mg_optim_parse(arg, dest) == MG_OK ? 0 : cli_usage(cmd, "%s", mg_last_error());
+}
+
+/* --batch B|full into a mg_train_params (a size keeps --replace's mode). */
+static int parse_batch(const char *cmd, const char *name, const char *arg, void *dest) {
+    (void)name;
+    mg_train_params *p = dest;
+    if (!strcmp(arg, "full")) {
+        p->batch_mode = MG_BATCH_FULL;
+        return 0;
+    }
+    if (cli_parse_int64(cmd, "--batch", arg, &p->batch)) return CLI_USAGE;
+    if (p->batch_mode == MG_BATCH_FULL) p->batch_mode = MG_BATCH_SHUFFLE;
+    return 0;
+}
+
 /* Entry point of `memgen train`. */
 int cmd_train(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'D'},      {"out", required_argument, 0, 'o'},
-        {"log", required_argument, 0, 'L'},       {"log-every", required_argument, 0, 'k'},
-        {"probe", required_argument, 0, 'P'},     {"hidden", required_argument, 0, 'p'},
-        {"tied", no_argument, 0, 't'},            {"untied", no_argument, 0, 'u'},
-        {"bias", no_argument, 0, 'b'},            {"init", required_argument, 0, 'I'},
-        {"sigma", required_argument, 0, 's'},     {"loss", required_argument, 0, 'l'},
-        {"lambda", required_argument, 0, 'y'},    {"optim", required_argument, 0, 'O'},
-        {"lr", required_argument, 0, 'r'},        {"wd", required_argument, 0, 'w'},
-        {"momentum", required_argument, 0, 'm'},  {"dampening", required_argument, 0, 'g'},
-        {"nesterov", no_argument, 0, 'n'},        {"beta1", required_argument, 0, '1'},
-        {"beta2", required_argument, 0, '2'},     {"eps", required_argument, 0, 'e'},
-        {"alpha", required_argument, 0, 'a'},     {"centered", no_argument, 0, 'c'},
-        {"steps", required_argument, 0, 'N'},     {"batch", required_argument, 0, 'B'},
-        {"replace", no_argument, 0, 'R'},         {"seed", required_argument, 0, 'S'},
-        {"checkpoint", required_argument, 0, 'C'}, {"checkpoint-every", required_argument, 0, 'E'},
-        {"resume", required_argument, 0, 'Z'},    {"help", no_argument, 0, 'h'},
-        {"sigmas", required_argument, 0, 'X'},    {"resume-levels", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
     const char *cmd = "train";
     const char *data = NULL, *out = NULL, *logp = NULL, *ckpt_arg = NULL, *resume = NULL, *init = "kaiming";
     const char *sigmas_spec = NULL;
-    int resume_levels = 0;
+    int resume_levels = 0, tied = 0, untied = 0;
     int64_t log_every = 100, probe = 256, ckpt_every = 0;
     uint64_t seed = 0;
     int seed_given = 0, log_every_given = 0, probe_given = 0, ckpt_every_given = 0;
     mg_train_params p = MG_TRAIN_PARAMS_DEFAULT;
     int given[G_COUNT] = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'D': data = optarg; break;
-        case 'o': out = optarg; break;
-        case 'L': logp = optarg; break;
-        case 'C': ckpt_arg = optarg; break;
-        case 'Z': resume = optarg; break;
-        case 'X': sigmas_spec = optarg; break;
-        case 'V': resume_levels = 1; break;
-        case 'I': init = optarg; given[G_INIT] = 1; break;
-        case 'k': if (cli_parse_int64(cmd, "--log-every", optarg, &log_every)) return CLI_USAGE; log_every_given = 1; break;
-        case 'P': if (cli_parse_int64(cmd, "--probe", optarg, &probe)) return CLI_USAGE; probe_given = 1; break;
-        case 'E':
-            if (cli_parse_int64(cmd, "--checkpoint-every", optarg, &ckpt_every)) return CLI_USAGE;
-            ckpt_every_given = 1;
-            break;
-        case 'S': if (cli_parse_uint64(cmd, "--seed", optarg, &seed)) return CLI_USAGE; seed_given = 1; break;
-        case 'p': if (cli_parse_int64(cmd, "--hidden", optarg, &p.hidden)) return CLI_USAGE; given[G_HIDDEN] = 1; break;
-        case 't': p.tied = 1; given[G_TIED] = 1; break;
-        case 'u': p.tied = 0; given[G_TIED] = 1; break;
-        case 'b': p.bias = 1; given[G_BIAS] = 1; break;
-        case 's': if (cli_parse_double(cmd, "--sigma", optarg, &p.sigma)) return CLI_USAGE; given[G_SIGMA] = 1; break;
-        case 'l':
-            if (mg_loss_parse(optarg, &p.loss) != MG_OK) return cli_usage(cmd, "%s", mg_last_error());
-            given[G_LOSS] = 1;
-            break;
-        case 'y': if (cli_parse_double(cmd, "--lambda", optarg, &p.lambda)) return CLI_USAGE; given[G_LAMBDA] = 1; break;
-        case 'O':
-            if (mg_optim_parse(optarg, &p.optim) != MG_OK) return cli_usage(cmd, "%s", mg_last_error());
-            given[G_OPTIM] = 1;
-            break;
-        case 'r': if (cli_parse_double(cmd, "--lr", optarg, &p.lr)) return CLI_USAGE; given[G_LR] = 1; break;
-        case 'w': if (cli_parse_double(cmd, "--wd", optarg, &p.weight_decay)) return CLI_USAGE; given[G_WD] = 1; break;
-        case 'm': if (cli_parse_double(cmd, "--momentum", optarg, &p.momentum)) return CLI_USAGE; given[G_MOM] = 1; break;
-        case 'g': if (cli_parse_double(cmd, "--dampening", optarg, &p.dampening)) return CLI_USAGE; given[G_DAMP] = 1; break;
-        case 'n': p.nesterov = 1; given[G_NEST] = 1; break;
-        case '1': if (cli_parse_double(cmd, "--beta1", optarg, &p.beta1)) return CLI_USAGE; given[G_B1] = 1; break;
-        case '2': if (cli_parse_double(cmd, "--beta2", optarg, &p.beta2)) return CLI_USAGE; given[G_B2] = 1; break;
-        case 'e': if (cli_parse_double(cmd, "--eps", optarg, &p.eps)) return CLI_USAGE; given[G_EPS] = 1; break;
-        case 'a': if (cli_parse_double(cmd, "--alpha", optarg, &p.alpha)) return CLI_USAGE; given[G_ALPHA] = 1; break;
-        case 'c': p.centered = 1; given[G_CENT] = 1; break;
-        case 'N': if (cli_parse_int64(cmd, "--steps", optarg, &p.steps)) return CLI_USAGE; given[G_STEPS] = 1; break;
-        case 'B':
-            if (!strcmp(optarg, "full")) {
-                p.batch_mode = MG_BATCH_FULL;
-            } else {
-                if (cli_parse_int64(cmd, "--batch", optarg, &p.batch)) return CLI_USAGE;
-                if (p.batch_mode == MG_BATCH_FULL) p.batch_mode = MG_BATCH_SHUFFLE;
-            }
-            given[G_BATCH] = 1;
-            break;
-        case 'R': given[G_REPLACE] = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage(cmd, "unknown option");
-        }
+#define TRAJ(name_, kind_, dest_, g_) {.name = (name_), .kind = (kind_), .dest = (dest_), .given = &given[g_]}
+    const cli_opt opts[] = {
+        CLI_OPT_STR("data", &data),
+        CLI_OPT_STR("out", &out),
+        CLI_OPT_STR("log", &logp),
+        {.name = "log-every", .kind = CLI_ARG_INT, .dest = &log_every, .given = &log_every_given},
+        {.name = "probe", .kind = CLI_ARG_INT, .dest = &probe, .given = &probe_given},
+        TRAJ("hidden", CLI_ARG_INT, &p.hidden, G_HIDDEN),
+        CLI_OPT_FLAG("tied", &tied),
+        CLI_OPT_FLAG("untied", &untied),
+        TRAJ("bias", CLI_ARG_FLAG, &p.bias, G_BIAS),
+        TRAJ("init", CLI_ARG_STR, &init, G_INIT),
+        TRAJ("sigma", CLI_ARG_DOUBLE, &p.sigma, G_SIGMA),
+        {.name = "loss", .kind = CLI_ARG_FN, .dest = &p.loss, .fn = parse_loss, .given = &given[G_LOSS]},
+        TRAJ("lambda", CLI_ARG_DOUBLE, &p.lambda, G_LAMBDA),
+        {.name = "optim", .kind = CLI_ARG_FN, .dest = &p.optim, .fn = parse_optim, .given = &given[G_OPTIM]},
+        TRAJ("lr", CLI_ARG_DOUBLE, &p.lr, G_LR),
+        TRAJ("wd", CLI_ARG_DOUBLE, &p.weight_decay, G_WD),
+        TRAJ("momentum", CLI_ARG_DOUBLE, &p.momentum, G_MOM),
+        TRAJ("dampening", CLI_ARG_DOUBLE, &p.dampening, G_DAMP),
+        TRAJ("nesterov", CLI_ARG_FLAG, &p.nesterov, G_NEST),
+        TRAJ("beta1", CLI_ARG_DOUBLE, &p.beta1, G_B1),
+        TRAJ("beta2", CLI_ARG_DOUBLE, &p.beta2, G_B2),
+        TRAJ("eps", CLI_ARG_DOUBLE, &p.eps, G_EPS),
+        TRAJ("alpha", CLI_ARG_DOUBLE, &p.alpha, G_ALPHA),
+        TRAJ("centered", CLI_ARG_FLAG, &p.centered, G_CENT),
+        TRAJ("steps", CLI_ARG_INT, &p.steps, G_STEPS),
+        {.name = "batch", .kind = CLI_ARG_FN, .dest = &p, .fn = parse_batch, .given = &given[G_BATCH]},
+        CLI_OPT_FLAG("replace", &given[G_REPLACE]),
+        {.name = "seed", .kind = CLI_ARG_UINT, .dest = &seed, .given = &seed_given},
+        CLI_OPT_STR("checkpoint", &ckpt_arg),
+        {.name = "checkpoint-every", .kind = CLI_ARG_INT, .dest = &ckpt_every, .given = &ckpt_every_given},
+        CLI_OPT_STR("resume", &resume),
+        CLI_OPT_STR("sigmas", &sigmas_spec),
+        CLI_OPT_FLAG("resume-levels", &resume_levels),
+        CLI_OPT_END};
+#undef TRAJ
+    int rc = cli_parse_options(cmd, argc, argv, opts, usage, NULL);
+    if (rc != CLI_RUN) return rc;
+    if (tied && untied) return cli_usage(cmd, "--tied and --untied exclude each other");
+    if (tied || untied) {
+        p.tied = tied;
+        given[G_TIED] = 1;
     }
-    if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!data) return cli_usage(cmd, "--data is required");
     if (!out) return cli_usage(cmd, "--out is required");
     if (given[G_REPLACE]) {
