@@ -1,5 +1,5 @@
 /*
- * Atomic file writes and whole-file reads.
+ * Atomic file writes, whole-file reads and checked opens.
  *
  * Every memgen writer goes through mg_atomic_*: data is written to a temporary
  * file in the destination folder, flushed and fsync'ed, then renamed over the
@@ -42,6 +42,10 @@ mg_status mg_write_file_atomic(const char *path, const void *data, size_t len);
  * newline, atomically. */
 struct cJSON;
 mg_status mg_write_json_atomic(const char *path, const struct cJSON *value);
+
+/* Opens `path` for reading (binary) after checking that it is a regular
+ * file; *size receives its length in bytes. The caller closes *fp. */
+mg_status mg_open_regular(const char *path, FILE **fp, uint64_t *size);
 
 /* Reads the whole file into a malloc'd buffer (*out, caller frees) of *len
  * bytes. Refuses files larger than max_bytes (0 = no limit) with MG_ERR_FORMAT. */

@@ -115,18 +115,30 @@ mg_status mg_write_file_atomic(const char *path, const void *data, size_t len) {
     return mg_atomic_commit(&af);
 }
 
+/* fopen "rb" plus the regular-file check and the size. */
+mg_status mg_open_regular(const char *path, FILE **fp, uint64_t *size) {
+    *fp = NULL;
+    *size = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return mg_fail(MG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return mg_fail(MG_ERR_IO, "%s: not a regular file", path);
+    }
+    *fp = f;
+    *size = (uint64_t)sb.st_size;
+    return MG_OK;
+}
+
 /* Reads a whole regular file (bounded by max_bytes when nonzero). */
 mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *len) {
     *out = NULL;
     *len = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return mg_fail(MG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(fp);
-        return mg_fail(MG_ERR_IO, "%s: not a regular file", path);
-    }
-    size_t size = (size_t)sb.st_size;
+    FILE *fp;
+    uint64_t total;
+    MG_TRY(mg_open_regular(path, &fp, &total));
+    size_t size = (size_t)total;
     if (max_bytes && size > max_bytes) {
         fclose(fp);
         return mg_fail(MG_ERR_FORMAT, "%s: file too large (%zu bytes, limit %zu)", path, size, max_bytes);

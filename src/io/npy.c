@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
@@ -340,14 +339,9 @@ static mg_status read_exact(FILE *fp, void *dst, size_t n, const char *path) {
  * (caller closes). */
 static mg_status npy_open(const char *path, FILE **fpp, npy_hdr *h) {
     *fpp = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return mg_fail(MG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(fp);
-        return mg_fail(MG_ERR_IO, "%s: not a regular file", path);
-    }
-    uint64_t total = (uint64_t)sb.st_size;
+    FILE *fp;
+    uint64_t total;
+    MG_TRY(mg_open_regular(path, &fp, &total));
     unsigned char pre[12];
     size_t got = fread(pre, 1, total < 12 ? (size_t)total : 12, fp);
     size_t off, hlen;

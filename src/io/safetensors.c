@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -645,14 +644,9 @@ mg_status mg_st_read_mem(const void *buf, size_t len, const char *name, mg_st **
  * from its offset (no second copy of the whole file). */
 mg_status mg_st_read(const char *path, mg_st **out) {
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return mg_fail(MG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(fp);
-        return mg_fail(MG_ERR_IO, "%s: not a regular file", path);
-    }
-    uint64_t total = (uint64_t)sb.st_size;
+    FILE *fp;
+    uint64_t total;
+    MG_TRY(mg_open_regular(path, &fp, &total));
     unsigned char lenb[8];
     size_t got = fread(lenb, 1, total < 8 ? (size_t)total : 8, fp);
     size_t hlen;
