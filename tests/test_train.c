@@ -362,65 +362,6 @@ static void test_grad_vs_naive_loop(void **state) {
     }
 }
 
-/* ---- deterministic GEMM ----------------------------------------------------------- */
-
-/* mg_sgemm_det agrees with a naive loop for every transpose, with alpha and
- * beta and padded leading dimensions, tiled by rows and by columns, and gives
- * identical bits for 1 and 2 threads. */
-static void test_sgemm_det(void **state) {
-    (void)state;
-    const int64_t shapes[][3] = {{300, 40, 200}, {40, 300, 200}, {5, 100, 1024}, {7, 3, 5}, {1024, 100, 5}};
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
-        for (int ta = 0; ta < 2; ta++)
-            for (int tb = 0; tb < 2; tb++) {
-                int64_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
-                int64_t lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
-                int64_t ar = ta ? K : M, br = tb ? N : K;
-                float *A = malloc((size_t)(ar * lda) * sizeof(float)), *Bm = malloc((size_t)(br * ldb) * sizeof(float));
-                float *C = malloc((size_t)(M * ldc) * sizeof(float)), *C2 = malloc((size_t)(M * ldc) * sizeof(float));
-                randn(A, (size_t)(ar * lda), 1 + s, 1.0f);
-                randn(Bm, (size_t)(br * ldb), 2 + s, 1.0f);
-                randn(C, (size_t)(M * ldc), 3 + s, 1.0f);
-                memcpy(C2, C, (size_t)(M * ldc) * sizeof(float));
-                double *ref = malloc((size_t)(M * N) * sizeof(double)), *got = malloc((size_t)(M * N) * sizeof(double));
-                for (int64_t i = 0; i < M; i++)
-                    for (int64_t j = 0; j < N; j++) {
-                        double acc = 0;
-                        for (int64_t k = 0; k < K; k++) {
-                            double a = ta ? A[k * lda + i] : A[i * lda + k];
-                            double b = tb ? Bm[j * ldb + k] : Bm[k * ldb + j];
-                            acc += a * b;
-                        }
-                        ref[i * N + j] = 0.5 * acc - 0.25 * C[i * ldc + j];
-                    }
-#ifdef _OPENMP
-                int saved = omp_get_max_threads();
-                omp_set_num_threads(1);
-#endif
-                openblas_set_num_threads(1);
-                mg_sgemm_det(ta, tb, M, N, K, 0.5f, A, lda, Bm, ldb, -0.25f, C, ldc);
-#ifdef _OPENMP
-                omp_set_num_threads(2);
-#endif
-                openblas_set_num_threads(2);
-                mg_sgemm_det(ta, tb, M, N, K, 0.5f, A, lda, Bm, ldb, -0.25f, C2, ldc);
-                assert_int_equal(openblas_get_num_threads(), 2); /* restored */
-#ifdef _OPENMP
-                omp_set_num_threads(saved);
-#endif
-                assert_memory_equal(C, C2, (size_t)(M * ldc) * sizeof(float));
-                for (int64_t i = 0; i < M; i++)
-                    for (int64_t j = 0; j < N; j++) got[i * N + j] = C[i * ldc + j];
-                tu_assert_close_d(got, ref, M * N, 1e-4 * sqrt((double)K), 1e-5, "sgemm_det");
-                free(A);
-                free(Bm);
-                free(C);
-                free(C2);
-                free(ref);
-                free(got);
-            }
-}
-
 /* ---- lambda mapping ----------------------------------------------------------------- */
 
 /* The table of train.h, and NaN where no mapping exists. */
@@ -1027,7 +968,6 @@ int main(void) {
         cmocka_unit_test(test_torch_reference),
         cmocka_unit_test(test_grad_finite_differences),
         cmocka_unit_test(test_grad_vs_naive_loop),
-        cmocka_unit_test(test_sgemm_det),
         cmocka_unit_test(test_effective_lambda_table),
         cmocka_unit_test(test_effective_lambda_gradients),
         cmocka_unit_test(test_params_check),

@@ -3,7 +3,9 @@
  * sgemm results depend on its thread count (seen with the Haswell kernels
  * that OPENBLAS_CORETYPE=Haswell selects, even at 5 x 100 x 1024), which
  * would make training, f_emp and k-means depend on the machine; every
- * product that has to be reproducible goes through mg_sgemm_det.
+ * product that has to be reproducible goes through these. They are also how
+ * memgen's products use several cores: the memgen CLI runs OpenBLAS
+ * single-threaded (cli/main.c) and these tile over OpenMP threads.
  */
 #ifndef MEMGEN_BLAS_H
 #define MEMGEN_BLAS_H
@@ -32,6 +34,18 @@ extern "C" {
  * calls then never touch the setting. */
 void mg_sgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                   const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+
+/* The same in double (like cblas_dgemm). */
+void mg_dgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A,
+                  int64_t lda, const double *B, int64_t ldb, double beta, double *C, int64_t ldc);
+
+/* The lower triangle (row-major: C[i][j], i >= j) of the n x n matrix
+ * C = alpha A^T A + beta C for A of k x n (trans nonzero), or
+ * C = alpha A A^T + beta C for A of n x k: cblas_dsyrk(CblasRowMajor,
+ * CblasLower, ...) with the same guarantees as mg_sgemm_det. The strict
+ * upper triangle is not touched. */
+void mg_dsyrk_det(int trans, int64_t n, int64_t k, double alpha, const double *A, int64_t lda, double beta, double *C,
+                  int64_t ldc);
 
 #ifdef __cplusplus
 }

@@ -1,11 +1,11 @@
 /*
- * Thread-count-independent sgemm (see include/memgen/blas.h). OpenBLAS 0.3.21
- * with the Haswell kernels (the ones OPENBLAS_CORETYPE=Haswell selects here)
- * returns different bits for the same product on 1 and on 2 threads, even at
- * 5 x 100 x 1024. mg_sgemm_det cuts C into tiles by its shape only, computes
- * each tile with single-threaded OpenBLAS (every element is then a fixed
- * function of the shapes and inputs) and runs the tiles in parallel over
- * OpenMP threads.
+ * Thread-count-independent matrix products (see include/memgen/blas.h).
+ * OpenBLAS 0.3.21 with the Haswell kernels (the ones OPENBLAS_CORETYPE=Haswell
+ * selects here) returns different bits for the same product on 1 and on 2
+ * threads, even at 5 x 100 x 1024. The products here cut C into tiles by its
+ * shape only, compute each tile with single-threaded OpenBLAS (every element
+ * is then a fixed function of the shapes and inputs) and run the tiles in
+ * parallel over OpenMP threads.
  */
 #include <cblas.h>
 #ifdef _OPENMP
@@ -21,62 +21,115 @@
 #define DET_MIN_TILE 32
 #define DET_MAX_TILES 16
 
-/* One product of mg_sgemm_det and its tiling. */
+/* What a tiled product computes. */
+typedef enum { JOB_SGEMM, JOB_DGEMM, JOB_DSYRK } job_kind;
+
+/* One product and its tiling. GEMM: C = alpha op(A) op(B) + beta C, tiles
+ * are row ranges of C (by_rows) or column ranges. DSYRK: the lower triangle
+ * of C = alpha op(A)^T op(A) + beta C (n = M = N, K), tiles are column
+ * ranges of the lower triangle: a dsyrk on the diagonal block and a dgemm
+ * below it. */
 typedef struct {
+    job_kind kind;
     enum CBLAS_TRANSPOSE ta, tb;
-    int by_rows;                 /* tiles are row ranges of C (else column ranges) */
+    int by_rows;
     int64_t M, N, K, tile, size; /* size: M or N, cut into tiles of `tile` */
-    float alpha, beta;
-    const float *A;
+    double alpha, beta;
+    const void *A;
     int64_t lda;
-    const float *B;
+    const void *B;
     int64_t ldb;
-    float *C;
+    void *C;
     int64_t ldc;
 } tile_job;
 
-/* Tile t: single-threaded sgemm on rows (or columns) t*tile .. of C. */
+/* GEMM of the job's kind on an M x N block (pointers already offset). */
+static void gemm_block(const tile_job *j, int64_t M, int64_t N, const void *a, const void *b, void *c) {
+    if (j->kind == JOB_SGEMM)
+        cblas_sgemm(CblasRowMajor, j->ta, j->tb, (int)M, (int)N, (int)j->K, (float)j->alpha, a, (int)j->lda, b,
+                    (int)j->ldb, (float)j->beta, c, (int)j->ldc);
+    else
+        cblas_dgemm(CblasRowMajor, j->ta, j->tb, (int)M, (int)N, (int)j->K, j->alpha, a, (int)j->lda, b, (int)j->ldb,
+                    j->beta, c, (int)j->ldc);
+}
+
+/* Element e of a row-major buffer with element size `sz`, as a pointer. */
+static const void *at(const void *p, int64_t e, int sz) { return (const char *)p + e * sz; }
+
+/* Tile t: single-threaded OpenBLAS on rows (or columns) t*tile .. of C. */
 static void run_tile(const tile_job *j, int64_t t) {
+    const int sz = j->kind == JOB_SGEMM ? 4 : 8;
     const int64_t lo = t * j->tile, len = j->size - lo < j->tile ? j->size - lo : j->tile;
-    if (j->by_rows) {
-        /* rows lo..lo+len of C and of op(A) */
-        const float *a = j->ta == CblasTrans ? j->A + lo : j->A + lo * j->lda;
-        cblas_sgemm(CblasRowMajor, j->ta, j->tb, (int)len, (int)j->N, (int)j->K, j->alpha, a, (int)j->lda, j->B,
-                    (int)j->ldb, j->beta, j->C + lo * j->ldc, (int)j->ldc);
-    } else {
-        /* columns lo..lo+len of C and of op(B) */
-        const float *b = j->tb == CblasTrans ? j->B + lo * j->ldb : j->B + lo;
-        cblas_sgemm(CblasRowMajor, j->ta, j->tb, (int)j->M, (int)len, (int)j->K, j->alpha, j->A, (int)j->lda, b,
-                    (int)j->ldb, j->beta, j->C + lo, (int)j->ldc);
+    void *c = (char *)j->C + (j->by_rows ? lo * j->ldc : lo) * sz;
+    if (j->kind == JOB_DSYRK) {
+        /* columns lo..lo+len: the diagonal block, then the rows below it; op(A) = A^T (ta) or A has
+           the n rows */
+        const int trans = j->ta == CblasTrans;
+        const void *a_lo = at(j->A, trans ? lo : lo * j->lda, sz);
+        cblas_dsyrk(CblasRowMajor, CblasLower, j->ta, (int)len, (int)j->K, j->alpha, a_lo, (int)j->lda, j->beta,
+                    (double *)j->C + lo * j->ldc + lo, (int)j->ldc);
+        const int64_t hi = lo + len, below = j->size - hi;
+        if (below > 0) {
+            const void *a_hi = at(j->A, trans ? hi : hi * j->lda, sz);
+            cblas_dgemm(CblasRowMajor, j->ta, trans ? CblasNoTrans : CblasTrans, (int)below, (int)len, (int)j->K,
+                        j->alpha, a_hi, (int)j->lda, a_lo, (int)j->lda, j->beta, (double *)j->C + hi * j->ldc + lo,
+                        (int)j->ldc);
+        }
+    } else if (j->by_rows) { /* rows lo..lo+len of C and of op(A) */
+        gemm_block(j, len, j->N, at(j->A, j->ta == CblasTrans ? lo : lo * j->lda, sz), j->B, c);
+    } else { /* columns lo..lo+len of C and of op(B) */
+        gemm_block(j, j->M, len, j->A, at(j->B, j->tb == CblasTrans ? lo * j->ldb : lo, sz), c);
     }
 }
 
-/* C = alpha op(A) op(B) + beta C with a shape-only tiling (see top). */
-void mg_sgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
-                  const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
-    if (M <= 0 || N <= 0) return;
-    enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
-    int saved = openblas_get_num_threads();
+/* Cuts the job by its shape and runs its tiles (see top). */
+static void run_job(tile_job *j) {
+    if (j->M <= 0 || j->N <= 0) return;
+    const int saved = openblas_get_num_threads();
     if (saved != 1) openblas_set_num_threads(1);
-    double flops = 2.0 * (double)M * (double)N * (double)K;
-    int by_rows = M >= N;
-    int64_t size = by_rows ? M : N, tile = size, ntiles = 1;
-    if (flops >= DET_MIN_FLOPS && size >= 2 * DET_MIN_TILE) {
-        ntiles = size / DET_MIN_TILE < DET_MAX_TILES ? size / DET_MIN_TILE : DET_MAX_TILES;
-        tile = (size + ntiles - 1) / ntiles;
-        tile = (tile + 3) / 4 * 4;
-        ntiles = (size + tile - 1) / tile;
+    const double flops = 2.0 * (double)j->M * (double)j->N * (double)j->K;
+    j->size = j->by_rows ? j->M : j->N;
+    j->tile = j->size;
+    int64_t ntiles = 1;
+    if (flops >= DET_MIN_FLOPS && j->size >= 2 * DET_MIN_TILE) {
+        ntiles = j->size / DET_MIN_TILE < DET_MAX_TILES ? j->size / DET_MIN_TILE : DET_MAX_TILES;
+        j->tile = (j->size + ntiles - 1) / ntiles;
+        j->tile = (j->tile + 3) / 4 * 4;
+        ntiles = (j->size + j->tile - 1) / j->tile;
     }
-    const tile_job job = {ta, tb, by_rows, M, N, K, tile, size, alpha, beta, A, lda, B, ldb, C, ldc};
 #ifdef _OPENMP
     if (ntiles > 1 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
 #pragma omp parallel for schedule(dynamic, 1)
-        for (int64_t t = 0; t < ntiles; t++) run_tile(&job, t);
+        for (int64_t t = 0; t < ntiles; t++) run_tile(j, t);
     } else
 #endif
     { /* one tile, or one thread: the same tiles (their bits depend on their shapes) without entering a
          region (libgomp allocates a team for every region entered, even a one-thread one) */
-        for (int64_t t = 0; t < ntiles; t++) run_tile(&job, t);
+        for (int64_t t = 0; t < ntiles; t++) run_tile(j, t);
     }
     if (saved != 1) openblas_set_num_threads(saved);
+}
+
+/* C = alpha op(A) op(B) + beta C, float, with a shape-only tiling (see top). */
+void mg_sgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+                  const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    tile_job j = {JOB_SGEMM, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M >= N, M, N, K,
+                  0, 0, alpha, beta, A, lda, B, ldb, C, ldc};
+    run_job(&j);
+}
+
+/* The same in double. */
+void mg_dgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A,
+                  int64_t lda, const double *B, int64_t ldb, double beta, double *C, int64_t ldc) {
+    tile_job j = {JOB_DGEMM, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M >= N, M, N, K,
+                  0, 0, alpha, beta, A, lda, B, ldb, C, ldc};
+    run_job(&j);
+}
+
+/* The lower triangle of C = alpha op(A)^T op(A) + beta C, by column tiles. */
+void mg_dsyrk_det(int trans, int64_t n, int64_t k, double alpha, const double *A, int64_t lda, double beta, double *C,
+                  int64_t ldc) {
+    tile_job j = {JOB_DSYRK, trans ? CblasTrans : CblasNoTrans, CblasNoTrans, 0, n, n, k,
+                  0, 0, alpha, beta, A, lda, NULL, 0, C, ldc};
+    run_job(&j);
 }

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
+#include "memgen/blas.h"
 #include "memgen/mog.h"
 #include "memgen/safetensors.h"
 
@@ -92,11 +91,11 @@ mg_status mg_mog_validate(const mg_mog *m) {
                 break;
             }
         if (st != MG_OK) break;
-        /* Upper triangle of G = B^T B. */
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)d, 1.0, B, (int)d, 0.0, G, (int)d);
+        /* Lower triangle of G = B^T B. */
+        mg_dsyrk_det(1, d, d, 1.0, B, d, 0.0, G, d);
         double worst = 0;
         for (int64_t i = 0; i < d; i++)
-            for (int64_t j = i; j < d; j++) {
+            for (int64_t j = 0; j <= i; j++) {
                 double e = fabs(G[i * d + j] - (i == j ? 1.0 : 0.0));
                 if (!(e <= worst)) worst = e;
             }
@@ -276,6 +275,5 @@ void mg_mog_component_coords(const mg_mog *m, int k, mg_mat Y, int64_t r0, int64
         const float *y = Y.data + (r0 + i) * Y.ld;
         for (int64_t j = 0; j < d; j++) Yc[i * d + j] = (double)y[j] - mu[j];
     }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rn, (int)d, (int)d, 1.0, Yc, (int)d, B, (int)d, 0.0, Z,
-                (int)d);
+    mg_dgemm_det(0, 0, rn, d, d, 1.0, Yc, d, B, d, 0.0, Z, d);
 }

@@ -12,6 +12,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "memgen/blas.h"
 #include "memgen/data.h"
 
 /* Rows of z drawn and transformed per block while sampling (even, so that
@@ -220,8 +221,7 @@ mg_status mg_mog_sample(const mg_mog *m, int64_t n, const int64_t *counts, int s
                 mg_rng_normal_d(&zr, Z, (size_t)nb * (size_t)r); /* nb x r */
                 for (int64_t i = 0; i < nb; i++)
                     for (int64_t j = 0; j < r; j++) Z[i * r + j] *= sq[j];
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)d, (int)r, 1.0, Z, (int)r, B,
-                            (int)d, 0.0, Y, (int)d);
+                mg_dgemm_det(0, 1, nb, d, r, 1.0, Z, r, B, d, 0.0, Y, d);
             } else {
                 memset(Y, 0, (size_t)nb * (size_t)d * sizeof(double));
             }

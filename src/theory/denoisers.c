@@ -336,8 +336,7 @@ mg_status mg_fgt(const mg_mog *mog, mg_mat Y, double sigma, mg_mat Out, double *
                 lp[i * K + k] = log(mog->weights[k]) - 0.5 * q - 0.5 * logdet;
             }
             /* Dn = mu + Z diag(shr) B^T */
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rn, (int)d, (int)d, 1.0, Z, (int)d, B, (int)d,
-                        0.0, Dn, (int)d);
+            mg_dgemm_det(0, 1, rn, d, d, 1.0, Z, d, B, d, 0.0, Dn, d);
             for (int64_t i = 0; i < rn; i++) {
                 double l = lp[i * K + k], *a = acc + i * d, *dn = Dn + i * d;
                 if (k == 0 || l > mx[i]) {

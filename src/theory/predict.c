@@ -11,6 +11,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "memgen/blas.h"
 #include "theory_internal.h"
 
 /* Corollary 3.2 (lambda -> 0): (1/n) sum sigma^2 |x|^2 / (sigma^2 + |x|^2). */
@@ -57,7 +58,7 @@ mg_status mg_mog_second_moment_eigs(const mg_mog *mog, int k, double *ev) {
         return mg_fail(MG_ERR_NOMEM, "second-moment eigenvalues: out of memory (d = %lld)", (long long)d);
     }
     cov_factor(mog, k, T);
-    cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)d, (int)d, 1.0, T, (int)d, 0.0, S, (int)d);
+    mg_dsyrk_det(0, d, d, 1.0, T, d, 0.0, S, d);
     cblas_dsyr(CblasRowMajor, CblasLower, (int)d, 1.0, mog->means + (size_t)k * (size_t)d, 1, S, (int)d);
     lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', (lapack_int)d, S, (lapack_int)d, ev);
     free(T), free(S);
@@ -162,8 +163,7 @@ mg_status mg_construction_mog_risk(mg_mat X, const mg_construction *c, const mg_
             /* A = W W^T: tr(A S A) - 2 tr(A S) + tr(S) + sigma^2 tr(A A), with
              * tr(A S A) = tr(G M), tr(A S) = tr(M), tr(A A) = |G|_F^2. */
             cov_factor(mog, k, T);
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)q, (int)d, (int)d, 1.0, Wk, (int)p, T, (int)d,
-                        0.0, WT, (int)d);
+            mg_dgemm_det(1, 0, q, d, d, 1.0, Wk, p, T, d, 0.0, WT, d);
             cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)q, (int)d, 1.0, WT, (int)d, 0.0, M, (int)q);
             cblas_dgemv(CblasRowMajor, CblasTrans, (int)d, (int)q, 1.0, Wk, (int)p, mu, 1, 0.0, wm, 1);
             cblas_dsyr(CblasRowMajor, CblasUpper, (int)q, 1.0, wm, 1, M, (int)q);

@@ -10,9 +10,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
 #include <lapacke.h>
 
+#include "memgen/blas.h"
 #include "memgen/theory.h"
 
 /* Rows gathered per dsyrk when accumulating the d x d scatter matrix. */
@@ -103,7 +103,7 @@ mg_status mg_scatter_eig_top(mg_mat X, const int64_t *rows, int64_t nrows, int64
             goto done;
         }
         gather_rows(X, rows, 0, m, Xk);
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)m, (int)d, 1.0, Xk, (int)d, 0.0, A, (int)m);
+        mg_dsyrk_det(0, m, d, 1.0, Xk, d, 0.0, A, m);
         for (int64_t i = 0; i < m; i++) trace += A[i * m + i];
     } else {
         /* Scatter route: A = sum over row blocks of Xb^T Xb (d x d). */
@@ -116,8 +116,7 @@ mg_status mg_scatter_eig_top(mg_mat X, const int64_t *rows, int64_t nrows, int64
         for (int64_t r0 = 0; r0 < m; r0 += bs) {
             int64_t cnt = m - r0 < bs ? m - r0 : bs;
             gather_rows(X, rows, r0, cnt, Xk);
-            cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, (int)d, (int)cnt, 1.0, Xk, (int)d, r0 ? 1.0 : 0.0, A,
-                        (int)d);
+            mg_dsyrk_det(1, d, cnt, 1.0, Xk, d, r0 ? 1.0 : 0.0, A, d);
         }
         for (int64_t i = 0; i < d; i++) trace += A[i * d + i];
     }
@@ -166,8 +165,7 @@ mg_status mg_scatter_eig_top(mg_mat X, const int64_t *rows, int64_t nrows, int64
                 goto done;
             }
             for (int64_t j = 0; j < qe; j++) memcpy(Zsel + j * m, Z + (q - 1 - j) * m, (size_t)m * sizeof(double));
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, (int)d, (int)qe, (int)m, 1.0, Xk, (int)d, Zsel, (int)m,
-                        0.0, U, (int)qe);
+            mg_dgemm_det(1, 1, d, qe, m, 1.0, Xk, d, Zsel, m, 0.0, U, qe);
             free(Zsel);
             for (int64_t j = 0; j < qe; j++) { /* normalise (|X^T v| = sqrt(ev) up to rounding) */
                 double nn = 0;

@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cblas.h>
 
 #include "memgen/blas.h"
 #include "theory_internal.h"
@@ -64,8 +63,7 @@ mg_status mg_separability_compute(mg_mat X, const int64_t *labels, int64_t K, mg
         out->beta = -INFINITY;
         for (int64_t r0 = 0; r0 < K; r0 += gb) {
             int64_t rn = K - r0 < gb ? K - r0 : gb;
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rn, (int)K, (int)d, 1.0, M + r0 * d, (int)d, M,
-                        (int)d, 0.0, G, (int)K);
+            mg_dgemm_det(0, 1, rn, K, d, 1.0, M + r0 * d, d, M, d, 0.0, G, K);
             for (int64_t i = 0; i < rn; i++)
                 for (int64_t l = r0 + i + 1; l < K; l++)
                     if (G[i * K + l] > out->beta) {
