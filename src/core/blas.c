@@ -60,7 +60,6 @@ static const void *at(const void *p, int64_t e, int sz) { return (const char *)p
 static void run_tile(const tile_job *j, int64_t t) {
     const int sz = j->kind == JOB_SGEMM ? 4 : 8;
     const int64_t lo = t * j->tile, len = j->size - lo < j->tile ? j->size - lo : j->tile;
-    void *c = (char *)j->C + (j->by_rows ? lo * j->ldc : lo) * sz;
     if (j->kind == JOB_DSYRK) {
         /* columns lo..lo+len: the diagonal block, then the rows below it; op(A) = A^T (ta) or A has
            the n rows */
@@ -76,9 +75,10 @@ static void run_tile(const tile_job *j, int64_t t) {
                         (int)j->ldc);
         }
     } else if (j->by_rows) { /* rows lo..lo+len of C and of op(A) */
-        gemm_block(j, len, j->N, at(j->A, j->ta == CblasTrans ? lo : lo * j->lda, sz), j->B, c);
+        gemm_block(j, len, j->N, at(j->A, j->ta == CblasTrans ? lo : lo * j->lda, sz), j->B,
+                   (char *)j->C + lo * j->ldc * sz);
     } else { /* columns lo..lo+len of C and of op(B) */
-        gemm_block(j, j->M, len, j->A, at(j->B, j->tb == CblasTrans ? lo * j->ldb : lo, sz), c);
+        gemm_block(j, j->M, len, j->A, at(j->B, j->tb == CblasTrans ? lo * j->ldb : lo, sz), (char *)j->C + lo * sz);
     }
 }
 
