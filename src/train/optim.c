@@ -14,9 +14,6 @@
 
 #include "train_internal.h"
 
-/* Parameters per chunk when the update runs on OpenMP threads. */
-#define PAR_PARAMS 32768
-
 /* Allocates slot i (zeroed) with its PyTorch state name. */
 static mg_status add_slot(mg_optim *o, int i, const char *name) {
     o->buf[i] = mg_calloc((size_t)o->n, sizeof(float));
@@ -219,13 +216,4 @@ void mg_optim_apply(const mg_optim *o, float *param, const float *grad, int64_t 
     if (hi <= lo) return;
     optim_ctx c = {o, param, grad};
     range_fn(o)(&c, lo, hi);
-}
-
-/* One update of param (n) with gradient grad (n), in chunks of PAR_PARAMS
- * on OpenMP threads (elementwise: the split does not change any bit). */
-void mg_optim_step(mg_optim *o, float *param, const float *grad) {
-    mg_optim_begin(o);
-    optim_ctx c = {o, param, grad};
-    mg_train_par(o->n, PAR_PARAMS, range_fn(o), &c);
-    o->t++;
 }

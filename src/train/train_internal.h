@@ -29,14 +29,11 @@ typedef struct {
 mg_status mg_optim_init(mg_optim *o, const mg_train_params *p, int64_t n);
 void mg_optim_free(mg_optim *o);
 
-/* One PyTorch update of param (n) with gradient grad (n), counted in o->t. */
-void mg_optim_step(mg_optim *o, float *param, const float *grad);
-
-/* An update in pieces: mg_optim_begin prepares update number o->t + 1,
- * mg_optim_apply applies it to elements lo..hi of param only (param and grad
- * are the full n-float vectors), and the caller adds 1 to o->t once every
- * element has had it. Elementwise, so any pieces give the bits of
- * mg_optim_step (which is exactly this, on threads). */
+/* One PyTorch update, in pieces: mg_optim_begin prepares update number
+ * o->t + 1, mg_optim_apply applies it to elements lo..hi of param only
+ * (param and grad are the full n-float vectors), and the caller adds 1 to
+ * o->t once every element has had it. Elementwise, so any pieces (the fused
+ * steps update each piece of W right after its gradient) give the same bits. */
 void mg_optim_begin(mg_optim *o);
 void mg_optim_apply(const mg_optim *o, float *param, const float *grad, int64_t lo, int64_t hi);
 
