@@ -1,13 +1,18 @@
 /*
  * Tests of DAE sets and their denoiser: save/load round trip (and a single
  * DAE loading as a one-level set), nearest-level and log-sigma interpolation
- * against direct forward passes, refusal of malformed sets; and sampling with
- * the empirical optimal denoiser (Eq. 3), which must reproduce training
- * samples (issue: memorized fraction >= 0.9).
+ * against direct forward passes, refusal of malformed sets; DDIM sampling
+ * with a set giving the same bits on 1 and 2 threads (OpenMP and OpenBLAS);
+ * and sampling with the empirical optimal denoiser (Eq. 3), which must
+ * reproduce training samples (issue: memorized fraction >= 0.9).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "testutil.h"
 #include "memgen/daeset.h"
@@ -107,6 +112,51 @@ static void test_denoiser_levels(void **state) {
     mg_daeset_free(&set);
 }
 
+/* DDIM with a 3-level set at a size where the forward passes are cut into
+ * tiles (300 samples, d = 128, p = 64): the same bits on 1 and 2 threads. */
+static void test_sampling_thread_independent(void **state) {
+    (void)state;
+    const int64_t n = 300, d = 128, p = 64;
+    double sig[3] = {0.05, 0.3, 2.0};
+    mg_daeset set;
+    tu_assert_ok(mg_daeset_alloc(3, sig, &set));
+    mg_rng r;
+    mg_rng_init(&r, 8);
+    for (int k = 0; k < 3; k++) {
+        tu_assert_ok(mg_dae_create(d, p, k != 1, k == 2, &set.levels[k]));
+        mg_dae_init_normal(set.levels[k], &r, 0.1f);
+    }
+    mg_denoiser den;
+    tu_assert_ok(mg_denoiser_daeset(&set, MG_LEVEL_INTERP, &den));
+    double *grid;
+    int K;
+    tu_assert_ok(mg_sigmas_parse("geom:0.05:2:12", &grid, &K));
+    float *S[2];
+    const int blas = openblas_get_num_threads();
+    for (int run = 0; run < 2; run++) {
+#ifdef _OPENMP
+        const int saved = omp_get_max_threads();
+        omp_set_num_threads(1 + run);
+#endif
+        openblas_set_num_threads(1 + run);
+        S[run] = malloc((size_t)(n * d) * sizeof(float));
+        mg_sample_params prm = MG_SAMPLE_PARAMS_DEFAULT;
+        prm.sigmas = grid;
+        prm.nsigmas = K;
+        tu_assert_ok(mg_sample(&den, &prm, &r, (mg_mat){n, d, d, S[run]}));
+#ifdef _OPENMP
+        omp_set_num_threads(saved);
+#endif
+    }
+    openblas_set_num_threads(blas);
+    assert_memory_equal(S[0], S[1], (size_t)(n * d) * sizeof(float));
+    free(S[0]);
+    free(S[1]);
+    free(grid);
+    mg_denoiser_free(&den);
+    mg_daeset_free(&set);
+}
+
 /* Sampling with f_emp reproduces training samples. */
 static void test_femp_sampling_memorizes(void **state) {
     (void)state;
@@ -146,6 +196,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_denoiser_levels),
+        cmocka_unit_test(test_sampling_thread_independent),
         cmocka_unit_test(test_femp_sampling_memorizes),
     };
     return cmocka_run_group_tests_name("daeset", tests, NULL, NULL);
