@@ -205,8 +205,8 @@ static void run_torch(const torch_config *c, double *a, double *b) {
     if (c->blas) snprintf(blas, sizeof blas, "OPENBLAS_NUM_THREADS=%d ", c->blas);
     char cmd[320];
     snprintf(cmd, sizeof cmd,
-             "env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u OPENBLAS_NUM_THREADS %s/usr/bin/python3 dev/bench_train_torch.py --threads %d --windows %d "
-             "--seconds %g 2>/dev/null",
+             "env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT -u OPENBLAS_NUM_THREADS %s/usr/bin/python3 "
+             "dev/bench_train_torch.py --threads %d --windows %d --seconds %g 2>/dev/null",
              blas, c->torch, WINDOWS, WINDOW_S);
     FILE *f = popen(cmd, "r");
     if (!f) return;
