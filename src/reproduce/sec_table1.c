@@ -33,7 +33,6 @@ static const char *const BASELINES[] = {"flipd", "jacobian", "denoise", "clique"
 
 /* What is kept of each seed's run. */
 typedef struct {
-    uint64_t seed;
     int64_t n_mem, n_gen, n_amb;
     double frac_mem, seconds;
     double auroc[MAX_ROWS], lo[MAX_ROWS], hi[MAX_ROWS], tpr[MAX_ROWS], usec[MAX_ROWS];
@@ -61,9 +60,8 @@ static const char *row_kind(const mg_bench_row *r) {
 }
 
 /* Copies the headline numbers of one run. */
-static void keep_seed(const mg_table1_result *r, uint64_t seed, double secs, t1_seed *k) {
+static void keep_seed(const mg_table1_result *r, double secs, t1_seed *k) {
     memset(k, 0, sizeof *k);
-    k->seed = seed;
     k->n_mem = r->bench.n_mem;
     k->n_gen = r->bench.n_gen;
     k->n_amb = r->bench.n_ambiguous;
@@ -298,11 +296,13 @@ static mg_status seeds_table(mg_repro_ctx *ctx, const mg_table1_result *r0, cons
 }
 
 /* Per-seed numbers as CSV: one row per seed, the AUROC and TPR of every
- * detector (times, which differ between runs, go to summary.json). */
+ * detector (times, which differ between runs, go to summary.json). Rows are
+ * numbered by seed_index j; the seed itself, a 62-bit integer that a CSV of
+ * doubles would round, is entry j of config.json's table1 seeds. */
 static mg_status seeds_csv(mg_repro_ctx *ctx, const mg_table1_result *r0, const t1_seed *k, int ns, const char *rel) {
     int nr = r0->bench.nrows, nc = 5 + 2 * nr;
     char header[2048];
-    int len = snprintf(header, sizeof header, "seed,n_memorized,n_generalized,n_ambiguous,frac_memorized");
+    int len = snprintf(header, sizeof header, "seed_index,n_memorized,n_generalized,n_ambiguous,frac_memorized");
     for (int i = 0; i < nr; i++)
         len += snprintf(header + len, sizeof header - (size_t)len, ",auroc_%s", r0->bench.rows[i].name);
     for (int i = 0; i < nr; i++)
@@ -313,7 +313,7 @@ static mg_status seeds_csv(mg_repro_ctx *ctx, const mg_table1_result *r0, const 
     if (s == MG_OK) {
         for (int c = 0; c < nc; c++) cols[c] = buf + (size_t)c * ns;
         for (int j = 0; j < ns; j++) {
-            buf[0 * ns + j] = (double)k[j].seed;
+            buf[0 * ns + j] = (double)j;
             buf[1 * ns + j] = (double)k[j].n_mem;
             buf[2 * ns + j] = (double)k[j].n_gen;
             buf[3 * ns + j] = (double)k[j].n_amb;
@@ -515,7 +515,7 @@ mg_status mg_repro_table1(mg_repro_ctx *ctx) {
             break;
         }
         if (r.bench.nrows > MAX_ROWS) s = mg_fail(MG_ERR_NUMERIC, "table1: %d detectors (at most %d)", r.bench.nrows, MAX_ROWS);
-        if (s == MG_OK) keep_seed(&r, seeds[j], mg_now() - t, &kept[j]);
+        if (s == MG_OK) keep_seed(&r, mg_now() - t, &kept[j]);
         if (j == 0 && s == MG_OK) r0 = r;
         else mg_table1_free(&r);
     }
