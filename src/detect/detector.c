@@ -116,35 +116,15 @@ mg_status mg_baseline_jacobian(const mg_daeset *set, mg_mat X, double sigma, dou
     return MG_OK;
 }
 
-/* -|f(x + sigma eps) - x|^2. */
+/* -|f(x + sigma eps) - x|^2: mg_denoise_error with one draw, negated. */
 mg_status mg_baseline_denoise(const mg_daeset *set, mg_mat X, double sigma, const mg_rng *rng, double *scores) {
     int k;
     MG_TRY(baseline_level(set, X, sigma, scores, "denoising-error baseline", &k));
     if (!rng) return mg_fail(MG_ERR_ARG, "denoising-error baseline: no random generator");
-    const mg_dae *m = set->levels[k];
-    int64_t n = X.rows, d = X.cols, p = mg_dae_hidden(m);
-    if (n == 0) return MG_OK;
-    int64_t chunk = n < DET_CHUNK ? n : DET_CHUNK;
-    float *Xt = mg_alloc((size_t)chunk * (size_t)d, sizeof(float)); /* chunk x d: x_t */
-    float *H = mg_alloc((size_t)chunk * (size_t)p, sizeof(float));  /* chunk x p */
-    float *Y = mg_alloc((size_t)chunk * (size_t)d, sizeof(float));  /* chunk x d */
-    mg_status st = Xt && H && Y ? MG_OK : mg_fail(MG_ERR_NOMEM, "denoising-error baseline: out of memory");
-    for (int64_t r0 = 0; r0 < n && st == MG_OK; r0 += chunk) {
-        int64_t b = n - r0 < chunk ? n - r0 : chunk;
-        mg_mat Xc = {b, d, X.ld, X.data + r0 * X.ld};
-        st = mg_noisy_rows(Xc, sigma, rng, r0, (mg_mat){b, d, d, Xt});
-        if (st == MG_OK) st = mg_dae_forward(m, (mg_mat){b, d, d, Xt}, (mg_mat){b, p, p, H}, (mg_mat){b, d, d, Y});
-        for (int64_t i = 0; i < b && st == MG_OK; i++) {
-            double e = 0;
-            const float *y = Y + i * d, *x = Xc.data + i * Xc.ld;
-            for (int64_t a = 0; a < d; a++) e += ((double)y[a] - x[a]) * ((double)y[a] - x[a]);
-            scores[r0 + i] = -e;
-        }
-    }
-    free(Xt);
-    free(H);
-    free(Y);
-    return st;
+    if (X.rows == 0) return MG_OK;
+    MG_TRY(mg_denoise_error(set->levels[k], X, sigma, rng, 1, scores, NULL, NULL));
+    for (int64_t i = 0; i < X.rows; i++) scores[i] = -scores[i];
+    return MG_OK;
 }
 
 /* Euclidean norm of a float row in double. */
