@@ -65,6 +65,21 @@ double mg_dae_weight_penalty(const mg_dae *m) {
     return s1 + mg_train_sumsq(w2, dp);
 }
 
+/* The end of a fused step (see train_internal.h). */
+void mg_train_fused_finish(const mg_dae *m, const float *dH, int64_t B, double D, float *grad, const mg_train_fused *ex) {
+    const int update = ex && ex->opt && isfinite(D);
+    if (ex && ex->opt && !update) return; /* a non-finite loss leaves the parameters alone */
+    if (mg_dae_has_bias(m)) {             /* gb1 = sum_i dH_i (gb2 came with the rows), then the biases' update */
+        const int64_t d = mg_dae_dim(m), p = mg_dae_hidden(m), wcount = d * p * (mg_dae_is_tied(m) ? 1 : 2);
+        float *gb1 = grad + wcount;
+        memset(gb1, 0, (size_t)p * sizeof(float));
+        for (int64_t i = 0; i < B; i++)
+            for (int64_t j = 0; j < p; j++) gb1[j] += dH[i * p + j];
+        if (update) mg_optim_apply(ex->opt, ex->param, grad, wcount, wcount + p + d);
+    }
+    if (update) ex->opt->t++;
+}
+
 /* ---- the entry point -------------------------------------------------------------- */
 
 /* Data loss and gradient of data_scale * D + lambda * P for one batch. */

@@ -474,14 +474,6 @@ double mg_train_small(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, 
         small_thread(&c, 0, 1);
     }
     if (sc) mg_train_sched_record(sc, mg_now() - t0);
-    const int update = ex && ex->opt && isfinite(c.D);
-    if (ex && ex->opt && !update) return c.D;
-    if (bias) { /* gb1 = sum_i dH_i (gb2 came with the rows), then their update */
-        memset(gb1, 0, (size_t)p * sizeof(float));
-        for (int64_t i = 0; i < B; i++)
-            for (int64_t j = 0; j < p; j++) gb1[j] += c.dH[i * p + j];
-        if (update) mg_optim_apply(ex->opt, ex->param, grad, wcount, wcount + p + d);
-    }
-    if (update) ex->opt->t++;
+    mg_train_fused_finish(m, c.dH, B, c.D, grad, ex);
     return c.D;
 }

@@ -183,14 +183,6 @@ double mg_train_tiled(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, 
     if (sc) mg_train_sched_record(sc, mg_now() - t0);
     if (blas_threads != 1) openblas_set_num_threads(blas_threads);
     const double D = batch_loss(&c);
-    const int update = wants_update(&c);
-    if (ex && ex->opt && !update) return D;
-    if (bias) { /* gb1 = sum_i dH_i (gb2 came with the rows), then the biases' update */
-        memset(gb1, 0, (size_t)p * sizeof(float));
-        for (int64_t i = 0; i < B; i++)
-            for (int64_t j = 0; j < p; j++) gb1[j] += w.dH[i * p + j];
-        if (update) mg_optim_apply(ex->opt, ex->param, grad, wcount, wcount + p + d);
-    }
-    if (update) ex->opt->t++;
+    mg_train_fused_finish(m, w.dH, B, D, grad, ex);
     return D;
 }

@@ -113,6 +113,13 @@ typedef struct {
 double mg_train_small(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
                       float *ws, const mg_train_fused *ex);
 
+/* The end both fused steps share, after the weight rows: with biases,
+ * gb1 = sum_i dH_i (dH: B x p) and, when ex has an optimizer and the data
+ * loss D is finite, the biases' update and the update count; nothing when
+ * D is not finite and there is an optimizer (the parameters stay as they
+ * were). */
+void mg_train_fused_finish(const mg_dae *m, const float *dH, int64_t B, double D, float *grad, const mg_train_fused *ex);
+
 /* The same for larger batches through single-threaded sgemm on tiles
  * (tiled.c), with ex fused with the gather, the noise draw and the
  * optimizer update. */
