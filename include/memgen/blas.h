@@ -35,6 +35,12 @@ extern "C" {
 void mg_sgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                   const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 
+/* The tile length of a shape-only cut of `size` rows: size / min_tile tiles
+ * (at least 1, at most max_tiles), each a multiple of 4 rows long except
+ * when there is one tile (the whole). The products here cut their outputs
+ * this way; so does the training step (src/train/tiled.c). */
+int64_t mg_det_tile(int64_t size, int64_t min_tile, int64_t max_tiles);
+
 /* The same in double (like cblas_dgemm). */
 void mg_dgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A,
                   int64_t lda, const double *B, int64_t ldb, double beta, double *C, int64_t ldc);

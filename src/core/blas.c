@@ -82,6 +82,15 @@ static void run_tile(const tile_job *j, int64_t t) {
     }
 }
 
+/* Rows per tile of a shape-only cut (see blas.h). */
+int64_t mg_det_tile(int64_t size, int64_t min_tile, int64_t max_tiles) {
+    int64_t ntiles = size / min_tile;
+    ntiles = ntiles < 1 ? 1 : ntiles > max_tiles ? max_tiles : ntiles;
+    if (ntiles == 1) return size;
+    const int64_t tile = (size + ntiles - 1) / ntiles;
+    return (tile + 3) / 4 * 4;
+}
+
 /* Cuts the job by its shape and runs its tiles (see top). */
 static void run_job(tile_job *j) {
     if (j->M <= 0 || j->N <= 0) return;
@@ -89,14 +98,8 @@ static void run_job(tile_job *j) {
     if (saved != 1) openblas_set_num_threads(1);
     const double flops = 2.0 * (double)j->M * (double)j->N * (double)j->K;
     j->size = j->by_rows ? j->M : j->N;
-    j->tile = j->size;
-    int64_t ntiles = 1;
-    if (flops >= DET_MIN_FLOPS && j->size >= 2 * DET_MIN_TILE) {
-        ntiles = j->size / DET_MIN_TILE < DET_MAX_TILES ? j->size / DET_MIN_TILE : DET_MAX_TILES;
-        j->tile = (j->size + ntiles - 1) / ntiles;
-        j->tile = (j->tile + 3) / 4 * 4;
-        ntiles = (j->size + j->tile - 1) / j->tile;
-    }
+    j->tile = flops >= DET_MIN_FLOPS ? mg_det_tile(j->size, DET_MIN_TILE, DET_MAX_TILES) : j->size;
+    const int64_t ntiles = (j->size + j->tile - 1) / j->tile;
 #ifdef _OPENMP
     if (ntiles > 1 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
 #pragma omp parallel for schedule(dynamic, 1)

@@ -27,6 +27,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "memgen/blas.h"
 #include "train_internal.h"
 
 /* Tiles are about TILE_MIN rows or more, at most TILE_MAX of them (at
@@ -34,15 +35,6 @@
  * per step). */
 #define TILE_MIN 64
 #define TILE_MAX 64
-
-/* Rows per tile when `size` rows are cut (a multiple of 4 unless one tile). */
-static int64_t tile_rows(int64_t size) {
-    int64_t ntiles = size / TILE_MIN;
-    ntiles = ntiles < 1 ? 1 : ntiles > TILE_MAX ? TILE_MAX : ntiles;
-    if (ntiles == 1) return size;
-    const int64_t tile = (size + ntiles - 1) / ntiles;
-    return (tile + 3) / 4 * 4;
-}
 
 /* Everything a tile needs. */
 typedef struct {
@@ -154,7 +146,8 @@ double mg_train_tiled(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, 
     tiled_ctx c = {B, d, p, Xn.ld, X0.ld, Xn.data, X0.data, mg_dae_w1_const(m), mg_dae_w2_const(m),
                    mg_dae_b1_const(m), mg_dae_b2_const(m), w.H, w.dH, w.R, w.rowloss, grad, tied ? grad : grad + dp,
                    bias ? gb1 + p : NULL, (float)(2.0 * data_scale / (double)B), (float)((tied ? 4.0 : 2.0) * lambda),
-                   tied, tied && Xn.data == w.input && Xn.ld == d, dp, tile_rows(B), 0, tile_rows(d), 0, ex};
+                   tied, tied && Xn.data == w.input && Xn.ld == d, dp, mg_det_tile(B, TILE_MIN, TILE_MAX), 0,
+                   mg_det_tile(d, TILE_MIN, TILE_MAX), 0, ex};
     c.nrt = (B + c.rtile - 1) / c.rtile;
     c.nwt = (d + c.wtile - 1) / c.wtile;
     if (ex && ex->opt) mg_optim_begin(ex->opt);
