@@ -115,12 +115,13 @@ static void test_logpdf_1d(void **state) {
 /* The four sections at smoke scale, with Fashion-MNIST when installed. */
 static void test_sections_smoke(void **state) {
     (void)state;
-    double secs;
+    mg_repro_summary run;
     int fm;
-    char *dir = tu_repro_smoke("fig3,fig4,fig5,fig14", 4, 3, NULL, &secs, &fm);
+    char *dir = tu_repro_smoke("fig3,fig4,fig5,fig14", 4, 3, NULL, &run, &fm);
     cJSON *res = tu_repro_summary(dir);
     const cJSON *sec = cJSON_GetObjectItem(res, "sections");
-    print_message("sections fig3, fig4, fig5, fig14 (%s): %.1f s\n", fm ? "MoG + Fashion-MNIST" : "MoG only", secs);
+    print_message("sections fig3, fig4, fig5, fig14 (%s): %.1f s\n", fm ? "MoG + Fashion-MNIST" : "MoG only",
+                  run.seconds);
     const char *names[2] = {"mog", "fmnist"};
     for (int i = 0; i < 1 + fm; i++) {
         const char *n = names[i];

@@ -9,7 +9,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -19,14 +18,13 @@
 /* The four sections at smoke scale. */
 static void test_sections_smoke(void **state) {
     (void)state;
-    double seconds;
+    mg_repro_summary run;
     int fm;
-    char *dir = tu_repro_smoke("fig7,fig17,table1,fig8", 4, 3, "Cor. 3.4", &seconds, &fm);
-    char *index = tu_path(dir, "index.html"), *html = tu_read_text(index);
-    assert_non_null(strstr(html, "TPR at 1% FPR"));
+    const char *page_has[] = {"Cor. 3.4", "TPR at 1% FPR", NULL};
+    char *dir = tu_repro_smoke("fig7,fig17,table1,fig8", 4, 3, page_has, &run, &fm);
     cJSON *res = tu_repro_summary(dir);
     const cJSON *secs = cJSON_GetObjectItem(res, "sections");
-    print_message("smoke: %.1f s, Fashion-MNIST %s\n", seconds, fm ? "used" : "not installed");
+    print_message("smoke: %.1f s, Fashion-MNIST %s\n", run.seconds, fm ? "used" : "not installed");
     static const char *files[] = {"fig7/summary.json", "fig7/mog_columns_trained.csv", "fig7/mog_columns_construction.csv",
                                   "fig7/mog_W1_trained.npy", "fig17/generations.csv", "fig17/hist_ratio.csv",
                                   "fig17/hist_cos.csv", "table1/detectors_seed0.json", "table1/seeds.csv",
@@ -68,8 +66,6 @@ static void test_sections_smoke(void **state) {
     assert_true(g >= 1);
     assert_true(isfinite(tu_json_num(f8, "mog", "generalized", "mono", NULL)));
     cJSON_Delete(res);
-    free(html);
-    free(index);
     tu_rmtree(dir);
     free(dir);
 }

@@ -15,6 +15,7 @@
 
 #include "testutil.h"
 #include "memgen/dae.h"
+#include "memgen/data.h"
 #include "memgen/jacobian.h"
 #include "memgen/repr.h"
 #include "memgen/rng.h"
@@ -122,21 +123,8 @@ static void test_subspace_share_dense(void **state) {
     int64_t S[P], s;
     tu_assert_ok(mg_jacobian_active(m, x, S, &s));
     assert_true(s >= 1 && s < P); /* a generic point: some units on, some off */
-    /* U: Gram-Schmidt of random columns (d x q, row-major) */
-    double U[D * Q], g[D * Q];
-    mg_rng_normal_d(&r, g, D * Q);
-    for (int j = 0; j < Q; j++) {
-        double c[D];
-        for (int a = 0; a < D; a++) c[a] = g[a * Q + j];
-        for (int k = 0; k < j; k++) {
-            double dot = 0;
-            for (int a = 0; a < D; a++) dot += c[a] * U[a * Q + k];
-            for (int a = 0; a < D; a++) c[a] -= dot * U[a * Q + k];
-        }
-        double nn = 0;
-        for (int a = 0; a < D; a++) nn += c[a] * c[a];
-        for (int a = 0; a < D; a++) U[a * Q + j] = c[a] / sqrt(nn);
-    }
+    double U[D * Q]; /* orthonormal columns, d x q row-major */
+    tu_assert_ok(mg_random_orthonormal(&r, D, Q, U));
     double J[D * D], in = 0, tot = 0;
     tu_assert_ok(mg_jacobian_dense(m, x, J));
     for (int a = 0; a < D; a++)
@@ -166,12 +154,12 @@ static void test_subspace_share_dense(void **state) {
 /* fig9, losses and fig16 at smoke scale, with Fashion-MNIST when installed. */
 static void test_sections_smoke(void **state) {
     (void)state;
-    double secs;
+    mg_repro_summary run;
     int fm;
-    char *dir = tu_repro_smoke("fig9,losses,fig16", 3, 4, "Theorem 3.1", &secs, &fm);
+    char *dir = tu_repro_smoke("fig9,losses,fig16", 3, 4, (const char *[]){"Theorem 3.1", NULL}, &run, &fm);
     cJSON *res = tu_repro_summary(dir);
     const cJSON *sec = cJSON_GetObjectItem(res, "sections");
-    print_message("sections fig9, losses, fig16 (%s): %.1f s\n", fm ? "MoG + Fashion-MNIST" : "MoG only", secs);
+    print_message("sections fig9, losses, fig16 (%s): %.1f s\n", fm ? "MoG + Fashion-MNIST" : "MoG only", run.seconds);
     /* fig9 */
     tu_assert_file_nonempty(dir, "fig9/eigenvalues.csv");
     tu_assert_file_nonempty(dir, "fig9/angles.csv");

@@ -160,27 +160,28 @@ void tu_assert_in_range(double v, double lo, double hi, const char *what) {
 }
 
 /* A smoke-scale reproduction of some sections, checked (see testutil.h). */
-char *tu_repro_smoke(const char *sections, int nsections, uint64_t seed, const char *must_contain, double *seconds,
-                     int *fmnist) {
+char *tu_repro_smoke(const char *sections, int nsections, uint64_t seed, const char *const *must_contain,
+                     mg_repro_summary *sum, int *fmnist) {
     char *dir = tu_mkdtemp();
     mg_repro_config c = MG_REPRO_CONFIG_DEFAULT;
     c.scale = MG_REPRO_SMOKE;
     c.out_dir = dir;
     c.seed = seed;
     c.sections = sections;
-    mg_repro_summary sum;
-    tu_assert_ok(mg_reproduce(&c, &sum));
-    assert_int_equal(sum.sections_run, nsections);
-    assert_int_equal(sum.sections_failed, 0);
+    mg_repro_summary run;
+    tu_assert_ok(mg_reproduce(&c, &run));
+    assert_int_equal(run.sections_run, nsections);
+    assert_int_equal(run.sections_failed, 0);
     char *index = tu_path(dir, "index.html"), *cp = tu_path(dir, "config.json");
     char *txt = tu_read_text(index);
     assert_non_null(txt);
     tu_assert_wellformed(txt, 1);
     assert_null(strstr(txt, "placeholder"));
-    if (must_contain && !strstr(txt, must_contain)) fail_msg("index.html lacks \"%s\"", must_contain);
+    for (const char *const *needle = must_contain; needle && *needle; needle++)
+        if (!strstr(txt, *needle)) fail_msg("index.html lacks \"%s\"", *needle);
     cJSON *cfg = tu_read_json(cp);
     if (fmnist) *fmnist = cJSON_IsTrue(cJSON_GetObjectItem(cfg, "fmnist_used"));
-    if (seconds) *seconds = sum.seconds;
+    if (sum) *sum = run;
     cJSON_Delete(cfg);
     free(txt), free(index), free(cp);
     return dir;

@@ -15,6 +15,7 @@
 #include "memgen/core.h"
 #include "memgen/dae.h"
 #include "memgen/mog.h"
+#include "memgen/reproduce.h"
 #include "memgen/rng.h"
 
 struct cJSON;
@@ -69,14 +70,14 @@ void tu_assert_file_nonempty(const char *dir, const char *rel);
 void tu_assert_in_range(double v, double lo, double hi, const char *what);
 
 /* Runs `memgen reproduce` at smoke scale (Fashion-MNIST when installed) on
- * the comma-separated sections (nsections of them) with the seed into a
- * fresh temporary folder; asserts every section ran without failing and that
- * index.html is well-formed, holds no placeholder and contains `must_contain`
- * (may be NULL). Returns the folder (caller tu_rmtree's and frees); *seconds
- * (may be NULL) receives the run's wall time, *fmnist (may be NULL) whether
- * Fashion-MNIST was used. */
-char *tu_repro_smoke(const char *sections, int nsections, uint64_t seed, const char *must_contain, double *seconds,
-                     int *fmnist);
+ * the comma-separated sections (NULL: all; nsections of them) with the seed
+ * into a fresh temporary folder; asserts every section ran without failing
+ * and that index.html is well-formed, holds no placeholder and contains each
+ * string of the NULL-terminated list `must_contain` (may be NULL). Returns the
+ * folder (caller tu_rmtree's and frees); *sum (may be NULL) receives the run's
+ * summary, *fmnist (may be NULL) whether Fashion-MNIST was used. */
+char *tu_repro_smoke(const char *sections, int nsections, uint64_t seed, const char *const *must_contain,
+                     mg_repro_summary *sum, int *fmnist);
 
 /* The summary.json of a report folder, parsed (caller cJSON_Deletes); fails
  * the test if it cannot be read. */
