@@ -46,12 +46,20 @@ typedef enum {
     CLI_ARG_INT32,  /* int *: likewise, then narrowed */
     CLI_ARG_UINT,   /* uint64_t *: cli_parse_uint64 (seeds) */
     CLI_ARG_DOUBLE, /* double *: cli_parse_double */
-    CLI_ARG_FN      /* any: fn(cmd, name, arg, dest) parses it */
+    CLI_ARG_FN      /* any: fn(cmd, arg, dest) parses it */
 } cli_arg_kind;
 
 /* A parser of one option value into dest; returns 0, or nonzero after
- * printing a usage error (cli_usage) naming cmd. name lacks the "--". */
-typedef int (*cli_opt_fn)(const char *cmd, const char *name, const char *arg, void *dest);
+ * printing a usage error (cli_usage) naming cmd. */
+typedef int (*cli_opt_fn)(const char *cmd, const char *arg, void *dest);
+
+/* Defines `int fn(cmd, arg, dest)`, a cli_opt_fn that parses with the
+ * library's mg_status parse(const char *s, T *out) and reports its error
+ * (mg_last_error) as a usage error. */
+#define CLI_DEFINE_PARSER(fn, parse)                                                    \
+    int fn(const char *cmd, const char *arg, void *dest) {                             \
+        return parse(arg, dest) == MG_OK ? 0 : cli_usage(cmd, "%s", mg_last_error()); \
+    }
 
 /* One option --name. given (optional) is set to 1 when the option is seen. */
 typedef struct {
@@ -63,15 +71,24 @@ typedef struct {
     int *given;
 } cli_opt;
 
+/* The entries: CLI_OPT_<KIND>(name, p, ...) stores into p; the _G forms
+ * also set *given when the option is seen. */
 #define CLI_OPT_PTR_(T, p) ((void *)(1 ? (p) : (T *)0)) /* warns unless p is a T * */
-#define CLI_OPT_STR(name, p) {(name), CLI_ARG_STR, CLI_OPT_PTR_(const char *, p), 0, 0, NULL, NULL}
-#define CLI_OPT_FLAG(name, p) {(name), CLI_ARG_FLAG, CLI_OPT_PTR_(int, p), 0, 0, NULL, NULL}
-#define CLI_OPT_INT(name, p) {(name), CLI_ARG_INT, CLI_OPT_PTR_(int64_t, p), 0, 0, NULL, NULL}
+#define CLI_OPT_STR_G(name, p, given) {(name), CLI_ARG_STR, CLI_OPT_PTR_(const char *, p), 0, 0, NULL, (given)}
+#define CLI_OPT_FLAG_G(name, p, given) {(name), CLI_ARG_FLAG, CLI_OPT_PTR_(int, p), 0, 0, NULL, (given)}
+#define CLI_OPT_INT_G(name, p, given) {(name), CLI_ARG_INT, CLI_OPT_PTR_(int64_t, p), 0, 0, NULL, (given)}
+#define CLI_OPT_UINT_G(name, p, given) {(name), CLI_ARG_UINT, CLI_OPT_PTR_(uint64_t, p), 0, 0, NULL, (given)}
+#define CLI_OPT_DOUBLE_G(name, p, given) {(name), CLI_ARG_DOUBLE, CLI_OPT_PTR_(double, p), 0, 0, NULL, (given)}
+#define CLI_OPT_FN_G(name, fn, p, given) {(name), CLI_ARG_FN, (p), 0, 0, (fn), (given)}
+#define CLI_OPT_STR(name, p) CLI_OPT_STR_G(name, p, NULL)
+#define CLI_OPT_FLAG(name, p) CLI_OPT_FLAG_G(name, p, NULL)
+#define CLI_OPT_INT(name, p) CLI_OPT_INT_G(name, p, NULL)
+#define CLI_OPT_UINT(name, p) CLI_OPT_UINT_G(name, p, NULL)
+#define CLI_OPT_DOUBLE(name, p) CLI_OPT_DOUBLE_G(name, p, NULL)
+#define CLI_OPT_FN(name, fn, p) CLI_OPT_FN_G(name, fn, p, NULL)
 #define CLI_OPT_INT_IN(name, p, lo, hi) {(name), CLI_ARG_INT, CLI_OPT_PTR_(int64_t, p), (lo), (hi), NULL, NULL}
+#define CLI_OPT_INT_MIN(name, p, lo) CLI_OPT_INT_IN(name, p, lo, INT64_MAX) /* "must be >= lo" */
 #define CLI_OPT_INT32_IN(name, p, lo, hi) {(name), CLI_ARG_INT32, CLI_OPT_PTR_(int, p), (lo), (hi), NULL, NULL}
-#define CLI_OPT_UINT(name, p) {(name), CLI_ARG_UINT, CLI_OPT_PTR_(uint64_t, p), 0, 0, NULL, NULL}
-#define CLI_OPT_DOUBLE(name, p) {(name), CLI_ARG_DOUBLE, CLI_OPT_PTR_(double, p), 0, 0, NULL, NULL}
-#define CLI_OPT_FN(name, fn, p) {(name), CLI_ARG_FN, (p), 0, 0, (fn), NULL}
 #define CLI_OPT_END {NULL, CLI_ARG_STR, NULL, 0, 0, NULL, NULL}
 
 /* cli_parse_options' answer when the command should go on and run. */
@@ -83,10 +100,6 @@ typedef struct {
  * a bad value or a leftover argument. rest: NULL to refuse arguments that
  * are not options, else it receives the index of the first of them. */
 int cli_parse_options(const char *cmd, int argc, char **argv, const cli_opt *opts, void (*usage)(FILE *), int *rest);
-
-/* Writes a cJSON value to `path` atomically (pretty-printed, trailing
- * newline; non-finite numbers become null). Does not free obj. */
-mg_status cli_write_json(const char *path, const cJSON *obj);
 
 /* A progress line on stderr: a bar with rate and ETA on a terminal, plain
  * lines (at most every few seconds) otherwise. */

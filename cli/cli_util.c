@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "memgen/fileio.h"
 
 /* Prints the library's last error for a failed command. */
 int cli_fail(const char *cmd, mg_status st) {
@@ -92,8 +91,10 @@ static int store_option(const char *cmd, const cli_opt *o, const char *arg) {
     case CLI_ARG_INT:
     case CLI_ARG_INT32:
         if (cli_parse_int64(cmd, flag, arg, &v)) return CLI_USAGE;
-        if (o->hi > o->lo && (v < o->lo || v > o->hi))
+        if (o->hi > o->lo && (v < o->lo || v > o->hi)) {
+            if (o->hi == INT64_MAX) return cli_usage(cmd, "%s must be >= %lld", flag, (long long)o->lo);
             return cli_usage(cmd, "%s must be in %lld..%lld", flag, (long long)o->lo, (long long)o->hi);
+        }
         if (o->kind == CLI_ARG_INT) *(int64_t *)o->dest = v;
         else *(int *)o->dest = (int)v;
         break;
@@ -104,7 +105,7 @@ static int store_option(const char *cmd, const cli_opt *o, const char *arg) {
         if (cli_parse_double(cmd, flag, arg, o->dest)) return CLI_USAGE;
         break;
     case CLI_ARG_FN:
-        if (o->fn(cmd, o->name, arg, o->dest)) return CLI_USAGE;
+        if (o->fn(cmd, arg, o->dest)) return CLI_USAGE;
         break;
     }
     if (o->given) *o->given = 1;
@@ -195,6 +196,3 @@ void cli_progress_end(cli_progress *p, const char *extra) {
     fmt_secs(el, e1, sizeof e1);
     fprintf(stderr, "%s%s: done in %s %s\n", p->tty ? "\r\033[K" : "", p->label, e1, extra ? extra : "");
 }
-
-/* Pretty-prints a cJSON value into a file, atomically. */
-mg_status cli_write_json(const char *path, const cJSON *obj) { return mg_write_json_atomic(path, obj); }

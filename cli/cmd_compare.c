@@ -3,7 +3,6 @@
  * the closed-form construction (paper Fig. 4 and Fig. 9): eigenvalues of
  * W2 W1^T side by side, principal angles per block, column matching.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "cli.h"
 #include "memgen/compare.h"
+#include "memgen/fileio.h"
 #include "memgen/npy.h"
 
 /* Usage text with defaults. */
@@ -52,36 +52,16 @@ static int cmp_d(const void *a, const void *b) {
 
 /* Entry point of `memgen compare`. */
 int cmd_compare(int argc, char **argv) {
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},  {"lead", required_argument, 0, 'l'},
-                                         {"top", required_argument, 0, 't'},   {"match-cos", required_argument, 0, 'c'},
-                                         {"json", required_argument, 0, 'j'},  {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
     const char *data = NULL, *json = NULL;
     int64_t lead = 0, top = 10;
     double mcos = 0.99;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': data = optarg; break;
-        case 'j': json = optarg; break;
-        case 'l':
-            if (cli_parse_int64("compare", "--lead", optarg, &lead)) return CLI_USAGE;
-            if (lead < 0) return cli_usage("compare", "--lead must be >= 0");
-            break;
-        case 't':
-            if (cli_parse_int64("compare", "--top", optarg, &top)) return CLI_USAGE;
-            if (top < 0) return cli_usage("compare", "--top must be >= 0");
-            break;
-        case 'c':
-            if (cli_parse_double("compare", "--match-cos", optarg, &mcos)) return CLI_USAGE;
-            break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("compare", "unknown option");
-        }
-    }
-    if (argc - optind != 2) return cli_usage("compare", "expected two model files, got %d", argc - optind);
-    const char *pa = argv[optind], *pb = argv[optind + 1];
+    const cli_opt opts[] = {CLI_OPT_STR("data", &data),     CLI_OPT_INT_MIN("lead", &lead, 0),
+                            CLI_OPT_INT_MIN("top", &top, 0), CLI_OPT_DOUBLE("match-cos", &mcos),
+                            CLI_OPT_STR("json", &json),      CLI_OPT_END};
+    int first = 0, rc = cli_parse_options("compare", argc, argv, opts, usage, &first);
+    if (rc != CLI_RUN) return rc;
+    if (argc - first != 2) return cli_usage("compare", "expected two model files, got %d", argc - first);
+    const char *pa = argv[first], *pb = argv[first + 1];
     fprintf(stderr, "compare: A=%s B=%s data=%s lead=%lld match-cos=%.4g\n", pa, pb, data ? data : "none",
             (long long)lead, mcos);
     mg_dae *A = NULL, *B = NULL;
@@ -179,7 +159,7 @@ int cmd_compare(int argc, char **argv) {
             add_array(o, "b_column_best_sample_cos", r.bcol_scos, r.pb);
         }
         cJSON_AddStringToObject(o, "note", r.note);
-        st = cli_write_json(json, o);
+        st = mg_write_json_atomic(json, o);
         cJSON_Delete(o);
     }
     mg_compare_free(&r);

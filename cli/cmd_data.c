@@ -213,7 +213,7 @@ static int data_mog(int argc, char **argv) {
     uint64_t seed = 0;
     const cli_opt opts[] = {
         CLI_OPT_INT("K", &K), CLI_OPT_INT("d", &d), CLI_OPT_STR("n-per-mode", &per_mode),
-        {.name = "n", .kind = CLI_ARG_INT, .dest = &n_total, .given = &have_n}, CLI_OPT_STR("weights", &weights_s),
+        CLI_OPT_INT_G("n", &n_total, &have_n), CLI_OPT_STR("weights", &weights_s),
         CLI_OPT_DOUBLE("mean-scale", &mean_scale), CLI_OPT_DOUBLE("mean-cosine", &mean_cos),
         CLI_OPT_STR("mean-dirs", &mean_dirs), CLI_OPT_DOUBLE("cov-scale", &cov_scale),
         CLI_OPT_DOUBLE("cov-rate", &cov_rate), CLI_OPT_INT("cov-rank", &rank), CLI_OPT_STR("cov-basis", &cov_basis),
@@ -366,7 +366,7 @@ static int data_mog(int argc, char **argv) {
                 cJSON_AddItemToArray(wa, cJSON_CreateNumber(m.weights[k]));
                 cJSON_AddItemToArray(ca, cJSON_CreateNumber(got ? (double)got[k] : 0));
             }
-            st = cli_write_json(json, o);
+            st = mg_write_json_atomic(json, o);
             cJSON_Delete(o);
         }
         free(got);
@@ -483,7 +483,7 @@ static int data_fmnist(int argc, char **argv) {
             cJSON_AddBoolToObject(o, "random", random);
             cJSON_AddNumberToObject(o, "seed", (double)seed);
             prep_json(o, &p, sm, ss);
-            st = cli_write_json(json, o);
+            st = mg_write_json_atomic(json, o);
             cJSON_Delete(o);
         }
         if (st != MG_OK) rc = cli_fail(cmd, st);
@@ -634,7 +634,7 @@ static int data_images(int argc, char **argv) {
                 for (int i = 0; i < fl.nclasses; i++) cJSON_AddItemToArray(cl, cJSON_CreateString(fl.classes[i]));
             }
             prep_json(o, &p, sm, ss);
-            st = cli_write_json(json, o);
+            st = mg_write_json_atomic(json, o);
             cJSON_Delete(o);
         }
         if (st != MG_OK) rc = cli_fail(cmd, st);

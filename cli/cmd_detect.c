@@ -338,7 +338,7 @@ static int run_score(detect_opts *o) {
             if (labels) eval_json(e, &ev[k]);
             cJSON_AddItemToArray(arr, e);
         }
-        st = cli_write_json(o->json, js);
+        st = mg_write_json_atomic(o->json, js);
     }
     if (st != MG_OK) goto done;
     /* summary */
@@ -517,7 +517,7 @@ static int run_bench(detect_opts *o) {
     cJSON_AddStringToObject(js, "tpr_rule", "largest TPR whose FPR <= fpr_target, no interpolation");
     cJSON_AddStringToObject(js, "auroc_rule", "Mann-Whitney with midranks");
     if (o->table) st = write_table(o->table, b);
-    if (st == MG_OK && o->json) st = cli_write_json(o->json, js);
+    if (st == MG_OK && o->json) st = mg_write_json_atomic(o->json, js);
     if (st == MG_OK) print_table(b, o->fpr);
 done:
     cJSON_Delete(js);
@@ -549,8 +549,7 @@ int cmd_detect(int argc, char **argv) {
         CLI_OPT_STR("model", &o.model), CLI_OPT_STR("data", &o.data), FC_OPTIONS(&o.fc),
         CLI_OPT_STR("reference", &o.reference), CLI_OPT_STR("labels", &o.labels), CLI_OPT_STR("metric", &metric),
         CLI_OPT_DOUBLE("sigma", &o.dp.sigma), CLI_OPT_STR("sigmas", &o.sigspec), CLI_OPT_STR("combine", &combine),
-        CLI_OPT_UINT("seed", &o.seed),
-        {.name = "threshold", .kind = CLI_ARG_DOUBLE, .dest = &o.threshold, .given = &o.have_thr},
+        CLI_OPT_UINT("seed", &o.seed), CLI_OPT_DOUBLE_G("threshold", &o.threshold, &o.have_thr),
         CLI_OPT_DOUBLE("fpr", &o.fpr), CLI_OPT_INT32_IN("bootstrap", &o.bootstrap, 0, 100000),
         CLI_OPT_DOUBLE("ci", &o.ci), CLI_OPT_STR("out", &o.out), CLI_OPT_STR("scores-out", &o.scores_out),
         CLI_OPT_STR("flags-out", &o.flags_out), CLI_OPT_STR("roc", &o.roc), CLI_OPT_STR("json", &o.json),

@@ -132,7 +132,7 @@ int cmd_jacobian(int argc, char **argv) {
         cJSON *m = cJSON_AddObjectToObject(js, "median");
         for (int q = 0; q < 4; q++)
             if (q < 3 || train) cJSON_AddNumberToObject(m, names[q], med[q]);
-        if (json) st = cli_write_json(json, js);
+        if (json) st = mg_write_json_atomic(json, js);
         printf("Jacobians of %lld samples in %.3g s: median erank %.3g, median rank(>1%%) %.0f, median active %.0f", (long long)n,
                el, med[0], med[1], med[2]);
         if (train) printf(", median |cos(u1, nearest training sample)| %.3f", med[3]);

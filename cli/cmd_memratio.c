@@ -53,7 +53,7 @@ static mg_status write_json(const char *path, const mg_memratio *r, const char *
     cJSON_AddNumberToObject(o, "mean_ratio", r->mean_ratio);
     cJSON_AddNumberToObject(o, "median_ratio", r->median_ratio);
     cJSON_AddNumberToObject(o, "mean_cos_max", r->mean_cos_max);
-    mg_status st = cli_write_json(path, o);
+    mg_status st = mg_write_json_atomic(path, o);
     cJSON_Delete(o);
     return st;
 }

@@ -99,7 +99,7 @@ static mg_status summarize(const char *path, int64_t n, const double *met, int b
         for (int b = 0; b < bins; b++) cJSON_AddItemToArray(c, cJSON_CreateNumber((double)cnt[b]));
         cJSON_AddItemToArray(arr, o);
     }
-    if (st == MG_OK && path) st = cli_write_json(path, head);
+    if (st == MG_OK && path) st = mg_write_json_atomic(path, head);
     free(col);
     free(cnt);
     return st;

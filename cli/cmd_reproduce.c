@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "memgen/data.h"
 #include "memgen/reproduce.h"
 #include "memgen/train.h"
 
@@ -27,7 +28,7 @@ static void usage(FILE *f) {
             "  --fmnist-dir DIR     Fashion-MNIST folder (default %s)\n"
             "  --no-fmnist          MoG only\n"
             "  -h, --help           this text\n",
-            mg_repro_section_list(), "/usr/share/datasets/fashion-mnist");
+            mg_repro_section_list(), MG_FMNIST_DIR);
 }
 
 /* Progress: one bar over the whole run, with the stage and its detail. */

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "memgen/daeset.h"
+#include "memgen/fileio.h"
 #include "memgen/schedule.h"
 #include "theory_cli.h"
 
@@ -131,7 +132,7 @@ int cmd_solve(int argc, char **argv) {
     }
     if (st == MG_OK && js) {
         cJSON_AddNumberToObject(js, "seconds", t_total);
-        st = cli_write_json(json, js);
+        st = mg_write_json_atomic(json, js);
     }
     if (st == MG_OK)
         printf("wrote %s (%s, %d noise level%s) in %.3f s of closed forms%s%s\n", out,

@@ -344,7 +344,7 @@ int cmd_steer(int argc, char **argv) {
         cJSON_AddItemToObject(js, "generalized", summary_json(&gen));
     }
     cJSON_AddNumberToObject(js, "seconds", el);
-    if ((st = cli_write_json(join(path, sizeof path, outdir, "summary.json"), js)) != MG_OK) goto done;
+    if ((st = mg_write_json_atomic(join(path, sizeof path, outdir, "summary.json"), js)) != MG_OK) goto done;
     if (grid) {
         gridbuf = mg_alloc((size_t)na * (size_t)n * (size_t)d, sizeof(float));
         if (!gridbuf) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "memgen/fileio.h"
 #include "memgen/mog.h"
 #include "theory_cli.h"
 
@@ -168,7 +169,7 @@ int cmd_theory(int argc, char **argv) {
                "%.4g\n", mem, sigma * sigma, PI / 2 * maxnorm);
         if (mogp) st = mog_section(mogp, &pr, &con, o.wd, js);
     }
-    if (st == MG_OK && json) st = cli_write_json(json, js);
+    if (st == MG_OK && json) st = mg_write_json_atomic(json, js);
     cJSON_Delete(js);
     free(lab);
     mg_construction_free(&con);

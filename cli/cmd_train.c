@@ -213,20 +213,13 @@ static mg_status train_set(const set_run *run, const mg_train_params *p, const c
 }
 
 /* --loss eq6|torch. */
-static int parse_loss(const char *cmd, const char *name, const char *arg, void *dest) {
-    (void)name;
-    return mg_loss_parse(arg, dest) == MG_OK ? 0 : cli_usage(cmd, "%s", mg_last_error());
-}
+static CLI_DEFINE_PARSER(parse_loss, mg_loss_parse)
 
 /* --optim adam|adamw|rmsprop|sgd. */
-static int parse_optim(const char *cmd, const char *name, const char *arg, void *dest) {
-    (void)name;
-    return mg_optim_parse(arg, dest) == MG_OK ? 0 : cli_usage(cmd, "%s", mg_last_error());
-}
+static CLI_DEFINE_PARSER(parse_optim, mg_optim_parse)
 
 /* --batch B|full into a mg_train_params (a size keeps --replace's mode). */
-static int parse_batch(const char *cmd, const char *name, const char *arg, void *dest) {
-    (void)name;
+static int parse_batch(const char *cmd, const char *arg, void *dest) {
     mg_train_params *p = dest;
     if (!strcmp(arg, "full")) {
         p->batch_mode = MG_BATCH_FULL;
@@ -248,43 +241,41 @@ int cmd_train(int argc, char **argv) {
     int seed_given = 0, log_every_given = 0, probe_given = 0, ckpt_every_given = 0;
     mg_train_params p = MG_TRAIN_PARAMS_DEFAULT;
     int given[G_COUNT] = {0};
-#define TRAJ(name_, kind_, dest_, g_) {.name = (name_), .kind = (kind_), .dest = (dest_), .given = &given[g_]}
     const cli_opt opts[] = {
         CLI_OPT_STR("data", &data),
         CLI_OPT_STR("out", &out),
         CLI_OPT_STR("log", &logp),
-        {.name = "log-every", .kind = CLI_ARG_INT, .dest = &log_every, .given = &log_every_given},
-        {.name = "probe", .kind = CLI_ARG_INT, .dest = &probe, .given = &probe_given},
-        TRAJ("hidden", CLI_ARG_INT, &p.hidden, G_HIDDEN),
+        CLI_OPT_INT_G("log-every", &log_every, &log_every_given),
+        CLI_OPT_INT_G("probe", &probe, &probe_given),
+        CLI_OPT_INT_G("hidden", &p.hidden, &given[G_HIDDEN]),
         CLI_OPT_FLAG("tied", &tied),
         CLI_OPT_FLAG("untied", &untied),
-        TRAJ("bias", CLI_ARG_FLAG, &p.bias, G_BIAS),
-        TRAJ("init", CLI_ARG_STR, &init, G_INIT),
-        TRAJ("sigma", CLI_ARG_DOUBLE, &p.sigma, G_SIGMA),
-        {.name = "loss", .kind = CLI_ARG_FN, .dest = &p.loss, .fn = parse_loss, .given = &given[G_LOSS]},
-        TRAJ("lambda", CLI_ARG_DOUBLE, &p.lambda, G_LAMBDA),
-        {.name = "optim", .kind = CLI_ARG_FN, .dest = &p.optim, .fn = parse_optim, .given = &given[G_OPTIM]},
-        TRAJ("lr", CLI_ARG_DOUBLE, &p.lr, G_LR),
-        TRAJ("wd", CLI_ARG_DOUBLE, &p.weight_decay, G_WD),
-        TRAJ("momentum", CLI_ARG_DOUBLE, &p.momentum, G_MOM),
-        TRAJ("dampening", CLI_ARG_DOUBLE, &p.dampening, G_DAMP),
-        TRAJ("nesterov", CLI_ARG_FLAG, &p.nesterov, G_NEST),
-        TRAJ("beta1", CLI_ARG_DOUBLE, &p.beta1, G_B1),
-        TRAJ("beta2", CLI_ARG_DOUBLE, &p.beta2, G_B2),
-        TRAJ("eps", CLI_ARG_DOUBLE, &p.eps, G_EPS),
-        TRAJ("alpha", CLI_ARG_DOUBLE, &p.alpha, G_ALPHA),
-        TRAJ("centered", CLI_ARG_FLAG, &p.centered, G_CENT),
-        TRAJ("steps", CLI_ARG_INT, &p.steps, G_STEPS),
-        {.name = "batch", .kind = CLI_ARG_FN, .dest = &p, .fn = parse_batch, .given = &given[G_BATCH]},
+        CLI_OPT_FLAG_G("bias", &p.bias, &given[G_BIAS]),
+        CLI_OPT_STR_G("init", &init, &given[G_INIT]),
+        CLI_OPT_DOUBLE_G("sigma", &p.sigma, &given[G_SIGMA]),
+        CLI_OPT_FN_G("loss", parse_loss, &p.loss, &given[G_LOSS]),
+        CLI_OPT_DOUBLE_G("lambda", &p.lambda, &given[G_LAMBDA]),
+        CLI_OPT_FN_G("optim", parse_optim, &p.optim, &given[G_OPTIM]),
+        CLI_OPT_DOUBLE_G("lr", &p.lr, &given[G_LR]),
+        CLI_OPT_DOUBLE_G("wd", &p.weight_decay, &given[G_WD]),
+        CLI_OPT_DOUBLE_G("momentum", &p.momentum, &given[G_MOM]),
+        CLI_OPT_DOUBLE_G("dampening", &p.dampening, &given[G_DAMP]),
+        CLI_OPT_FLAG_G("nesterov", &p.nesterov, &given[G_NEST]),
+        CLI_OPT_DOUBLE_G("beta1", &p.beta1, &given[G_B1]),
+        CLI_OPT_DOUBLE_G("beta2", &p.beta2, &given[G_B2]),
+        CLI_OPT_DOUBLE_G("eps", &p.eps, &given[G_EPS]),
+        CLI_OPT_DOUBLE_G("alpha", &p.alpha, &given[G_ALPHA]),
+        CLI_OPT_FLAG_G("centered", &p.centered, &given[G_CENT]),
+        CLI_OPT_INT_G("steps", &p.steps, &given[G_STEPS]),
+        CLI_OPT_FN_G("batch", parse_batch, &p, &given[G_BATCH]),
         CLI_OPT_FLAG("replace", &given[G_REPLACE]),
-        {.name = "seed", .kind = CLI_ARG_UINT, .dest = &seed, .given = &seed_given},
+        CLI_OPT_UINT_G("seed", &seed, &seed_given),
         CLI_OPT_STR("checkpoint", &ckpt_arg),
-        {.name = "checkpoint-every", .kind = CLI_ARG_INT, .dest = &ckpt_every, .given = &ckpt_every_given},
+        CLI_OPT_INT_G("checkpoint-every", &ckpt_every, &ckpt_every_given),
         CLI_OPT_STR("resume", &resume),
         CLI_OPT_STR("sigmas", &sigmas_spec),
         CLI_OPT_FLAG("resume-levels", &resume_levels),
         CLI_OPT_END};
-#undef TRAJ
     int rc = cli_parse_options(cmd, argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     if (tied && untied) return cli_usage(cmd, "--tied and --untied exclude each other");

@@ -6,16 +6,10 @@
 #include "memgen/npy.h"
 
 /* --layout. */
-int fc_parse_layout(const char *cmd, const char *name, const char *arg, void *dest) {
-    (void)name;
-    return mg_feat_layout_parse(arg, dest) != MG_OK ? cli_usage(cmd, "%s", mg_last_error()) : 0;
-}
+CLI_DEFINE_PARSER(fc_parse_layout, mg_feat_layout_parse)
 
 /* --pool. */
-int fc_parse_pool(const char *cmd, const char *name, const char *arg, void *dest) {
-    (void)name;
-    return mg_pool_parse(arg, dest) != MG_OK ? cli_usage(cmd, "%s", mg_last_error()) : 0;
-}
+CLI_DEFINE_PARSER(fc_parse_pool, mg_pool_parse)
 
 /* Reads and reduces an activation file. */
 mg_status fc_read(const fc_opts *o, const char *path, mg_array *out) {

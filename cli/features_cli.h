@@ -19,8 +19,8 @@ typedef struct {
 #define FC_OPTS_DEFAULT {NULL, MG_LAYOUT_AUTO, MG_POOL_MAX}
 
 /* cli_opt_fn parsers of --layout (dest: mg_feat_layout *) and --pool (mg_pool_kind *). */
-int fc_parse_layout(const char *cmd, const char *name, const char *arg, void *dest);
-int fc_parse_pool(const char *cmd, const char *name, const char *arg, void *dest);
+int fc_parse_layout(const char *cmd, const char *arg, void *dest);
+int fc_parse_pool(const char *cmd, const char *arg, void *dest);
 
 /* Their cli_opt entries, stored into the fc_opts *o. */
 #define FC_OPTIONS(o)                                                                                      \

@@ -68,8 +68,8 @@ mg_status sc_grid(const sc_opts *o, int64_t d, mg_png_grid *g) {
     return MG_OK;
 }
 
-/* Sampler progress callback. */
-void sc_on_progress(void *ctx, int64_t done, int64_t total) {
+/* Sampler progress callback (ctx: an sc_progress): the bar, offset by the units already done. */
+static void sc_on_progress(void *ctx, int64_t done, int64_t total) {
     (void)total;
     const sc_progress *p = ctx;
     cli_progress_update(p->bar, p->base + done, NULL);

@@ -41,14 +41,11 @@ mg_status sc_sigma_grid(const sc_opts *o, const double *levels, int nlevels, int
  * gray pixels when d is a square; value range from --range. */
 mg_status sc_grid(const sc_opts *o, int64_t d, mg_png_grid *g);
 
-/* Forwards sampler progress (mg_sample_params.progress, ctx: an sc_progress)
- * to a progress bar, offset by base units already done. */
+/* Where sampler progress goes: a progress bar, offset by base units already done. */
 typedef struct {
     cli_progress *bar;
     int64_t base;
 } sc_progress;
-
-void sc_on_progress(void *ctx, int64_t done, int64_t total);
 
 /* Sampler parameters for the grid sig[0..K) with the resolved --sampler and
  * progress reported through pc (borrowed; the rest as MG_SAMPLE_PARAMS_DEFAULT). */

@@ -22,60 +22,14 @@ const char *tc_mode_str(tc_mode m) {
     return "?";
 }
 
-/* Parses --mode. */
-int tc_parse_mode(const char *cmd, const char *s, tc_mode *out) {
+/* Parses --mode into a tc_mode (a cli_opt_fn). */
+int tc_parse_mode(const char *cmd, const char *arg, void *dest) {
     for (int m = TC_AUTO; m <= TC_BLOCKS; m++)
-        if (!strcmp(s, tc_mode_str((tc_mode)m))) {
-            *out = (tc_mode)m;
+        if (!strcmp(arg, tc_mode_str((tc_mode)m))) {
+            *(tc_mode *)dest = (tc_mode)m;
             return 0;
         }
-    cli_usage(cmd, "--mode must be auto, lae, mem or blocks, got '%s'", s);
-    return 1;
-}
-
-/* One shared option of solve/theory that needs checking; see theory_cli.h. */
-int tc_parse_option(const char *cmd, const char *name, const char *arg, void *dest) {
-    tc_opts *o = dest;
-    if (!strcmp(name, "clusters")) {
-        if (cli_parse_int64(cmd, "--clusters", arg, &o->clusters)) return CLI_USAGE;
-        if (o->clusters < 1) return cli_usage(cmd, "--clusters must be >= 1");
-    } else if (!strcmp(name, "mode")) {
-        if (tc_parse_mode(cmd, arg, &o->mode)) return CLI_USAGE;
-    } else if (!strcmp(name, "wd")) {
-        if (cli_parse_double(cmd, "--wd", arg, &o->wd)) return CLI_USAGE;
-        if (o->wd < 0) return cli_usage(cmd, "--wd must be >= 0");
-    } else if (!strcmp(name, "hidden")) {
-        if (cli_parse_int64(cmd, "--hidden", arg, &o->hidden)) return CLI_USAGE;
-        if (o->hidden < 1) return cli_usage(cmd, "--hidden must be >= 1");
-    } else if (!strcmp(name, "dup-tol")) {
-        if (cli_parse_double(cmd, "--dup-tol", arg, &o->dup_tol)) return CLI_USAGE;
-        if (o->dup_tol < 0 || o->dup_tol >= 1) return cli_usage(cmd, "--dup-tol must be in [0, 1)");
-    } else if (!strcmp(name, "duplicates")) {
-        if (cli_parse_int64(cmd, "--duplicates", arg, &o->duplicates)) return CLI_USAGE;
-        if (o->duplicates == 1 || o->duplicates < 0) return cli_usage(cmd, "--duplicates must be 0 or >= 2");
-    } else if (!strcmp(name, "dup-dist")) {
-        if (cli_parse_double(cmd, "--dup-dist", arg, &o->dup_dist)) return CLI_USAGE;
-        if (o->dup_dist < 0) return cli_usage(cmd, "--dup-dist must be >= 0");
-    } else {
-        return cli_usage(cmd, "--%s is not a shared option", name); /* a TC_OPTIONS entry without a case */
-    }
-    return 0;
-}
-
-/* Checks, loads and resolves --hidden (see theory_cli.h). */
-int tc_load(const char *cmd, tc_opts *o, tc_problem *p) {
-    if (o->labels && o->clusters) return cli_usage(cmd, "give either --labels or --clusters, not both");
-    mg_status st = tc_problem_load(cmd, o, p);
-    if (st != MG_OK) return cli_fail(cmd, st);
-    if (o->hidden == 0) {
-        if (p->mode != TC_MEM) {
-            tc_mode mode = p->mode; /* tc_problem_free clears it */
-            tc_problem_free(p);
-            return cli_usage(cmd, "--hidden is required for mode '%s'", tc_mode_str(mode));
-        }
-        o->hidden = p->X.shape[0];
-    }
-    return CLI_OK;
+    return cli_usage(cmd, "--mode must be auto, lae, mem or blocks, got '%s'", arg);
 }
 
 /* The problem's part of a JSON summary. */
@@ -115,8 +69,11 @@ static mg_status parse_widths(const char *spec, int64_t K, int64_t **out) {
     return MG_OK;
 }
 
-/* Loads data and the partition (see theory_cli.h). */
-mg_status tc_problem_load(const char *cmd, const tc_opts *o, tc_problem *p) {
+/* Loads the data and labels or runs k-means, resolves the mode (auto: blocks
+ * with --labels/--clusters/--duplicates, else mem when hidden >= n, else
+ * lae), splits duplicate groups into clusters, parses --widths, writes
+ * --labels-out. Frees with tc_problem_free. */
+static mg_status tc_problem_load(const char *cmd, const tc_opts *o, tc_problem *p) {
     memset(p, 0, sizeof(*p));
     p->kmeans_objective = NAN;
     MG_TRY(mg_npy_read_matrix(o->data, "training data", 0, &p->X));
@@ -209,6 +166,26 @@ mg_status tc_problem_load(const char *cmd, const tc_opts *o, tc_problem *p) {
 fail:
     tc_problem_free(p);
     return st;
+}
+
+/* Checks, loads and resolves --hidden (see theory_cli.h). */
+int tc_load(const char *cmd, tc_opts *o, tc_problem *p) {
+    if (o->wd < 0) return cli_usage(cmd, "--wd must be >= 0");
+    if (o->dup_tol < 0 || o->dup_tol >= 1) return cli_usage(cmd, "--dup-tol must be in [0, 1)");
+    if (o->duplicates == 1 || o->duplicates < 0) return cli_usage(cmd, "--duplicates must be 0 or >= 2");
+    if (o->dup_dist < 0) return cli_usage(cmd, "--dup-dist must be >= 0");
+    if (o->labels && o->clusters) return cli_usage(cmd, "give either --labels or --clusters, not both");
+    mg_status st = tc_problem_load(cmd, o, p);
+    if (st != MG_OK) return cli_fail(cmd, st);
+    if (o->hidden == 0) {
+        if (p->mode != TC_MEM) {
+            tc_mode mode = p->mode; /* tc_problem_free clears it */
+            tc_problem_free(p);
+            return cli_usage(cmd, "--hidden is required for mode '%s'", tc_mode_str(mode));
+        }
+        o->hidden = p->X.shape[0];
+    }
+    return CLI_OK;
 }
 
 /* Labels of every sample in the resolved mode. */

@@ -43,24 +43,19 @@ typedef struct {
     int64_t dup_groups;   /* duplicate groups split off (--duplicates) */
 } tc_problem;
 
-/* Parses a --mode value; returns nonzero (after a usage message) if bad. */
-int tc_parse_mode(const char *cmd, const char *s, tc_mode *out);
+/* Parses a --mode value into the tc_mode *dest (a cli_opt_fn). */
+int tc_parse_mode(const char *cmd, const char *arg, void *dest);
 const char *tc_mode_str(tc_mode m);
 
-/* Parses a shared option that needs more than a plain value (clusters,
- * mode, wd, hidden, dup-tol, duplicates, dup-dist) into the tc_opts *o;
- * a cli_opt_fn. */
-int tc_parse_option(const char *cmd, const char *name, const char *arg, void *o);
-
 /* The cli_opt entries of the options solve and theory share, stored into
- * the tc_opts *o. */
-#define TC_OPTIONS(o)                                                                                      \
+ * the tc_opts *o (tc_load checks the values' ranges). */
+#define TC_OPTIONS(o)                                                                                                  \
     CLI_OPT_STR("data", &(o)->data), CLI_OPT_STR("labels", &(o)->labels), CLI_OPT_STR("labels-out", &(o)->labels_out), \
-        CLI_OPT_STR("widths", &(o)->widths_spec), CLI_OPT_FN("clusters", tc_parse_option, (o)),             \
-        CLI_OPT_FN("mode", tc_parse_option, (o)), CLI_OPT_FN("wd", tc_parse_option, (o)),                   \
-        CLI_OPT_FN("hidden", tc_parse_option, (o)), CLI_OPT_FN("dup-tol", tc_parse_option, (o)),            \
-        CLI_OPT_FN("duplicates", tc_parse_option, (o)), CLI_OPT_FN("dup-dist", tc_parse_option, (o)),       \
-        CLI_OPT_UINT("seed", &(o)->seed), CLI_OPT_INT32_IN("kmeans-iters", &(o)->kmeans_iters, 1, 1000000), \
+        CLI_OPT_STR("widths", &(o)->widths_spec), CLI_OPT_INT_MIN("clusters", &(o)->clusters, 1),                      \
+        CLI_OPT_FN("mode", tc_parse_mode, &(o)->mode), CLI_OPT_DOUBLE("wd", &(o)->wd),                                 \
+        CLI_OPT_INT_MIN("hidden", &(o)->hidden, 1), CLI_OPT_DOUBLE("dup-tol", &(o)->dup_tol),                          \
+        CLI_OPT_INT("duplicates", &(o)->duplicates), CLI_OPT_DOUBLE("dup-dist", &(o)->dup_dist),                       \
+        CLI_OPT_UINT("seed", &(o)->seed), CLI_OPT_INT32_IN("kmeans-iters", &(o)->kmeans_iters, 1, 1000000),            \
         CLI_OPT_INT32_IN("kmeans-restarts", &(o)->kmeans_restarts, 1, 10000)
 
 /* Usage text of the shared options: how the data are partitioned, and the
@@ -83,19 +78,17 @@ int tc_parse_option(const char *cmd, const char *name, const char *arg, void *o)
     "  --kmeans-restarts N  k-means restarts (default 4)\n" \
     "  --labels-out PATH    write the cluster ids used (int64 .npy; mode blocks)\n"
 
-/* Checks the shared options, loads the problem (tc_problem_load) and sets
- * --hidden to n in mode mem when not given. Returns CLI_OK, or CLI_USAGE /
- * CLI_FAIL after a message naming cmd (nothing to free then). */
+/* Checks the shared options' values, loads the data and the partition
+ * (labels, k-means or duplicate groups, in the mode --mode resolves to) and
+ * sets --hidden to n in mode mem when not given. Returns CLI_OK (free p with
+ * tc_problem_free), or CLI_USAGE / CLI_FAIL after a message naming cmd
+ * (nothing to free then). */
 int tc_load(const char *cmd, tc_opts *o, tc_problem *p);
 
 /* Adds the data, the resolved mode and the k-means objective to a JSON summary. */
 void tc_problem_json(cJSON *js, const tc_opts *o, const tc_problem *p);
 
-/* Loads the data and labels or runs k-means, resolves the mode (auto: blocks
- * with --labels/--clusters/--duplicates, else mem when hidden >= n, else
- * lae), splits duplicate groups into clusters, parses --widths, writes
- * --labels-out. Frees with tc_problem_free. */
-mg_status tc_problem_load(const char *cmd, const tc_opts *o, tc_problem *p);
+/* Frees a problem loaded by tc_load. */
 void tc_problem_free(tc_problem *p);
 
 /* The labels of every sample (all 0 for LAE, i for mem) as a malloc'd array. */
