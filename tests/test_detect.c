@@ -355,7 +355,8 @@ static void test_baselines(void **state) {
  * mode, 2 duplicated samples, 500 generations; the std detector was >= 0.996
  * on 8 seeds of this setting): std reaches AUROC >= 0.98, is at least as good
  * as every baseline except the NN-ratio oracle, and is faster than the
- * Jacobian-rank and clique baselines. */
+ * Jacobian-rank and clique baselines. With bench_skip the same run gives the
+ * same training rows and generations and an empty benchmark. */
 static void test_table1_reduced(void **state) {
     (void)state;
     mg_table1_params p = MG_TABLE1_PARAMS_DEFAULT;
@@ -390,6 +391,16 @@ static void test_table1_reduced(void **state) {
     for (int64_t i = 0; i < b->n; i++)
         assert_true(b->labels[i] ? b->ratio[i] < 1.0 / 3 : (b->ratio[i] >= 0.5 && b->cos_max[i] <= 0.9));
     assert_int_equal(b->n + b->n_ambiguous, 500);
+    mg_table1_params q = p;
+    q.bench_skip = 1;
+    mg_table1_result u;
+    tu_assert_ok(mg_table1_run(&q, 0, &u));
+    assert_true(u.bench.nrows == 0 && !u.bench.rows && u.bench.n == 0 && u.bench.n_samples == 0);
+    assert_true(u.frac_memorized == 0);
+    assert_true(u.n_train == t.n_train && u.d == t.d && u.rank1_clusters == t.rank1_clusters);
+    assert_memory_equal(u.train, t.train, (size_t)(t.n_train * t.d) * sizeof(float));
+    assert_memory_equal(u.gens, t.gens, (size_t)(p.n_gen * t.d) * sizeof(float));
+    mg_table1_free(&u);
     mg_table1_free(&t);
     mg_table1_free(&t);
 }

@@ -285,7 +285,7 @@ void mg_detect_bench_free(mg_detect_bench *b);
  *    memorised by one column: Cor. 3.4). The construction is used rather than
  *    training because it IS the theory's minimiser and takes seconds;
  *  - n_gen generations by DDIM over the set's levels (mg_sample);
- *  - mg_detect_benchmark.
+ *  - mg_detect_benchmark (unless bench_skip).
  * Why so few duplicated points by default: bias-free ReLU DAEs gate by
  * half-spaces and are positively homogeneous, so DDIM from pure noise ends in
  * a superposition of every stored direction that stays active; with many
@@ -310,10 +310,12 @@ typedef struct {
     int levels;            /* levels, geometric (default 20) */
     int64_t n_gen;         /* generations (default 1000) */
     mg_bench_params bench;
+    int bench_skip;        /* 1: stop after the generations, leaving bench and frac_memorized empty (for callers
+                              that only need the set and its samples; the same data, set and generations); default 0 */
 } mg_table1_params;
 
 #define MG_TABLE1_PARAMS_DEFAULT \
-    {256, 1, 500, 5.0, 0.9, 64, 2, 10, 64, 0.0, 0.02, 20.0, 20, 1000, MG_BENCH_PARAMS_DEFAULT}
+    {256, 1, 500, 5.0, 0.9, 64, 2, 10, 64, 0.0, 0.02, 20.0, 20, 1000, MG_BENCH_PARAMS_DEFAULT, 0}
 
 typedef struct {
     mg_table1_params params;
@@ -323,9 +325,9 @@ typedef struct {
     int64_t clusters, rank1_clusters;
     mg_daeset set;         /* the constructed set (owned) */
     float *gens;           /* n_gen x d generations (owned) */
-    double frac_memorized; /* over all generations (ratio < mem_ratio) */
+    double frac_memorized; /* over all generations (ratio < mem_ratio; 0 with bench_skip) */
     double seconds_build, seconds_sample; /* construction and sampling wall times */
-    mg_detect_bench bench;
+    mg_detect_bench bench; /* empty (all zero) with bench_skip */
 } mg_table1_result;
 
 /* Runs the experiment with seed-derived forks (data, sampling, detection).

@@ -335,7 +335,7 @@ mg_status mg_table1_run(const mg_table1_params *p, uint64_t seed, mg_table1_resu
         st = mg_sample(&den, &sp, &rsamp, (mg_mat){p->n_gen, out->d, out->d, out->gens});
     }
     out->seconds_sample = mg_now() - t0;
-    if (st == MG_OK) {
+    if (st == MG_OK && !p->bench_skip) {
         mg_mat S = {p->n_gen, out->d, out->d, out->gens};
         st = mg_detect_benchmark(&out->set, X, S, &p->bench, &rdet, &out->bench);
         if (st == MG_OK) out->frac_memorized = (double)out->bench.n_mem / (double)p->n_gen;
