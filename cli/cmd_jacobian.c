@@ -104,7 +104,7 @@ int cmd_jacobian(int argc, char **argv) {
     }
     double t0 = mg_now();
     mg_mat Tm = T.data ? mg_mat_of_array(&T) : (mg_mat){0, X.shape[1], X.shape[1], NULL};
-    if (st == MG_OK) st = mg_jacobian_analyze(set.levels[k], mg_mat_of_array(&Xt), Tm, info, SV.data, keep);
+    if (st == MG_OK) st = mg_jacobian_analyze(set.levels[k], mg_mat_of_array(&Xt), Tm, info, SV.data, keep, NULL);
     double el = mg_now() - t0;
     if (st == MG_OK && out) st = write_csv(out, info, n);
     if (st == MG_OK && svout) st = mg_npy_write(svout, &SV);

@@ -200,10 +200,16 @@ static void test_memorized_signature(void **state) {
     mg_dae *mm, *mgen;
     tu_mem_gen_daes(&t, Xs, 4, 0.2, 24, &mm, &mgen);
     mg_jacobian_info im[4], ig[4];
-    double sv[4 * 8];
-    tu_assert_ok(mg_jacobian_analyze(mm, (mg_mat){4, d, d, Xs}, (mg_mat){4, d, d, Xs}, im, sv, 8));
+    double sv[4 * 8], u1[4 * 48], sv_ref[48], u1_ref[48]; /* sv_ref: min(d, p) <= d values */
+    tu_assert_ok(mg_jacobian_analyze(mm, (mg_mat){4, d, d, Xs}, (mg_mat){4, d, d, Xs}, im, sv, 8, u1));
+    /* the top left singular vectors are mg_jacobian_svd's */
+    for (int i = 0; i < 4; i++) {
+        int64_t r_ref;
+        tu_assert_ok(mg_jacobian_svd(mm, Xs + i * d, sv_ref, &r_ref, u1_ref));
+        for (int64_t a = 0; a < d; a++) assert_true(u1[i * d + a] == u1_ref[a]);
+    }
     /* generalized: training samples of the mixture under the block construction */
-    tu_assert_ok(mg_jacobian_analyze(mgen, (mg_mat){4, d, d, X + 100 * d}, (mg_mat){n, d, d, X}, ig, NULL, 0));
+    tu_assert_ok(mg_jacobian_analyze(mgen, (mg_mat){4, d, d, X + 100 * d}, (mg_mat){n, d, d, X}, ig, NULL, 0, NULL));
     for (int i = 0; i < 4; i++) {
         print_message("sample %d: memorizing erank %.3f align %.4f | generalizing erank %.2f align %.3f\n", i,
                       im[i].erank, im[i].align_nn, ig[i].erank, ig[i].align_nn);

@@ -77,11 +77,13 @@ typedef struct {
 } mg_jacobian_info;
 
 /* Analyses every row of X (n x d): info (n) and, if sv is not NULL, the top
- * `keep` singular values of each row into sv (n x keep, zero-padded).
- * train (m x d, may have rows == 0) gives the nearest training sample for the
- * alignment (exact k-NN, mg_knn). Threads over rows. */
+ * `keep` singular values of each row into sv (n x keep, zero-padded); if u1
+ * is not NULL, the top left singular vector of each row into u1 (n x d, as
+ * mg_jacobian_svd gives it). train (m x d, may have rows == 0) gives the
+ * nearest training sample for the alignment (exact k-NN, mg_knn). Threads
+ * over rows. */
 mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobian_info *info, double *sv,
-                              int64_t keep);
+                              int64_t keep, double *u1);
 
 /* erank (exp entropy, above) of J(x_i) for every row of X (n x d): singular
  * values only (no vectors), one thin-QR SVD per row. */

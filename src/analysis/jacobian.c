@@ -276,7 +276,7 @@ static double abs_cos(const double *u, const float *x, int64_t d) {
 
 /* Trace, spectrum, effective ranks and alignments for every row. */
 mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobian_info *info, double *sv,
-                              int64_t keep) {
+                              int64_t keep, double *u1_out) {
     MG_TRY(check_data(m, X, info));
     int64_t n = X.rows, d = X.cols, p = mg_dae_hidden(m);
     if (train.rows > 0 && train.cols != d)
@@ -285,9 +285,10 @@ mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobi
     if (sv && keep < 1) return mg_fail(MG_ERR_ARG, "Jacobian: keep must be >= 1 to return singular values");
     if (n == 0) return MG_OK;
     int64_t *nn = NULL;
-    double *nd = NULL, *c = malloc((size_t)p * sizeof(double)), *u1 = malloc((size_t)d * sizeof(double));
+    double *nd = NULL, *c = malloc((size_t)p * sizeof(double));
+    double *u1 = u1_out ? NULL : malloc((size_t)d * sizeof(double)); /* d: scratch when u1 is not returned */
     svd_ws w = {0};
-    mg_status st = (c && u1) ? MG_OK : mg_fail(MG_ERR_NOMEM, "Jacobian: out of memory");
+    mg_status st = (c && (u1_out || u1)) ? MG_OK : mg_fail(MG_ERR_NOMEM, "Jacobian: out of memory");
     if (st == MG_OK && train.rows > 0) {
         nn = malloc((size_t)n * sizeof(int64_t)); /* n: nearest training row */
         nd = malloc((size_t)n * sizeof(double));
@@ -298,7 +299,8 @@ mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobi
     for (int64_t i = 0; i < n && st == MG_OK; i++) {
         const float *x = X.data + i * X.ld;
         int64_t r, s;
-        st = svd_one(m, x, &w, &r, &s, u1);
+        double *u = u1_out ? u1_out + i * d : u1;
+        st = svd_one(m, x, &w, &r, &s, u);
         if (st != MG_OK) break;
         mg_jacobian_info *o = info + i;
         double t = 0, ssum = 0;
@@ -311,8 +313,8 @@ mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobi
         o->rank1pc = mg_rank_above(w.sv, r, 0.01);
         o->sv_ratio = ssum > 0 ? w.sv[0] / ssum : 0.0;
         o->nn = nn ? nn[i] : -1;
-        o->align_nn = nn ? (r > 0 ? abs_cos(u1, train.data + nn[i] * train.ld, d) : 0.0) : NAN;
-        o->align_x = r > 0 ? abs_cos(u1, x, d) : 0.0;
+        o->align_nn = nn ? (r > 0 ? abs_cos(u, train.data + nn[i] * train.ld, d) : 0.0) : NAN;
+        o->align_x = r > 0 ? abs_cos(u, x, d) : 0.0;
         if (sv)
             for (int64_t k = 0; k < keep; k++) sv[i * keep + k] = k < r ? w.sv[k] : 0.0;
     }

@@ -74,18 +74,27 @@ static mg_status class_basis(const mg_repro_data *d, class_bases *cb, int64_t k,
     return MG_OK;
 }
 
-/* |cos(u, mean of the rows of X labelled k)| (0 when either is zero). */
-static double cos_class_mean(const double *u, mg_mat X, const int64_t *labels, int64_t k, double *mean) {
-    int64_t d = X.cols, n = 0;
-    memset(mean, 0, (size_t)d * sizeof(double));
-    for (int64_t i = 0; i < X.rows; i++)
-        if (labels[i] == k) {
-            n++;
-            for (int64_t a = 0; a < d; a++) mean[a] += X.data[i * X.ld + a];
-        }
-    double uu = 0, mm = 0, um = 0;
-    for (int64_t a = 0; a < d; a++) uu += u[a] * u[a], mm += mean[a] * mean[a], um += u[a] * mean[a];
-    return n > 0 && uu > 0 && mm > 0 ? fabs(um) / sqrt(uu * mm) : 0.0;
+/* *sums (nclasses x d, malloc'd): row k is the sum of the rows of X labelled
+ * k, added in row order (the direction of class k's mean; zero when empty). */
+static mg_status class_sums(mg_mat X, const int64_t *labels, int nclasses, double **sums) {
+    int64_t d = X.cols;
+    *sums = mg_calloc((size_t)nclasses * (size_t)d, sizeof(double));
+    if (!*sums) return mg_fail(MG_ERR_NOMEM, "fig16: out of memory");
+    for (int64_t i = 0; i < X.rows; i++) {
+        if (labels[i] < 0 || labels[i] >= nclasses)
+            return mg_fail(MG_ERR_ARG, "fig16: row %lld has class %lld (of %d)", (long long)i, (long long)labels[i],
+                           nclasses);
+        double *sum = *sums + labels[i] * d;
+        for (int64_t a = 0; a < d; a++) sum[a] += X.data[i * X.ld + a];
+    }
+    return MG_OK;
+}
+
+/* |cos(u, v)| of two d-vectors (0 when either is zero). */
+static double abs_cos(const double *u, const double *v, int64_t d) {
+    double uu = 0, vv = 0, uv = 0;
+    for (int64_t a = 0; a < d; a++) uu += u[a] * u[a], vv += v[a] * v[a], uv += u[a] * v[a];
+    return uu > 0 && vv > 0 ? fabs(uv) / sqrt(uu * vv) : 0.0;
 }
 
 /* Analyses the Jacobians of model m at noisy copies of the rows of P named
@@ -100,10 +109,10 @@ static mg_status analyse(mg_repro_ctx *ctx, const mg_repro_data *d, const mg_dae
     j->sample_share = mg_alloc((size_t)n, sizeof(double));
     j->class_share = mg_alloc((size_t)n, sizeof(double));
     float *Y = mg_alloc((size_t)n * (size_t)dim, sizeof(float)); /* n x d: the points */
-    double *unit = mg_alloc((size_t)dim, sizeof(double)), *sv = mg_alloc((size_t)j->keep, sizeof(double));
+    double *unit = mg_alloc((size_t)dim, sizeof(double)), *sums = NULL;
     j->u1 = mg_alloc((size_t)n * (size_t)dim, sizeof(double));
     j->align_mean = mg_alloc((size_t)n, sizeof(double));
-    mg_status s = j->info && j->sv && j->sample_share && j->class_share && Y && unit && sv && j->u1 && j->align_mean
+    mg_status s = j->info && j->sv && j->sample_share && j->class_share && Y && unit && j->u1 && j->align_mean
                       ? MG_OK
                       : mg_fail(MG_ERR_NOMEM, "fig16: out of memory");
     /* y_i = x_src[i] + sigma eps_i, the noise of point i from fork i of the section's generator */
@@ -112,7 +121,8 @@ static mg_status analyse(mg_repro_ctx *ctx, const mg_repro_data *d, const mg_dae
     mg_rng r = mg_repro_rng(ctx, "fig16", rng_k);
     mg_mat Ym = {n, dim, dim, Y};
     if (s == MG_OK) s = mg_noisy_rows(Ym, ctx->sigmas[ctx->level02], &r, 0, Ym);
-    if (s == MG_OK) s = mg_jacobian_analyze(m, Ym, train, j->info, j->sv, j->keep);
+    if (s == MG_OK) s = mg_jacobian_analyze(m, Ym, train, j->info, j->sv, j->keep, j->u1);
+    if (s == MG_OK) s = class_sums(train, train_labels, d->nclasses, &sums);
     for (int64_t i = 0; i < n && s == MG_OK; i++) {
         const float *y = Y + i * dim, *x = train.data + j->info[i].nn * train.ld;
         double nn = 0;
@@ -123,13 +133,11 @@ static mg_status analyse(mg_repro_ctx *ctx, const mg_repro_data *d, const mg_dae
         int64_t q = 0;
         if (s == MG_OK) s = class_basis(d, cb, j->cls[i], &U, &q);
         if (s == MG_OK) s = mg_jacobian_subspace_share(m, y, U, q, &j->class_share[i]);
-        int64_t rr;
-        if (s == MG_OK) s = mg_jacobian_svd(m, y, sv, &rr, j->u1 + i * dim);
-        if (s == MG_OK) j->align_mean[i] = cos_class_mean(j->u1 + i * dim, train, train_labels, j->cls[i], unit);
+        if (s == MG_OK) j->align_mean[i] = abs_cos(j->u1 + i * dim, sums + j->cls[i] * dim, dim);
     }
     free(Y);
     free(unit);
-    free(sv);
+    free(sums);
     double *v = mg_alloc((size_t)n, sizeof(double));
     if (s == MG_OK && !v) s = mg_fail(MG_ERR_NOMEM, "fig16: out of memory");
     struct {
@@ -245,11 +253,16 @@ static mg_status write_points(mg_repro_ctx *ctx, const mg_repro_data *d, const j
     return s;
 }
 
-/* Image data: the points' clean images (in display units) next to the top
- * singular vector of J, min-max scaled to the display range. */
-static mg_status image_pairs(mg_repro_ctx *ctx, const mg_repro_data *d, const jac_stats *j, mg_mat P, int64_t show,
-                             const char *rel, const char *caption) {
-    int64_t dim = d->d;
+/* Image data: the first (up to 5) points' clean images (in display units)
+ * next to the top singular vector of J, min-max scaled to the display range,
+ * as fig16/<data>_<key>_pairs.png; the vectors themselves go to u1_rel
+ * (fig16/<data>_<key>_pairs_u1.npy). */
+static mg_status image_pairs(mg_repro_ctx *ctx, const mg_repro_data *d, const jac_stats *j, mg_mat P, const char *key,
+                             const char *caption, char *u1_rel, size_t u1_len) {
+    int64_t dim = d->d, show = j->n < 5 ? j->n : 5;
+    char rel[96];
+    snprintf(rel, sizeof rel, "fig16/%s_%s_pairs.png", d->name, key);
+    snprintf(u1_rel, u1_len, "fig16/%s_%s_pairs_u1.npy", d->name, key);
     float *g = mg_alloc((size_t)(2 * show) * (size_t)dim, sizeof(float));
     if (!g) return mg_fail(MG_ERR_NOMEM, "fig16: out of memory");
     for (int64_t i = 0; i < show; i++) {
@@ -262,12 +275,10 @@ static mg_status image_pairs(mg_repro_ctx *ctx, const mg_repro_data *d, const ja
             g[(2 * i + 1) * dim + a] = (float)(d->vmin + (hi > lo ? (u[a] - lo) / (hi - lo) : 0.5) * span);
     }
     mg_status s = mg_repro_image_grid_raw(ctx, d, rel, g, 2 * show, (int)(2 * show), caption);
-    char nrel[128];
-    snprintf(nrel, sizeof nrel, "%.*s_u1.npy", (int)(strlen(rel) - 4), rel);
     if (s == MG_OK) {
         for (int64_t i = 0; i < show; i++)
             for (int64_t a = 0; a < dim; a++) g[i * dim + a] = (float)j->u1[i * dim + a];
-        s = mg_repro_npy(ctx, nrel, g, show, dim);
+        s = mg_repro_npy(ctx, u1_rel, g, show, dim);
     }
     free(g);
     return s;
@@ -282,12 +293,12 @@ static void fmt_iqr(char *buf, size_t n, const mg_summary *s, const char *f) {
     snprintf(buf, n, "%s [%s, %s]", a, b, c);
 }
 
-/* One dataset: points, analyses, plot, table, claims, files. */
-static mg_status one_dataset(mg_repro_ctx *ctx, int di, cJSON *res, double f0, double f1) {
+/* One dataset: points (draws noisy copies of each memorized sample, the
+ * first ntest test samples), analyses, plot, table, claims, files. */
+static mg_status one_dataset(mg_repro_ctx *ctx, int di, int64_t draws, int64_t ntest, cJSON *res, double f0,
+                             double f1) {
     const mg_repro_data *d = &ctx->data[di];
     const mg_dae *mm = d->mem_set.levels[ctx->level02], *mgn = d->gen_set.levels[ctx->level02];
-    int64_t draws = mg_repro_pick(ctx, 2, 8, 16), ntest = mg_repro_pick(ctx, 6, 32, 64);
-    if (ntest > d->test.rows) ntest = d->test.rows;
     jac_stats js[2];
     memset(js, 0, sizeof js);
     class_bases cb = {mg_dae_hidden(mgn), mg_calloc((size_t)d->nclasses, sizeof(mg_scatter_eig))};
@@ -315,7 +326,7 @@ static mg_status one_dataset(mg_repro_ctx *ctx, int di, cJSON *res, double f0, d
     mg_repro_step(ctx, step, (f0 + f1) / 2);
     if (s == MG_OK) s = analyse(ctx, d, mgn, d->test, d->gen, d->gen_labels, &cb, (uint64_t)(2 * di + 1), &js[1]);
 
-    char sub[160], spec_rel[96], pts_rel[96];
+    char sub[160], spec_rel[96], pts_rel[96], u1_rel[2][96];
     snprintf(sub, sizeof sub, "%s", d->title);
     if (s == MG_OK) s = mg_report_subsection(ctx->rep, sub);
     if (s == MG_OK)
@@ -329,18 +340,15 @@ static mg_status one_dataset(mg_repro_ctx *ctx, int di, cJSON *res, double f0, d
                                  (long long)cb.q, d->has_mog ? "mode" : "class", (double)cb.q / (double)d->d);
     if (s == MG_OK) s = plot_spectra(ctx, d, js, spec_rel, sizeof spec_rel);
     if (s == MG_OK && d->img_h > 0) {
-        int64_t show = js[0].n < 5 ? js[0].n : 5;
-        char rel[96];
-        snprintf(rel, sizeof rel, "fig16/%s_mem_pairs.png", d->name);
-        s = image_pairs(ctx, d, &js[0], d->mem, show, rel,
+        s = image_pairs(ctx, d, &js[0], d->mem, "mem",
                         "Memorizing DAE: each training image (left) and the top left singular vector of J at its "
-                        "noisy copy (right, min-max scaled).");
-        show = js[1].n < 5 ? js[1].n : 5;
-        snprintf(rel, sizeof rel, "fig16/%s_gen_pairs.png", d->name);
+                        "noisy copy (right, min-max scaled).",
+                        u1_rel[0], sizeof u1_rel[0]);
         if (s == MG_OK)
-            s = image_pairs(ctx, d, &js[1], d->test, show, rel,
+            s = image_pairs(ctx, d, &js[1], d->test, "gen",
                             "Generalizing DAE: test images (left) and the top left singular vector of J at their "
-                            "noisy copies (right, min-max scaled).");
+                            "noisy copies (right, min-max scaled).",
+                            u1_rel[1], sizeof u1_rel[1]);
     }
     if (s == MG_OK) {
         char cells[2][10][80];
@@ -415,10 +423,7 @@ static mg_status one_dataset(mg_repro_ctx *ctx, int di, cJSON *res, double f0, d
         s = mg_report_claim(ctx->rep, claim, meas, v, note);
     }
     if (s == MG_OK) {
-        char u1a[96], u1b[96];
-        snprintf(u1a, sizeof u1a, "fig16/%s_mem_pairs_u1.npy", d->name);
-        snprintf(u1b, sizeof u1b, "fig16/%s_gen_pairs_u1.npy", d->name);
-        const char *files[4] = {spec_rel, pts_rel, u1a, u1b};
+        const char *files[4] = {spec_rel, pts_rel, u1_rel[0], u1_rel[1]}; /* the .npy files for image data only */
         s = mg_repro_files(ctx, files, d->img_h > 0 ? 4 : 2);
     }
     if (s == MG_OK) {
@@ -444,10 +449,14 @@ static mg_status one_dataset(mg_repro_ctx *ctx, int di, cJSON *res, double f0, d
 
 /* Section fig16. */
 mg_status mg_repro_fig16(mg_repro_ctx *ctx) {
+    int64_t draws = mg_repro_pick(ctx, 2, 8, 16), ntest = mg_repro_pick(ctx, 6, 32, 64);
+    for (int di = 0; di < ctx->ndata; di++) /* the same test points for every dataset */
+        if (ntest > ctx->data[di].test.rows) ntest = ctx->data[di].test.rows;
     cJSON *set = mg_repro_settings(ctx, "fig16");
+    if (!set) return mg_fail(MG_ERR_NOMEM, "fig16: out of memory");
     cJSON_AddNumberToObject(set, "sigma", ctx->sigmas[ctx->level02]);
-    cJSON_AddNumberToObject(set, "noise_draws_per_memorized_sample", (double)mg_repro_pick(ctx, 2, 8, 16));
-    cJSON_AddNumberToObject(set, "test_points", (double)mg_repro_pick(ctx, 6, 32, 64));
+    cJSON_AddNumberToObject(set, "noise_draws_per_memorized_sample", (double)draws);
+    cJSON_AddNumberToObject(set, "test_points", (double)ntest);
     cJSON_AddNumberToObject(set, "threshold_mem_erank", MEM_ERANK_PASS);
     cJSON_AddNumberToObject(set, "threshold_mem_align", MEM_ALIGN_PASS);
     cJSON_AddNumberToObject(set, "threshold_gen_erank_min", GEN_ERANK_MIN);
@@ -467,6 +476,6 @@ mg_status mg_repro_fig16(mg_repro_ctx *ctx) {
         "|U^T J|_F^2 / |J|_F^2 for U the class's principal subspace."));
     cJSON *res = mg_repro_results(ctx, "fig16");
     for (int di = 0; di < ctx->ndata; di++)
-        MG_TRY(one_dataset(ctx, di, res, (double)di / ctx->ndata, (double)(di + 1) / ctx->ndata));
+        MG_TRY(one_dataset(ctx, di, draws, ntest, res, (double)di / ctx->ndata, (double)(di + 1) / ctx->ndata));
     return MG_OK;
 }
