@@ -257,30 +257,44 @@ static mg_status std_hist(mg_repro_ctx *ctx, const mg_table1_result *r, double *
     return s;
 }
 
+/* One detector over the seeds. */
+typedef struct {
+    double auroc_mean, auroc_min, auroc_max, tpr_mean;
+    double usec_median; /* median time per sample (us) */
+} t1_over_seeds;
+
+/* Detector row i over the ns kept seeds (ns <= MAX_SEEDS). */
+static mg_status over_seeds(const t1_seed *k, int ns, int i, t1_over_seeds *o) {
+    double t[MAX_SEEDS];
+    o->auroc_mean = 0, o->auroc_min = INFINITY, o->auroc_max = -INFINITY, o->tpr_mean = 0;
+    for (int j = 0; j < ns; j++) {
+        o->auroc_mean += k[j].auroc[i] / ns;
+        o->auroc_min = fmin(o->auroc_min, k[j].auroc[i]);
+        o->auroc_max = fmax(o->auroc_max, k[j].auroc[i]);
+        o->tpr_mean += k[j].tpr[i] / ns;
+        t[j] = k[j].usec[i];
+    }
+    mg_summary sm;
+    MG_TRY(mg_summarize(t, ns, &sm));
+    o->usec_median = sm.median;
+    return MG_OK;
+}
+
 /* The multi-seed table: mean / min / max AUROC, mean TPR, median time. */
 static mg_status seeds_table(mg_repro_ctx *ctx, const mg_table1_result *r0, const t1_seed *k, int ns) {
     int n = r0->bench.nrows;
     char(*cells)[6][48] = calloc((size_t)n, sizeof *cells);
     const char **cp = calloc((size_t)n * 6, sizeof *cp);
-    double *t = malloc((size_t)ns * sizeof(double));
-    mg_status s = cells && cp && t ? MG_OK : mg_fail(MG_ERR_NOMEM, "table1: out of memory");
+    mg_status s = cells && cp ? MG_OK : mg_fail(MG_ERR_NOMEM, "table1: out of memory");
     for (int i = 0; s == MG_OK && i < n; i++) {
-        double mean = 0, mn = INFINITY, mx = -INFINITY, tp = 0;
-        for (int j = 0; j < ns; j++) {
-            mean += k[j].auroc[i] / ns;
-            mn = fmin(mn, k[j].auroc[i]);
-            mx = fmax(mx, k[j].auroc[i]);
-            tp += k[j].tpr[i] / ns;
-            t[j] = k[j].usec[i];
-        }
-        mg_summary sm;
-        s = mg_summarize(t, ns, &sm);
+        t1_over_seeds o;
+        s = over_seeds(k, ns, i, &o);
         snprintf(cells[i][0], 48, "%s", r0->bench.rows[i].name);
-        snprintf(cells[i][1], 48, "%.4f", mean);
-        snprintf(cells[i][2], 48, "%.4f", mn);
-        snprintf(cells[i][3], 48, "%.4f", mx);
-        snprintf(cells[i][4], 48, "%.4f", tp);
-        snprintf(cells[i][5], 48, "%.2f", sm.median);
+        snprintf(cells[i][1], 48, "%.4f", o.auroc_mean);
+        snprintf(cells[i][2], 48, "%.4f", o.auroc_min);
+        snprintf(cells[i][3], 48, "%.4f", o.auroc_max);
+        snprintf(cells[i][4], 48, "%.4f", o.tpr_mean);
+        snprintf(cells[i][5], 48, "%.2f", o.usec_median);
         for (int j = 0; j < 6; j++) cp[i * 6 + j] = cells[i][j];
     }
     static const char *hdr[6] = {"detector", "mean AUROC", "min AUROC", "max AUROC", "mean TPR at 1% FPR",
@@ -291,7 +305,6 @@ static mg_status seeds_table(mg_repro_ctx *ctx, const mg_table1_result *r0, cons
     if (s == MG_OK) s = mg_report_table(ctx->rep, cap, 6, hdr, n, cp);
     free(cells);
     free(cp);
-    free(t);
     return s;
 }
 
@@ -354,8 +367,9 @@ static mg_status claims(mg_repro_ctx *ctx, const mg_table1_result *r0, const t1_
         if ((ib[j] = find_row(b, BASELINES[j])) < 0) return mg_fail(MG_ERR_NUMERIC, "table1: no %s row", BASELINES[j]);
     if (is < 0) return mg_fail(MG_ERR_NUMERIC, "table1: the benchmark has no std row");
     /* 1: AUROC >= 0.98 on every seed */
-    double mn = INFINITY, mean = 0;
-    for (int j = 0; j < ns; j++) mn = fmin(mn, k[j].auroc[is]), mean += k[j].auroc[is] / ns;
+    t1_over_seeds os;
+    MG_TRY(over_seeds(k, ns, is, &os));
+    double mn = os.auroc_min, mean = os.auroc_mean;
     char claim[768], m[1024], note[768];
     snprintf(claim, sizeof claim,
              "Table 1 / issue 7: the std detector of Algorithm 1 reaches AUROC >= %.2f on a hybrid-regime memgen model. "
@@ -406,13 +420,10 @@ static mg_status claims(mg_repro_ctx *ctx, const mg_table1_result *r0, const t1_
     cJSON_AddNumberToObject(res, "baseline_losses", losses);
     cJSON_AddStringToObject(res, "verdict_vs_baselines", mg_verdict_str(v));
     /* 3: at a fraction of their time (median over seeds of the time per sample) */
-    double tt[MAX_SEEDS], med[NBASE + 1];
+    double med[NBASE + 1];
     for (int q = 0; q <= NBASE; q++) {
-        int row = q == 0 ? is : ib[q - 1];
-        for (int j = 0; j < ns; j++) tt[j] = k[j].usec[row];
-        mg_summary sm;
-        MG_TRY(mg_summarize(tt, ns, &sm));
-        med[q] = sm.median;
+        MG_TRY(over_seeds(k, ns, q == 0 ? is : ib[q - 1], &os));
+        med[q] = os.usec_median;
     }
     int faster = 0;
     char list[512] = "";
@@ -553,23 +564,22 @@ mg_status mg_repro_table1(mg_repro_ctx *ctx) {
     if (s == MG_OK) s = roc_plot(ctx, &r0, names, &nf);
     double thr = NAN;
     if (s == MG_OK) s = std_hist(ctx, &r0, &thr);
+    if (s == MG_OK) s = claims(ctx, &r0, kept, ns, res);
+    if (s == MG_OK) {
+        cJSON_AddNumberToObject(res, "seeds", ns);
+        cJSON_AddNumberToObject(res, "std_auroc_seed0", kept[0].auroc[find_row(&r0.bench, "std")]);
+        cJSON_AddNumberToObject(res, "std_threshold_1pct_fpr_seed0", thr);
+        cJSON_AddNumberToObject(res, "frac_memorized_seed0", r0.frac_memorized);
+        cJSON_AddNumberToObject(res, "n_memorized_seed0", (double)r0.bench.n_mem);
+        cJSON_AddNumberToObject(res, "n_generalized_seed0", (double)r0.bench.n_gen);
+        s = timings_json(res, &r0, kept, ns);
+    }
     if (s == MG_OK) {
         const char *fp[16];
         for (int i = 0; i < nf; i++) fp[i] = names[i];
-        fp[nf] = SEC "/summary.json";
-        s = claims(ctx, &r0, kept, ns, res);
-        if (s == MG_OK) {
-            cJSON_AddNumberToObject(res, "seeds", ns);
-            cJSON_AddNumberToObject(res, "std_auroc_seed0", kept[0].auroc[find_row(&r0.bench, "std")]);
-            cJSON_AddNumberToObject(res, "std_threshold_1pct_fpr_seed0", thr);
-            cJSON_AddNumberToObject(res, "frac_memorized_seed0", r0.frac_memorized);
-            cJSON_AddNumberToObject(res, "n_memorized_seed0", (double)r0.bench.n_mem);
-            cJSON_AddNumberToObject(res, "n_generalized_seed0", (double)r0.bench.n_gen);
-            s = timings_json(res, &r0, kept, ns);
-            s = mg_repro_json(ctx, fp[nf], res);
-        }
-        if (s == MG_OK) s = mg_repro_files(ctx, fp, nf + 1);
+        s = mg_repro_files(ctx, fp, nf);
     }
+    if (s == MG_OK) s = mg_repro_summary_file(ctx, SEC);
     mg_table1_free(&r0);
     return s;
 }
