@@ -62,6 +62,12 @@ typedef struct {
     double con_test, con_test_se, trn_test, trn_test_se;
 } loss_row;
 
+/* Monte Carlo noise draws per row. */
+typedef struct {
+    int64_t train[2]; /* training rows, [regime]: 0 memorizing, 1 generalizing */
+    int64_t test;     /* held-out rows (MoG generalizing rows) */
+} mc_draws;
+
 /* |a - b| / |b|. */
 static double rel(double a, double b) { return fabs(a - b) / fabs(b); }
 
@@ -70,34 +76,22 @@ static int con_ok(double meas, double se, double pred) {
     return fabs(meas - pred) <= fmax(TOL_CON * fabs(pred), TOL_SE * se);
 }
 
-/* Labels of a partition of the regime's rows (malloc'd) and their number K. */
-static int64_t *part_labels(part_kind k, mg_mat X, const int64_t *labels, int nclasses, int64_t *K) {
-    int64_t *l = mg_alloc((size_t)X.rows, sizeof(int64_t));
-    if (!l) return NULL;
-    if (k == PART_SAMPLE) {
-        for (int64_t i = 0; i < X.rows; i++) l[i] = i;
-        *K = X.rows;
-        return l;
+/* Labels of a partition of the regime's rows (*out, malloc'd) and their
+ * number K: one cluster per sample, the classes present (numbered compactly
+ * in increasing order) or one block. */
+static mg_status part_labels(part_kind k, mg_mat X, const int64_t *labels, int64_t **out, int64_t *K) {
+    if (k == PART_CLASS) {
+        mg_array view = {MG_I64, 1, {X.rows}, (void *)labels}; /* not owned */
+        int64_t *values = NULL;
+        MG_TRY(mg_labels_compact(&view, X.rows, "losses: class labels", out, K, &values));
+        free(values);
+        return MG_OK;
     }
-    if (k == PART_ONE) {
-        memset(l, 0, (size_t)X.rows * sizeof(int64_t));
-        *K = 1;
-        return l;
-    }
-    /* classes present, numbered compactly in increasing order */
-    int64_t *id = mg_alloc((size_t)nclasses, sizeof(int64_t)), c = 0;
-    if (!id) {
-        free(l);
-        return NULL;
-    }
-    for (int j = 0; j < nclasses; j++) id[j] = -1;
-    for (int64_t i = 0; i < X.rows; i++) id[labels[i]] = 0;
-    for (int j = 0; j < nclasses; j++)
-        if (id[j] == 0) id[j] = c++;
-    for (int64_t i = 0; i < X.rows; i++) l[i] = id[labels[i]];
-    free(id);
-    *K = c;
-    return l;
+    *out = mg_alloc((size_t)X.rows, sizeof(int64_t));
+    if (!*out) return mg_fail(MG_ERR_NOMEM, "losses: out of memory");
+    for (int64_t i = 0; i < X.rows; i++) (*out)[i] = k == PART_SAMPLE ? i : 0;
+    *K = k == PART_SAMPLE ? X.rows : 1;
+    return MG_OK;
 }
 
 /* A regime's partition, construction and verdict at one level. */
@@ -147,8 +141,7 @@ static mg_status choose_partition(mg_repro_ctx *ctx, const mg_repro_data *d, int
     memset(rp, 0, sizeof *rp);
     for (int c = 0; c < 2; c++) {
         regime_part t = {cand[c], 0, NULL, {0}};
-        t.labels = part_labels(cand[c], X, labels, d->nclasses, &t.K);
-        if (!t.labels) return mg_fail(MG_ERR_NOMEM, "losses: out of memory");
+        MG_TRY(part_labels(cand[c], X, labels, &t.labels, &t.K));
         mg_status s = mg_separability_compute(X, t.labels, t.K, &t.sep0);
         mg_construction con;
         mg_separability sep;
@@ -183,9 +176,9 @@ static mg_status component_widths(mg_mat X, const mg_construction *con, const mg
     return s;
 }
 
-/* Measures one row. */
+/* Measures one row with mc draws of the noise. */
 static mg_status measure(mg_repro_ctx *ctx, const mg_repro_data *d, int di, int regime, int level,
-                         const regime_part *rp, double lambda, loss_row *row) {
+                         const regime_part *rp, double lambda, const mc_draws *mc, loss_row *row) {
     mg_mat X = regime ? d->gen : d->mem;
     const mg_dae *m = (regime ? &d->gen_set : &d->mem_set)->levels[level];
     double sigma = ctx->sigmas[level];
@@ -205,7 +198,7 @@ static mg_status measure(mg_repro_ctx *ctx, const mg_repro_data *d, int di, int 
     row->holds = sep.holds;
     row->pred = con.train_mse;
     if (!regime) row->mem0 = mg_mem_loss(X, sigma);
-    int64_t draws = regime ? mg_repro_pick(ctx, 2, 1, 1) : mg_repro_pick(ctx, 200, 2000, 4000);
+    int64_t draws = mc->train[regime];
     /* the same noise for both models (common random numbers), a fresh stream per (dataset, regime, level) */
     uint64_t key = (uint64_t)((2 * di + regime) * 64 + level) * 2;
     mg_rng r = mg_repro_rng(ctx, "losses", key);
@@ -217,10 +210,9 @@ static mg_status measure(mg_repro_ctx *ctx, const mg_repro_data *d, int di, int 
         if (d->mog.K > 16) s = mg_fail(MG_ERR_ARG, "losses: more than 16 mixture components");
         if (s == MG_OK) s = component_widths(X, &con, &d->mog, wk, &row->con_risk);
         if (s == MG_OK) s = mg_mog_oracle_risk(&d->mog, sigma, lambda, wk, NULL, &row->oracle);
-        int64_t tdraws = mg_repro_pick(ctx, 4, 20, 20);
         mg_rng rt = mg_repro_rng(ctx, "losses", key + 1);
-        if (s == MG_OK) s = mg_denoise_error(B, d->test, sigma, &rt, tdraws, NULL, &row->con_test, &row->con_test_se);
-        if (s == MG_OK) s = mg_denoise_error(m, d->test, sigma, &rt, tdraws, NULL, &row->trn_test, &row->trn_test_se);
+        if (s == MG_OK) s = mg_denoise_error(B, d->test, sigma, &rt, mc->test, NULL, &row->con_test, &row->con_test_se);
+        if (s == MG_OK) s = mg_denoise_error(m, d->test, sigma, &rt, mc->test, NULL, &row->trn_test, &row->trn_test_se);
     }
     mg_dae_free(B);
     mg_construction_free(&con);
@@ -498,11 +490,13 @@ mg_status mg_repro_losses(mg_repro_ctx *ctx) {
     regime_part parts[2][2];
     memset(parts, 0, sizeof parts);
     if (!rows) return mg_fail(MG_ERR_NOMEM, "losses: out of memory");
+    const mc_draws mc = {{mg_repro_pick(ctx, 200, 2000, 4000), mg_repro_pick(ctx, 2, 1, 1)},
+                         mg_repro_pick(ctx, 4, 20, 20)};
     cJSON *set = mg_repro_settings(ctx, "losses");
     cJSON_AddNumberToObject(set, "level_step", step);
-    cJSON_AddNumberToObject(set, "mc_draws_memorizing", (double)mg_repro_pick(ctx, 200, 2000, 4000));
-    cJSON_AddNumberToObject(set, "mc_draws_generalizing", (double)mg_repro_pick(ctx, 2, 1, 1));
-    cJSON_AddNumberToObject(set, "mc_draws_test", (double)mg_repro_pick(ctx, 4, 20, 20));
+    cJSON_AddNumberToObject(set, "mc_draws_memorizing", (double)mc.train[0]);
+    cJSON_AddNumberToObject(set, "mc_draws_generalizing", (double)mc.train[1]);
+    cJSON_AddNumberToObject(set, "mc_draws_test", (double)mc.test);
     cJSON_AddNumberToObject(set, "tolerance_constructed_rel", TOL_CON);
     cJSON_AddNumberToObject(set, "tolerance_constructed_se", TOL_SE);
     cJSON_AddNumberToObject(set, "tolerance_trained_rel", TOL_TRAINED);
@@ -549,7 +543,7 @@ mg_status mg_repro_losses(mg_repro_ctx *ctx) {
                 snprintf(st, sizeof st, "%s: %s set, sigma %.3g", d->name, regime ? "generalizing" : "memorizing",
                          ctx->sigmas[level]);
                 mg_repro_step(ctx, st, 0.1 + 0.85 * (double)nrows / cap);
-                s = measure(ctx, d, di, regime, level, &parts[di][regime], lambda, &rows[nrows]);
+                s = measure(ctx, d, di, regime, level, &parts[di][regime], lambda, &mc, &rows[nrows]);
                 if (s == MG_OK) nrows++;
             }
         }
