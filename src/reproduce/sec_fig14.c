@@ -30,14 +30,15 @@
 /* One (model, rows) cell: per-row MSE and spikiness. */
 typedef struct {
     int64_t n;
-    double *mse;  /* n: |f(x_t) - x|^2 / d */
-    double *sc;   /* n x MG_SPIKE_COUNT: metrics of h(x_t) */
+    double *mse;     /* n: |f(x_t) - x|^2 / d */
+    double *metric;  /* MG_SPIKE_COUNT x n: metric m of h(x_t) of row i at metric[m * n + i] */
     double mse_mean, std_median, top1_median;
+    double cos_out;  /* mean largest cosine of the outputs to the reference rows (NaN without them) */
 } f14_cell;
 
 /* Frees a cell. */
 static void cell_free(f14_cell *c) {
-    free(c->mse), free(c->sc);
+    free(c->mse), free(c->metric);
     memset(c, 0, sizeof *c);
 }
 
@@ -50,19 +51,37 @@ static mg_status denoise(mg_repro_ctx *ctx, const mg_dae *m, double sigma, uint6
     return mg_dae_forward(m, Xt, H, Y);
 }
 
-/* Fills a cell: denoises X with model m at sigma (noise stream k). */
-static mg_status run_cell(mg_repro_ctx *ctx, const mg_dae *m, double sigma, uint64_t k, mg_mat X, f14_cell *c) {
+/* Mean over rows of the largest cosine to a training row. */
+static mg_status mean_max_cos(mg_mat Q, mg_mat R, double *out) {
+    int64_t *idx = mg_alloc((size_t)Q.rows, sizeof(int64_t));
+    double *c = mg_alloc((size_t)Q.rows, sizeof(double));
+    mg_status s = idx && c ? mg_max_cosine(Q, R, 0, idx, c) : mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
+    *out = 0;
+    for (int64_t i = 0; i < Q.rows && s == MG_OK; i++) *out += c[i] / (double)Q.rows;
+    free(idx), free(c);
+    return s;
+}
+
+/* Fills a cell: denoises X with model m at sigma (noise stream k); with ref
+ * (may be NULL), how close the outputs come to those rows (c->cos_out). */
+static mg_status run_cell(mg_repro_ctx *ctx, const mg_dae *m, double sigma, uint64_t k, mg_mat X, const mg_mat *ref,
+                          f14_cell *c) {
     int64_t n = X.rows, d = X.cols, p = mg_dae_hidden(m);
     c->n = n;
+    c->cos_out = NAN;
     c->mse = mg_alloc((size_t)n, sizeof(double));
-    c->sc = mg_alloc((size_t)(n * MG_SPIKE_COUNT), sizeof(double));
+    c->metric = mg_alloc((size_t)(n * MG_SPIKE_COUNT), sizeof(double));
+    double *sc = mg_alloc((size_t)(n * MG_SPIKE_COUNT), sizeof(double)); /* n x MG_SPIKE_COUNT */
     mg_mat Xt = {n, d, d, mg_alloc((size_t)(n * d), sizeof(float))}, Y = {n, d, d, mg_alloc((size_t)(n * d), sizeof(float))};
     mg_mat H = {n, p, p, mg_alloc((size_t)(n * p), sizeof(float))};
-    mg_status s = c->mse && c->sc && Xt.data && Y.data && H.data ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
+    mg_status s = c->mse && c->metric && sc && Xt.data && Y.data && H.data
+                      ? MG_OK
+                      : mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
     if (s == MG_OK) s = denoise(ctx, m, sigma, k, X, Xt, H, Y);
-    if (s == MG_OK) s = mg_spikiness_all(H, c->sc);
-    double *col = s == MG_OK ? mg_alloc((size_t)n, sizeof(double)) : NULL;
-    if (s == MG_OK && !col) s = mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
+    if (s == MG_OK) s = mg_spikiness_all(H, sc);
+    for (int64_t i = 0; i < n && s == MG_OK; i++)
+        for (int mt = 0; mt < MG_SPIKE_COUNT; mt++) c->metric[mt * n + i] = sc[i * MG_SPIKE_COUNT + mt];
+    if (s == MG_OK && ref) s = mean_max_cos(Y, *ref, &c->cos_out);
     mg_summary sm;
     c->mse_mean = 0;
     for (int64_t i = 0; i < n && s == MG_OK; i++) {
@@ -76,11 +95,10 @@ static mg_status run_cell(mg_repro_ctx *ctx, const mg_dae *m, double sigma, uint
     }
     for (int pass = 0; pass < 2 && s == MG_OK; pass++) {
         mg_spike_metric mt = pass ? MG_SPIKE_TOP1 : MG_SPIKE_STD;
-        for (int64_t i = 0; i < n; i++) col[i] = c->sc[i * MG_SPIKE_COUNT + mt];
-        s = mg_summarize(col, n, &sm);
+        s = mg_summarize(c->metric + mt * n, n, &sm);
         if (s == MG_OK) *(pass ? &c->top1_median : &c->std_median) = sm.median;
     }
-    free(col), free(Xt.data), free(Y.data), free(H.data);
+    free(sc), free(Xt.data), free(Y.data), free(H.data);
     return s;
 }
 
@@ -111,41 +129,17 @@ static mg_status grid(mg_repro_ctx *ctx, const mg_repro_data *d, int level, uint
     return s;
 }
 
-/* Mean over rows of the largest cosine to a training row. */
-static mg_status mean_max_cos(mg_mat Q, mg_mat R, double *out) {
-    int64_t *idx = mg_alloc((size_t)Q.rows, sizeof(int64_t));
-    double *c = mg_alloc((size_t)Q.rows, sizeof(double));
-    mg_status s = idx && c ? mg_max_cosine(Q, R, 0, idx, c) : mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
-    *out = 0;
-    for (int64_t i = 0; i < Q.rows && s == MG_OK; i++) *out += c[i] / (double)Q.rows;
-    free(idx), free(c);
-    return s;
-}
-
-/* The memorizing model's test outputs vs its training rows: mean largest
- * cosine of the clean test inputs and of the outputs (training-like outputs
- * move toward 1). */
-static mg_status pull(mg_repro_ctx *ctx, const mg_repro_data *d, int level, mg_mat T, uint64_t k, double *cin,
-                      double *cout) {
-    const mg_dae *m = d->mem_set.levels[level];
-    int64_t n = T.rows, D = d->d;
-    mg_mat Xt = {n, D, D, mg_alloc((size_t)(n * D), sizeof(float))}, Y = {n, D, D, mg_alloc((size_t)(n * D), sizeof(float))};
-    mg_status s = Xt.data && Y.data ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
-    if (s == MG_OK) s = denoise(ctx, m, ctx->sigmas[level], k, T, Xt, (mg_mat){n, 0, 0, NULL}, Y);
-    if (s == MG_OK) s = mean_max_cos(T, d->mem, cin);
-    if (s == MG_OK) s = mean_max_cos(Y, d->mem, cout);
-    free(Xt.data), free(Y.data);
-    return s;
-}
-
 /* Ratio a / b (NaN when b is 0). */
 static double ratio(double a, double b) { return b != 0 ? a / b : NAN; }
 
-/* Cells of one dataset: [level][model][rows], model 0 = memorizing, rows 0 = train. */
+/* Cells of one dataset: [level][model][rows], model 0 = memorizing, rows 0 =
+ * train. The memorizing model's test cells carry the mean largest cosine of
+ * their outputs to its training rows (cos_out; training-like outputs move
+ * toward 1), cos_in that of the clean test inputs. */
 typedef struct {
     int levels[2];
     f14_cell c[2][2][2];
-    double cos_in[2], cos_out[2]; /* memorizing model: test inputs' / outputs' mean max cosine to its training rows */
+    double cos_in;
 } f14_data;
 
 /* The MSE / representation table and the bar chart of the MSEs. */
@@ -208,20 +202,16 @@ static mg_status show(mg_repro_ctx *ctx, const mg_repro_data *d, const f14_data 
     for (int q = 0; q < 4; q++) {
         const f14_cell *c = &r->c[0][q / 2][q % 2];
         for (int64_t i = 0; i < c->n; i++) {
-            double v = c->sc[i * MG_SPIKE_COUNT + MG_SPIKE_STD];
+            double v = c->metric[MG_SPIKE_STD * c->n + i];
             lo = v < lo ? v : lo, hi = v > hi ? v : hi;
         }
     }
     if (!(hi > lo)) hi = lo + 1;
     for (int q = 0; q < 4 && s == MG_OK; q++) {
         const f14_cell *c = &r->c[0][q / 2][q % 2];
-        double *v = mg_alloc((size_t)c->n, sizeof(double));
-        if (!v) s = mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
-        for (int64_t i = 0; v && i < c->n; i++) v[i] = c->sc[i * MG_SPIKE_COUNT + MG_SPIKE_STD];
         st.label = lab[q];
         st.color = col[q];
-        if (s == MG_OK) s = mg_plot_hist(p, v, c->n, 40, lo, hi, 1, &st, NULL);
-        free(v);
+        s = mg_plot_hist(p, c->metric + MG_SPIKE_STD * c->n, c->n, 40, lo, hi, 1, &st, NULL);
     }
     return mg_repro_plot_emit(ctx, p, s, title, "std of h over hidden units", "density",
                               "Fig. 15: the memorizing model's test representations vs its training ones, and the "
@@ -238,20 +228,10 @@ static mg_status write_files(mg_repro_ctx *ctx, const mg_repro_data *d, const f1
         for (int m = 0; m < 2; m++)
             for (int q = 0; q < 2; q++) {
                 const f14_cell *c = &r->c[l][m][q];
-                double *cols[1 + MG_SPIKE_COUNT] = {NULL};
-                mg_status s = MG_OK;
-                for (int k = 0; k < MG_SPIKE_COUNT && s == MG_OK; k++) {
-                    cols[1 + k] = mg_alloc((size_t)c->n, sizeof(double));
-                    if (!cols[1 + k]) s = mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
-                    for (int64_t i = 0; s == MG_OK && i < c->n; i++) cols[1 + k][i] = c->sc[i * MG_SPIKE_COUNT + k];
-                }
-                cols[0] = c->mse;
-                const double *cc[1 + MG_SPIKE_COUNT];
-                for (int k = 0; k <= MG_SPIKE_COUNT; k++) cc[k] = cols[k];
+                const double *cols[1 + MG_SPIKE_COUNT] = {c->mse};
+                for (int k = 0; k < MG_SPIKE_COUNT; k++) cols[1 + k] = c->metric + k * c->n;
                 snprintf(names[*nf], 96, SEC "/%s_%s_%s_level%d.csv", d->name, mn[m], rn[q], r->levels[l]);
-                if (s == MG_OK) s = mg_repro_csv(ctx, names[*nf], hdr, 1 + MG_SPIKE_COUNT, c->n, cc);
-                for (int k = 0; k < MG_SPIKE_COUNT; k++) free(cols[1 + k]);
-                MG_TRY(s);
+                MG_TRY(mg_repro_csv(ctx, names[*nf], hdr, 1 + MG_SPIKE_COUNT, c->n, cols));
                 (*nf)++;
             }
     return MG_OK;
@@ -281,7 +261,7 @@ static mg_status claims(mg_repro_ctx *ctx, const mg_repro_data *d, const f14_dat
              "memorizing training image %.3f (clean test inputs) -> %.3f (outputs) at sigma %.3g, %.3f -> %.3f at "
              "sigma %.3g.",
              g[0], s0, r->c[0][0][0].mse_mean, r->c[0][0][1].mse_mean, g[1], s1, r->c[1][0][0].mse_mean,
-             r->c[1][0][1].mse_mean, r->cos_in[0], r->cos_out[0], s0, r->cos_in[1], r->cos_out[1], s1);
+             r->c[1][0][1].mse_mean, r->cos_in, r->c[0][0][1].cos_out, s0, r->cos_in, r->c[1][0][1].cos_out, s1);
     int ok = (g[0] >= MEM_GAP) + (g[1] >= MEM_GAP);
     MG_TRY(mg_report_claim(ctx->rep, claim, meas, mg_repro_at_least(ok, 2, 1), NULL));
     snprintf(claim, sizeof claim,
@@ -330,8 +310,8 @@ static mg_status claims(mg_repro_ctx *ctx, const mg_repro_data *d, const f14_dat
                 snprintf(kk, sizeof kk, "%s_%s_median_top1", mn[m], rn[k]);
                 cJSON_AddNumberToObject(lo, kk, c->top1_median);
             }
-        cJSON_AddNumberToObject(lo, "mem_test_input_cos", r->cos_in[l]);
-        cJSON_AddNumberToObject(lo, "mem_test_output_cos", r->cos_out[l]);
+        cJSON_AddNumberToObject(lo, "mem_test_input_cos", r->cos_in);
+        cJSON_AddNumberToObject(lo, "mem_test_output_cos", r->c[l][0][1].cos_out);
     }
     return MG_OK;
 }
@@ -358,10 +338,11 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, int64_t ntr, int64_t nte
             for (int q = 0; q < 2 && s == MG_OK; q++) {
                 const mg_daeset *set = m ? &d->gen_set : &d->mem_set;
                 uint64_t k = (uint64_t)(16 * di + 4 * l + (q ? 2 : m));
-                s = run_cell(ctx, set->levels[r.levels[l]], ctx->sigmas[r.levels[l]], k, rows[m][q], &r.c[l][m][q]);
+                const mg_mat *ref = m == 0 && q == 1 ? &d->mem : NULL; /* memorizing model, test rows */
+                s = run_cell(ctx, set->levels[r.levels[l]], ctx->sigmas[r.levels[l]], k, rows[m][q], ref,
+                             &r.c[l][m][q]);
             }
-    for (int l = 0; l < 2 && s == MG_OK; l++)
-        s = pull(ctx, d, r.levels[l], test, (uint64_t)(16 * di + 4 * l + 2), &r.cos_in[l], &r.cos_out[l]);
+    if (s == MG_OK) s = mean_max_cos(test, d->mem, &r.cos_in);
     mg_repro_step(ctx, d->name, (di + 0.7) / ctx->ndata);
     if (s == MG_OK)
         s = mg_report_paragraphf(ctx->rep,
