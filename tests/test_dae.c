@@ -1,8 +1,9 @@
 /*
  * Tests of the ReLU DAE model (paper Eq. 5): structure and accessors, the
  * forward pass against a naive loop (tied/untied, with/without biases,
- * padded views), initialisers' statistics, .safetensors round trips (plain
- * and prefixed as inside a set) and every malformed-file case.
+ * padded views), W1's columns as rows, initialisers' statistics,
+ * .safetensors round trips (plain and prefixed as inside a set) and every
+ * malformed-file case.
  */
 #include <math.h>
 #include <stdio.h>
@@ -101,6 +102,33 @@ static void test_forward_vs_naive(void **state) {
         for (int64_t i = 0; i < n * p; i++) assert_true(hg[i] >= 0);
         mg_dae_free(m);
     }
+}
+
+/* mg_dae_columns: W1^T element by element and the column norms (a zero column has norm 0). */
+static void test_columns(void **state) {
+    (void)state;
+    const int64_t d = 5, p = 4;
+    mg_dae *m = NULL;
+    tu_assert_ok(mg_dae_create(d, p, 0, 1, &m));
+    fill_params(m, 21);
+    float *W1 = mg_dae_w1(m);
+    for (int64_t i = 0; i < d; i++) W1[i * p + 2] = 0; /* column 2 unused */
+    float C[4 * 5];
+    double norms[4];
+    mg_dae_columns(m, C, norms);
+    for (int64_t j = 0; j < p; j++) {
+        double q = 0;
+        for (int64_t i = 0; i < d; i++) {
+            assert_true(C[j * d + i] == W1[i * p + j]);
+            q += (double)W1[i * p + j] * W1[i * p + j];
+        }
+        assert_true(norms[j] == sqrt(q));
+    }
+    assert_true(norms[2] == 0.0);
+    float C2[4 * 5];
+    mg_dae_columns(m, C2, NULL); /* norms are optional */
+    assert_memory_equal(C, C2, sizeof C);
+    mg_dae_free(m);
 }
 
 /* Shape errors are reported, never crash. */
@@ -325,6 +353,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_and_layout),
         cmocka_unit_test(test_forward_vs_naive),
+        cmocka_unit_test(test_columns),
         cmocka_unit_test(test_forward_shape_errors),
         cmocka_unit_test(test_initialisers),
         cmocka_unit_test(test_save_load_roundtrip),

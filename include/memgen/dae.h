@@ -55,6 +55,11 @@ const float *mg_dae_w2_const(const mg_dae *m);
 const float *mg_dae_b1_const(const mg_dae *m);
 const float *mg_dae_b2_const(const mg_dae *m);
 
+/* The columns of W1 as rows: C (p x d, the caller's buffer) = W1^T, and
+ * norms (p doubles, or NULL) = each column's Euclidean norm, summed in double
+ * over i = 0..d-1. */
+void mg_dae_columns(const mg_dae *m, float *C, double *norms);
+
 /* All parameters as one flat float vector owned by the model, in the fixed
  * order W1 (d x p), W2 (d x p, untied only), b1 (p), b2 (d) (biased only);
  * the accessors above point into it. Optimizers and checkpoints work on this

@@ -214,23 +214,6 @@ static mg_status principal_angles(const double *P, const double *Q, int64_t d, i
     return info == 0 ? MG_OK : mg_fail(MG_ERR_NUMERIC, "compare: SVD for principal angles failed");
 }
 
-/* W1^T as a p x d float matrix (columns as rows) and the column norms. */
-static float *columns_as_rows(const mg_dae *m, double *norms) {
-    int64_t d = mg_dae_dim(m), p = mg_dae_hidden(m);
-    const float *W = mg_dae_w1_const(m);
-    float *T = mg_alloc((size_t)p * (size_t)d, sizeof(float));
-    if (!T) return NULL;
-    for (int64_t j = 0; j < p; j++) {
-        double s = 0;
-        for (int64_t i = 0; i < d; i++) {
-            T[j * d + i] = W[i * p + j];
-            s += (double)W[i * p + j] * W[i * p + j];
-        }
-        if (norms) norms[j] = sqrt(s);
-    }
-    return T;
-}
-
 /* Per-block principal angles (fills the block fields of out). */
 static mg_status compare_blocks(const mg_dae *ref, const mg_dae *oth, int64_t nb, const int64_t *start,
                                 const int64_t *kept, int64_t lead, mg_compare *out) {
@@ -418,15 +401,17 @@ mg_status mg_compare_daes(const mg_dae *A, const mg_dae *B, mg_mat X, int64_t le
     /* column matching: each nonzero column of B to its most similar column of A */
     na = mg_alloc((size_t)pa, sizeof(double));
     nbn = mg_alloc((size_t)pb, sizeof(double));
-    AT = na ? columns_as_rows(A, na) : NULL;
-    BT = nbn ? columns_as_rows(B, nbn) : NULL;
+    AT = mg_alloc((size_t)pa * (size_t)d, sizeof(float));
+    BT = mg_alloc((size_t)pb * (size_t)d, sizeof(float));
     out->bcol_match = mg_alloc((size_t)pb, sizeof(int64_t));
     out->bcol_cos = mg_alloc((size_t)pb, sizeof(double));
     out->bcol_ratio = mg_alloc((size_t)pb, sizeof(double));
-    if (!AT || !BT || !out->bcol_match || !out->bcol_cos || !out->bcol_ratio) {
+    if (!na || !nbn || !AT || !BT || !out->bcol_match || !out->bcol_cos || !out->bcol_ratio) {
         st = mg_fail(MG_ERR_NOMEM, "compare: out of memory for the column matching");
         goto done;
     }
+    mg_dae_columns(A, AT, na);
+    mg_dae_columns(B, BT, nbn);
     mg_mat Am = {pa, d, d, AT}, Bm = {pb, d, d, BT};
     if ((st = mg_max_cosine(Bm, Am, 0, out->bcol_match, out->bcol_cos)) != MG_OK) goto done;
     for (int64_t j = 0; j < pb; j++) {

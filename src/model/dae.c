@@ -119,6 +119,20 @@ const float *mg_dae_w2_const(const mg_dae *m) { return m->w2; }
 const float *mg_dae_b1_const(const mg_dae *m) { return m->b1; }
 const float *mg_dae_b2_const(const mg_dae *m) { return m->b2; }
 
+/* W1^T (p x d) into C and the column norms (in double) into norms when given. */
+void mg_dae_columns(const mg_dae *m, float *C, double *norms) {
+    int64_t d = m->d, p = m->p;
+    for (int64_t j = 0; j < p; j++) {
+        double q = 0;
+        for (int64_t i = 0; i < d; i++) {
+            float w = m->w1[i * p + j];
+            C[j * d + i] = w;
+            q += (double)w * w;
+        }
+        if (norms) norms[j] = sqrt(q);
+    }
+}
+
 /* The flat parameter vector and its length. */
 float *mg_dae_params(mg_dae *m, int64_t *count) {
     if (count) *count = m->nparams;
