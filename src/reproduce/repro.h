@@ -22,6 +22,7 @@
 #include "memgen/report.h"
 #include "memgen/reproduce.h"
 #include "memgen/rng.h"
+#include "memgen/sampler.h"
 #include "memgen/train.h"
 
 /* A dataset in both regimes, with its trained DAE sets (built by the "data"
@@ -154,19 +155,29 @@ void mg_repro_uncenter(const mg_repro_data *d, float *rows, int64_t n);
  * noise draws (noise drawn per row index). src.rows >= 1. */
 mg_status mg_repro_cycle_rows(mg_mat src, int64_t n, mg_mat *out);
 
+/* *out (X.rows doubles, malloc'd, caller frees) = the Euclidean norm of
+ * every row of X, summed in double. */
+mg_status mg_repro_row_norms(mg_mat X, double **out);
+
 /* Progress inside the running section: detail text and the fraction (0..1)
  * of the section done. */
 void mg_repro_step(mg_repro_ctx *ctx, const char *detail, double fraction);
 
-/* An mg_train_io whose progress callback reports through mg_repro_step with
- * `detail` and maps the run's steps to [f0, f1] of the section. The returned
- * struct points into *slot, which must live as long as the run. */
+/* The progress of one run (training or sampling), reported through
+ * mg_repro_step with `detail`, the run's steps mapped to [f0, f1] of the
+ * section. Filled by the two adapters below; it must live as long as the run. */
 typedef struct {
     mg_repro_ctx *ctx;
     char detail[128];
     double f0, f1;
 } mg_repro_train_slot;
+
+/* An mg_train_io whose progress callback reports through *slot. */
 mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_train_slot *slot, const char *detail, double f0,
                               double f1);
+
+/* Points sp's progress callback at *slot: sampling progress reported the same way. */
+void mg_repro_sample_progress(mg_repro_ctx *ctx, mg_repro_train_slot *slot, const char *detail, double f0, double f1,
+                              mg_sample_params *sp);
 
 #endif /* MEMGEN_REPRO_INTERNAL_H */

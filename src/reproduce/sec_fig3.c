@@ -50,20 +50,6 @@ typedef struct {
     double seconds;    /* sampling wall time */
 } f3_run;
 
-/* Sampler progress mapped to a slice of the section. */
-typedef struct {
-    mg_repro_ctx *ctx;
-    char detail[128];
-    double f0, f1;
-} f3_prog;
-
-/* mg_sample_params.progress: reports the share of steps done. */
-static void sample_progress(void *vp, int64_t done, int64_t total) {
-    f3_prog *p = vp;
-    double f = total > 0 ? (double)done / (double)total : 1.0;
-    mg_repro_step(p->ctx, p->detail, p->f0 + f * (p->f1 - p->f0));
-}
-
 /* Frees a run's arrays. */
 static void run_free(f3_run *r) {
     if (r->owned) free(r->S.data);
@@ -77,30 +63,20 @@ static void run_free(f3_run *r) {
 }
 
 /* Draws r->S.rows samples with DDIM over ctx->sigmas from den, seeded by
- * stream k of the section. */
-static mg_status draw(mg_repro_ctx *ctx, const mg_denoiser *den, uint64_t k, f3_prog *prog, f3_run *r) {
+ * stream k of the section; progress `detail` over [f0, f1] of the section. */
+static mg_status draw(mg_repro_ctx *ctx, const mg_denoiser *den, uint64_t k, const char *detail, double f0, double f1,
+                      f3_run *r) {
     mg_sample_params sp = MG_SAMPLE_PARAMS_DEFAULT;
     sp.kind = MG_SAMPLER_DDIM;
     sp.sigmas = ctx->sigmas;
     sp.nsigmas = ctx->nsigmas;
-    sp.progress = sample_progress;
-    sp.progress_ctx = prog;
+    mg_repro_train_slot slot;
+    mg_repro_sample_progress(ctx, &slot, detail, f0, f1, &sp);
     mg_rng rng = mg_repro_rng(ctx, SEC, k);
     double t = mg_now();
     mg_status s = mg_sample(den, &sp, &rng, r->S);
     r->seconds = mg_now() - t;
     return s;
-}
-
-/* *out (malloc'd, caller frees) = the Euclidean norm of every row of X, in double. */
-static mg_status row_norms(mg_mat X, double **out) {
-    if (!(*out = mg_alloc((size_t)X.rows, sizeof(double)))) return mg_fail(MG_ERR_NOMEM, "fig3: out of memory");
-    for (int64_t i = 0; i < X.rows; i++) {
-        double q = 0;
-        for (int64_t j = 0; j < X.cols; j++) q += (double)X.data[i * X.ld + j] * X.data[i * X.ld + j];
-        (*out)[i] = sqrt(q);
-    }
-    return MG_OK;
 }
 
 /* The memorization measures and norms of a run and, for the MoG, the
@@ -109,15 +85,23 @@ static mg_status row_norms(mg_mat X, double **out) {
 static mg_status measure(const mg_repro_data *d, double sigma_min, f3_run *r) {
     MG_TRY(mg_memratio_compute(r->S, r->train, RATIO_THRESHOLD, &r->mr));
     int64_t n = r->S.rows, D = d->d, K = d->mog.K;
-    MG_TRY(row_norms(r->S, &r->norm));
+    MG_TRY(mg_repro_row_norms(r->S, &r->norm));
     if (!d->has_mog) return MG_OK;
     r->logp = mg_alloc((size_t)n, sizeof(double));
     r->maha = mg_alloc((size_t)n, sizeof(double));
     r->mode = mg_alloc((size_t)n, sizeof(double));
     r->axis = mg_alloc((size_t)n, sizeof(double));
     double *m2 = mg_alloc((size_t)(n * K), sizeof(double)); /* n x K squared Mahalanobis distances */
-    mg_status s = r->logp && r->maha && r->mode && r->axis && m2 ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig3: out of memory");
+    double *mm = mg_alloc((size_t)K, sizeof(double));        /* K: |mu_k|^2 */
+    mg_status s = r->logp && r->maha && r->mode && r->axis && m2 && mm ? MG_OK
+                                                                        : mg_fail(MG_ERR_NOMEM, "fig3: out of memory");
     if (s == MG_OK) s = mg_mog_logpdf(&d->mog, r->S, sigma_min, r->logp, m2);
+    for (int64_t k = 0; k < K && s == MG_OK; k++) {
+        const double *mu = d->mog.means + k * D;
+        double q = 0;
+        for (int64_t j = 0; j < D; j++) q += mu[j] * mu[j];
+        mm[k] = q;
+    }
     for (int64_t i = 0; i < n && s == MG_OK; i++) {
         int64_t b = 0;
         for (int64_t k = 1; k < K; k++)
@@ -125,11 +109,12 @@ static mg_status measure(const mg_repro_data *d, double sigma_min, f3_run *r) {
         r->mode[i] = (double)b;
         r->maha[i] = m2[i * K + b];
         const double *mu = d->mog.means + b * D;
-        double dot = 0, mm = 0;
-        for (int64_t j = 0; j < D; j++) dot += r->S.data[i * r->S.ld + j] * mu[j], mm += mu[j] * mu[j];
-        r->axis[i] = mm > 0 ? dot / sqrt(mm) : 0.0;
+        double dot = 0;
+        for (int64_t j = 0; j < D; j++) dot += r->S.data[i * r->S.ld + j] * mu[j];
+        r->axis[i] = mm[b] > 0 ? dot / sqrt(mm[b]) : 0.0;
     }
     free(m2);
+    free(mm);
     return s;
 }
 
@@ -397,7 +382,7 @@ static mg_status report_dataset(mg_repro_ctx *ctx, const mg_repro_data *d, f3_ru
     int64_t dir_copies = 0;
     double norm_med_s, norm_med_x;
     double *xn;
-    MG_TRY(row_norms(d->mem, &xn));
+    MG_TRY(mg_repro_row_norms(d->mem, &xn));
     for (int64_t i = 0; i < runs[0].S.rows; i++) dir_copies += runs[0].mr.cos_max[i] >= DIR_COS;
     mg_summary sx, ss;
     mg_status sst = mg_summarize(xn, d->mem.rows, &sx);
@@ -514,9 +499,11 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, int64_t nsamp, int64_t n
             r->S = (mg_mat){nsamp, d->d, d->d, mg_alloc((size_t)(nsamp * d->d), sizeof(float))};
             r->owned = 1;
             if (!r->S.data) s = mg_fail(MG_ERR_NOMEM, "fig3: out of memory");
-            f3_prog prog = {ctx, "", base + span * (0.05 + 0.25 * i), base + span * (0.25 + 0.25 * i)};
-            snprintf(prog.detail, sizeof prog.detail, "%s: sampling with the %s", d->name, labels[i]);
-            if (s == MG_OK) s = draw(ctx, &dens[i], (uint64_t)(3 * di + i), &prog, r);
+            char det[128];
+            snprintf(det, sizeof det, "%s: sampling with the %s", d->name, labels[i]);
+            if (s == MG_OK)
+                s = draw(ctx, &dens[i], (uint64_t)(3 * di + i), det, base + span * (0.05 + 0.25 * i),
+                         base + span * (0.25 + 0.25 * i), r);
         }
         if (s == MG_OK) {
             char det[128];

@@ -47,7 +47,8 @@ typedef struct {
     int *group;            /* n: 1 = in the analysed group (generalized / memorized copy of a non-target sample) */
     int64_t ngroup;
     mg_steer_summary sum;
-    double med_cos, med_norm, train_norm; /* at a = 0: median largest cosine and norm of the samples, median training-row norm */
+    double med_cos, med_norm, train_norm; /* memorizing set only, at a = 0: median largest cosine and norm of the
+                                             samples, median training-row norm */
 } f8_set;
 
 /* Frees a set's sweep. */
@@ -115,19 +116,15 @@ static mg_status pick_amax(mg_repro_ctx *ctx, mg_denoiser *den, const f8_plan *p
     return s;
 }
 
-/* The sweep of one set over alphas (same initial noise, stream k, for every
- * a), then its curves. */
-static mg_status sweep(mg_repro_ctx *ctx, const mg_repro_data *dd, f8_set *fs, const f8_plan *pl, const double *al,
-                       int na, uint64_t k, const float *c, const mg_steer_post *post) {
+/* The sweep of one set over alphas with den, its steered denoiser (same
+ * initial noise, stream k, for every a), then its curves. */
+static mg_status sweep(mg_repro_ctx *ctx, const mg_repro_data *dd, f8_set *fs, mg_denoiser *den, const f8_plan *pl,
+                       const double *al, int na, uint64_t k, const float *c, const mg_steer_post *post) {
     int64_t d = dd->d, n = pl->n;
-    mg_denoiser den;
-    memset(&den, 0, sizeof den);
     fs->S = mg_alloc((size_t)na * (size_t)(n * d), sizeof(float)); /* na x n x d */
     mg_status s = fs->S ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig8: out of memory for the sweep");
-    if (s == MG_OK) s = mg_denoiser_steered(fs->set, MG_LEVEL_NEAREST, &fs->vec, &pl->sp, &den);
-    for (int j = 0; j < na && s == MG_OK; j++) s = draw(ctx, &den, pl, al[j], k, fs->S + (size_t)j * (size_t)(n * d), d);
+    for (int j = 0; j < na && s == MG_OK; j++) s = draw(ctx, den, pl, al[j], k, fs->S + (size_t)j * (size_t)(n * d), d);
     if (s == MG_OK) s = mg_steer_measure(fs->S, na, al, n, d, c, post, &fs->cv);
-    mg_denoiser_free(&den);
     return s;
 }
 
@@ -143,19 +140,24 @@ static int nearest_centroid(const float *x, const float *C, int ncls, int64_t d)
     return best;
 }
 
-/* Euclidean norm of a row. */
-static double row_norm(const float *x, int64_t d) {
-    double q = 0;
-    for (int64_t j = 0; j < d; j++) q += (double)x[j] * x[j];
-    return sqrt(q);
+/* Median of the Euclidean norms of the rows of X. */
+static mg_status median_norm(mg_mat X, double *median) {
+    double *nv;
+    MG_TRY(mg_repro_row_norms(X, &nv));
+    mg_summary sm;
+    mg_status s = mg_summarize(nv, X.rows, &sm);
+    if (s == MG_OK) *median = sm.median;
+    free(nv);
+    return s;
 }
 
 /* Marks the analysed starting samples of a set at a = 0: for the generalizing
  * set the new samples (NN ratio >= 1/3 and largest cosine < COPY_COS) outside
  * the target, for the memorizing set the copies of a training row of another
- * concept. Copies are found by cosine, not by the NN ratio: a bias-free ReLU
- * DAE is positively homogeneous (f(t x) = t f(x)), so its sampler ends on
- * t x_i, a stored sample at another scale, whose NN ratio is near 1. */
+ * concept (and its median cosine and norms, for the claims' note). Copies are
+ * found by cosine, not by the NN ratio: a bias-free ReLU DAE is positively
+ * homogeneous (f(t x) = t f(x)), so its sampler ends on t x_i, a stored sample
+ * at another scale, whose NN ratio is near 1. */
 static mg_status mark_group(const mg_repro_data *dd, f8_set *fs, int memorizing, const int64_t *train_labels,
                             int target, const float *C, int64_t n) {
     mg_memratio mr;
@@ -178,17 +180,14 @@ static mg_status mark_group(const mg_repro_data *dd, f8_set *fs, int memorizing,
         fs->group[i] = in;
         fs->ngroup += in;
     }
-    double *nv = mg_alloc((size_t)(n > fs->train.rows ? n : fs->train.rows), sizeof(double));
-    mg_summary sm;
-    mg_status s = nv ? mg_summarize(mr.cos_max, n, &sm) : mg_fail(MG_ERR_NOMEM, "fig8: out of memory");
-    if (s == MG_OK) fs->med_cos = sm.median;
-    for (int64_t i = 0; s == MG_OK && i < n; i++) nv[i] = row_norm(fs->S + i * d, d);
-    if (s == MG_OK) s = mg_summarize(nv, n, &sm);
-    if (s == MG_OK) fs->med_norm = sm.median;
-    for (int64_t i = 0; s == MG_OK && i < fs->train.rows; i++) nv[i] = row_norm(fs->train.data + i * fs->train.ld, d);
-    if (s == MG_OK) s = mg_summarize(nv, fs->train.rows, &sm);
-    if (s == MG_OK) fs->train_norm = sm.median;
-    free(nv);
+    mg_status s = MG_OK;
+    if (memorizing) {
+        mg_summary sm;
+        s = mg_summarize(mr.cos_max, n, &sm);
+        if (s == MG_OK) fs->med_cos = sm.median;
+        if (s == MG_OK) s = median_norm((mg_mat){n, d, d, fs->S}, &fs->med_norm);
+        if (s == MG_OK) s = median_norm(fs->train, &fs->train_norm);
+    }
     mg_memratio_free(&mr);
     if (s != MG_OK) return s;
     return mg_steer_summarize(&fs->cv, fs->group, 1, &fs->sum);
@@ -495,16 +494,15 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, const f8_plan *pl, int n
     for (int g = 0; g < 2 && s == MG_OK; g++) {
         snprintf(det, sizeof det, "%s: steering the %s set", dd->name, sets[g].key);
         mg_repro_step(ctx, det, (di + 0.5 * g) / ctx->ndata);
-        if (g == 0) {
+        mg_denoiser den;
+        s = mg_denoiser_steered(sets[g].set, MG_LEVEL_NEAREST, &sets[g].vec, &pl->sp, &den);
+        if (s == MG_OK && g == 0) {
             /* the sweep's end comes from the generalizing set; both sets use the same a values */
-            mg_denoiser den;
-            memset(&den, 0, sizeof den);
-            s = mg_denoiser_steered(sets[0].set, MG_LEVEL_NEAREST, &sets[0].vec, &pl->sp, &den);
-            if (s == MG_OK) s = pick_amax(ctx, &den, pl, (uint64_t)(2 * di), d, c, &amax);
-            mg_denoiser_free(&den);
+            s = pick_amax(ctx, &den, pl, (uint64_t)(2 * di), d, c, &amax);
             for (int j = 0; j < na; j++) al[j] = amax * j / (na - 1);
         }
-        if (s == MG_OK) s = sweep(ctx, dd, &sets[g], pl, al, na, (uint64_t)(2 * di + g), c, &post);
+        if (s == MG_OK) s = sweep(ctx, dd, &sets[g], &den, pl, al, na, (uint64_t)(2 * di + g), c, &post);
+        mg_denoiser_free(&den);
         if (s == MG_OK) s = mark_group(dd, &sets[g], g, g ? dd->mem_labels : dd->gen_labels, target, C, pl->n);
     }
     char names[8][96];

@@ -199,20 +199,30 @@ void mg_repro_step(mg_repro_ctx *ctx, const char *detail, double fraction) {
     ctx->cfg->progress(ctx->cfg->progress_ctx, &pr);
 }
 
-/* Training progress mapped to a slice of the section. */
-static void train_progress(void *vslot, const mg_train_progress *pr) {
-    mg_repro_train_slot *slot = vslot;
-    double f = pr->total > 0 ? (double)pr->step / (double)pr->total : 1.0;
-    mg_repro_step(slot->ctx, slot->detail, slot->f0 + f * (slot->f1 - slot->f0));
-}
-
-/* An io that reports training progress through mg_repro_step. */
-mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_train_slot *slot, const char *detail, double f0,
-                              double f1) {
+/* Fills a progress slot. */
+static void slot_init(mg_repro_train_slot *slot, mg_repro_ctx *ctx, const char *detail, double f0, double f1) {
     slot->ctx = ctx;
     snprintf(slot->detail, sizeof slot->detail, "%s", detail);
     slot->f0 = f0;
     slot->f1 = f1;
+}
+
+/* Reports `done` of `total` steps of a slot's run as its slice of the section. */
+static void slot_report(const mg_repro_train_slot *slot, int64_t done, int64_t total) {
+    double f = total > 0 ? (double)done / (double)total : 1.0;
+    mg_repro_step(slot->ctx, slot->detail, slot->f0 + f * (slot->f1 - slot->f0));
+}
+
+/* mg_train_io.progress of a slot. */
+static void train_progress(void *vslot, const mg_train_progress *pr) { slot_report(vslot, pr->step, pr->total); }
+
+/* mg_sample_params.progress of a slot. */
+static void sample_progress(void *vslot, int64_t done, int64_t total) { slot_report(vslot, done, total); }
+
+/* An io that reports training progress through mg_repro_step. */
+mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_train_slot *slot, const char *detail, double f0,
+                              double f1) {
+    slot_init(slot, ctx, detail, f0, f1);
     mg_train_io io;
     memset(&io, 0, sizeof io);
     io.log_every = 500;
@@ -220,6 +230,26 @@ mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_train_slot *slot, cons
     io.progress = train_progress;
     io.ctx = slot;
     return io;
+}
+
+/* Sampling progress reported through mg_repro_step. */
+void mg_repro_sample_progress(mg_repro_ctx *ctx, mg_repro_train_slot *slot, const char *detail, double f0, double f1,
+                              mg_sample_params *sp) {
+    slot_init(slot, ctx, detail, f0, f1);
+    sp->progress = sample_progress;
+    sp->progress_ctx = slot;
+}
+
+/* The Euclidean norm of every row, in double. */
+mg_status mg_repro_row_norms(mg_mat X, double **out) {
+    if (!(*out = mg_alloc((size_t)X.rows, sizeof(double)))) return mg_fail(MG_ERR_NOMEM, "out of memory for row norms");
+    for (int64_t i = 0; i < X.rows; i++) {
+        const float *x = X.data + i * X.ld;
+        double q = 0;
+        for (int64_t j = 0; j < X.cols; j++) q += (double)x[j] * x[j];
+        (*out)[i] = sqrt(q);
+    }
+    return MG_OK;
 }
 
 /* n rows cycling through the rows of src (row i = src row i mod src.rows). */
