@@ -28,17 +28,6 @@
 #define BLOCK_PASS 0.9     /* median over columns of the best mode's energy share */
 #define BLOCK_PARTIAL 0.5
 
-/* W1's columns as rows: C (p x d) = W1^T, malloc'd into C->data. */
-static mg_status columns(const mg_dae *m, mg_mat *C) {
-    int64_t d = mg_dae_dim(m), p = mg_dae_hidden(m);
-    const float *W = mg_dae_w1_const(m);
-    *C = (mg_mat){p, d, d, mg_alloc((size_t)(p * d), sizeof(float))};
-    if (!C->data) return mg_fail(MG_ERR_NOMEM, "fig4: out of memory");
-    for (int64_t i = 0; i < d; i++)
-        for (int64_t j = 0; j < p; j++) C->data[j * d + i] = W[i * p + j];
-    return MG_OK;
-}
-
 /* Squared norm of a float row in double. */
 static double sqnorm(const float *x, int64_t d) {
     double s = 0;
@@ -78,7 +67,7 @@ typedef struct {
     double *norm_m, *norm_g;           /* column norms */
     double span_w1, span_pca, span_mem; /* held-out energy shares: span(W1 gen), top-p PCA, span(W1 mem) */
     int64_t rank_g, rank_m;            /* dimensions of span(W1) */
-    double *eblock;                    /* MoG: pg x K energy share of each column in each mode's subspace */
+    double *eblock;                    /* MoG: K x pg energy share of each column (row k: in mode k's subspace) */
     double *ebest;                     /* MoG: pg, max over modes */
     double block_median;
 } f4_meas;
@@ -89,12 +78,6 @@ static void meas_free(f4_meas *m) {
     free(m->s_col), free(m->s_cos), free(m->cm_s), free(m->cm_cos), free(m->cg_s), free(m->cg_cos);
     free(m->norm_m), free(m->norm_g), free(m->eblock), free(m->ebest);
     memset(m, 0, sizeof *m);
-}
-
-/* Orthonormal basis of the row space of R (rows: the given ones, NULL = all; at
- * most q_max vectors): e->evecs (d x e->q). */
-static mg_status basis(mg_mat R, const int64_t *rows, int64_t nrows, int64_t q_max, mg_scatter_eig *e) {
-    return mg_scatter_eig_top(R, rows, nrows, q_max, 1, e);
 }
 
 /* Block structure of the generalizing columns (the two-mode MoG): each column's energy
@@ -114,12 +97,12 @@ static mg_status blocks(const mg_repro_data *d, f4_meas *m, int64_t cap) {
             if (d->gen_labels[i] == k) rows[nr++] = i;
         mg_scatter_eig e;
         memset(&e, 0, sizeof e);
-        s = basis(d->gen, rows, nr, p, &e);
+        s = mg_scatter_eig_top(d->gen, rows, nr, p, 1, &e);
         for (int64_t j = 0; j < p && s == MG_OK; j++) {
             const float *w = m->Cg.data + j * D;
             double n2 = sqnorm(w, D);
-            m->eblock[j * K + k] = n2 > 0 ? energy_in(w, e.evecs, D, e.q) / n2 : 0.0;
-            if (m->eblock[j * K + k] > m->ebest[j]) m->ebest[j] = m->eblock[j * K + k];
+            m->eblock[k * p + j] = n2 > 0 ? energy_in(w, e.evecs, D, e.q) / n2 : 0.0;
+            if (m->eblock[k * p + j] > m->ebest[j]) m->ebest[j] = m->eblock[k * p + j];
         }
         mg_scatter_eig_free(&e);
     }
@@ -132,12 +115,13 @@ static mg_status blocks(const mg_repro_data *d, f4_meas *m, int64_t cap) {
     return s;
 }
 
-/* All measurements of one dataset. */
-static mg_status measure(mg_repro_ctx *ctx, const mg_repro_data *d, f4_meas *m) {
-    int lv = ctx->level02;
-    MG_TRY(columns(d->mem_set.levels[lv], &m->Cm));
-    MG_TRY(columns(d->gen_set.levels[lv], &m->Cg));
-    int64_t n = d->mem.rows, pm = m->Cm.rows, pg = m->Cg.rows, D = d->d;
+/* All measurements of one dataset; the principal subspaces use at most cap
+ * training rows (per mode for the MoG). */
+static mg_status measure(mg_repro_ctx *ctx, const mg_repro_data *d, int64_t cap, f4_meas *m) {
+    const mg_dae *mem = d->mem_set.levels[ctx->level02], *gen = d->gen_set.levels[ctx->level02];
+    int64_t n = d->mem.rows, pm = mg_dae_hidden(mem), pg = mg_dae_hidden(gen), D = d->d;
+    m->Cm = (mg_mat){pm, D, D, mg_alloc((size_t)(pm * D), sizeof(float))};
+    m->Cg = (mg_mat){pg, D, D, mg_alloc((size_t)(pg * D), sizeof(float))};
     m->s_col = mg_alloc((size_t)n, sizeof(int64_t));
     m->s_cos = mg_alloc((size_t)n, sizeof(double));
     m->cm_s = mg_alloc((size_t)pm, sizeof(int64_t));
@@ -146,24 +130,24 @@ static mg_status measure(mg_repro_ctx *ctx, const mg_repro_data *d, f4_meas *m) 
     m->cg_cos = mg_alloc((size_t)pg, sizeof(double));
     m->norm_m = mg_alloc((size_t)pm, sizeof(double));
     m->norm_g = mg_alloc((size_t)pg, sizeof(double));
-    if (!m->s_col || !m->s_cos || !m->cm_s || !m->cm_cos || !m->cg_s || !m->cg_cos || !m->norm_m || !m->norm_g)
+    if (!m->Cm.data || !m->Cg.data || !m->s_col || !m->s_cos || !m->cm_s || !m->cm_cos || !m->cg_s || !m->cg_cos ||
+        !m->norm_m || !m->norm_g)
         return mg_fail(MG_ERR_NOMEM, "fig4: out of memory");
-    for (int64_t j = 0; j < pm; j++) m->norm_m[j] = sqrt(sqnorm(m->Cm.data + j * D, D));
-    for (int64_t j = 0; j < pg; j++) m->norm_g[j] = sqrt(sqnorm(m->Cg.data + j * D, D));
+    mg_dae_columns(mem, m->Cm.data, m->norm_m);
+    mg_dae_columns(gen, m->Cg.data, m->norm_g);
     mg_repro_step(ctx, "matching samples and columns", 0.1);
     MG_TRY(mg_max_cosine(d->mem, m->Cm, 0, m->s_col, m->s_cos));
     MG_TRY(mg_max_cosine(m->Cm, d->mem, 0, m->cm_s, m->cm_cos));
     MG_TRY(mg_max_cosine(m->Cg, d->gen, 0, m->cg_s, m->cg_cos));
     /* (a) held-out energy in span(W1) vs the training set's top-p principal subspace */
-    int64_t cap = mg_repro_pick(ctx, 500, 2000, 5000);
     mg_repro_step(ctx, "principal subspaces", 0.3);
     mg_scatter_eig eg, ep, em;
     memset(&eg, 0, sizeof eg), memset(&ep, 0, sizeof ep), memset(&em, 0, sizeof em);
     mg_mat sub = d->gen;
     if (sub.rows > cap) sub.rows = cap;
-    mg_status s = basis(m->Cg, NULL, 0, pg, &eg);
-    if (s == MG_OK) s = basis(m->Cm, NULL, 0, pm, &em);
-    if (s == MG_OK) s = basis(sub, NULL, 0, pg, &ep);
+    mg_status s = mg_scatter_eig_top(m->Cg, NULL, 0, pg, 1, &eg);
+    if (s == MG_OK) s = mg_scatter_eig_top(m->Cm, NULL, 0, pm, 1, &em);
+    if (s == MG_OK) s = mg_scatter_eig_top(sub, NULL, 0, pg, 1, &ep);
     if (s == MG_OK) {
         m->rank_g = eg.q;
         m->rank_m = em.q;
@@ -256,15 +240,11 @@ static mg_status plots(mg_repro_ctx *ctx, const mg_repro_data *d, const f4_meas 
     if (!d->has_mog) return MG_OK;
     MG_TRY(mg_plot_create(420, 380, &p));
     int64_t pg = m->Cg.rows;
-    double *x = mg_alloc((size_t)pg, sizeof(double)), *y = mg_alloc((size_t)pg, sizeof(double));
-    s = x && y ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig4: out of memory");
-    for (int64_t j = 0; j < pg && s == MG_OK; j++) x[j] = m->eblock[j * 2], y[j] = m->eblock[j * 2 + 1];
     snprintf(title, sizeof title, "%s: block structure of the generalizing W1", d->name);
     st.label = "columns";
     mg_plot_xlim(p, 0, 1);
     mg_plot_ylim(p, 0, 1);
-    if (s == MG_OK) s = mg_plot_scatter(p, x, y, pg, &st);
-    free(x), free(y);
+    s = mg_plot_scatter(p, m->eblock, m->eblock + pg, pg, &st);
     return mg_repro_plot_emit(ctx, p, s, title, "energy share in mode 1's top-p subspace",
                               "energy share in mode 2's top-p subspace",
                               "Cor. 3.3: each column belongs to one mode's block (a corner: (1, 0) or (0, 1)); a "
@@ -298,20 +278,13 @@ static mg_status write_files(mg_repro_ctx *ctx, const mg_repro_data *d, const f4
     }
     if (s == MG_OK) {
         for (int64_t j = 0; j < pg; j++) col[j] = (double)m->cg_s[j];
-        double *e0 = NULL, *e1 = NULL;
-        if (d->has_mog) {
-            e0 = mg_alloc((size_t)pg, sizeof(double)), e1 = mg_alloc((size_t)pg, sizeof(double));
-            if (!e0 || !e1) s = mg_fail(MG_ERR_NOMEM, "fig4: out of memory");
-            for (int64_t j = 0; j < pg && s == MG_OK; j++) e0[j] = m->eblock[2 * j], e1[j] = m->eblock[2 * j + 1];
-        }
-        const double *c[7] = {idx, m->norm_g, col, m->cg_cos, e0, e1, m->ebest};
+        const double *c[7] = {idx, m->norm_g, col, m->cg_cos, m->eblock, m->eblock ? m->eblock + pg : NULL,
+                              m->ebest};
         snprintf(names[*nf], 96, SEC "/%s_gen_columns.csv", d->name);
-        if (s == MG_OK)
-            s = mg_repro_csv(ctx, names[(*nf)++],
-                             d->has_mog ? "column,norm,best_sample,cosine,energy_mode1,energy_mode2,energy_best"
-                                        : "column,norm,best_sample,cosine",
-                             d->has_mog ? 7 : 4, pg, c);
-        free(e0), free(e1);
+        s = mg_repro_csv(ctx, names[(*nf)++],
+                         d->has_mog ? "column,norm,best_sample,cosine,energy_mode1,energy_mode2,energy_best"
+                                    : "column,norm,best_sample,cosine",
+                         d->has_mog ? 7 : 4, pg, c);
     }
     free(idx), free(col);
     return s;
@@ -391,7 +364,7 @@ static mg_status claims(mg_repro_ctx *ctx, const mg_repro_data *d, const f4_meas
                  "of one mode's scatter matrix X_k X_k^T; partly at >= %.0f%%.",
                  100 * BLOCK_PASS, 100 * BLOCK_PARTIAL);
         int64_t c0 = 0;
-        for (int64_t j = 0; j < pg; j++) c0 += m->eblock[2 * j] >= m->eblock[2 * j + 1];
+        for (int64_t j = 0; j < pg; j++) c0 += m->eblock[j] >= m->eblock[pg + j];
         snprintf(meas, sizeof meas,
                  "median best-mode energy share %.3f (a random direction: %.3f); %lld columns lean to mode 1, %lld to "
                  "mode 2.",
@@ -420,11 +393,12 @@ static mg_status claims(mg_repro_ctx *ctx, const mg_repro_data *d, const f4_meas
 
 /* Section fig4: the encoder columns of the memorizing vs generalizing DAE. */
 mg_status mg_repro_fig4(mg_repro_ctx *ctx) {
+    int64_t cap = mg_repro_pick(ctx, 500, 2000, 5000);
     cJSON *set = mg_repro_settings(ctx, SEC);
     if (!set) return mg_fail(MG_ERR_NOMEM, "fig4: out of memory");
     cJSON_AddNumberToObject(set, "sigma", ctx->sigmas[ctx->level02]);
     cJSON_AddNumberToObject(set, "store_cosine", STORE_COS);
-    cJSON_AddNumberToObject(set, "pca_rows_cap", (double)mg_repro_pick(ctx, 500, 2000, 5000));
+    cJSON_AddNumberToObject(set, "pca_rows_cap", (double)cap);
     MG_TRY(mg_report_paragraphf(
         ctx->rep,
         "Paper (Fig. 4): the encoder W1 of a DAE trained at sigma = 0.2 on 5 images stores the training images in its "
@@ -433,7 +407,7 @@ mg_status mg_repro_fig4(mg_repro_ctx *ctx) {
         "level of the shared memorizing and generalizing sets, matches columns and samples by cosine similarity, and "
         "measures how much of held-out data the column span holds. The principal subspaces use at most %lld training "
         "rows (per mode for the MoG).",
-        ctx->sigmas[ctx->level02], (long long)mg_repro_pick(ctx, 500, 2000, 5000)));
+        ctx->sigmas[ctx->level02], (long long)cap));
     for (int di = 0; di < ctx->ndata; di++) {
         const mg_repro_data *d = &ctx->data[di];
         MG_TRY(mg_report_subsection(ctx->rep, d->title));
@@ -442,7 +416,7 @@ mg_status mg_repro_fig4(mg_repro_ctx *ctx) {
         char names[8][96];
         const char *np[8];
         int nf = 0;
-        mg_status s = measure(ctx, d, &m);
+        mg_status s = measure(ctx, d, cap, &m);
         if (s == MG_OK) s = plots(ctx, d, &m);
         if (s == MG_OK && d->img_h > 0) s = grids(ctx, d, &m);
         if (s == MG_OK) s = write_files(ctx, d, &m, names, &nf);
