@@ -27,51 +27,53 @@
 /* The metrics shown (repr.h order is MG_SPIKE_*). */
 static const mg_spike_metric SHOWN[4] = {MG_SPIKE_STD, MG_SPIKE_TOP1, MG_SPIKE_L4L2, MG_SPIKE_NEGPR};
 
-/* One group: rows, their representations and every metric of each row. */
+/* One group: the representations of its rows and every metric of each row. */
 typedef struct {
-    mg_mat X;      /* n x d inputs (owned) */
-    mg_mat H;      /* n x p representations (owned) */
-    double *sc;    /* n x MG_SPIKE_COUNT metrics (owned) */
+    mg_mat H;       /* n x p representations (owned) */
+    double *metric; /* MG_SPIKE_COUNT x n: metric m of row i at [m * n + i] (owned) */
 } f5_group;
 
 /* Frees a group. */
 static void group_free(f5_group *g) {
-    free(g->X.data), free(g->H.data), free(g->sc);
+    free(g->H.data), free(g->metric);
     memset(g, 0, sizeof *g);
 }
 
-/* Representations at sigma = 0.2 of the group's rows under a set (noise
- * stream k of the section) and all their metrics. */
-static mg_status represent(mg_repro_ctx *ctx, const mg_daeset *set, uint64_t k, f5_group *g) {
+/* Representations at sigma = 0.2 of the rows X under a set (noise stream k
+ * of the section) and all their metrics. */
+static mg_status represent(mg_repro_ctx *ctx, const mg_daeset *set, mg_mat X, uint64_t k, f5_group *g) {
     int lv = mg_daeset_nearest(set, SIGMA);
-    int64_t n = g->X.rows, p = mg_dae_hidden(set->levels[lv]);
+    int64_t n = X.rows, p = mg_dae_hidden(set->levels[lv]);
     g->H = (mg_mat){n, p, p, mg_alloc((size_t)(n * p), sizeof(float))};
-    g->sc = mg_alloc((size_t)(n * MG_SPIKE_COUNT), sizeof(double));
-    if (!g->H.data || !g->sc) return mg_fail(MG_ERR_NOMEM, "fig5: out of memory");
+    g->metric = mg_alloc((size_t)(n * MG_SPIKE_COUNT), sizeof(double));
+    double *sc = mg_alloc((size_t)(n * MG_SPIKE_COUNT), sizeof(double)); /* n x MG_SPIKE_COUNT, as computed */
+    mg_status s = g->H.data && g->metric && sc ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig5: out of memory");
     mg_rng rng = mg_repro_rng(ctx, SEC, k);
-    MG_TRY(mg_repr_set(set, g->X, SIGMA, &rng, g->H, NULL));
-    return mg_spikiness_all(g->H, g->sc);
+    if (s == MG_OK) s = mg_repr_set(set, X, SIGMA, &rng, g->H, NULL);
+    if (s == MG_OK) s = mg_spikiness_all(g->H, sc);
+    for (int64_t i = 0; i < n && s == MG_OK; i++)
+        for (int m = 0; m < MG_SPIKE_COUNT; m++) g->metric[m * n + i] = sc[i * MG_SPIKE_COUNT + m];
+    free(sc);
+    return s;
 }
 
-/* Column m of a group's metrics (malloc'd copy). */
-static double *metric_col(const f5_group *g, mg_spike_metric m) {
-    double *v = mg_alloc((size_t)(g->X.rows > 0 ? g->X.rows : 1), sizeof(double));
-    if (v)
-        for (int64_t i = 0; i < g->X.rows; i++) v[i] = g->sc[i * MG_SPIKE_COUNT + m];
-    return v;
+/* Metric m of every row of a group (n values). */
+static const double *metric_of(const f5_group *g, mg_spike_metric m) {
+    return g->metric + (int64_t)m * g->H.rows;
 }
 
 /* AUROC of metric m, memorizing group positive, and both medians. */
 static mg_status separation(const f5_group *a, const f5_group *b, mg_spike_metric m, double *auc, double *med_a,
                             double *med_b) {
-    int64_t na = a->X.rows, nb = b->X.rows, n = na + nb;
+    int64_t na = a->H.rows, nb = b->H.rows, n = na + nb;
     double *s = mg_alloc((size_t)n, sizeof(double));
     int *lab = mg_alloc((size_t)n, sizeof(int));
     mg_status st = s && lab ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig5: out of memory");
-    for (int64_t i = 0; i < n && st == MG_OK; i++) {
-        s[i] = i < na ? a->sc[i * MG_SPIKE_COUNT + m] : b->sc[(i - na) * MG_SPIKE_COUNT + m];
-        lab[i] = i < na;
+    if (st == MG_OK) {
+        memcpy(s, metric_of(a, m), (size_t)na * sizeof(double));
+        memcpy(s + na, metric_of(b, m), (size_t)nb * sizeof(double));
     }
+    for (int64_t i = 0; i < n && st == MG_OK; i++) lab[i] = i < na;
     mg_summary sa, sb;
     if (st == MG_OK) st = mg_auroc(s, lab, n, auc);
     if (st == MG_OK) st = mg_summarize(s, na, &sa);
@@ -84,12 +86,13 @@ static mg_status separation(const f5_group *a, const f5_group *b, mg_spike_metri
 /* Overlaid histograms of metric m of the two groups. */
 static mg_status hist(mg_repro_ctx *ctx, const mg_repro_data *d, const f5_group *g, mg_spike_metric m,
                       const char *xlabel, const char *caption) {
-    double *a = metric_col(&g[0], m), *b = metric_col(&g[1], m);
+    const double *a = metric_of(&g[0], m), *b = metric_of(&g[1], m);
+    int64_t na = g[0].H.rows, nb = g[1].H.rows;
     mg_plot *p = NULL;
-    mg_status s = a && b ? mg_plot_create(620, 320, &p) : mg_fail(MG_ERR_NOMEM, "fig5: out of memory");
+    mg_status s = mg_plot_create(620, 320, &p);
     double lo = INFINITY, hi = -INFINITY;
-    for (int64_t i = 0; a && b && i < g[0].X.rows + g[1].X.rows; i++) {
-        double v = i < g[0].X.rows ? a[i] : b[i - g[0].X.rows];
+    for (int64_t i = 0; i < na + nb; i++) {
+        double v = i < na ? a[i] : b[i - na];
         lo = v < lo ? v : lo, hi = v > hi ? v : hi;
     }
     if (!(hi > lo)) hi = lo + 1;
@@ -98,11 +101,10 @@ static mg_status hist(mg_repro_ctx *ctx, const mg_repro_data *d, const f5_group 
     mg_plot_style st = MG_PLOT_STYLE_DEFAULT;
     st.label = "memorizing DAE, its training samples";
     st.color = "#d62728";
-    if (s == MG_OK) s = mg_plot_hist(p, a, g[0].X.rows, 40, lo, hi, 1, &st, NULL);
+    if (s == MG_OK) s = mg_plot_hist(p, a, na, 40, lo, hi, 1, &st, NULL);
     st.label = "generalizing DAE, its training samples";
     st.color = "#1f77b4";
-    if (s == MG_OK) s = mg_plot_hist(p, b, g[1].X.rows, 40, lo, hi, 1, &st, NULL);
-    free(a), free(b);
+    if (s == MG_OK) s = mg_plot_hist(p, b, nb, 40, lo, hi, 1, &st, NULL);
     return mg_repro_plot_emit(ctx, p, s, title, xlabel, "density", caption);
 }
 
@@ -154,20 +156,14 @@ static mg_status write_files(mg_repro_ctx *ctx, const mg_repro_data *d, const f5
     static const char *gname[2] = {"mem", "gen"};
     for (int k = 0; k < 2; k++) {
         const double *cols[MG_SPIKE_COUNT];
-        double *own[MG_SPIKE_COUNT] = {NULL};
-        mg_status s = MG_OK;
         char hdr[160] = "";
         for (int m = 0; m < MG_SPIKE_COUNT; m++) {
-            own[m] = metric_col(&g[k], (mg_spike_metric)m);
-            cols[m] = own[m];
-            if (!own[m]) s = mg_fail(MG_ERR_NOMEM, "fig5: out of memory");
+            cols[m] = metric_of(&g[k], (mg_spike_metric)m);
             strcat(hdr, m ? "," : "");
             strcat(hdr, mg_spike_metric_name((mg_spike_metric)m));
         }
         snprintf(names[*nf], 96, SEC "/%s_%s_train_metrics.csv", d->name, gname[k]);
-        if (s == MG_OK) s = mg_repro_csv(ctx, names[*nf], hdr, MG_SPIKE_COUNT, g[k].X.rows, cols);
-        for (int m = 0; m < MG_SPIKE_COUNT; m++) free(own[m]);
-        MG_TRY(s);
+        MG_TRY(mg_repro_csv(ctx, names[*nf], hdr, MG_SPIKE_COUNT, g[k].H.rows, cols));
         (*nf)++;
     }
     snprintf(names[*nf], 96, SEC "/%s_single_h_mem.npy", d->name);
@@ -183,15 +179,15 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, int64_t n) {
     MG_TRY(mg_report_subsection(ctx->rep, d->title));
     f5_group g[2];
     memset(g, 0, sizeof g);
-    int64_t pm = mg_dae_hidden(d->mem_set.levels[ctx->level02]), pg = mg_dae_hidden(d->gen_set.levels[ctx->level02]);
     int same;
     int64_t ng = n < d->gen.rows ? n : d->gen.rows, j1 = partner_row(d, &same);
-    mg_mat gsub = d->gen;
-    gsub.rows = ng;
-    mg_status s = mg_repro_cycle_rows(d->mem, n, &g[0].X);
-    if (s == MG_OK) s = mg_repro_cycle_rows(gsub, ng, &g[1].X);
-    if (s == MG_OK) s = represent(ctx, &d->mem_set, (uint64_t)(2 * di), &g[0]);
-    if (s == MG_OK) s = represent(ctx, &d->gen_set, (uint64_t)(2 * di + 1), &g[1]);
+    mg_mat xm, xg = d->gen; /* the memorizing rows cycled to n rows (owned); the first ng generalizing rows */
+    xg.rows = ng;
+    mg_status s = mg_repro_cycle_rows(d->mem, n, &xm);
+    if (s == MG_OK) s = represent(ctx, &d->mem_set, xm, (uint64_t)(2 * di), &g[0]);
+    free(xm.data);
+    if (s == MG_OK) s = represent(ctx, &d->gen_set, xg, (uint64_t)(2 * di + 1), &g[1]);
+    int64_t pm = g[0].H.cols, pg = g[1].H.cols;
     /* the single sample under the generalizing model: its own row (noise of row j1) */
     float *h1 = mg_alloc((size_t)pg, sizeof(float));
     if (s == MG_OK && !h1) s = mg_fail(MG_ERR_NOMEM, "fig5: out of memory");
@@ -216,7 +212,8 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, int64_t n) {
         s = hist(ctx, d, g, MG_SPIKE_TOP1, "top-1 share max|h_i| / sum|h_i| (scale-free; 1 = one-hot)",
                  "The same rows by a scale-free spikiness: the share of the largest unit.");
     char cap[320];
-    double std0 = mg_spikiness(g[0].H.data, pm, MG_SPIKE_STD), top0 = mg_spikiness(g[0].H.data, pm, MG_SPIKE_TOP1);
+    double std0 = NAN, top0 = NAN; /* the memorizing group's row 0 */
+    if (s == MG_OK) std0 = metric_of(&g[0], MG_SPIKE_STD)[0], top0 = metric_of(&g[0], MG_SPIKE_TOP1)[0];
     double std1 = mg_spikiness(h1, pg, MG_SPIKE_STD), top1 = mg_spikiness(h1, pg, MG_SPIKE_TOP1);
     snprintf(cap, sizeof cap, "Fig. 5 (bottom): memorizing DAE (p = %lld), training sample 1 plus 0.2 eps: std %.3g, "
              "top-1 share %.2f.", (long long)pm, std0, top0);
