@@ -67,6 +67,21 @@ static void cols_free(f7_cols *c) {
     memset(c, 0, sizeof *c);
 }
 
+/* The settings that depend on the run's scale: computed once, so that
+ * config.json records what runs. */
+typedef struct {
+    int64_t times;                    /* copies of each duplicated point */
+    int64_t steps_mog, steps_fmnist;  /* training steps from scratch */
+    int64_t warm_steps;               /* training steps from the closed form */
+} f7_scale;
+
+/* The scale-dependent settings of the run. */
+static f7_scale scale_settings(const mg_repro_ctx *ctx) {
+    f7_scale sc = {mg_repro_pick(ctx, 20, 300, 300), mg_repro_pick(ctx, 150, 3000, 20000),
+                   mg_repro_pick(ctx, 100, 3000, 20000), mg_repro_pick(ctx, 50, 1000, 5000)};
+    return sc;
+}
+
 /* The hybrid training set of one dataset and its constructions. */
 typedef struct {
     mg_repro_data *src;
@@ -78,7 +93,8 @@ typedef struct {
     int64_t K, groups;     /* clusters; duplicated groups (the last `groups` clusters) */
     int inject;
     int64_t times;
-    mg_train_params tp;
+    mg_train_params tp;    /* training from scratch */
+    int64_t warm_steps;    /* training from the closed form */
 } f7_data;
 
 /* Frees the data. */
@@ -90,12 +106,13 @@ static void data_free(f7_data *h) {
 }
 
 /* Builds the hybrid training set: the dataset's generalizing rows plus NDUP
- * points repeated `times` times (injected for the MoG, picked for images). */
-static mg_status make_data(mg_repro_ctx *ctx, mg_repro_data *d, int di, f7_data *h) {
+ * points repeated sc->times times (injected for the MoG, picked for images). */
+static mg_status make_data(mg_repro_ctx *ctx, mg_repro_data *d, int di, const f7_scale *sc, f7_data *h) {
     memset(h, 0, sizeof *h);
     h->src = d;
     h->inject = d->has_mog;
-    h->times = mg_repro_pick(ctx, 20, 300, 300);
+    h->times = sc->times;
+    h->warm_steps = sc->warm_steps;
     mg_dup_spec ds = {NDUP, h->times, h->inject, 0.0, 0.0};
     mg_rng r = mg_repro_rng(ctx, SEC, (uint64_t)(10 * di));
     MG_TRY(mg_data_duplicate(d->gen.data, d->gen.rows, d->d, d->gen_labels, &ds, &r, &h->dup));
@@ -125,15 +142,15 @@ static mg_status make_data(mg_repro_ctx *ctx, mg_repro_data *d, int di, f7_data 
     tp.weight_decay = 1e-4;
     tp.batch = 128;
     tp.batch_mode = MG_BATCH_SHUFFLE;
-    tp.steps = d->has_mog ? mg_repro_pick(ctx, 150, 3000, 20000) : mg_repro_pick(ctx, 100, 3000, 20000);
+    tp.steps = d->has_mog ? sc->steps_mog : sc->steps_fmnist;
     h->tp = tp;
     return MG_OK;
 }
 
-/* Matches every column of W1 (d x p, row-major) against the duplicated points
- * and the non-duplicated rows, and each duplicated point against the columns. */
-static mg_status analyse(const f7_data *h, const float *W1, int64_t p, f7_cols *c) {
-    int64_t D = h->src->d;
+/* Matches every column of the model's W1 against the duplicated points and
+ * the non-duplicated rows, and each duplicated point against the columns. */
+static mg_status analyse(const f7_data *h, const mg_dae *m, f7_cols *c) {
+    int64_t D = h->src->d, p = mg_dae_hidden(m);
     c->p = p;
     c->C = mg_alloc((size_t)(p * D), sizeof(float));
     c->norm = mg_alloc((size_t)p, sizeof(double));
@@ -145,15 +162,7 @@ static mg_status analyse(const f7_data *h, const float *W1, int64_t p, f7_cols *
     c->best_cos = mg_alloc(NDUP, sizeof(double));
     if (!c->C || !c->norm || !c->dup_idx || !c->dup_cos || !c->row_idx || !c->row_cos || !c->best_col || !c->best_cos)
         return mg_fail(MG_ERR_NOMEM, "fig7: out of memory");
-    for (int64_t j = 0; j < p; j++) {
-        double q = 0;
-        for (int64_t i = 0; i < D; i++) {
-            float w = W1[i * p + j];
-            c->C[j * D + i] = w;
-            q += (double)w * w;
-        }
-        c->norm[j] = sqrt(q);
-    }
+    mg_dae_columns(m, c->C, c->norm);
     mg_mat Cm = {p, D, D, c->C}, Um = {NDUP, D, D, h->U};
     MG_TRY(mg_max_cosine(Cm, Um, 0, c->dup_idx, c->dup_cos));
     MG_TRY(mg_max_cosine(Cm, (mg_mat){h->nr, D, D, h->R}, 0, c->row_idx, c->row_cos));
@@ -419,7 +428,7 @@ static mg_status claims(mg_repro_ctx *ctx, const f7_data *h, const f7_cols *tr, 
              "After %lld more steps from the closed form: best column per duplicated sample %.4f, %.4f, %.4f; %lld "
              "memorizing, %lld generalizing, %lld copying one other sample; data loss %.4f (closed form %.4f, "
              "predicted %.4f; trained from scratch %.4f).",
-             (long long)mg_repro_pick(ctx, 50, 1000, 5000), warm->best_cos[0], warm->best_cos[1], warm->best_cos[2],
+             (long long)h->warm_steps, warm->best_cos[0], warm->best_cos[1], warm->best_cos[2],
              (long long)warm->n_mem, (long long)warm->n_gen, (long long)warm->n_sample, warm->loss, co->loss,
              predicted, tr->loss);
     v = minw >= MEM_COS && warm->loss <= co->loss ? MG_VERDICT_PASS : minw >= ALIGN_COS ? MG_VERDICT_PARTIAL
@@ -468,7 +477,7 @@ static mg_status record(cJSON *res, const f7_data *h, const f7_cols *const *cs, 
 }
 
 /* The hybrid regime on one dataset. */
-static mg_status run_dataset(mg_repro_ctx *ctx, int di) {
+static mg_status run_dataset(mg_repro_ctx *ctx, int di, const f7_scale *sc) {
     mg_repro_data *d = &ctx->data[di];
     double span = 1.0 / ctx->ndata, base = di * span;
     f7_data h;
@@ -488,13 +497,12 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di) {
     char det[128];
     snprintf(det, sizeof det, "%s: duplicating %d points", d->name, NDUP);
     mg_repro_step(ctx, det, base);
-    mg_status s = make_data(ctx, d, di, &h);
-    int64_t warm_steps = mg_repro_pick(ctx, 50, 1000, 5000);
+    mg_status s = make_data(ctx, d, di, sc, &h);
     double cut = d->has_mog ? 0.75 : 0.9;
     if (s == MG_OK)
         s = train(ctx, &h, h.tp, di, 1, base, base + cut * span, "training the hybrid DAE from scratch", &model,
                   &tr.seconds);
-    if (s == MG_OK) s = analyse(&h, mg_dae_w1_const(model), h.tp.hidden, &tr);
+    if (s == MG_OK) s = analyse(&h, model, &tr);
     if (s == MG_OK) s = mc_loss(ctx, &h, model, di, &tr.loss);
     /* the closed form of Cor. 3.4 on the same rows, at the trained model's lambda of Eq. 6 */
     mg_construct_params cp = MG_CONSTRUCT_PARAMS_DEFAULT;
@@ -507,7 +515,7 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di) {
         s = mg_construct((mg_mat){h.dup.n, D, D, h.dup.X}, h.clusters, h.K, &cp, &cons);
     }
     if (s == MG_OK) s = mg_construction_to_dae(&cons, &cdae);
-    if (s == MG_OK) s = analyse(&h, mg_dae_w1_const(cdae), cons.p, &co);
+    if (s == MG_OK) s = analyse(&h, cdae, &co);
     if (s == MG_OK) s = mc_loss(ctx, &h, cdae, di, &co.loss);
     if (s == MG_OK) s = mg_compare_daes(model, cdae, (mg_mat){0, D, D, NULL}, LEAD, &cmp);
     /* Definition 3.1 on these clusters and Theorem 3.1's masks measured on the closed form */
@@ -518,13 +526,13 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di) {
     /* training from the closed form (only where Theorem 3.1's separability can hold: the MoG) */
     if (s == MG_OK && d->has_mog) {
         mg_train_params wp = h.tp;
-        wp.steps = warm_steps;
+        wp.steps = h.warm_steps;
         wp.lr = h.tp.lr / 10;
         s = mg_dae_clone(cdae, &wdae);
         if (s == MG_OK)
             s = train(ctx, &h, wp, di, 2, base + (cut + 0.02) * span, base + span, "training from the closed form",
                       &wdae, &warm.seconds);
-        if (s == MG_OK) s = analyse(&h, mg_dae_w1_const(wdae), wp.hidden, &warm);
+        if (s == MG_OK) s = analyse(&h, wdae, &warm);
         if (s == MG_OK) s = mc_loss(ctx, &h, wdae, di, &warm.loss);
     }
     const f7_cols *cs[3] = {&tr, &co, &warm};
@@ -608,14 +616,15 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di) {
 
 /* Section fig7: the hybrid regime under duplication. */
 mg_status mg_repro_fig7(mg_repro_ctx *ctx) {
+    f7_scale sc = scale_settings(ctx);
     cJSON *set = mg_repro_settings(ctx, SEC);
     if (!set) return mg_fail(MG_ERR_NOMEM, "fig7: out of memory");
     cJSON_AddNumberToObject(set, "sigma", SIGMA);
     cJSON_AddNumberToObject(set, "duplicated_points", NDUP);
-    cJSON_AddNumberToObject(set, "copies_per_point", (double)mg_repro_pick(ctx, 20, 300, 300));
-    cJSON_AddNumberToObject(set, "steps_mog", (double)mg_repro_pick(ctx, 150, 3000, 20000));
-    cJSON_AddNumberToObject(set, "steps_fmnist", (double)mg_repro_pick(ctx, 100, 3000, 20000));
-    cJSON_AddNumberToObject(set, "steps_from_closed_form", (double)mg_repro_pick(ctx, 50, 1000, 5000));
+    cJSON_AddNumberToObject(set, "copies_per_point", (double)sc.times);
+    cJSON_AddNumberToObject(set, "steps_mog", (double)sc.steps_mog);
+    cJSON_AddNumberToObject(set, "steps_fmnist", (double)sc.steps_fmnist);
+    cJSON_AddNumberToObject(set, "steps_from_closed_form", (double)sc.warm_steps);
     cJSON_AddStringToObject(set, "optimizer", "adam lr 3e-3 (1/10 from the closed form), wd 1e-4, batch 128, MSE");
     cJSON_AddNumberToObject(set, "memorizing_cos", MEM_COS);
     cJSON_AddNumberToObject(set, "aligned_cos", ALIGN_COS);
@@ -630,6 +639,6 @@ mg_status mg_repro_fig7(mg_repro_ctx *ctx) {
         "trained model shows both kinds of columns. memgen trains a DAE on each shared generalizing set with a few "
         "points added many times, matches every learned column against the duplicated samples and against every "
         "other training sample, and compares with the closed form."));
-    for (int di = 0; di < ctx->ndata; di++) MG_TRY(run_dataset(ctx, di));
+    for (int di = 0; di < ctx->ndata; di++) MG_TRY(run_dataset(ctx, di, &sc));
     return mg_repro_summary_file(ctx, SEC);
 }
