@@ -191,7 +191,7 @@ static mg_status build_fmnist(mg_repro_ctx *ctx, mg_repro_data *d) {
 /* Training progress of one level, mapped into the data stage. */
 typedef struct {
     mg_repro_ctx *ctx;
-    mg_repro_train_slot slot;
+    mg_repro_progress_slot slot;
     const char *what;
     double f0, f1; /* the data stage's fraction this set spans */
 } level_ctx;

@@ -170,14 +170,14 @@ typedef struct {
     mg_repro_ctx *ctx;
     char detail[128];
     double f0, f1;
-} mg_repro_train_slot;
+} mg_repro_progress_slot;
 
 /* An mg_train_io whose progress callback reports through *slot. */
-mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_train_slot *slot, const char *detail, double f0,
+mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_progress_slot *slot, const char *detail, double f0,
                               double f1);
 
 /* Points sp's progress callback at *slot: sampling progress reported the same way. */
-void mg_repro_sample_progress(mg_repro_ctx *ctx, mg_repro_train_slot *slot, const char *detail, double f0, double f1,
+void mg_repro_sample_progress(mg_repro_ctx *ctx, mg_repro_progress_slot *slot, const char *detail, double f0, double f1,
                               mg_sample_params *sp);
 
 #endif /* MEMGEN_REPRO_INTERNAL_H */

@@ -70,7 +70,7 @@ static mg_status draw(mg_repro_ctx *ctx, const mg_denoiser *den, uint64_t k, con
     sp.kind = MG_SAMPLER_DDIM;
     sp.sigmas = ctx->sigmas;
     sp.nsigmas = ctx->nsigmas;
-    mg_repro_train_slot slot;
+    mg_repro_progress_slot slot;
     mg_repro_sample_progress(ctx, &slot, detail, f0, f1, &sp);
     mg_rng rng = mg_repro_rng(ctx, SEC, k);
     double t = mg_now();

@@ -361,7 +361,7 @@ static mg_status angle_table(mg_repro_ctx *ctx, const mg_compare *cmp, const f7_
 /* Trains one DAE on the hybrid set (from scratch when *m is NULL). */
 static mg_status train(mg_repro_ctx *ctx, const f7_data *h, mg_train_params tp, int di, uint64_t k, double f0,
                        double f1, const char *what, mg_dae **m, double *secs) {
-    mg_repro_train_slot slot;
+    mg_repro_progress_slot slot;
     char det[128];
     snprintf(det, sizeof det, "%s: %s", h->src->name, what);
     mg_train_io io = mg_repro_train_io(ctx, &slot, det, f0, f1);

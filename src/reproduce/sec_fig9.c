@@ -114,7 +114,7 @@ static mg_status learned_model(mg_repro_ctx *ctx, const mg_repro_data *d, int64_
         p.sigma = sigma;
         p.steps = phase[k].steps;
         p.lr = phase[k].lr;
-        mg_repro_train_slot slot;
+        mg_repro_progress_slot slot;
         mg_train_io io = mg_repro_train_io(ctx, &slot, phase[k].what, phase[k].f0, phase[k].f1);
         mg_rng r = mg_repro_rng(ctx, "fig9", (uint64_t)k);
         MG_TRY(mg_train_dae(&p, d->gen, &r, &io, out));

@@ -200,7 +200,7 @@ void mg_repro_step(mg_repro_ctx *ctx, const char *detail, double fraction) {
 }
 
 /* Fills a progress slot. */
-static void slot_init(mg_repro_train_slot *slot, mg_repro_ctx *ctx, const char *detail, double f0, double f1) {
+static void slot_init(mg_repro_progress_slot *slot, mg_repro_ctx *ctx, const char *detail, double f0, double f1) {
     slot->ctx = ctx;
     snprintf(slot->detail, sizeof slot->detail, "%s", detail);
     slot->f0 = f0;
@@ -208,7 +208,7 @@ static void slot_init(mg_repro_train_slot *slot, mg_repro_ctx *ctx, const char *
 }
 
 /* Reports `done` of `total` steps of a slot's run as its slice of the section. */
-static void slot_report(const mg_repro_train_slot *slot, int64_t done, int64_t total) {
+static void slot_report(const mg_repro_progress_slot *slot, int64_t done, int64_t total) {
     double f = total > 0 ? (double)done / (double)total : 1.0;
     mg_repro_step(slot->ctx, slot->detail, slot->f0 + f * (slot->f1 - slot->f0));
 }
@@ -220,7 +220,7 @@ static void train_progress(void *vslot, const mg_train_progress *pr) { slot_repo
 static void sample_progress(void *vslot, int64_t done, int64_t total) { slot_report(vslot, done, total); }
 
 /* An io that reports training progress through mg_repro_step. */
-mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_train_slot *slot, const char *detail, double f0,
+mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_progress_slot *slot, const char *detail, double f0,
                               double f1) {
     slot_init(slot, ctx, detail, f0, f1);
     mg_train_io io;
@@ -233,7 +233,7 @@ mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_train_slot *slot, cons
 }
 
 /* Sampling progress reported through mg_repro_step. */
-void mg_repro_sample_progress(mg_repro_ctx *ctx, mg_repro_train_slot *slot, const char *detail, double f0, double f1,
+void mg_repro_sample_progress(mg_repro_ctx *ctx, mg_repro_progress_slot *slot, const char *detail, double f0, double f1,
                               mg_sample_params *sp) {
     slot_init(slot, ctx, detail, f0, f1);
     sp->progress = sample_progress;
