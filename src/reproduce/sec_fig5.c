@@ -196,7 +196,8 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, int64_t n) {
         else {
             mg_mat x1 = {1, d->d, d->d, d->gen.data + j1 * d->gen.ld}, h = {1, pg, pg, h1};
             mg_rng r = mg_repro_rng(ctx, SEC, (uint64_t)(2 * di + 1));
-            s = mg_repr_set(&d->gen_set, x1, SIGMA, &r, h, NULL);
+            const double sigma = SIGMA;
+            s = mg_repr_multi(&d->gen_set, x1, &sigma, 1, &r, j1, h); /* row j1's noise, as in the group */
         }
     }
     double auc[4], ma[4], mb[4];
