@@ -99,6 +99,11 @@ mg_status mg_report_svg(mg_report *r, const char *svg, const char *caption);
  * for small images is applied through CSS when width_px > 0). */
 mg_status mg_report_image(mg_report *r, const char *png_path, int width_px, const char *caption);
 
+/* The path of `rel` inside the report folder DIR (a relative name that
+ * stays inside it, as links must), its sub-folder created: DIR/rel,
+ * malloc'd into *out (caller frees). */
+mg_status mg_report_path(const mg_report *r, const char *rel, char **out);
+
 /* Writes a PNG grid of samples to DIR/name (mg_png_write_grid; sub-folders
  * of DIR in name are created) and embeds it. */
 mg_status mg_report_png_grid(mg_report *r, const char *name, const float *data, int64_t n, const mg_png_grid *g,

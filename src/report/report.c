@@ -363,22 +363,34 @@ static void put_href(sb_t *b, const char *href) {
     }
 }
 
-/* PNG grid written beside the report and embedded. */
-mg_status mg_report_png_grid(mg_report *r, const char *name, const float *data, int64_t n, const mg_png_grid *g,
-                             int width_px, const char *caption) {
-    MG_TRY(check_href(name));
-    size_t len = strlen(r->dir) + strlen(name) + 2;
+/* DIR/rel with its sub-folder made (see report.h). */
+mg_status mg_report_path(const mg_report *r, const char *rel, char **out) {
+    *out = NULL;
+    MG_TRY(check_href(rel));
+    size_t len = strlen(r->dir) + strlen(rel) + 2;
     char *path = malloc(len);
     if (!path) return mg_fail(MG_ERR_NOMEM, "report: out of memory");
-    snprintf(path, len, "%s/%s", r->dir, name);
-    mg_status st = MG_OK;
+    snprintf(path, len, "%s/%s", r->dir, rel);
     char *slash = strrchr(path + strlen(r->dir) + 1, '/');
     if (slash) { /* a sub-folder of the report folder */
         *slash = '\0';
-        st = mg_mkdir_p(path);
+        mg_status st = mg_mkdir_p(path);
         *slash = '/';
+        if (st != MG_OK) {
+            free(path);
+            return st;
+        }
     }
-    if (st == MG_OK) st = mg_png_write_grid(path, data, n, g);
+    *out = path;
+    return MG_OK;
+}
+
+/* PNG grid written beside the report and embedded. */
+mg_status mg_report_png_grid(mg_report *r, const char *name, const float *data, int64_t n, const mg_png_grid *g,
+                             int width_px, const char *caption) {
+    char *path;
+    MG_TRY(mg_report_path(r, name, &path));
+    mg_status st = mg_png_write_grid(path, data, n, g);
     if (st == MG_OK) st = mg_report_image(r, path, width_px, caption);
     free(path);
     return st;

@@ -202,7 +202,6 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
     memset(&ctx, 0, sizeof ctx);
     ctx.cfg = cfg;
     ctx.scale = cfg->scale;
-    ctx.dir = cfg->out_dir;
     ctx.t0 = mg_now();
     mg_rng_init(&ctx.rng, cfg->seed);
     ctx.nsigmas = (int)mg_repro_pick(&ctx, 3, 7, 21);

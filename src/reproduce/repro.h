@@ -6,7 +6,7 @@
  *
  * A section is a function mg_status mg_repro_<id>(mg_repro_ctx *ctx) that
  * adds its content to ctx->rep (mg_report_section first), writes its numbers
- * under ctx->dir/<id>/, records its settings in mg_repro_settings(ctx, id)
+ * under <report folder>/<id>/, records its settings in mg_repro_settings(ctx, id)
  * and its headline numbers in mg_repro_results(ctx, id), and reports progress
  * with mg_repro_step. It draws randomness only from mg_repro_rng(ctx, id, k),
  * so sections are independent of each other and of which ones run.
@@ -52,7 +52,6 @@ typedef struct {
     const mg_repro_config *cfg;
     mg_repro_scale scale;
     mg_report *rep;
-    const char *dir;          /* report folder (cfg->out_dir) */
     mg_rng rng;               /* the run's base generator (seed) */
     double *sigmas;           /* the DAE sets' noise grid, geom:0.02:2:K (K odd) */
     int nsigmas;
@@ -101,10 +100,6 @@ mg_rng mg_repro_rng(const mg_repro_ctx *ctx, const char *section, uint64_t k);
  * owned by ctx). Add settings / numbers with cJSON_Add*ToObject. */
 cJSON *mg_repro_settings(mg_repro_ctx *ctx, const char *section);
 cJSON *mg_repro_results(mg_repro_ctx *ctx, const char *section);
-
-/* *out = "DIR/rel" (malloc'd, caller frees); the parent folders of the file
- * are created. */
-mg_status mg_repro_path(const mg_repro_ctx *ctx, const char *rel, char **out);
 
 /* Writes DIR/rel as CSV: header "a,b,c" then nrows rows of ncols columns
  * (cols[j][i], %.9g; NaN as "nan"). Atomic. */

@@ -53,30 +53,11 @@ cJSON *mg_repro_results(mg_repro_ctx *ctx, const char *section) {
     return child_object(child_object(ctx->results, "sections"), section);
 }
 
-/* "DIR/rel" with the file's parent folders created. */
-mg_status mg_repro_path(const mg_repro_ctx *ctx, const char *rel, char **out) {
-    *out = NULL;
-    size_t n = strlen(ctx->dir) + strlen(rel) + 2;
-    char *p = malloc(n);
-    if (!p) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    snprintf(p, n, "%s/%s", ctx->dir, rel);
-    char *slash = strrchr(p, '/');
-    *slash = '\0';
-    mg_status s = mg_mkdir_p(p);
-    *slash = '/';
-    if (s != MG_OK) {
-        free(p);
-        return s;
-    }
-    *out = p;
-    return MG_OK;
-}
-
 /* CSV with a header and numeric columns. */
 mg_status mg_repro_csv(const mg_repro_ctx *ctx, const char *rel, const char *header, int ncols, int64_t nrows,
                        const double *const *cols) {
     char *path;
-    MG_TRY(mg_repro_path(ctx, rel, &path));
+    MG_TRY(mg_report_path(ctx->rep, rel, &path));
     mg_atomic_file af;
     mg_status s = mg_atomic_open(&af, path);
     if (s == MG_OK) {
@@ -98,7 +79,7 @@ mg_status mg_repro_csv(const mg_repro_ctx *ctx, const char *rel, const char *hea
 /* JSON file beside the report. */
 mg_status mg_repro_json(const mg_repro_ctx *ctx, const char *rel, const cJSON *v) {
     char *path;
-    MG_TRY(mg_repro_path(ctx, rel, &path));
+    MG_TRY(mg_report_path(ctx->rep, rel, &path));
     mg_status s = mg_write_json_atomic(path, v);
     free(path);
     return s;
@@ -107,7 +88,7 @@ mg_status mg_repro_json(const mg_repro_ctx *ctx, const char *rel, const cJSON *v
 /* n x d float32 .npy beside the report. */
 mg_status mg_repro_npy(const mg_repro_ctx *ctx, const char *rel, const float *X, int64_t n, int64_t d) {
     char *path;
-    MG_TRY(mg_repro_path(ctx, rel, &path));
+    MG_TRY(mg_report_path(ctx->rep, rel, &path));
     int64_t shape[2] = {n, d};
     mg_status s = mg_npy_write_f32(path, X, 2, shape);
     free(path);
