@@ -194,13 +194,12 @@ typedef struct {
 static const torch_config k_torch[] = {{2, 0, "2 threads"}, {1, 0, "1 + 2 BLAS"}, {2, 1, "2 + 1 BLAS"}};
 #define NTORCH (int)(sizeof k_torch / sizeof k_torch[0])
 
-/* Runs the PyTorch script in configuration c; fills a (setting A) and b
- * (setting B) or NAN. It runs without the thread settings of the benchmark
- * (libgomp's default wait policy, OpenBLAS's default thread count) unless
- * c sets them. */
+/* Runs the PyTorch script in configuration c (torch is importable); fills
+ * a (setting A) and b (setting B) or NAN. It runs without the thread
+ * settings of the benchmark (libgomp's default wait policy, OpenBLAS's
+ * default thread count) unless c sets them. */
 static void run_torch(const torch_config *c, double *a, double *b) {
     *a = *b = NAN;
-    if (system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) return;
     char blas[48] = "";
     if (c->blas) snprintf(blas, sizeof blas, "OPENBLAS_NUM_THREADS=%d ", c->blas);
     char cmd[320];
@@ -242,7 +241,11 @@ int main(void) {
            spin ? spin : "unset", openblas_get_config());
     for (int i = 0; i < 2; i++) run_setting(&S[i], threads);
     double torch[NTORCH][2];
-    for (int c = 0; c < NTORCH; c++) run_torch(&k_torch[c], &torch[c][0], &torch[c][1]);
+    const int have_torch = system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0;
+    for (int c = 0; c < NTORCH; c++) {
+        if (have_torch) run_torch(&k_torch[c], &torch[c][0], &torch[c][1]);
+        else torch[c][0] = torch[c][1] = NAN; /* the columns read n/a */
+    }
     printf("\nPyTorch (dev/bench_train_torch.py):");
     for (int c = 0; c < NTORCH; c++)
         printf(" %s: A %.1f, B %.1f steps/s%s", k_torch[c].name, torch[c][0], torch[c][1], c + 1 < NTORCH ? ";" : "\n");
