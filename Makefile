@@ -6,7 +6,7 @@ OPT     ?= -O2
 MARCH   ?= $(shell echo 'int main(void){return 0;}' | $(CC) -march=native -x c - -o /dev/null 2>/dev/null && echo -march=native)
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
-INCS    := -Iinclude -I/usr/include/x86_64-linux-gnu
+INCS    := -Iinclude -Isrc -I/usr/include/x86_64-linux-gnu
 # OpenMP by trial compile (threads over batch and over noise levels).
 OPENMP  ?= $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 CFLAGS  ?=

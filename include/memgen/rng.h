@@ -36,6 +36,10 @@ void mg_rng_init(mg_rng *r, uint64_t seed);
  * Does not advance r. */
 mg_rng mg_rng_fork(const mg_rng *r, uint64_t id);
 
+/* mg_rng_fork with the id hashed from a name (FNV-1a 64): the generator of a
+ * named purpose ("data.mog", "fig5"), independent of every other name. */
+mg_rng mg_rng_fork_named(const mg_rng *r, const char *name);
+
 /* The raw Philox4x32-10 block for (key, stream, counter): out[0..3]. */
 void mg_rng_block(uint64_t key, uint64_t stream, uint64_t counter, uint32_t out[4]);
 

@@ -111,6 +111,13 @@ mg_rng mg_rng_fork(const mg_rng *r, uint64_t id) {
     return f;
 }
 
+/* The fork of a name: FNV-1a 64 of its bytes as the id. */
+mg_rng mg_rng_fork_named(const mg_rng *r, const char *name) {
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *s = name; s && *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return mg_rng_fork(r, h);
+}
+
 /* ln(x) for x in (0, 1], float, vectorisable (no branches, no libm):
  * x = m 2^e with m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh(s), s = (m-1)/(m+1),
  * |s| <= 0.1716, series to s^9 (truncation < 2e-9 relative). */

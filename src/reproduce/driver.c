@@ -12,27 +12,30 @@
 #include "memgen/fileio.h"
 #include "memgen/schedule.h"
 #include "repro.h"
+#include "section.h"
 
 /* The sections in report order, with the page heading and their share of
  * the run time (percent of a quick run on 2 cores; the data stage takes
- * data_weight()), which drives the progress fraction and ETA. */
+ * data_weight()), which drives the progress fraction and ETA. A section
+ * written as tables (section.h) gives `spec`, the others a run function. */
 static const struct {
     const char *id;
     const char *title;
     double weight;
     mg_status (*run)(mg_repro_ctx *ctx);
+    const mg_section *spec;
 } SECTIONS[] = {
-    {"fig3", "Fig. 3: sampling with memorizing vs generalizing DAE sets", 1.0, mg_repro_fig3},
-    {"fig4", "Fig. 4: what the encoder W1 stores (Cor. 3.2 / 3.3)", 0.5, mg_repro_fig4},
-    {"fig5", "Fig. 5: spiky vs balanced representations", 0.2, mg_repro_fig5},
-    {"fig14", "Fig. 14-15: denoising and representations of training vs test samples", 0.3, mg_repro_fig14},
-    {"fig16", "Fig. 16: Jacobians around memorized and generalized samples (App. A.3)", 1.5, mg_repro_fig16},
-    {"fig9", "Fig. 9: learned DAE vs the constructed solution of Theorem 3.1", 18.0, mg_repro_fig9},
-    {"losses", "Predicted vs measured losses (Theorem 3.1, Cor. 3.2-3.3)", 12.0, mg_repro_losses},
-    {"fig7", "Fig. 7: the hybrid regime under duplication (Cor. 3.4)", 13.0, mg_repro_fig7},
-    {"fig17", "Fig. 17: duplication induces a memorization mode (App. A.4)", 1.0, mg_repro_fig17},
-    {"table1", "Table 1: detecting memorized generations", 5.0, mg_repro_table1},
-    {"fig8", "Fig. 8 analog: steering in representation space (Eq. 11)", 1.0, mg_repro_fig8},
+    {"fig3", "Fig. 3: sampling with memorizing vs generalizing DAE sets", 1.0, mg_repro_fig3, NULL},
+    {"fig4", "Fig. 4: what the encoder W1 stores (Cor. 3.2 / 3.3)", 0.5, mg_repro_fig4, NULL},
+    {"fig5", "Fig. 5: spiky vs balanced representations", 0.2, NULL, &mg_sec_fig5},
+    {"fig14", "Fig. 14-15: denoising and representations of training vs test samples", 0.3, mg_repro_fig14, NULL},
+    {"fig16", "Fig. 16: Jacobians around memorized and generalized samples (App. A.3)", 1.5, mg_repro_fig16, NULL},
+    {"fig9", "Fig. 9: learned DAE vs the constructed solution of Theorem 3.1", 18.0, mg_repro_fig9, NULL},
+    {"losses", "Predicted vs measured losses (Theorem 3.1, Cor. 3.2-3.3)", 12.0, mg_repro_losses, NULL},
+    {"fig7", "Fig. 7: the hybrid regime under duplication (Cor. 3.4)", 13.0, mg_repro_fig7, NULL},
+    {"fig17", "Fig. 17: duplication induces a memorization mode (App. A.4)", 1.0, mg_repro_fig17, NULL},
+    {"table1", "Table 1: detecting memorized generations", 5.0, mg_repro_table1, NULL},
+    {"fig8", "Fig. 8 analog: steering in representation space (Eq. 11)", 1.0, mg_repro_fig8, NULL},
 };
 #define NSECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
 
@@ -119,7 +122,7 @@ static mg_status record_config(mg_repro_ctx *ctx) {
 
 /* Frees everything the context owns (not the config). */
 static void ctx_free(mg_repro_ctx *ctx) {
-    for (int i = 0; i < 2; i++) mg_repro_data_free(&ctx->data[i]);
+    for (int i = 0; i < 2; i++) mg_exp_data_free(&ctx->xdata[i]);
     free(ctx->sigmas);
     mg_report_free(ctx->rep);
     cJSON_Delete(ctx->config);
@@ -132,7 +135,7 @@ static mg_status run_section(mg_repro_ctx *ctx, int i, cJSON *timing) {
     begin_stage(ctx, SECTIONS[i].id, SECTIONS[i].weight);
     double t = mg_now();
     mg_status s = mg_report_section(ctx->rep, SECTIONS[i].title);
-    if (s == MG_OK) s = SECTIONS[i].run(ctx);
+    if (s == MG_OK) s = SECTIONS[i].spec ? mg_repro_render(ctx, SECTIONS[i].spec) : SECTIONS[i].run(ctx);
     double secs = mg_now() - t;
     cJSON_AddNumberToObject(timing, SECTIONS[i].id, secs);
     if (s != MG_OK && s != MG_ERR_NOMEM) {

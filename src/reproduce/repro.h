@@ -18,6 +18,7 @@
 
 #include "memgen/daeset.h"
 #include "memgen/detect.h"
+#include "memgen/experiment.h"
 #include "memgen/mog.h"
 #include "memgen/report.h"
 #include "memgen/reproduce.h"
@@ -25,8 +26,8 @@
 #include "memgen/sampler.h"
 #include "memgen/train.h"
 
-/* A dataset in both regimes, with its trained DAE sets (built by the "data"
- * stage, src/reproduce/datasets.c, before any section runs). */
+/* A dataset in both regimes, with its trained DAE sets: a borrowed view of
+ * ctx->xdata[i] for the sections not yet written as tables (section.h). */
 typedef struct {
     const char *name;         /* "mog" or "fmnist": file prefixes and ids */
     char title[96];           /* for headings, e.g. "Gaussian mixture (d = 1000)" */
@@ -56,10 +57,12 @@ typedef struct {
     double *sigmas;           /* the DAE sets' noise grid, geom:0.02:2:K (K odd) */
     int nsigmas;
     int level02;              /* index of sigma = 0.2 in sigmas (the middle level) */
-    mg_repro_data data[2];    /* data[0] = MoG, data[1] = Fashion-MNIST when present */
+    mg_exp_data xdata[2];     /* xdata[0] = MoG, xdata[1] = Fashion-MNIST when present (owned) */
+    mg_repro_data data[2];    /* views of xdata */
     int ndata;
     cJSON *config;            /* config.json: run settings, then one object per section */
     cJSON *results;           /* summary.json: headline numbers per section */
+    cJSON *claims;            /* summary.json's "claims": {claim id: verdict} in report order (owned by results) */
     /* progress bookkeeping (driver.c) */
     const char *stage;
     double done_weight, stage_weight, total_weight, t0;
@@ -69,7 +72,6 @@ typedef struct {
 
 mg_status mg_repro_fig3(mg_repro_ctx *ctx);    /* samples of memorizing vs generalizing sets */
 mg_status mg_repro_fig4(mg_repro_ctx *ctx);    /* W1 columns: stored samples vs statistics */
-mg_status mg_repro_fig5(mg_repro_ctx *ctx);    /* representation std histograms, single-sample bars */
 mg_status mg_repro_fig7(mg_repro_ctx *ctx);    /* hybrid regime from duplication (Cor. 3.4) */
 mg_status mg_repro_fig9(mg_repro_ctx *ctx);    /* learned vs constructed (Theorem 3.1) eigenpairs */
 mg_status mg_repro_fig14(mg_repro_ctx *ctx);   /* Fig. 14-15: denoising and representations, train vs test */
@@ -79,13 +81,25 @@ mg_status mg_repro_table1(mg_repro_ctx *ctx);  /* detectors: AUROC, TPR@1%FPR, t
 mg_status mg_repro_fig8(mg_repro_ctx *ctx);    /* steering curves (Eq. 11) */
 mg_status mg_repro_losses(mg_repro_ctx *ctx);  /* predicted vs measured losses */
 
-/* ---- the shared datasets (datasets.c) ---------------------------------------- */
+/* ---- the shared datasets (setup.c) ------------------------------------------- */
 
-/* Builds ctx->data (MoG always, Fashion-MNIST when enabled and installed),
+/* Builds ctx->xdata (MoG always, Fashion-MNIST when enabled and installed),
  * trains their memorizing and generalizing sets over ctx->sigmas and
  * describes them in the report's "Setup" section. */
 mg_status mg_repro_build_data(mg_repro_ctx *ctx);
-void mg_repro_data_free(mg_repro_data *d);
+
+/* ---- the renderer (render.c) ---------------------------------------------------- */
+
+struct mg_section_s;
+/* Runs a section written as tables (section.h) and renders it. */
+mg_status mg_repro_render(mg_repro_ctx *ctx, const struct mg_section_s *sec);
+
+/* Adds the number and text fields of a described struct to the JSON object o
+ * (dotted names nest: "std.auroc" -> {"std": {"auroc": ...}}). */
+mg_status mg_repro_fields_json(cJSON *o, const mg_field *fields, int n, const void *obj);
+
+/* Records a claim's verdict under its id in summary.json ("claims"). */
+mg_status mg_repro_record_claim(mg_repro_ctx *ctx, const char *id, mg_verdict v);
 
 /* ---- helpers (util.c) ---------------------------------------------------------- */
 

@@ -246,3 +246,13 @@ mg_status mg_repro_cycle_rows(mg_mat src, int64_t n, mg_mat *out) {
         memcpy(out->data + i * src.cols, src.data + (i % src.rows) * src.ld, (size_t)src.cols * sizeof(float));
     return MG_OK;
 }
+
+/* Records a claim's verdict in summary.json's "claims" object. */
+mg_status mg_repro_record_claim(mg_repro_ctx *ctx, const char *id, mg_verdict v) {
+    if (!ctx->claims && !(ctx->claims = cJSON_AddObjectToObject(ctx->results, "claims")))
+        return mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (cJSON_GetObjectItemCaseSensitive(ctx->claims, id))
+        return mg_fail(MG_ERR_ARG, "reproduce: claim id '%s' is used twice", id);
+    if (!cJSON_AddStringToObject(ctx->claims, id, mg_verdict_str(v))) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    return MG_OK;
+}

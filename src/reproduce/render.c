@@ -1,0 +1,779 @@
+/*
+ * The renderer of `memgen reproduce`: runs a section's experiment (section.h)
+ * and lays its results out from the section's tables, the same way for
+ * every section: per dataset (or once) the opening paragraph, the figures,
+ * the tables, the data files (every result table as CSV, every array as
+ * .npy, image arrays as PNG grids), then the claim boxes with their verdicts;
+ * the parameters go to config.json, the results and verdicts to
+ * summary.json and <section>/summary.json.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memgen/npy.h"
+#include "repro.h"
+#include "section.h"
+#include "template.h"
+
+/* One call of a section's experiment and what the templates see. */
+typedef struct {
+    mg_repro_ctx *ctx;
+    const mg_section *sec;
+    const void *params;
+    const mg_exp_data *data; /* the dataset of an EACH / MOG call, else NULL */
+    const void *result;
+    char prefix[24];         /* "mog_" for per-dataset calls, else "" */
+    cJSON *res;              /* this call's object in summary.json */
+    mg_tpl_scope run_sc, data_sc, params_sc, result_sc;
+} call_t;
+
+/* ---- scopes ------------------------------------------------------------------------ */
+
+/* run.*: the run's facts. */
+static mg_status run_lookup(const void *vctx, const char *name, double *num, const char **text) {
+    const mg_repro_ctx *ctx = vctx;
+    if (strncmp(name, "run.", 4)) return MG_ERR_NOT_FOUND;
+    name += 4;
+    if (!strcmp(name, "nsigmas")) *num = ctx->nsigmas;
+    else if (!strcmp(name, "sigma_min")) *num = ctx->sigmas[0];
+    else if (!strcmp(name, "sigma_max")) *num = ctx->sigmas[ctx->nsigmas - 1];
+    else if (!strcmp(name, "seed")) *num = (double)ctx->cfg->seed;
+    else if (!strcmp(name, "scale")) *text = mg_repro_scale_name(ctx->scale);
+    else if (!strcmp(name, "ndata")) *num = ctx->ndata;
+    else return MG_ERR_NOT_FOUND;
+    return MG_OK;
+}
+
+/* data.*: the dataset's facts. */
+static mg_status data_lookup(const void *vd, const char *name, double *num, const char **text) {
+    const mg_exp_data *d = vd;
+    if (!d || strncmp(name, "data.", 5)) return MG_ERR_NOT_FOUND;
+    name += 5;
+    if (!strcmp(name, "name")) *text = d->name;
+    else if (!strcmp(name, "title")) *text = d->title;
+    else if (!strcmp(name, "d")) *num = (double)d->d;
+    else if (!strcmp(name, "has_mog")) *num = d->has_mog;
+    else if (!strcmp(name, "images")) *num = d->img_h > 0;
+    else if (!strcmp(name, "n_mem")) *num = (double)d->mem.shape[0];
+    else if (!strcmp(name, "n_gen")) *num = (double)d->gen.shape[0];
+    else if (!strcmp(name, "n_test")) *num = (double)d->test.shape[0];
+    else if (!strcmp(name, "p_mem")) *num = (double)d->params.mem_train.hidden;
+    else if (!strcmp(name, "p_gen")) *num = (double)d->params.gen_train.hidden;
+    else if (!strcmp(name, "mem_max_cosine")) *num = d->mem_max_cosine;
+    else if (!strcmp(name, "nclasses")) *num = d->nclasses;
+    else return MG_ERR_NOT_FOUND;
+    return MG_OK;
+}
+
+/* A described struct seen as a scope. */
+typedef struct {
+    const mg_field *fields;
+    int n;
+    const void *obj;
+} fields_ctx;
+
+/* Names of a described struct: number and text fields, and <table>.rows. */
+static mg_status fields_lookup(const void *vfc, const char *name, double *num, const char **text) {
+    const fields_ctx *fc = vfc;
+    const mg_field *f = mg_field_find(fc->fields, fc->n, name);
+    if (f && mg_field_is_number(f->type)) return mg_field_get(fc->obj, f, num);
+    if (f && f->type == MG_FIELD_TEXT) {
+        *text = mg_field_ptr(fc->obj, f);
+        return MG_OK;
+    }
+    if (f && f->type == MG_FIELD_STR) {
+        const char *s = *(const char *const *)mg_field_ptr(fc->obj, f);
+        *text = s ? s : "";
+        return MG_OK;
+    }
+    const char *dot = strrchr(name, '.');
+    if (dot && !strcmp(dot, ".rows")) {
+        char base[96];
+        snprintf(base, sizeof base, "%.*s", (int)(dot - name), name);
+        f = mg_field_find(fc->fields, fc->n, base);
+        if (f && f->type == MG_FIELD_TABLE) {
+            *num = (double)((const mg_table *)mg_field_ptr(fc->obj, f))->nrows;
+            return MG_OK;
+        }
+        if (f && f->type == MG_FIELD_ARRAY) {
+            *num = (double)((const mg_array *)mg_field_ptr(fc->obj, f))->shape[0];
+            return MG_OK;
+        }
+    }
+    return MG_ERR_NOT_FOUND;
+}
+
+/* Builds the scope chain of a call: result -> params -> data -> run. */
+static void call_scopes(call_t *c, fields_ctx *pf, fields_ctx *rf) {
+    const mg_experiment *e = c->sec->exp;
+    *pf = (fields_ctx){e->params, e->nparams, c->params};
+    *rf = (fields_ctx){e->results, e->nresults, c->result};
+    c->run_sc = (mg_tpl_scope){run_lookup, c->ctx, NULL};
+    c->data_sc = (mg_tpl_scope){data_lookup, c->data, &c->run_sc};
+    c->params_sc = (mg_tpl_scope){fields_lookup, pf, &c->data_sc};
+    c->result_sc = (mg_tpl_scope){fields_lookup, rf, &c->params_sc};
+}
+
+/* One row of a table as a scope. */
+typedef struct {
+    const mg_table *t;
+    int64_t i;
+    const char *group; /* series label: the group value */
+} row_ctx;
+
+/* Columns of the row by name; "table" and "group" for series labels. */
+static mg_status row_lookup(const void *vrc, const char *name, double *num, const char **text) {
+    const row_ctx *rc = vrc;
+    if (!strcmp(name, "table") && rc->t) {
+        *text = rc->t->name;
+        return MG_OK;
+    }
+    if (!strcmp(name, "group") && rc->group) {
+        *text = rc->group;
+        return MG_OK;
+    }
+    int c = rc->t && rc->i >= 0 ? mg_table_find(rc->t, name) : -1;
+    if (c < 0) return MG_ERR_NOT_FOUND;
+    if (rc->t->cols[c].kind == MG_COL_F64) *num = rc->t->cols[c].num[rc->i];
+    else *text = rc->t->cols[c].text[rc->i] ? rc->t->cols[c].text[rc->i] : "";
+    return MG_OK;
+}
+
+/* Expands a template in a scope; the message names the section. */
+static mg_status expand(const call_t *c, const char *tpl, const mg_tpl_scope *sc, char **out) {
+    mg_status s = mg_tpl_expand(tpl, sc, out);
+    return s == MG_OK ? s : mg_fail_context(s, "section %s", c->sec->id);
+}
+
+/* Evaluates an expression; NULL is 1 (an absent condition holds). */
+static mg_status eval(const call_t *c, const char *expr, const mg_tpl_scope *sc, double *v) {
+    if (!expr) {
+        *v = 1;
+        return MG_OK;
+    }
+    mg_status s = mg_tpl_eval(expr, sc, v);
+    return s == MG_OK ? s : mg_fail_context(s, "section %s", c->sec->id);
+}
+
+/* Whether an optional condition expression holds (nonzero, not NaN). */
+static mg_status holds_when(const call_t *c, const char *when, const mg_tpl_scope *sc, int *yes) {
+    double v;
+    MG_TRY(eval(c, when, sc, &v));
+    *yes = v != 0 && !isnan(v);
+    return MG_OK;
+}
+
+/* ---- result access ------------------------------------------------------------------ */
+
+/* The result's field of a type by name, or NULL. */
+static const void *result_member(const call_t *c, const char *name, mg_field_type type) {
+    const mg_field *f = mg_field_find(c->sec->exp->results, c->sec->exp->nresults, name);
+    return f && f->type == type ? mg_field_ptr(c->result, f) : NULL;
+}
+
+/* The result table named `name` (its own name, the stem of its CSV file):
+ * a TABLE field or a table of a TABLES list. */
+static const mg_table *result_table(const call_t *c, const char *name) {
+    const mg_experiment *e = c->sec->exp;
+    for (int i = 0; i < e->nresults; i++) {
+        const void *m = mg_field_ptr(c->result, &e->results[i]);
+        if (e->results[i].type == MG_FIELD_TABLE && ((const mg_table *)m)->name &&
+            !strcmp(((const mg_table *)m)->name, name))
+            return m;
+        if (e->results[i].type == MG_FIELD_TABLES) {
+            const mg_table *t = mg_table_list_find(m, name);
+            if (t) return t;
+        }
+    }
+    return NULL;
+}
+
+/* The tables a series names: one, or every table of the lists whose name
+ * starts with the prefix before '*'. Fills up to max pointers. */
+static int series_tables(const call_t *c, const char *pattern, const mg_table **out, int max) {
+    const char *star = strchr(pattern, '*');
+    if (!star) {
+        out[0] = result_table(c, pattern);
+        return out[0] ? 1 : 0;
+    }
+    size_t len = (size_t)(star - pattern);
+    int n = 0;
+    const mg_experiment *e = c->sec->exp;
+    for (int i = 0; i < e->nresults; i++) {
+        if (e->results[i].type != MG_FIELD_TABLES) continue;
+        const mg_table_list *l = mg_field_ptr(c->result, &e->results[i]);
+        for (int k = 0; k < l->n && n < max; k++)
+            if (!strncmp(l->t[k].name, pattern, len)) out[n++] = &l->t[k];
+    }
+    return n;
+}
+
+/* A numeric column of a table, or an error naming both. */
+static mg_status column(const call_t *c, const mg_table *t, const char *col, const double **out) {
+    *out = mg_table_col(t, col);
+    if (!*out)
+        return mg_fail(MG_ERR_ARG, "section %s: table %s has no numeric column '%s'", c->sec->id, t->name, col);
+    return MG_OK;
+}
+
+/* ---- figures ------------------------------------------------------------------------ */
+
+/* Style of a series. */
+static mg_plot_style series_style(const mg_series_spec *s, const char *label) {
+    mg_plot_style st = MG_PLOT_STYLE_DEFAULT;
+    st.label = label;
+    st.color = s->color;
+    st.dashed = s->dashed;
+    st.width = s->width;
+    st.marker = s->marker;
+    return st;
+}
+
+/* A series label in the scope of its table (and group). */
+static mg_status series_label(const call_t *c, const mg_series_spec *s, const mg_table *t, const char *group,
+                              char **out) {
+    row_ctx rc = {t, -1, group};
+    mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
+    return expand(c, s->label, &sc, out);
+}
+
+/* The finite range of a figure's histogram columns (NaN ends when none). */
+static mg_status hist_range(const call_t *c, const mg_figure_spec *f, double *lo, double *hi) {
+    double mn = INFINITY, mx = -INFINITY;
+    for (int k = 0; k < MG_SEC_MAX_SERIES && f->series[k].table; k++) {
+        const mg_table *ts[64];
+        int nt = series_tables(c, f->series[k].table, ts, 64);
+        for (int j = 0; j < nt; j++) {
+            const double *v;
+            MG_TRY(column(c, ts[j], f->series[k].y, &v));
+            for (int64_t i = 0; i < ts[j]->nrows; i++)
+                if (isfinite(v[i])) mn = fmin(mn, v[i]), mx = fmax(mx, v[i]);
+        }
+    }
+    double v;
+    MG_TRY(eval(c, f->lo ? f->lo : "0", &c->result_sc, &v));
+    *lo = f->lo ? v : mn;
+    MG_TRY(eval(c, f->hi ? f->hi : "0", &c->result_sc, &v));
+    *hi = f->hi ? v : mx;
+    if (isnan(*lo)) *lo = mn;
+    if (isnan(*hi)) *hi = mx;
+    if (!(*hi > *lo)) *hi = *lo + 1;
+    return MG_OK;
+}
+
+/* Distinct values of a column in order of first appearance (at most max). */
+static int distinct(const double *g, int64_t n, double *vals, int max) {
+    int k = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < k && !seen; j++) seen = vals[j] == g[i];
+        if (!seen && k < max) vals[k++] = g[i];
+    }
+    return k;
+}
+
+/* Draws one series spec (possibly several tables / groups) into p. */
+static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_series_spec *s, double lo, double hi,
+                             mg_plot *p) {
+    int yes;
+    MG_TRY(holds_when(c, s->when, &c->result_sc, &yes));
+    if (!yes) return MG_OK;
+    if (f->kind == MG_FIG_BARS && s->array) {
+        const mg_array *a = result_member(c, s->array, MG_FIELD_ARRAY);
+        if (!a || a->ndim != 2) return mg_fail(MG_ERR_ARG, "section %s: no 2-D array '%s'", c->sec->id, s->array);
+        int64_t n = a->shape[1];
+        double *v = mg_alloc((size_t)n, sizeof(double));
+        char(*nm)[24] = mg_alloc((size_t)n, sizeof *nm);
+        const char **np = mg_alloc((size_t)n, sizeof *np);
+        char *label = NULL;
+        mg_status st = v && nm && np ? series_label(c, s, NULL, NULL, &label) : mg_fail(MG_ERR_NOMEM, "out of memory");
+        int every = n <= 16 ? 1 : n <= 40 ? 5 : 10;
+        for (int64_t j = 0; j < n && st == MG_OK; j++) {
+            if (j % every == 0) snprintf(nm[j], 24, "%lld", (long long)j);
+            else nm[j][0] = '\0';
+            np[j] = nm[j];
+            v[j] = ((const float *)a->data)[j];
+        }
+        if (st == MG_OK) st = mg_plot_categories(p, np, (int)n);
+        mg_plot_style ps = series_style(s, label);
+        if (st == MG_OK) st = mg_plot_bars(p, v, (int)n, &ps);
+        free(v), free(nm), free(np), free(label);
+        return st;
+    }
+    const mg_table *ts[64];
+    int nt = series_tables(c, s->table, ts, 64);
+    if (nt == 0) return mg_fail(MG_ERR_ARG, "section %s: no result table '%s'", c->sec->id, s->table);
+    mg_status st = MG_OK;
+    for (int j = 0; j < nt && st == MG_OK; j++) {
+        const mg_table *t = ts[j];
+        const double *y, *x = NULL, *g = NULL;
+        MG_TRY(column(c, t, s->y, &y));
+        if (s->x && f->kind != MG_FIG_BARS) MG_TRY(column(c, t, s->x, &x));
+        if (s->group) MG_TRY(column(c, t, s->group, &g));
+        double gv[256];
+        int ng = g ? distinct(g, t->nrows, gv, 256) : 1;
+        for (int k = 0; k < ng && st == MG_OK; k++) {
+            /* the rows of this group (all rows without a group column) */
+            int64_t n = 0;
+            double *xs = mg_alloc((size_t)(t->nrows > 0 ? t->nrows : 1), sizeof(double));
+            double *ys = mg_alloc((size_t)(t->nrows > 0 ? t->nrows : 1), sizeof(double));
+            if (!xs || !ys) st = mg_fail(MG_ERR_NOMEM, "out of memory for a series");
+            for (int64_t i = 0; i < t->nrows && st == MG_OK; i++)
+                if (!g || g[i] == gv[k]) {
+                    xs[n] = x ? x[i] : (double)n;
+                    ys[n++] = y[i];
+                }
+            char gname[32], *label = NULL;
+            snprintf(gname, sizeof gname, "%.6g", g ? gv[k] : 0.0);
+            if (st == MG_OK) st = series_label(c, s, t, g ? gname : NULL, &label);
+            mg_plot_style ps = series_style(s, label && *label ? label : NULL);
+            if (st != MG_OK) {
+            } else if (f->kind == MG_FIG_HIST)
+                st = mg_plot_hist(p, ys, n, f->bins > 0 ? f->bins : 40, lo, hi, !f->counts, &ps, NULL);
+            else if (f->kind == MG_FIG_LINES) st = mg_plot_line(p, xs, ys, n, &ps);
+            else if (f->kind == MG_FIG_SCATTER) st = mg_plot_scatter(p, xs, ys, n, &ps);
+            else if (f->kind == MG_FIG_BARS) {
+                int cx = s->x ? mg_table_find(t, s->x) : -1;
+                char(*nm)[32] = mg_alloc((size_t)(n > 0 ? n : 1), sizeof *nm);
+                const char **np = mg_alloc((size_t)(n > 0 ? n : 1), sizeof *np);
+                if (!nm || !np) st = mg_fail(MG_ERR_NOMEM, "out of memory for bar names");
+                for (int64_t i = 0; i < n && st == MG_OK; i++) {
+                    if (cx >= 0 && t->cols[cx].kind == MG_COL_TEXT)
+                        snprintf(nm[i], 32, "%s", t->cols[cx].text[i] ? t->cols[cx].text[i] : "");
+                    else snprintf(nm[i], 32, "%.6g", cx >= 0 ? t->cols[cx].num[i] : (double)i);
+                    np[i] = nm[i];
+                }
+                if (st == MG_OK && k == 0 && j == 0 && s == &f->series[0]) st = mg_plot_categories(p, np, (int)n);
+                if (st == MG_OK) st = mg_plot_bars(p, ys, (int)n, &ps);
+                free(nm), free(np);
+            }
+            free(label), free(xs), free(ys);
+        }
+    }
+    return st;
+}
+
+/* Reference lines of a figure. */
+static mg_status draw_lines(const call_t *c, const mg_refline_spec *ls, int vertical, mg_plot *p) {
+    for (int k = 0; k < MG_SEC_MAX_LINES && ls[k].at; k++) {
+        double at;
+        MG_TRY(eval(c, ls[k].at, &c->result_sc, &at));
+        if (!isfinite(at)) continue;
+        char *label = NULL;
+        if (ls[k].label) MG_TRY(expand(c, ls[k].label, &c->result_sc, &label));
+        mg_plot_style st = MG_PLOT_STYLE_DEFAULT;
+        st.label = label;
+        st.color = ls[k].color ? ls[k].color : "#555555";
+        st.dashed = !ls[k].solid;
+        mg_status s = vertical ? mg_plot_vline(p, at, &st) : mg_plot_hline(p, at, &st);
+        free(label);
+        MG_TRY(s);
+    }
+    return MG_OK;
+}
+
+/* A PNG grid of an array's rows: written beside the page and embedded. */
+static mg_status draw_images(const call_t *c, const mg_figure_spec *f, const char *caption) {
+    const mg_exp_data *d = c->data;
+    const mg_array *a = result_member(c, f->array, MG_FIELD_ARRAY);
+    if (!a || a->ndim != 2) return mg_fail(MG_ERR_ARG, "section %s: no 2-D array '%s'", c->sec->id, f->array);
+    if (!d || d->img_h <= 0 || (int64_t)d->img_h * d->img_w != a->shape[1])
+        return mg_fail(MG_ERR_ARG, "section %s: array %s is not a set of images of the dataset", c->sec->id, f->array);
+    int64_t n = a->shape[0], D = a->shape[1];
+    float *rows = mg_alloc((size_t)(n * D), sizeof(float));
+    if (!rows) return mg_fail(MG_ERR_NOMEM, "out of memory for an image grid");
+    memcpy(rows, a->data, (size_t)(n * D) * sizeof(float));
+    const float *ctr = d->center.data;
+    if (!f->raw && ctr)
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < D; j++) rows[i * D + j] += ctr[j];
+    mg_png_grid g = MG_PNG_GRID_DEFAULT;
+    g.height = d->img_h;
+    g.width = d->img_w;
+    g.channels = 1;
+    g.grid_cols = f->ncols > 0 ? f->ncols : (int)n;
+    g.vmin = d->vmin;
+    g.vmax = d->vmax;
+    int width_px = (int)(g.grid_cols * (d->img_w + g.pad) * 2);
+    if (width_px > 900) width_px = 900;
+    char rel[160];
+    snprintf(rel, sizeof rel, "%s/%s%s.png", c->sec->id, c->prefix, f->id);
+    mg_status s = mg_report_png_grid(c->ctx->rep, rel, rows, n, &g, width_px, caption);
+    free(rows);
+    return s;
+}
+
+/* One figure. */
+static mg_status figure(const call_t *c, const mg_figure_spec *f) {
+    int yes;
+    MG_TRY(holds_when(c, f->when, &c->result_sc, &yes));
+    if (!yes) return MG_OK;
+    char *title = NULL, *xl = NULL, *yl = NULL, *cap = NULL;
+    mg_status s = expand(c, f->caption, &c->result_sc, &cap);
+    if (s == MG_OK && f->kind == MG_FIG_IMAGES) {
+        s = draw_images(c, f, cap);
+        free(cap);
+        return s;
+    }
+    if (s == MG_OK) s = expand(c, f->title, &c->result_sc, &title);
+    if (s == MG_OK) s = expand(c, f->xlabel, &c->result_sc, &xl);
+    if (s == MG_OK) s = expand(c, f->ylabel, &c->result_sc, &yl);
+    mg_plot *p = NULL;
+    if (s == MG_OK) s = mg_plot_create(f->width ? f->width : 640, f->height ? f->height : 340, &p);
+    double lo = NAN, hi = NAN;
+    if (s == MG_OK && f->kind == MG_FIG_HIST) s = hist_range(c, f, &lo, &hi);
+    if (s == MG_OK) {
+        mg_plot_xlog(p, f->xlog);
+        mg_plot_ylog(p, f->ylog);
+        if (f->xlim[0] != f->xlim[1]) mg_plot_xlim(p, f->xlim[0], f->xlim[1]);
+        if (f->ylim[0] != f->ylim[1]) mg_plot_ylim(p, f->ylim[0], f->ylim[1]);
+        if (f->legend) mg_plot_legend(p, (mg_legend_pos)(f->legend - 1));
+    }
+    for (int k = 0; k < MG_SEC_MAX_SERIES && s == MG_OK && (f->series[k].table || f->series[k].array); k++)
+        s = draw_series(c, f, &f->series[k], lo, hi, p);
+    if (s == MG_OK) s = draw_lines(c, f->vlines, 1, p);
+    if (s == MG_OK) s = draw_lines(c, f->hlines, 0, p);
+    if (s == MG_OK) s = mg_repro_plot_emit(c->ctx, p, s, title, xl, yl, cap);
+    else mg_plot_free(p);
+    free(title), free(xl), free(yl), free(cap);
+    return s;
+}
+
+/* ---- page tables ----------------------------------------------------------------------- */
+
+/* One page table. */
+static mg_status page_table(const call_t *c, const mg_page_table_spec *pt) {
+    int yes;
+    MG_TRY(holds_when(c, pt->when, &c->result_sc, &yes));
+    if (!yes) return MG_OK;
+    const mg_table *t = result_table(c, pt->table);
+    if (!t) return mg_fail(MG_ERR_ARG, "section %s: no result table '%s'", c->sec->id, pt->table);
+    int nc = 0;
+    while (nc < MG_SEC_MAX_COLS && pt->cols[nc].header) nc++;
+    int64_t nr = t->nrows;
+    char **cells = calloc((size_t)(nr * nc + 1), sizeof *cells);
+    const char *hdr[MG_SEC_MAX_COLS];
+    char *cap = NULL;
+    mg_status s = cells ? expand(c, pt->caption, &c->result_sc, &cap) : mg_fail(MG_ERR_NOMEM, "out of memory");
+    for (int j = 0; j < nc; j++) hdr[j] = pt->cols[j].header;
+    for (int64_t i = 0; i < nr && s == MG_OK; i++) {
+        row_ctx rc = {t, i, NULL};
+        mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
+        for (int j = 0; j < nc && s == MG_OK; j++) s = expand(c, pt->cols[j].cell, &sc, &cells[i * nc + j]);
+    }
+    if (s == MG_OK) s = mg_report_table(c->ctx->rep, cap, nc, hdr, nr, (const char *const *)cells);
+    for (int64_t i = 0; cells && i < nr * nc; i++) free(cells[i]);
+    free(cells);
+    free(cap);
+    return s;
+}
+
+/* ---- data files ---------------------------------------------------------------------------- */
+
+/* Whether an array is drawn by an image figure (then it is written as PNG only). */
+static int is_image_source(const mg_section *sec, const char *name) {
+    for (int i = 0; i < sec->nfigures; i++)
+        if (sec->figures[i].kind == MG_FIG_IMAGES && !strcmp(sec->figures[i].array, name)) return 1;
+    return 0;
+}
+
+/* Writes one table as <section>/<prefix><name>.csv and adds it to the links. */
+static mg_status write_table(const call_t *c, const mg_table *t, char names[][160], int *nf, int max) {
+    if (*nf >= max) return mg_fail(MG_ERR_ARG, "section %s: too many data files", c->sec->id);
+    snprintf(names[*nf], 160, "%s/%s%s.csv", c->sec->id, c->prefix, t->name);
+    char *path;
+    MG_TRY(mg_report_path(c->ctx->rep, names[*nf], &path));
+    mg_status s = mg_table_write_csv(t, path);
+    free(path);
+    if (s == MG_OK) (*nf)++;
+    return s;
+}
+
+/* Writes every table and array of the result and links them. */
+static mg_status data_files(const call_t *c) {
+    enum { MAXF = 64 };
+    char(*names)[160] = calloc(MAXF, sizeof *names);
+    if (!names) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    int nf = 0;
+    mg_status s = MG_OK;
+    const mg_experiment *e = c->sec->exp;
+    for (int i = 0; i < e->nresults && s == MG_OK; i++) {
+        const mg_field *f = &e->results[i];
+        const void *m = mg_field_ptr(c->result, f);
+        if (f->type == MG_FIELD_TABLE && ((const mg_table *)m)->ncols > 0) s = write_table(c, m, names, &nf, MAXF);
+        else if (f->type == MG_FIELD_TABLES) {
+            const mg_table_list *l = m;
+            for (int k = 0; k < l->n && s == MG_OK; k++) s = write_table(c, &l->t[k], names, &nf, MAXF);
+        } else if (f->type == MG_FIELD_ARRAY && ((const mg_array *)m)->data && !is_image_source(c->sec, f->name)) {
+            if (nf >= MAXF) s = mg_fail(MG_ERR_ARG, "section %s: too many data files", c->sec->id);
+            char *path = NULL;
+            if (s == MG_OK) {
+                snprintf(names[nf], 160, "%s/%s%s.npy", c->sec->id, c->prefix, f->name);
+                s = mg_report_path(c->ctx->rep, names[nf], &path);
+            }
+            if (s == MG_OK) s = mg_npy_write(path, m);
+            free(path);
+            if (s == MG_OK) nf++;
+        }
+    }
+    const char *np[MAXF];
+    for (int i = 0; i < nf; i++) np[i] = names[i];
+    if (s == MG_OK && nf > 0) s = mg_repro_files(c->ctx, np, nf);
+    free(names);
+    return s;
+}
+
+/* ---- claims ------------------------------------------------------------------------------- */
+
+/* H1.. / P1..: a claim's thresholds. */
+static mg_status threshold_lookup(const void *vcl, const char *name, double *num, const char **text) {
+    const mg_claim_spec *cl = vcl;
+    (void)text;
+    if ((name[0] != 'H' && name[0] != 'P') || name[1] < '1' || name[1] > '9' || name[2]) return MG_ERR_NOT_FOUND;
+    const mg_cond *cs = name[0] == 'H' ? cl->holds : cl->partly;
+    int k = name[1] - '1';
+    if (k >= MG_SEC_MAX_CONDS || !cs[k].expr) return MG_ERR_NOT_FOUND;
+    *num = cs[k].at;
+    return MG_OK;
+}
+
+/* Symbols of the comparisons. */
+static const char *cmp_str(mg_cmp c) {
+    static const char *const s[] = {">=", "<=", ">", "<", "==", "!="};
+    return (int)c >= 0 && c <= MG_NE ? s[c] : "?";
+}
+
+/* Whether every condition of a list holds; *any: the list is not empty. */
+static mg_status conds_hold(const call_t *c, const mg_cond *cs, const mg_tpl_scope *sc, int *all, int *any) {
+    *all = 1;
+    *any = 0;
+    for (int k = 0; k < MG_SEC_MAX_CONDS && cs[k].expr; k++) {
+        double v;
+        MG_TRY(eval(c, cs[k].expr, sc, &v));
+        int ok = cs[k].cmp == MG_GE ? v >= cs[k].at : cs[k].cmp == MG_LE ? v <= cs[k].at
+                 : cs[k].cmp == MG_GT ? v > cs[k].at : cs[k].cmp == MG_LT ? v < cs[k].at
+                 : cs[k].cmp == MG_EQ ? v == cs[k].at : v != cs[k].at && !isnan(v);
+        *any = 1;
+        if (!ok) *all = 0;
+    }
+    return MG_OK;
+}
+
+/* Appends "a >= 0.9 and b <= 2" for a condition list to buf. */
+static void conds_text(const mg_cond *cs, char *buf, size_t len) {
+    for (int k = 0; k < MG_SEC_MAX_CONDS && cs[k].expr; k++) {
+        size_t u = strlen(buf);
+        snprintf(buf + u, len - u, "%s%s %s %.6g", k ? " and " : "", cs[k].expr, cmp_str(cs[k].cmp), cs[k].at);
+    }
+}
+
+/* The verdict of a claim. */
+static mg_status claim_verdict(const call_t *c, const mg_claim_spec *cl, const mg_tpl_scope *sc, mg_verdict *v) {
+    double need;
+    MG_TRY(eval(c, cl->needs, sc, &need));
+    if (need == 0 || isnan(need)) {
+        *v = MG_VERDICT_NA;
+        return MG_OK;
+    }
+    int all, any;
+    MG_TRY(conds_hold(c, cl->holds, sc, &all, &any));
+    if (!any) return mg_fail(MG_ERR_ARG, "section %s: claim %s has no rule", c->sec->id, cl->id);
+    if (all) {
+        *v = MG_VERDICT_PASS;
+        return MG_OK;
+    }
+    MG_TRY(conds_hold(c, cl->partly, sc, &all, &any));
+    *v = any && all ? MG_VERDICT_PARTIAL : MG_VERDICT_FAIL;
+    return MG_OK;
+}
+
+/* One claim box, recorded in summary.json. */
+static mg_status claim(const call_t *c, const mg_claim_spec *cl) {
+    int yes;
+    MG_TRY(holds_when(c, cl->when, &c->result_sc, &yes));
+    if (!yes) return MG_OK;
+    mg_tpl_scope sc = {threshold_lookup, cl, &c->result_sc};
+    mg_verdict v = MG_VERDICT_NA;
+    MG_TRY(claim_verdict(c, cl, &sc, &v));
+    char *text = NULL, *meas = NULL, *note = NULL, *extra = NULL;
+    mg_status s = expand(c, cl->claim, &sc, &text);
+    if (s == MG_OK) s = expand(c, cl->measured, &sc, &meas);
+    if (s == MG_OK) s = expand(c, cl->note, &sc, &note);
+    const char *more = v == MG_VERDICT_NA ? cl->note_if_na : v != MG_VERDICT_PASS ? cl->note_unless_holds : NULL;
+    if (s == MG_OK) s = expand(c, more, &sc, &extra);
+    char rule[768] = "Rule: holds when ";
+    conds_text(cl->holds, rule, sizeof rule);
+    if (cl->partly[0].expr) {
+        strncat(rule, "; partly when ", sizeof rule - strlen(rule) - 1);
+        conds_text(cl->partly, rule, sizeof rule);
+    }
+    if (cl->needs) {
+        size_t u = strlen(rule);
+        snprintf(rule + u, sizeof rule - u, "; not measured when %s is 0", cl->needs);
+    }
+    strncat(rule, ".", sizeof rule - strlen(rule) - 1);
+    char *full = NULL;
+    if (s == MG_OK) {
+        size_t n = strlen(note) + strlen(extra) + strlen(rule) + 4;
+        full = malloc(n);
+        if (!full) s = mg_fail(MG_ERR_NOMEM, "out of memory");
+        else snprintf(full, n, "%s%s%s%s%s", note, *note && *extra ? " " : "", extra, *note || *extra ? " " : "", rule);
+    }
+    if (s == MG_OK) s = mg_report_claim(c->ctx->rep, text, meas, v, full);
+    char id[128];
+    snprintf(id, sizeof id, "%s.%s%s%s", c->sec->id, cl->id, c->data ? "." : "", c->data ? c->data->name : "");
+    if (s == MG_OK) s = mg_repro_record_claim(c->ctx, id, v);
+    free(text), free(meas), free(note), free(extra), free(full);
+    return s;
+}
+
+/* ---- results to JSON ------------------------------------------------------------------------ */
+
+/* The object at a dotted path under o, created as needed ("a.b.c" -> o.a.b, leaf "c"). */
+static cJSON *path_parent(cJSON *o, const char *name, const char **leaf) {
+    const char *p = name, *dot;
+    while ((dot = strchr(p, '.'))) {
+        char key[96];
+        snprintf(key, sizeof key, "%.*s", (int)(dot - p), p);
+        cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, key);
+        if (!ch) ch = cJSON_AddObjectToObject(o, key);
+        if (!ch || !cJSON_IsObject(ch)) return NULL;
+        o = ch;
+        p = dot + 1;
+    }
+    *leaf = p;
+    return o;
+}
+
+/* Adds the number and text fields of a described struct to o (dotted names nest). */
+mg_status mg_repro_fields_json(cJSON *o, const mg_field *fs, int n, const void *obj) {
+    for (int i = 0; i < n; i++) {
+        const mg_field *f = &fs[i];
+        const char *leaf;
+        cJSON *parent = path_parent(o, f->name, &leaf);
+        if (!parent) return mg_fail(MG_ERR_NOMEM, "out of memory");
+        cJSON *item = NULL;
+        char buf[256];
+        double v;
+        if (f->type == MG_FIELD_BOOL) item = cJSON_CreateBool(*(const int *)mg_field_ptr(obj, f));
+        else if (f->type == MG_FIELD_ENUM || f->type == MG_FIELD_STR || f->type == MG_FIELD_TEXT) {
+            mg_field_format(obj, f, buf, sizeof buf);
+            item = cJSON_CreateString(buf);
+        } else if (mg_field_is_number(f->type) && mg_field_get(obj, f, &v) == MG_OK)
+            item = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+        else continue;
+        if (!item || !cJSON_AddItemToObject(parent, leaf, item)) {
+            cJSON_Delete(item);
+            return mg_fail(MG_ERR_NOMEM, "out of memory");
+        }
+    }
+    return MG_OK;
+}
+
+/* ---- a section ---------------------------------------------------------------------------------- */
+
+/* The body of one call: paragraph, figures, tables, files, claims, results. */
+static mg_status render_call(call_t *c, int subsection) {
+    const mg_section *sec = c->sec;
+    char *intro = NULL;
+    if (subsection) MG_TRY(mg_report_subsection(c->ctx->rep, c->data->title));
+    MG_TRY(expand(c, sec->dataset_intro, &c->result_sc, &intro));
+    mg_status s = *intro ? mg_report_paragraph(c->ctx->rep, intro) : MG_OK;
+    free(intro);
+    for (int i = 0; i < sec->nfigures && s == MG_OK; i++) s = figure(c, &sec->figures[i]);
+    for (int i = 0; i < sec->ntables && s == MG_OK; i++) s = page_table(c, &sec->tables[i]);
+    if (s == MG_OK) s = data_files(c);
+    for (int i = 0; i < sec->nclaims && s == MG_OK; i++) s = claim(c, &sec->claims[i]);
+    if (s == MG_OK) s = mg_repro_fields_json(c->res, sec->exp->results, sec->exp->nresults, c->result);
+    return s;
+}
+
+/* Progress of an experiment, mapped into the section's share. */
+typedef struct {
+    mg_repro_ctx *ctx;
+    char what[32];
+    double f0, f1;
+} exp_progress;
+
+/* mg_exp_env.progress: "<dataset>: detail" at the call's slice of the section. */
+static void on_progress(void *vp, const char *detail, double fraction) {
+    exp_progress *ep = vp;
+    char buf[192];
+    snprintf(buf, sizeof buf, "%s%s%s", ep->what, *ep->what ? ": " : "", detail);
+    mg_repro_step(ep->ctx, buf, ep->f0 + fraction * (ep->f1 - ep->f0));
+}
+
+/* The section's parameters: the library defaults, then the scaled values. */
+static mg_status section_params(mg_repro_ctx *ctx, const mg_section *sec, void *params) {
+    const mg_experiment *e = sec->exp;
+    e->defaults(params);
+    for (int i = 0; i < sec->nscaled; i++) {
+        const mg_field *f = mg_field_find(e->params, e->nparams, sec->scaled[i].param);
+        if (!f || !mg_field_is_number(f->type))
+            return mg_fail(MG_ERR_ARG, "section %s: no numeric parameter '%s'", sec->id, sec->scaled[i].param);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.17g", sec->scaled[i].at[ctx->scale]);
+        MG_TRY(mg_field_parse(params, f, buf));
+    }
+    return MG_OK;
+}
+
+/* Runs a section and renders it (the heading is already on the page). */
+mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
+    const mg_experiment *e = sec->exp;
+    void *params = calloc(1, e->params_size);
+    if (!params) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    mg_status s = section_params(ctx, sec, params);
+    cJSON *set = mg_repro_settings(ctx, sec->id), *res = mg_repro_results(ctx, sec->id);
+    if (s == MG_OK && (!set || !res)) s = mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (s == MG_OK) s = mg_repro_fields_json(set, e->params, e->nparams, params);
+    call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}};
+    fields_ctx pf, rf;
+    call_scopes(&c0, &pf, &rf);
+    char *intro = NULL;
+    if (s == MG_OK) s = expand(&c0, sec->intro, &c0.params_sc, &intro);
+    if (s == MG_OK && *intro) s = mg_report_paragraph(ctx->rep, intro);
+    free(intro);
+    /* the calls: one per dataset, or one */
+    const mg_exp_data *datas[2];
+    int ncalls = 0, per = e->inputs == MG_EXP_EACH_DATASET;
+    for (int i = 0; i < ctx->ndata; i++) datas[i] = &ctx->xdata[i];
+    if (per) ncalls = ctx->ndata;
+    else if (e->inputs == MG_EXP_MOG_DATASET) ncalls = ctx->ndata > 0 && ctx->xdata[0].has_mog ? 1 : 0;
+    else ncalls = 1;
+    mg_rng rng = mg_rng_fork_named(&ctx->rng, sec->id);
+    for (int k = 0; k < ncalls && s == MG_OK; k++) {
+        void *result = calloc(1, e->result_size);
+        if (!result) {
+            s = mg_fail(MG_ERR_NOMEM, "out of memory");
+            break;
+        }
+        exp_progress ep = {ctx, "", (double)k / ncalls, (double)(k + 1) / ncalls};
+        mg_exp_env env = {datas + (per ? k : 0), e->inputs == MG_EXP_ALL_DATASETS ? ctx->ndata
+                                                  : e->inputs == MG_EXP_OWN_DATA   ? 0
+                                                                                   : 1,
+                          per ? k : 0, &rng, ctx->sigmas, ctx->nsigmas, on_progress, &ep};
+        call_t c = c0;
+        if (per || e->inputs == MG_EXP_MOG_DATASET) {
+            c.data = datas[per ? k : 0];
+            snprintf(ep.what, sizeof ep.what, "%s", c.data->name);
+        }
+        if (per) {
+            snprintf(c.prefix, sizeof c.prefix, "%s_", c.data->name);
+            c.res = cJSON_AddObjectToObject(res, c.data->name);
+            if (!c.res) s = mg_fail(MG_ERR_NOMEM, "out of memory");
+        }
+        c.result = result;
+        call_scopes(&c, &pf, &rf);
+        if (s == MG_OK) s = e->run(params, &env, result);
+        if (s == MG_OK) s = render_call(&c, per);
+        e->free(result);
+        free(result);
+    }
+    if (s == MG_OK) s = mg_report_subsection(ctx->rep, "All numbers");
+    if (s == MG_OK) s = mg_repro_summary_file(ctx, sec->id);
+    free(params);
+    return s;
+}
