@@ -151,6 +151,27 @@ const mg_experiment *mg_experiment_find(const char *id);
  * for MG_EXP_MOG_DATASET, a generator). */
 mg_status mg_experiment_check_env(const mg_experiment *e, const mg_exp_env *env);
 
+/* ---- writing a result as files -------------------------------------------------------- */
+
+/* Where and how mg_experiment_write puts a result. */
+typedef struct {
+    const char *dir;          /* folder (created with its parents) */
+    const char *subdir;       /* sub-folder of dir for the files, or NULL */
+    const char *prefix;       /* file-name prefix ("mog_"), or NULL */
+    const char *const *skip;  /* NULL-terminated names of array fields not to write, or NULL */
+    const char *json_name;    /* stem of a JSON file of the number and text fields, or NULL for none */
+} mg_exp_write_opts;
+
+/* Writes every table of the result as <prefix><table name>.csv (table.h),
+ * every array field as <prefix><field name>.npy and, with json_name, the
+ * number and text fields as one JSON object (dotted names nest:
+ * "std.auroc" -> {"std": {"auroc": ...}}; NaN and infinities as null).
+ * Atomic per file. *names (malloc'd; free with mg_experiment_names_free)
+ * receives the files written, relative to dir, in field order. */
+mg_status mg_experiment_write(const mg_experiment *e, const void *result, const mg_exp_write_opts *o, char ***names,
+                              int *nnames);
+void mg_experiment_names_free(char **names, int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -73,7 +73,8 @@ void *mg_field_ptr(const void *obj, const mg_field *f);
 mg_status mg_field_get(const void *obj, const mg_field *f, double *v);
 
 /* The member's text: STR / TEXT as stored ("" for NULL), ENUM as its name,
- * numbers formatted (%.17g; integers exactly). Writes at most len bytes. */
+ * numbers formatted (doubles in the shortest of %.15g / %.17g that reads
+ * back exactly; integers exactly). Writes at most len bytes. */
 void mg_field_format(const void *obj, const mg_field *f, char *buf, size_t len);
 
 /* Sets the member from text: numbers strictly parsed (integers must be whole

@@ -73,6 +73,23 @@ const char *mg_repro_section_list(void);
  * written (bad config, unwritable folder) return at once. */
 mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary);
 
+/* Runs one experiment of the report (experiment.h) exactly as the report
+ * runs it: cfg's scale, seed and datasets (cfg->sections is ignored), the
+ * section's parameters at that scale, then the overrides sets[0..nsets)
+ * ("name=value", a parameter of the experiment: see `memgen experiment
+ * show ID`). Writes no page: cfg->out_dir receives params.json and, per call
+ * (per dataset for the experiments that run on each), every result table
+ * (<prefix><table>.csv), every array (<prefix><field>.npy) and the numbers
+ * (<prefix>results.json), prefix "<dataset>_" or "". */
+mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const char *const *sets, int nsets);
+
+/* The parameters the report gives experiment `id` at a scale (params holds
+ * the experiment's params_size bytes). */
+mg_status mg_repro_experiment_params(mg_repro_scale scale, const char *id, void *params);
+
+/* Comma-separated ids of the experiments mg_repro_experiment runs. */
+const char *mg_repro_experiment_list(void);
+
 #ifdef __cplusplus
 }
 #endif

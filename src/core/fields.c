@@ -56,7 +56,12 @@ void mg_field_format(const void *obj, const mg_field *f, char *buf, size_t len) 
     const void *p = mg_field_ptr(obj, f);
     if (!len) return;
     switch (f->type) {
-    case MG_FIELD_F64: snprintf(buf, len, "%.17g", *(const double *)p); break;
+    case MG_FIELD_F64: { /* the shortest of %.15g / %.17g that reads back exactly */
+        double v = *(const double *)p;
+        snprintf(buf, len, "%.15g", v);
+        if (strtod(buf, NULL) != v) snprintf(buf, len, "%.17g", v);
+        break;
+    }
     case MG_FIELD_I64: snprintf(buf, len, "%" PRId64, *(const int64_t *)p); break;
     case MG_FIELD_INT:
     case MG_FIELD_BOOL: snprintf(buf, len, "%d", *(const int *)p); break;

@@ -45,6 +45,11 @@ mg_status mg_exp_row_norms(mg_mat X, double **out);
  * grid, which holds them exactly). */
 mg_status mg_exp_level(const mg_daeset *set, double sigma, int *level);
 
+struct cJSON;
+/* Adds the number and text fields of a described struct to the JSON object
+ * o (dotted names nest; NaN / infinities as null). */
+mg_status mg_exp_fields_json(struct cJSON *o, const mg_field *fields, int n, const void *obj);
+
 /* A 1 x n float32 array holding v[0..n-1]. */
 mg_status mg_exp_row_array(const float *v, int64_t n, mg_array *out);
 

@@ -194,29 +194,42 @@ static mg_status finish(mg_repro_ctx *ctx, cJSON *timing, double seconds, int fa
     return s;
 }
 
+/* Sets up a run's context: generator, noise grid, JSON records. */
+static mg_status ctx_init(mg_repro_ctx *ctx, const mg_repro_config *cfg) {
+    memset(ctx, 0, sizeof *ctx);
+    ctx->cfg = cfg;
+    ctx->scale = cfg->scale;
+    ctx->t0 = mg_now();
+    mg_rng_init(&ctx->rng, cfg->seed);
+    ctx->nsigmas = (int)mg_repro_pick(ctx, 3, 7, 21);
+    ctx->level02 = ctx->nsigmas / 2;
+    ctx->sigmas = malloc((size_t)ctx->nsigmas * sizeof(double));
+    ctx->config = cJSON_CreateObject();
+    ctx->results = cJSON_CreateObject();
+    if (!ctx->sigmas || !ctx->config || !ctx->results) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    /* geom:0.02:2:K with K odd: the middle level is sqrt(0.02 * 2) = 0.2 */
+    MG_TRY(mg_sigmas_geometric(0.02, 2.0, ctx->nsigmas, ctx->sigmas));
+    ctx->sigmas[ctx->level02] = 0.2;
+    return MG_OK;
+}
+
+/* Checks the parts of a configuration every run needs. */
+static mg_status check_config(const mg_repro_config *cfg) {
+    if (!cfg || !cfg->out_dir || !*cfg->out_dir) return mg_fail(MG_ERR_ARG, "reproduce: an output folder is required");
+    if (cfg->scale < MG_REPRO_SMOKE || cfg->scale > MG_REPRO_FULL) return mg_fail(MG_ERR_ARG, "reproduce: bad scale");
+    return MG_OK;
+}
+
 /* Runs the whole reproduction. */
 mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
     if (summary) memset(summary, 0, sizeof *summary);
-    if (!cfg || !cfg->out_dir || !*cfg->out_dir) return mg_fail(MG_ERR_ARG, "reproduce: an output folder is required");
-    if (cfg->scale < MG_REPRO_SMOKE || cfg->scale > MG_REPRO_FULL) return mg_fail(MG_ERR_ARG, "reproduce: bad scale");
+    MG_TRY(check_config(cfg));
     int chosen[NSECTIONS];
     MG_TRY(parse_sections(cfg->sections, chosen));
     mg_repro_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.cfg = cfg;
-    ctx.scale = cfg->scale;
-    ctx.t0 = mg_now();
-    mg_rng_init(&ctx.rng, cfg->seed);
-    ctx.nsigmas = (int)mg_repro_pick(&ctx, 3, 7, 21);
-    ctx.level02 = ctx.nsigmas / 2;
-    ctx.sigmas = malloc((size_t)ctx.nsigmas * sizeof(double));
-    ctx.config = cJSON_CreateObject();
-    ctx.results = cJSON_CreateObject();
-    cJSON *timing = ctx.results ? cJSON_AddObjectToObject(ctx.results, "seconds") : NULL;
-    mg_status s = ctx.sigmas && ctx.config && timing ? MG_OK : mg_fail(MG_ERR_NOMEM, "out of memory");
-    /* geom:0.02:2:K with K odd: the middle level is sqrt(0.02 * 2) = 0.2 */
-    if (s == MG_OK) s = mg_sigmas_geometric(0.02, 2.0, ctx.nsigmas, ctx.sigmas);
-    if (s == MG_OK) ctx.sigmas[ctx.level02] = 0.2;
+    mg_status s = ctx_init(&ctx, cfg);
+    cJSON *timing = s == MG_OK ? cJSON_AddObjectToObject(ctx.results, "seconds") : NULL;
+    if (s == MG_OK && !timing) s = mg_fail(MG_ERR_NOMEM, "out of memory");
     if (s == MG_OK) s = mg_report_create(cfg->out_dir, "memgen: reproducing \"Generalization of Diffusion Models Arises "
                                                        "with a Balanced Representation Space\"", &ctx.rep);
     if (s == MG_OK) s = record_config(&ctx);
@@ -227,7 +240,8 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
         begin_stage(&ctx, "data", data_weight(&ctx));
         double t = mg_now();
         s = mg_report_section(ctx.rep, "Setup: data and trained DAE sets");
-        if (s == MG_OK) s = mg_repro_build_data(&ctx);
+        if (s == MG_OK) s = mg_repro_build_data(&ctx, 0);
+        if (s == MG_OK) s = mg_repro_describe_data(&ctx);
         cJSON_AddNumberToObject(timing, "data", mg_now() - t);
         end_stage(&ctx);
     }
@@ -257,4 +271,65 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
     if (s == MG_OK && first != MG_OK)
         s = mg_fail(first, "reproduce: %d section(s) failed; see %s/index.html", failed, cfg->out_dir);
     return s;
+}
+
+/* The index of the section running experiment id. */
+static mg_status find_experiment(const char *id, int *index) {
+    int i = 0;
+    while (i < NSECTIONS && (!SECTIONS[i].spec || strcmp(SECTIONS[i].id, id ? id : ""))) i++;
+    if (i == NSECTIONS)
+        return mg_fail(MG_ERR_ARG, "unknown experiment '%s' (experiments: %s)", id ? id : "", mg_repro_experiment_list());
+    *index = i;
+    return MG_OK;
+}
+
+/* The report's parameters of an experiment at a scale. */
+mg_status mg_repro_experiment_params(mg_repro_scale scale, const char *id, void *params) {
+    int i;
+    MG_TRY(find_experiment(id, &i));
+    if (scale < MG_REPRO_SMOKE || scale > MG_REPRO_FULL) return mg_fail(MG_ERR_ARG, "reproduce: bad scale");
+    mg_repro_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.scale = scale;
+    return mg_repro_section_params(&ctx, SECTIONS[i].spec, NULL, 0, params);
+}
+
+/* Runs one experiment as the report would and writes its results. */
+mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const char *const *sets, int nsets) {
+    MG_TRY(check_config(cfg));
+    int i;
+    MG_TRY(find_experiment(id, &i));
+    const mg_section *sec = SECTIONS[i].spec;
+    mg_repro_ctx ctx;
+    mg_status s = ctx_init(&ctx, cfg);
+    /* fail on a bad override before the data are built */
+    void *probe = s == MG_OK ? calloc(1, sec->exp->params_size) : NULL;
+    if (s == MG_OK && !probe) s = mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (s == MG_OK) s = mg_repro_section_params(&ctx, sec, sets, nsets, probe);
+    free(probe);
+    ctx.total_weight = data_weight(&ctx) + SECTIONS[i].weight;
+    if (s == MG_OK && sec->exp->inputs != MG_EXP_OWN_DATA) {
+        begin_stage(&ctx, "data", data_weight(&ctx));
+        s = mg_repro_build_data(&ctx, sec->exp->inputs == MG_EXP_MOG_DATASET);
+        end_stage(&ctx);
+    }
+    if (s == MG_OK) {
+        begin_stage(&ctx, id, SECTIONS[i].weight);
+        s = mg_repro_run_experiment(&ctx, sec, sets, nsets, cfg->out_dir);
+        end_stage(&ctx);
+    }
+    ctx_free(&ctx);
+    return s;
+}
+
+/* Comma-separated ids of the sections that run a library experiment. */
+const char *mg_repro_experiment_list(void) {
+    static char list[256];
+    if (!list[0])
+        for (int i = 0; i < NSECTIONS; i++)
+            if (SECTIONS[i].spec) {
+                if (list[0]) strcat(list, ",");
+                strcat(list, SECTIONS[i].id);
+            }
+    return list;
 }

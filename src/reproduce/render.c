@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memgen/npy.h"
+#include "experiment/exp_internal.h"
+#include "memgen/fileio.h"
 #include "repro.h"
 #include "section.h"
 #include "template.h"
@@ -472,56 +473,20 @@ static mg_status page_table(const call_t *c, const mg_page_table_spec *pt) {
 
 /* ---- data files ---------------------------------------------------------------------------- */
 
-/* Whether an array is drawn by an image figure (then it is written as PNG only). */
-static int is_image_source(const mg_section *sec, const char *name) {
-    for (int i = 0; i < sec->nfigures; i++)
-        if (sec->figures[i].kind == MG_FIG_IMAGES && !strcmp(sec->figures[i].array, name)) return 1;
-    return 0;
-}
-
-/* Writes one table as <section>/<prefix><name>.csv and adds it to the links. */
-static mg_status write_table(const call_t *c, const mg_table *t, char names[][160], int *nf, int max) {
-    if (*nf >= max) return mg_fail(MG_ERR_ARG, "section %s: too many data files", c->sec->id);
-    snprintf(names[*nf], 160, "%s/%s%s.csv", c->sec->id, c->prefix, t->name);
-    char *path;
-    MG_TRY(mg_report_path(c->ctx->rep, names[*nf], &path));
-    mg_status s = mg_table_write_csv(t, path);
-    free(path);
-    if (s == MG_OK) (*nf)++;
-    return s;
-}
-
-/* Writes every table and array of the result and links them. */
+/* Writes every table and array of the result (arrays drawn by an image
+ * figure only as their PNG) and links them. */
 static mg_status data_files(const call_t *c) {
-    enum { MAXF = 64 };
-    char(*names)[160] = calloc(MAXF, sizeof *names);
-    if (!names) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    int nf = 0;
-    mg_status s = MG_OK;
-    const mg_experiment *e = c->sec->exp;
-    for (int i = 0; i < e->nresults && s == MG_OK; i++) {
-        const mg_field *f = &e->results[i];
-        const void *m = mg_field_ptr(c->result, f);
-        if (f->type == MG_FIELD_TABLE && ((const mg_table *)m)->ncols > 0) s = write_table(c, m, names, &nf, MAXF);
-        else if (f->type == MG_FIELD_TABLES) {
-            const mg_table_list *l = m;
-            for (int k = 0; k < l->n && s == MG_OK; k++) s = write_table(c, &l->t[k], names, &nf, MAXF);
-        } else if (f->type == MG_FIELD_ARRAY && ((const mg_array *)m)->data && !is_image_source(c->sec, f->name)) {
-            if (nf >= MAXF) s = mg_fail(MG_ERR_ARG, "section %s: too many data files", c->sec->id);
-            char *path = NULL;
-            if (s == MG_OK) {
-                snprintf(names[nf], 160, "%s/%s%s.npy", c->sec->id, c->prefix, f->name);
-                s = mg_report_path(c->ctx->rep, names[nf], &path);
-            }
-            if (s == MG_OK) s = mg_npy_write(path, m);
-            free(path);
-            if (s == MG_OK) nf++;
-        }
-    }
-    const char *np[MAXF];
-    for (int i = 0; i < nf; i++) np[i] = names[i];
-    if (s == MG_OK && nf > 0) s = mg_repro_files(c->ctx, np, nf);
-    free(names);
+    const char *skip[MG_SEC_MAX_FIGURES + 1];
+    int ns = 0;
+    for (int i = 0; i < c->sec->nfigures && ns < MG_SEC_MAX_FIGURES; i++)
+        if (c->sec->figures[i].kind == MG_FIG_IMAGES) skip[ns++] = c->sec->figures[i].array;
+    skip[ns] = NULL;
+    mg_exp_write_opts o = {mg_report_dir(c->ctx->rep), c->sec->id, c->prefix, skip, NULL};
+    char **names;
+    int nf;
+    MG_TRY(mg_experiment_write(c->sec->exp, c->result, &o, &names, &nf));
+    mg_status s = nf > 0 ? mg_repro_files(c->ctx, (const char *const *)names, nf) : MG_OK;
+    mg_experiment_names_free(names, nf);
     return s;
 }
 
@@ -629,49 +594,6 @@ static mg_status claim(const call_t *c, const mg_claim_spec *cl) {
     return s;
 }
 
-/* ---- results to JSON ------------------------------------------------------------------------ */
-
-/* The object at a dotted path under o, created as needed ("a.b.c" -> o.a.b, leaf "c"). */
-static cJSON *path_parent(cJSON *o, const char *name, const char **leaf) {
-    const char *p = name, *dot;
-    while ((dot = strchr(p, '.'))) {
-        char key[96];
-        snprintf(key, sizeof key, "%.*s", (int)(dot - p), p);
-        cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, key);
-        if (!ch) ch = cJSON_AddObjectToObject(o, key);
-        if (!ch || !cJSON_IsObject(ch)) return NULL;
-        o = ch;
-        p = dot + 1;
-    }
-    *leaf = p;
-    return o;
-}
-
-/* Adds the number and text fields of a described struct to o (dotted names nest). */
-mg_status mg_repro_fields_json(cJSON *o, const mg_field *fs, int n, const void *obj) {
-    for (int i = 0; i < n; i++) {
-        const mg_field *f = &fs[i];
-        const char *leaf;
-        cJSON *parent = path_parent(o, f->name, &leaf);
-        if (!parent) return mg_fail(MG_ERR_NOMEM, "out of memory");
-        cJSON *item = NULL;
-        char buf[256];
-        double v;
-        if (f->type == MG_FIELD_BOOL) item = cJSON_CreateBool(*(const int *)mg_field_ptr(obj, f));
-        else if (f->type == MG_FIELD_ENUM || f->type == MG_FIELD_STR || f->type == MG_FIELD_TEXT) {
-            mg_field_format(obj, f, buf, sizeof buf);
-            item = cJSON_CreateString(buf);
-        } else if (mg_field_is_number(f->type) && mg_field_get(obj, f, &v) == MG_OK)
-            item = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-        else continue;
-        if (!item || !cJSON_AddItemToObject(parent, leaf, item)) {
-            cJSON_Delete(item);
-            return mg_fail(MG_ERR_NOMEM, "out of memory");
-        }
-    }
-    return MG_OK;
-}
-
 /* ---- a section ---------------------------------------------------------------------------------- */
 
 /* The body of one call: paragraph, figures, tables, files, claims, results. */
@@ -686,7 +608,7 @@ static mg_status render_call(call_t *c, int subsection) {
     for (int i = 0; i < sec->ntables && s == MG_OK; i++) s = page_table(c, &sec->tables[i]);
     if (s == MG_OK) s = data_files(c);
     for (int i = 0; i < sec->nclaims && s == MG_OK; i++) s = claim(c, &sec->claims[i]);
-    if (s == MG_OK) s = mg_repro_fields_json(c->res, sec->exp->results, sec->exp->nresults, c->result);
+    if (s == MG_OK) s = mg_exp_fields_json(c->res, sec->exp->results, sec->exp->nresults, c->result);
     return s;
 }
 
@@ -705,8 +627,10 @@ static void on_progress(void *vp, const char *detail, double fraction) {
     mg_repro_step(ep->ctx, buf, ep->f0 + fraction * (ep->f1 - ep->f0));
 }
 
-/* The section's parameters: the library defaults, then the scaled values. */
-static mg_status section_params(mg_repro_ctx *ctx, const mg_section *sec, void *params) {
+/* The section's parameters: the library defaults, the scaled values, then
+ * the overrides "name=value" (sets may be NULL). */
+mg_status mg_repro_section_params(const mg_repro_ctx *ctx, const mg_section *sec, const char *const *sets, int nsets,
+                                  void *params) {
     const mg_experiment *e = sec->exp;
     e->defaults(params);
     for (int i = 0; i < sec->nscaled; i++) {
@@ -717,26 +641,34 @@ static mg_status section_params(mg_repro_ctx *ctx, const mg_section *sec, void *
         snprintf(buf, sizeof buf, "%.17g", sec->scaled[i].at[ctx->scale]);
         MG_TRY(mg_field_parse(params, f, buf));
     }
+    for (int i = 0; i < nsets; i++) {
+        const char *eq = strchr(sets[i], '=');
+        char name[96];
+        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof name)
+            return mg_fail(MG_ERR_ARG, "'%s': expected name=value", sets[i]);
+        snprintf(name, sizeof name, "%.*s", (int)(eq - sets[i]), sets[i]);
+        const mg_field *f = mg_field_find(e->params, e->nparams, name);
+        if (!f) {
+            char list[512] = "";
+            for (int k = 0; k < e->nparams; k++) {
+                strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
+                strncat(list, e->params[k].name, sizeof list - strlen(list) - 1);
+            }
+            return mg_fail(MG_ERR_ARG, "experiment %s has no parameter '%s' (parameters: %s)", e->id, name, list);
+        }
+        MG_TRY(mg_field_parse(params, f, eq + 1));
+    }
     return MG_OK;
 }
 
-/* Runs a section and renders it (the heading is already on the page). */
-mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
+/* What is done with each call's result. */
+typedef mg_status (*call_fn)(call_t *c, void *arg);
+
+/* Runs the section's experiment once per dataset or once (as its inputs
+ * say) and hands every result to fn. */
+static mg_status for_each_call(mg_repro_ctx *ctx, const mg_section *sec, const void *params, cJSON *res, call_fn fn,
+                               void *arg) {
     const mg_experiment *e = sec->exp;
-    void *params = calloc(1, e->params_size);
-    if (!params) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    mg_status s = section_params(ctx, sec, params);
-    cJSON *set = mg_repro_settings(ctx, sec->id), *res = mg_repro_results(ctx, sec->id);
-    if (s == MG_OK && (!set || !res)) s = mg_fail(MG_ERR_NOMEM, "out of memory");
-    if (s == MG_OK) s = mg_repro_fields_json(set, e->params, e->nparams, params);
-    call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}};
-    fields_ctx pf, rf;
-    call_scopes(&c0, &pf, &rf);
-    char *intro = NULL;
-    if (s == MG_OK) s = expand(&c0, sec->intro, &c0.params_sc, &intro);
-    if (s == MG_OK && *intro) s = mg_report_paragraph(ctx->rep, intro);
-    free(intro);
-    /* the calls: one per dataset, or one */
     const mg_exp_data *datas[2];
     int ncalls = 0, per = e->inputs == MG_EXP_EACH_DATASET;
     for (int i = 0; i < ctx->ndata; i++) datas[i] = &ctx->xdata[i];
@@ -744,36 +676,90 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     else if (e->inputs == MG_EXP_MOG_DATASET) ncalls = ctx->ndata > 0 && ctx->xdata[0].has_mog ? 1 : 0;
     else ncalls = 1;
     mg_rng rng = mg_rng_fork_named(&ctx->rng, sec->id);
+    fields_ctx pf, rf;
+    mg_status s = MG_OK;
     for (int k = 0; k < ncalls && s == MG_OK; k++) {
         void *result = calloc(1, e->result_size);
-        if (!result) {
-            s = mg_fail(MG_ERR_NOMEM, "out of memory");
-            break;
-        }
+        if (!result) return mg_fail(MG_ERR_NOMEM, "out of memory");
         exp_progress ep = {ctx, "", (double)k / ncalls, (double)(k + 1) / ncalls};
         mg_exp_env env = {datas + (per ? k : 0), e->inputs == MG_EXP_ALL_DATASETS ? ctx->ndata
                                                   : e->inputs == MG_EXP_OWN_DATA   ? 0
                                                                                    : 1,
                           per ? k : 0, &rng, ctx->sigmas, ctx->nsigmas, on_progress, &ep};
-        call_t c = c0;
+        call_t c = {ctx, sec, params, NULL, result, "", res, {0}, {0}, {0}, {0}};
         if (per || e->inputs == MG_EXP_MOG_DATASET) {
             c.data = datas[per ? k : 0];
             snprintf(ep.what, sizeof ep.what, "%s", c.data->name);
         }
         if (per) {
             snprintf(c.prefix, sizeof c.prefix, "%s_", c.data->name);
-            c.res = cJSON_AddObjectToObject(res, c.data->name);
-            if (!c.res) s = mg_fail(MG_ERR_NOMEM, "out of memory");
+            if (res && !(c.res = cJSON_AddObjectToObject(res, c.data->name))) s = mg_fail(MG_ERR_NOMEM, "out of memory");
         }
-        c.result = result;
         call_scopes(&c, &pf, &rf);
         if (s == MG_OK) s = e->run(params, &env, result);
-        if (s == MG_OK) s = render_call(&c, per);
+        if (s == MG_OK) s = fn(&c, arg);
         e->free(result);
         free(result);
     }
+    return s;
+}
+
+/* call_fn of the report: the call's part of the page. */
+static mg_status render_fn(call_t *c, void *arg) { return render_call(c, *(const int *)arg); }
+
+/* Runs a section and renders it (the heading is already on the page). */
+mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
+    const mg_experiment *e = sec->exp;
+    void *params = calloc(1, e->params_size);
+    if (!params) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    mg_status s = mg_repro_section_params(ctx, sec, NULL, 0, params);
+    cJSON *set = mg_repro_settings(ctx, sec->id), *res = mg_repro_results(ctx, sec->id);
+    if (s == MG_OK && (!set || !res)) s = mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (s == MG_OK) s = mg_exp_fields_json(set, e->params, e->nparams, params);
+    call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}};
+    fields_ctx pf, rf;
+    call_scopes(&c0, &pf, &rf);
+    char *intro = NULL;
+    if (s == MG_OK) s = expand(&c0, sec->intro, &c0.params_sc, &intro);
+    if (s == MG_OK && *intro) s = mg_report_paragraph(ctx->rep, intro);
+    free(intro);
+    int per = e->inputs == MG_EXP_EACH_DATASET;
+    if (s == MG_OK) s = for_each_call(ctx, sec, params, res, render_fn, &per);
     if (s == MG_OK) s = mg_report_subsection(ctx->rep, "All numbers");
     if (s == MG_OK) s = mg_repro_summary_file(ctx, sec->id);
+    free(params);
+    return s;
+}
+
+/* call_fn of `memgen experiment run`: the call's files in the output folder. */
+static mg_status write_fn(call_t *c, void *arg) {
+    mg_exp_write_opts o = {(const char *)arg, NULL, c->prefix, NULL, "results"};
+    char **names;
+    int n;
+    MG_TRY(mg_experiment_write(c->sec->exp, c->result, &o, &names, &n));
+    mg_experiment_names_free(names, n);
+    return MG_OK;
+}
+
+/* Runs a section's experiment with overrides and writes its results to dir. */
+mg_status mg_repro_run_experiment(mg_repro_ctx *ctx, const mg_section *sec, const char *const *sets, int nsets,
+                                  const char *dir) {
+    const mg_experiment *e = sec->exp;
+    void *params = calloc(1, e->params_size);
+    cJSON *pj = cJSON_CreateObject();
+    mg_status s = params && pj ? mg_repro_section_params(ctx, sec, sets, nsets, params)
+                               : mg_fail(MG_ERR_NOMEM, "out of memory");
+    char *path = NULL;
+    if (s == MG_OK) s = mg_exp_fields_json(pj, e->params, e->nparams, params);
+    if (s == MG_OK) s = mg_mkdir_p(dir);
+    if (s == MG_OK && !(path = malloc(strlen(dir) + 16))) s = mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (s == MG_OK) {
+        sprintf(path, "%s/params.json", dir);
+        s = mg_write_json_atomic(path, pj);
+    }
+    if (s == MG_OK) s = for_each_call(ctx, sec, params, NULL, write_fn, (void *)dir);
+    free(path);
+    cJSON_Delete(pj);
     free(params);
     return s;
 }

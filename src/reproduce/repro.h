@@ -83,10 +83,14 @@ mg_status mg_repro_losses(mg_repro_ctx *ctx);  /* predicted vs measured losses *
 
 /* ---- the shared datasets (setup.c) ------------------------------------------- */
 
-/* Builds ctx->xdata (MoG always, Fashion-MNIST when enabled and installed),
- * trains their memorizing and generalizing sets over ctx->sigmas and
- * describes them in the report's "Setup" section. */
-mg_status mg_repro_build_data(mg_repro_ctx *ctx);
+/* Builds ctx->xdata (MoG always, Fashion-MNIST when enabled, installed and
+ * not mog_only) and trains their memorizing and generalizing sets over
+ * ctx->sigmas. */
+mg_status mg_repro_build_data(mg_repro_ctx *ctx, int mog_only);
+
+/* Records the datasets in config.json and describes them in the page's
+ * current ("Setup") section. */
+mg_status mg_repro_describe_data(mg_repro_ctx *ctx);
 
 /* ---- the renderer (render.c) ---------------------------------------------------- */
 
@@ -94,9 +98,17 @@ struct mg_section_s;
 /* Runs a section written as tables (section.h) and renders it. */
 mg_status mg_repro_render(mg_repro_ctx *ctx, const struct mg_section_s *sec);
 
-/* Adds the number and text fields of a described struct to the JSON object o
- * (dotted names nest: "std.auroc" -> {"std": {"auroc": ...}}). */
-mg_status mg_repro_fields_json(cJSON *o, const mg_field *fields, int n, const void *obj);
+/* The parameters a section runs its experiment with: the library defaults,
+ * the section's values at the run's scale, then the overrides "name=value"
+ * (sets may be NULL). params has the experiment's params_size bytes. */
+mg_status mg_repro_section_params(const mg_repro_ctx *ctx, const struct mg_section_s *sec, const char *const *sets,
+                                  int nsets, void *params);
+
+/* Runs a section's experiment as the report does, with the overrides, and
+ * writes its results (no page) to dir: params.json, then per call every
+ * table (CSV), array (.npy) and <prefix>results.json. */
+mg_status mg_repro_run_experiment(mg_repro_ctx *ctx, const struct mg_section_s *sec, const char *const *sets,
+                                  int nsets, const char *dir);
 
 /* Records a claim's verdict under its id in summary.json ("claims"). */
 mg_status mg_repro_record_claim(mg_repro_ctx *ctx, const char *id, mg_verdict v);

@@ -27,6 +27,7 @@
 #define MG_SEC_MAX_SERIES 8
 #define MG_SEC_MAX_LINES 3
 #define MG_SEC_MAX_COLS 10
+#define MG_SEC_MAX_FIGURES 32
 
 /* A parameter's value at each scale (smoke, quick, full); set through the
  * parameter's field descriptor (numbers only). */

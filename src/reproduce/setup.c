@@ -69,12 +69,12 @@ static void on_build(void *vp, const char *detail, double fraction) {
 }
 
 /* One row of the setup table. */
-static void setup_row(char cells[][48], const mg_repro_data *d, const char *regime, mg_mat X,
+static void setup_row(char cells[][48], const mg_exp_data *d, const char *regime, const mg_array *X,
                       const mg_train_params *p, double secs) {
     snprintf(cells[0], 48, "%s", d->name);
     snprintf(cells[1], 48, "%s", regime);
-    snprintf(cells[2], 48, "%lld", (long long)X.rows);
-    snprintf(cells[3], 48, "%lld", (long long)X.cols);
+    snprintf(cells[2], 48, "%lld", (long long)X->shape[0]);
+    snprintf(cells[3], 48, "%lld", (long long)X->shape[1]);
     snprintf(cells[4], 48, "%lld", (long long)p->hidden);
     snprintf(cells[5], 48, "%s", mg_optim_name(p->optim));
     snprintf(cells[6], 48, "%g", p->lr);
@@ -85,22 +85,22 @@ static void setup_row(char cells[][48], const mg_repro_data *d, const char *regi
 }
 
 /* Records a dataset's settings in config.json. */
-static mg_status record(mg_repro_ctx *ctx, const mg_repro_data *d) {
+static mg_status record(mg_repro_ctx *ctx, const mg_exp_data *d) {
     cJSON *o = cJSON_AddObjectToObject(cJSON_GetObjectItem(ctx->config, "datasets"), d->name);
     if (!o) return mg_fail(MG_ERR_NOMEM, "out of memory");
     const struct {
         const char *regime;
-        const mg_mat *X;
+        const mg_array *X;
         const mg_train_params *p;
-    } r[2] = {{"memorizing", &d->mem, &d->mem_params}, {"generalizing", &d->gen, &d->gen_params}};
+    } r[2] = {{"memorizing", &d->mem, &d->params.mem_train}, {"generalizing", &d->gen, &d->params.gen_train}};
     cJSON_AddStringToObject(o, "title", d->title);
-    cJSON_AddNumberToObject(o, "test_rows", (double)d->test.rows);
+    cJSON_AddNumberToObject(o, "test_rows", (double)d->test.shape[0]);
     cJSON_AddNumberToObject(o, "memorizing_max_pair_cosine", d->mem_max_cosine);
-    cJSON_AddBoolToObject(o, "centered", d->center != NULL);
+    cJSON_AddBoolToObject(o, "centered", d->center.data != NULL);
     for (int i = 0; i < 2; i++) {
         cJSON *t = cJSON_AddObjectToObject(o, r[i].regime);
         if (!t) return mg_fail(MG_ERR_NOMEM, "out of memory");
-        cJSON_AddNumberToObject(t, "n", (double)r[i].X->rows);
+        cJSON_AddNumberToObject(t, "n", (double)r[i].X->shape[0]);
         cJSON_AddNumberToObject(t, "hidden", (double)r[i].p->hidden);
         cJSON_AddStringToObject(t, "optim", mg_optim_name(r[i].p->optim));
         cJSON_AddStringToObject(t, "loss", mg_loss_name(r[i].p->loss));
@@ -113,11 +113,9 @@ static mg_status record(mg_repro_ctx *ctx, const mg_repro_data *d) {
     return MG_OK;
 }
 
-/* Builds every dataset and trains its two sets. */
-mg_status mg_repro_build_data(mg_repro_ctx *ctx) {
-    if (!cJSON_AddObjectToObject(ctx->config, "datasets")) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    const char *fdir = ctx->cfg->fmnist_dir ? ctx->cfg->fmnist_dir : MG_FMNIST_DIR;
-    const int want_fmnist = ctx->cfg->fmnist;
+/* Builds every dataset the run needs and trains its two sets. */
+mg_status mg_repro_build_data(mg_repro_ctx *ctx, int mog_only) {
+    const int want_fmnist = ctx->cfg->fmnist && !mog_only;
     double span = want_fmnist ? 0.5 : 1.0;
     build_progress bp = {ctx, 0.0, span};
     mg_exp_data_params mp = data_params(ctx, MG_EXP_MOG);
@@ -135,14 +133,21 @@ mg_status mg_repro_build_data(mg_repro_ctx *ctx) {
             mg_clear_error();
         }
     }
+    for (int i = 0; i < ctx->ndata; i++) legacy_view(&ctx->xdata[i], &ctx->data[i]);
+    return MG_OK;
+}
+
+/* Describes the datasets in config.json and the page's "Setup" section. */
+mg_status mg_repro_describe_data(mg_repro_ctx *ctx) {
+    if (!cJSON_AddObjectToObject(ctx->config, "datasets")) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    const char *fdir = ctx->cfg->fmnist_dir ? ctx->cfg->fmnist_dir : MG_FMNIST_DIR;
     char cells[4][11][48];
     const char *cellp[44];
     for (int i = 0; i < ctx->ndata; i++) {
-        legacy_view(&ctx->xdata[i], &ctx->data[i]);
-        mg_repro_data *d = &ctx->data[i];
+        const mg_exp_data *d = &ctx->xdata[i];
         MG_TRY(record(ctx, d));
-        setup_row(cells[2 * i], d, "memorizing", d->mem, &d->mem_params, d->train_seconds[0]);
-        setup_row(cells[2 * i + 1], d, "generalizing", d->gen, &d->gen_params, d->train_seconds[1]);
+        setup_row(cells[2 * i], d, "memorizing", &d->mem, &d->params.mem_train, d->train_seconds[0]);
+        setup_row(cells[2 * i + 1], d, "generalizing", &d->gen, &d->params.gen_train, d->train_seconds[1]);
     }
     for (int r = 0; r < 2 * ctx->ndata; r++)
         for (int c = 0; c < 11; c++) cellp[r * 11 + c] = cells[r][c];
@@ -160,9 +165,9 @@ mg_status mg_repro_build_data(mg_repro_ctx *ctx) {
                          "output a constant offset; grids add the mean back): the memorizing set holds 5 training "
                          "images picked for separability (greedy smallest pairwise cosine among the first 1000), the "
                          "generalizing set the first training images."
-        : want_fmnist ? " Fashion-MNIST was not found (install the Debian package dataset-fashion-mnist), so only the "
-                        "MoG parts run."
-                      : " Fashion-MNIST was switched off for this run."));
+        : ctx->cfg->fmnist ? " Fashion-MNIST was not found (install the Debian package dataset-fashion-mnist), so only "
+                             "the MoG parts run."
+                           : " Fashion-MNIST was switched off for this run."));
     static const char *hdr[11] = {"data", "regime", "n", "d", "p", "optimizer", "lr", "weight decay", "batch",
                                   "steps per level", "train seconds"};
     MG_TRY(mg_report_table(ctx->rep, "The trained DAE sets (one DAE per noise level).", 11, hdr, 2 * ctx->ndata,
@@ -173,8 +178,8 @@ mg_status mg_repro_build_data(mg_repro_ctx *ctx) {
             "%s memorizing set: largest pairwise cosine between its %lld training rows %.3f (%s: the separability of "
             "Def. 3.1 behind Cor. 3.2 asks for rows that are not positively correlated; when they are, App. A.1 / "
             "Fig. 11 expect processed versions of the data in W1 rather than the raw samples).",
-            ctx->data[i].name, (long long)ctx->data[i].mem.rows, ctx->data[i].mem_max_cosine,
-            ctx->data[i].mem_max_cosine <= 0 ? "separable" : "not separable"));
+            ctx->xdata[i].name, (long long)ctx->xdata[i].mem.shape[0], ctx->xdata[i].mem_max_cosine,
+            ctx->xdata[i].mem_max_cosine <= 0 ? "separable" : "not separable"));
     cJSON_AddBoolToObject(ctx->config, "fmnist_used", ctx->ndata > 1);
     cJSON_AddStringToObject(ctx->config, "fmnist_dir", fdir);
     return MG_OK;
