@@ -149,6 +149,7 @@ typedef struct mg_section_s {
 #define MG_SEC_COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* The sections, in report order (one file each). */
+extern const mg_section mg_sec_fig3;
 extern const mg_section mg_sec_fig4;
 extern const mg_section mg_sec_fig5;
 
