@@ -25,8 +25,8 @@ static const struct {
     mg_status (*run)(mg_repro_ctx *ctx);
     const mg_section *spec;
 } SECTIONS[] = {
-    {"fig3", "Fig. 3: sampling with memorizing vs generalizing DAE sets", 1.0, mg_repro_fig3, NULL},
-    {"fig4", "Fig. 4: what the encoder W1 stores (Cor. 3.2 / 3.3)", 0.5, mg_repro_fig4, NULL},
+    {"fig3", "Fig. 3: sampling with memorizing vs generalizing DAE sets", 1.0, NULL, &mg_sec_fig3},
+    {"fig4", "Fig. 4: what the encoder W1 stores (Cor. 3.2 / 3.3)", 0.5, NULL, &mg_sec_fig4},
     {"fig5", "Fig. 5: spiky vs balanced representations", 0.2, NULL, &mg_sec_fig5},
     {"fig14", "Fig. 14-15: denoising and representations of training vs test samples", 0.3, mg_repro_fig14, NULL},
     {"fig16", "Fig. 16: Jacobians around memorized and generalized samples (App. A.3)", 1.5, mg_repro_fig16, NULL},

@@ -211,11 +211,28 @@ static int series_tables(const call_t *c, const char *pattern, const mg_table **
     return n;
 }
 
-/* A numeric column of a table, or an error naming both. */
-static mg_status column(const call_t *c, const mg_table *t, const char *col, const double **out) {
+/* The values of a series: a numeric column of a table, or an expression
+ * over each row's columns (then *owned holds the values; caller frees). A
+ * bare name that is no numeric column is an error naming both. */
+static mg_status column(const call_t *c, const mg_table *t, const char *col, const double **out, double **owned) {
+    *owned = NULL;
     *out = mg_table_col(t, col);
-    if (!*out)
+    if (*out) return MG_OK;
+    if (!strpbrk(col, "()+-*/ "))
         return mg_fail(MG_ERR_ARG, "section %s: table %s has no numeric column '%s'", c->sec->id, t->name, col);
+    double *v = mg_alloc((size_t)(t->nrows > 0 ? t->nrows : 1), sizeof(double));
+    if (!v) return mg_fail(MG_ERR_NOMEM, "out of memory for a series");
+    mg_status s = MG_OK;
+    for (int64_t i = 0; i < t->nrows && s == MG_OK; i++) {
+        row_ctx rc = {t, i, NULL};
+        mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
+        s = eval(c, col, &sc, &v[i]);
+    }
+    if (s != MG_OK) {
+        free(v);
+        return s;
+    }
+    *out = *owned = v;
     return MG_OK;
 }
 
@@ -248,9 +265,11 @@ static mg_status hist_range(const call_t *c, const mg_figure_spec *f, double *lo
         int nt = series_tables(c, f->series[k].table, ts, 64);
         for (int j = 0; j < nt; j++) {
             const double *v;
-            MG_TRY(column(c, ts[j], f->series[k].y, &v));
+            double *owned;
+            MG_TRY(column(c, ts[j], f->series[k].y, &v, &owned));
             for (int64_t i = 0; i < ts[j]->nrows; i++)
                 if (isfinite(v[i])) mn = fmin(mn, v[i]), mx = fmax(mx, v[i]);
+            free(owned);
         }
     }
     double v;
@@ -309,10 +328,11 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
     mg_status st = MG_OK;
     for (int j = 0; j < nt && st == MG_OK; j++) {
         const mg_table *t = ts[j];
-        const double *y, *x = NULL, *g = NULL;
-        MG_TRY(column(c, t, s->y, &y));
-        if (s->x && f->kind != MG_FIG_BARS) MG_TRY(column(c, t, s->x, &x));
-        if (s->group) MG_TRY(column(c, t, s->group, &g));
+        const double *y = NULL, *x = NULL, *g = NULL;
+        double *own[3] = {NULL, NULL, NULL};
+        st = column(c, t, s->y, &y, &own[0]);
+        if (st == MG_OK && s->x && f->kind != MG_FIG_BARS) st = column(c, t, s->x, &x, &own[1]);
+        if (st == MG_OK && s->group) st = column(c, t, s->group, &g, &own[2]);
         double gv[256];
         int ng = g ? distinct(g, t->nrows, gv, 256) : 1;
         for (int k = 0; k < ng && st == MG_OK; k++) {
@@ -352,6 +372,7 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
             }
             free(label), free(xs), free(ys);
         }
+        free(own[0]), free(own[1]), free(own[2]);
     }
     return st;
 }
@@ -375,14 +396,16 @@ static mg_status draw_lines(const call_t *c, const mg_refline_spec *ls, int vert
     return MG_OK;
 }
 
-/* A PNG grid of an array's rows: written beside the page and embedded. */
+/* A PNG grid of an array's rows: written beside the page and embedded. A
+ * 3-D array (grid rows x grid columns x d) keeps its layout. */
 static mg_status draw_images(const call_t *c, const mg_figure_spec *f, const char *caption) {
     const mg_exp_data *d = c->data;
     const mg_array *a = result_member(c, f->array, MG_FIELD_ARRAY);
-    if (!a || a->ndim != 2) return mg_fail(MG_ERR_ARG, "section %s: no 2-D array '%s'", c->sec->id, f->array);
-    if (!d || d->img_h <= 0 || (int64_t)d->img_h * d->img_w != a->shape[1])
+    if (!a || (a->ndim != 2 && a->ndim != 3))
+        return mg_fail(MG_ERR_ARG, "section %s: no 2-D or 3-D array '%s'", c->sec->id, f->array);
+    int64_t D = a->shape[a->ndim - 1], n = mg_array_numel(a) / (D > 0 ? D : 1);
+    if (!d || d->img_h <= 0 || (int64_t)d->img_h * d->img_w != D)
         return mg_fail(MG_ERR_ARG, "section %s: array %s is not a set of images of the dataset", c->sec->id, f->array);
-    int64_t n = a->shape[0], D = a->shape[1];
     float *rows = mg_alloc((size_t)(n * D), sizeof(float));
     if (!rows) return mg_fail(MG_ERR_NOMEM, "out of memory for an image grid");
     memcpy(rows, a->data, (size_t)(n * D) * sizeof(float));
@@ -394,7 +417,7 @@ static mg_status draw_images(const call_t *c, const mg_figure_spec *f, const cha
     g.height = d->img_h;
     g.width = d->img_w;
     g.channels = 1;
-    g.grid_cols = f->ncols > 0 ? f->ncols : (int)n;
+    g.grid_cols = a->ndim == 3 ? (int)a->shape[1] : f->ncols > 0 ? f->ncols : (int)n;
     g.vmin = d->vmin;
     g.vmax = d->vmax;
     int width_px = (int)(g.grid_cols * (d->img_w + g.pad) * 2);

@@ -70,8 +70,6 @@ typedef struct {
 
 /* ---- sections (one file each) ---------------------------------------------- */
 
-mg_status mg_repro_fig3(mg_repro_ctx *ctx);    /* samples of memorizing vs generalizing sets */
-mg_status mg_repro_fig4(mg_repro_ctx *ctx);    /* W1 columns: stored samples vs statistics */
 mg_status mg_repro_fig7(mg_repro_ctx *ctx);    /* hybrid regime from duplication (Cor. 3.4) */
 mg_status mg_repro_fig9(mg_repro_ctx *ctx);    /* learned vs constructed (Theorem 3.1) eigenpairs */
 mg_status mg_repro_fig14(mg_repro_ctx *ctx);   /* Fig. 14-15: denoising and representations, train vs test */
@@ -184,9 +182,9 @@ mg_status mg_repro_row_norms(mg_mat X, double **out);
  * of the section done. */
 void mg_repro_step(mg_repro_ctx *ctx, const char *detail, double fraction);
 
-/* The progress of one run (training or sampling), reported through
- * mg_repro_step with `detail`, the run's steps mapped to [f0, f1] of the
- * section. Filled by the two adapters below; it must live as long as the run. */
+/* The progress of one training run, reported through mg_repro_step with
+ * `detail`, the run's steps mapped to [f0, f1] of the section. Filled by the
+ * adapter below; it must live as long as the run. */
 typedef struct {
     mg_repro_ctx *ctx;
     char detail[128];
@@ -196,9 +194,5 @@ typedef struct {
 /* An mg_train_io whose progress callback reports through *slot. */
 mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_progress_slot *slot, const char *detail, double f0,
                               double f1);
-
-/* Points sp's progress callback at *slot: sampling progress reported the same way. */
-void mg_repro_sample_progress(mg_repro_ctx *ctx, mg_repro_progress_slot *slot, const char *detail, double f0, double f1,
-                              mg_sample_params *sp);
 
 #endif /* MEMGEN_REPRO_INTERNAL_H */

@@ -75,7 +75,8 @@ typedef enum {
 /* One series of a figure. */
 typedef struct {
     const char *table;   /* result table; "name*" = every table of a table list whose name starts with "name" */
-    const char *x, *y;   /* columns (hist: y holds the values; bars from a table: x the categories) */
+    const char *x, *y;   /* columns (hist: y holds the values; bars from a table: x the categories); x and y
+                            may also be expressions over a row's columns ("log10(d2)") */
     const char *array;   /* bars: a result array whose row 0 is drawn (instead of table/y) */
     const char *group;   /* lines: one line per distinct value of this column */
     const char *label;   /* legend template ({table} = the table's name, {group} = the group value) */
@@ -109,8 +110,8 @@ typedef struct {
     double xlim[2], ylim[2]; /* equal ends: automatic; an end may be NaN (automatic) */
     mg_legend_pos legend;
     int width, height;   /* 0: 640 x 340 */
-    const char *array;   /* images: the result array drawn */
-    int ncols;           /* images: grid columns (0: all rows in one row) */
+    const char *array;   /* images: the result array drawn (n x d; or grid rows x grid columns x d) */
+    int ncols;           /* images: grid columns of an n x d array (0: all rows in one row) */
     int raw;             /* images: values are already display values (no centre added) */
 } mg_figure_spec;
 
@@ -149,6 +150,8 @@ typedef struct mg_section_s {
 #define MG_SEC_COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* The sections, in report order (one file each). */
+extern const mg_section mg_sec_fig3;
+extern const mg_section mg_sec_fig4;
 extern const mg_section mg_sec_fig5;
 
 #endif /* MEMGEN_REPRO_SECTION_H */

@@ -61,7 +61,7 @@ static int read_name(parser *ps, char buf[MAX_NAME]) {
     return 1;
 }
 
-/* A function call's value: min, max (any count), abs, sqrt, log10 (one). */
+/* A function call's value: min, max (any count), abs, sqrt, log10, isnan (one). */
 static mg_status call(parser *ps, const char *fn, double *v) {
     double args[16];
     int n = 0;
@@ -75,12 +75,13 @@ static mg_status call(parser *ps, const char *fn, double *v) {
         else if (*ps->p != ')') return syntax(ps, "expected ',' or ')'");
     }
     ps->p++;
-    int one = !strcmp(fn, "abs") || !strcmp(fn, "sqrt") || !strcmp(fn, "log10");
+    int one = !strcmp(fn, "abs") || !strcmp(fn, "sqrt") || !strcmp(fn, "log10") || !strcmp(fn, "isnan");
     if (!one && strcmp(fn, "min") && strcmp(fn, "max")) return syntax(ps, "unknown function");
     if (one ? n != 1 : n < 1) return syntax(ps, "wrong number of arguments");
     if (!strcmp(fn, "abs")) *v = fabs(args[0]);
     else if (!strcmp(fn, "sqrt")) *v = sqrt(args[0]);
     else if (!strcmp(fn, "log10")) *v = log10(args[0]);
+    else if (!strcmp(fn, "isnan")) *v = isnan(args[0]) ? 1.0 : 0.0;
     else {
         /* NaN wins: a missing measure must not be hidden by min/max */
         *v = args[0];

@@ -7,7 +7,8 @@
  * Expressions (double-valued):
  *     number | name | name(args) | (e) | -e | !e | e * e | e / e | e + e | e - e
  *   names: [A-Za-z_][A-Za-z0-9_.]* resolved through the scope chain;
- *   functions: min(a, b, ...), max(a, b, ...), abs(x), sqrt(x), log10(x);
+ *   functions: min(a, b, ...), max(a, b, ...), abs(x), sqrt(x), log10(x),
+ *   isnan(x) (1 when x is NaN, a measure that was not taken, else 0);
  *   !e is 1 when e == 0, else 0. IEEE arithmetic: 1/0 = inf, NaN propagates.
  *
  * Templates (text):

@@ -197,9 +197,6 @@ static void slot_report(const mg_repro_progress_slot *slot, int64_t done, int64_
 /* mg_train_io.progress of a slot. */
 static void train_progress(void *vslot, const mg_train_progress *pr) { slot_report(vslot, pr->step, pr->total); }
 
-/* mg_sample_params.progress of a slot. */
-static void sample_progress(void *vslot, int64_t done, int64_t total) { slot_report(vslot, done, total); }
-
 /* An io that reports training progress through mg_repro_step. */
 mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_progress_slot *slot, const char *detail, double f0,
                               double f1) {
@@ -211,14 +208,6 @@ mg_train_io mg_repro_train_io(mg_repro_ctx *ctx, mg_repro_progress_slot *slot, c
     io.progress = train_progress;
     io.ctx = slot;
     return io;
-}
-
-/* Sampling progress reported through mg_repro_step. */
-void mg_repro_sample_progress(mg_repro_ctx *ctx, mg_repro_progress_slot *slot, const char *detail, double f0, double f1,
-                              mg_sample_params *sp) {
-    slot_init(slot, ctx, detail, f0, f1);
-    sp->progress = sample_progress;
-    sp->progress_ctx = slot;
 }
 
 /* The Euclidean norm of every row, in double. */
