@@ -191,22 +191,29 @@ static const mg_table *result_table(const call_t *c, const char *name) {
 }
 
 /* The tables a series names: one, or every table of the lists whose name
- * starts with the prefix before '*'. Fills up to max pointers. */
+ * starts with the prefix before '*'; the name is a template (tables named
+ * after a run-time value). Fills up to max pointers. */
 static int series_tables(const call_t *c, const char *pattern, const mg_table **out, int max) {
+    char *name = NULL;
+    if (strchr(pattern, '{')) {
+        if (mg_tpl_expand(pattern, &c->result_sc, &name) != MG_OK) return 0;
+        pattern = name;
+    }
     const char *star = strchr(pattern, '*');
+    int n = 0;
     if (!star) {
         out[0] = result_table(c, pattern);
-        return out[0] ? 1 : 0;
+        n = out[0] ? 1 : 0;
     }
-    size_t len = (size_t)(star - pattern);
-    int n = 0;
+    size_t len = star ? (size_t)(star - pattern) : 0;
     const mg_experiment *e = c->sec->exp;
-    for (int i = 0; i < e->nresults; i++) {
+    for (int i = 0; star && i < e->nresults; i++) {
         if (e->results[i].type != MG_FIELD_TABLES) continue;
         const mg_table_list *l = mg_field_ptr(c->result, &e->results[i]);
         for (int k = 0; k < l->n && n < max; k++)
             if (!strncmp(l->t[k].name, pattern, len)) out[n++] = &l->t[k];
     }
+    free(name);
     return n;
 }
 
@@ -228,6 +235,7 @@ static mg_plot_style series_style(const mg_series_spec *s, const char *label) {
     st.dashed = s->dashed;
     st.width = s->width;
     st.marker = s->marker;
+    st.line = !s->markers_only;
     return st;
 }
 
@@ -374,14 +382,16 @@ static mg_status draw_lines(const call_t *c, const mg_refline_spec *ls, int vert
     return MG_OK;
 }
 
-/* A PNG grid of an array's rows: written beside the page and embedded. */
+/* A PNG grid of an array's rows (a 3-D array: grid rows x grid columns x
+ * pixels): written beside the page and embedded. */
 static mg_status draw_images(const call_t *c, const mg_figure_spec *f, const char *caption) {
     const mg_exp_data *d = c->data;
     const mg_array *a = result_member(c, f->array, MG_FIELD_ARRAY);
-    if (!a || a->ndim != 2) return mg_fail(MG_ERR_ARG, "section %s: no 2-D array '%s'", c->sec->id, f->array);
-    if (!d || d->img_h <= 0 || (int64_t)d->img_h * d->img_w != a->shape[1])
+    if (!a || a->ndim < 2 || a->ndim > 3)
+        return mg_fail(MG_ERR_ARG, "section %s: no 2-D or 3-D array '%s'", c->sec->id, f->array);
+    int64_t n = a->ndim == 3 ? a->shape[0] * a->shape[1] : a->shape[0], D = a->shape[a->ndim - 1];
+    if (!d || d->img_h <= 0 || (int64_t)d->img_h * d->img_w != D)
         return mg_fail(MG_ERR_ARG, "section %s: array %s is not a set of images of the dataset", c->sec->id, f->array);
-    int64_t n = a->shape[0], D = a->shape[1];
     float *rows = mg_alloc((size_t)(n * D), sizeof(float));
     if (!rows) return mg_fail(MG_ERR_NOMEM, "out of memory for an image grid");
     memcpy(rows, a->data, (size_t)(n * D) * sizeof(float));
@@ -393,15 +403,17 @@ static mg_status draw_images(const call_t *c, const mg_figure_spec *f, const cha
     g.height = d->img_h;
     g.width = d->img_w;
     g.channels = 1;
-    g.grid_cols = f->ncols > 0 ? f->ncols : (int)n;
+    g.grid_cols = a->ndim == 3 ? (int)a->shape[1] : f->ncols > 0 ? f->ncols : (int)n;
     g.vmin = d->vmin;
     g.vmax = d->vmax;
     int width_px = (int)(g.grid_cols * (d->img_w + g.pad) * 2);
     if (width_px > 900) width_px = 900;
-    char rel[160];
-    snprintf(rel, sizeof rel, "%s/%s%s.png", c->sec->id, c->prefix, f->id);
-    mg_status s = mg_report_png_grid(c->ctx->rep, rel, rows, n, &g, width_px, caption);
+    char rel[160], *id = NULL;
+    mg_status s = expand(c, f->id, &c->result_sc, &id);
+    if (s == MG_OK) snprintf(rel, sizeof rel, "%s/%s%s.png", c->sec->id, c->prefix, id);
+    if (s == MG_OK) s = mg_report_png_grid(c->ctx->rep, rel, rows, n, &g, width_px, caption);
     free(rows);
+    free(id);
     return s;
 }
 
@@ -674,14 +686,28 @@ mg_status mg_repro_fields_json(cJSON *o, const mg_field *fs, int n, const void *
 
 /* ---- a section ---------------------------------------------------------------------------------- */
 
-/* The body of one call: paragraph, figures, tables, files, claims, results. */
+/* Expands an intro template in a scope and adds it to the page, one
+ * paragraph per part between blank lines ("\n\n"); empty parts are skipped. */
+static mg_status paragraphs(const call_t *c, const char *tpl, const mg_tpl_scope *sc) {
+    char *text = NULL;
+    MG_TRY(expand(c, tpl, sc, &text));
+    mg_status s = MG_OK;
+    for (char *p = text; p && *p && s == MG_OK;) {
+        char *e = strstr(p, "\n\n");
+        if (e) *e = '\0';
+        while (*p == ' ' || *p == '\n') p++;
+        if (*p) s = mg_report_paragraph(c->ctx->rep, p);
+        p = e ? e + 2 : NULL;
+    }
+    free(text);
+    return s;
+}
+
+/* The body of one call: paragraphs, figures, tables, files, claims, results. */
 static mg_status render_call(call_t *c, int subsection) {
     const mg_section *sec = c->sec;
-    char *intro = NULL;
     if (subsection) MG_TRY(mg_report_subsection(c->ctx->rep, c->data->title));
-    MG_TRY(expand(c, sec->dataset_intro, &c->result_sc, &intro));
-    mg_status s = *intro ? mg_report_paragraph(c->ctx->rep, intro) : MG_OK;
-    free(intro);
+    mg_status s = paragraphs(c, sec->dataset_intro, &c->result_sc);
     for (int i = 0; i < sec->nfigures && s == MG_OK; i++) s = figure(c, &sec->figures[i]);
     for (int i = 0; i < sec->ntables && s == MG_OK; i++) s = page_table(c, &sec->tables[i]);
     if (s == MG_OK) s = data_files(c);
@@ -732,10 +758,7 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}};
     fields_ctx pf, rf;
     call_scopes(&c0, &pf, &rf);
-    char *intro = NULL;
-    if (s == MG_OK) s = expand(&c0, sec->intro, &c0.params_sc, &intro);
-    if (s == MG_OK && *intro) s = mg_report_paragraph(ctx->rep, intro);
-    free(intro);
+    if (s == MG_OK) s = paragraphs(&c0, sec->intro, &c0.params_sc);
     /* the calls: one per dataset, or one */
     const mg_exp_data *datas[2];
     int ncalls = 0, per = e->inputs == MG_EXP_EACH_DATASET;
@@ -773,7 +796,14 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
         free(result);
     }
     if (s == MG_OK) s = mg_report_subsection(ctx->rep, "All numbers");
-    if (s == MG_OK) s = mg_repro_summary_file(ctx, sec->id);
+    if (s == MG_OK && !sec->summary_file) s = mg_repro_summary_file(ctx, sec->id);
+    if (s == MG_OK && sec->summary_file) {
+        char rel[96];
+        snprintf(rel, sizeof rel, "%s/%s", sec->id, sec->summary_file);
+        const char *f = rel;
+        s = mg_repro_json(ctx, rel, res);
+        if (s == MG_OK) s = mg_repro_files(ctx, &f, 1);
+    }
     free(params);
     return s;
 }

@@ -73,7 +73,7 @@ typedef enum {
 
 /* One series of a figure. */
 typedef struct {
-    const char *table;   /* result table; "name*" = every table of a table list whose name starts with "name" */
+    const char *table;   /* result table (a template); "name*" = every table of a table list whose name starts with "name" */
     const char *x, *y;   /* columns (hist: y holds the values; bars from a table: x the categories) */
     const char *array;   /* bars: a result array whose row 0 is drawn (instead of table/y) */
     const char *group;   /* lines: one line per distinct value of this column */
@@ -82,6 +82,7 @@ typedef struct {
     int dashed;
     double width;        /* 0: default */
     mg_marker marker;
+    int markers_only;    /* lines: markers without the connecting line */
     const char *when;    /* expression: drawn only when nonzero */
 } mg_series_spec;
 
@@ -95,7 +96,7 @@ typedef struct {
 
 /* A figure. */
 typedef struct {
-    const char *id;      /* unique in the section: the stem of its files */
+    const char *id;      /* unique in the section: the stem of its files (a template) */
     const char *when;    /* expression: drawn only when nonzero */
     mg_fig_kind kind;
     const char *title, *xlabel, *ylabel, *caption; /* templates */
@@ -108,8 +109,8 @@ typedef struct {
     double xlim[2], ylim[2]; /* equal ends: automatic; an end may be NaN (automatic) */
     mg_legend_pos legend;
     int width, height;   /* 0: 640 x 340 */
-    const char *array;   /* images: the result array drawn */
-    int ncols;           /* images: grid columns (0: all rows in one row) */
+    const char *array;   /* images: the result array drawn (3-D: grid rows x grid columns x pixels) */
+    int ncols;           /* images of a 2-D array: grid columns (0: all rows in one row) */
     int raw;             /* images: values are already display values (no centre added) */
 } mg_figure_spec;
 
@@ -135,14 +136,15 @@ typedef struct mg_section_s {
     const mg_experiment *exp;
     const mg_sec_scaled *scaled;  /* parameters that depend on the scale */
     int nscaled;
-    const char *intro;            /* template: the section's opening paragraph */
-    const char *dataset_intro;    /* template: opening paragraph of each dataset's part */
+    const char *intro;            /* template: the section's opening paragraphs (blank lines, "\n\n", part them) */
+    const char *dataset_intro;    /* template: opening paragraphs of each call (each dataset's part) */
     const mg_figure_spec *figures;
     int nfigures;
     const mg_page_table_spec *tables;
     int ntables;
     const mg_claim_spec *claims;
     int nclaims;
+    const char *summary_file;     /* name of the results file in the section's folder (NULL: summary.json) */
 } mg_section;
 
 #define MG_SEC_COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
