@@ -30,7 +30,7 @@ static const struct {
     {"fig5", "Fig. 5: spiky vs balanced representations", 0.2, NULL, &mg_sec_fig5},
     {"fig14", "Fig. 14-15: denoising and representations of training vs test samples", 0.3, NULL, &mg_sec_fig14},
     {"fig16", "Fig. 16: Jacobians around memorized and generalized samples (App. A.3)", 1.5, NULL, &mg_sec_fig16},
-    {"fig9", "Fig. 9: learned DAE vs the constructed solution of Theorem 3.1", 18.0, mg_repro_fig9, NULL},
+    {"fig9", "Fig. 9: learned DAE vs the constructed solution of Theorem 3.1", 18.0, NULL, &mg_sec_fig9},
     {"losses", "Predicted vs measured losses (Theorem 3.1, Cor. 3.2-3.3)", 12.0, mg_repro_losses, NULL},
     {"fig7", "Fig. 7: the hybrid regime under duplication (Cor. 3.4)", 13.0, mg_repro_fig7, NULL},
     {"fig17", "Fig. 17: duplication induces a memorization mode (App. A.4)", 1.0, mg_repro_fig17, NULL},

@@ -153,5 +153,6 @@ typedef struct mg_section_s {
 extern const mg_section mg_sec_fig5;
 extern const mg_section mg_sec_fig14;
 extern const mg_section mg_sec_fig16;
+extern const mg_section mg_sec_fig9;
 
 #endif /* MEMGEN_REPRO_SECTION_H */
