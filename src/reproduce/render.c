@@ -26,7 +26,7 @@ typedef struct {
     const void *result;
     char prefix[24];         /* "mog_" for per-dataset calls, else "" */
     cJSON *res;              /* this call's object in summary.json */
-    mg_tpl_scope run_sc, data_sc, params_sc, result_sc;
+    mg_tpl_scope claims_sc, run_sc, data_sc, params_sc, result_sc;
 } call_t;
 
 /* ---- scopes ------------------------------------------------------------------------ */
@@ -44,6 +44,20 @@ static mg_status run_lookup(const void *vctx, const char *name, double *num, con
     else if (!strcmp(name, "ndata")) *num = ctx->ndata;
     else return MG_ERR_NOT_FOUND;
     return MG_OK;
+}
+
+static mg_status threshold_lookup(const void *vcl, const char *name, double *num, const char **text);
+
+/* claims.<id>.H1, claims.<id>.P1, ...: a threshold of one of the section's
+ * claims, so a figure can draw it without repeating it. */
+static mg_status claims_lookup(const void *vsec, const char *name, double *num, const char **text) {
+    const mg_section *sec = vsec;
+    const char *id = name + 7, *dot = strrchr(name, '.');
+    if (strncmp(name, "claims.", 7) || dot < id) return MG_ERR_NOT_FOUND;
+    for (int i = 0; i < sec->nclaims; i++)
+        if (strlen(sec->claims[i].id) == (size_t)(dot - id) && !strncmp(sec->claims[i].id, id, (size_t)(dot - id)))
+            return threshold_lookup(&sec->claims[i], dot + 1, num, text);
+    return MG_ERR_NOT_FOUND;
 }
 
 /* data.*: the dataset's facts. */
@@ -105,12 +119,13 @@ static mg_status fields_lookup(const void *vfc, const char *name, double *num, c
     return MG_ERR_NOT_FOUND;
 }
 
-/* Builds the scope chain of a call: result -> params -> data -> run. */
+/* Builds the scope chain of a call: result -> params -> data -> run -> claims. */
 static void call_scopes(call_t *c, fields_ctx *pf, fields_ctx *rf) {
     const mg_experiment *e = c->sec->exp;
     *pf = (fields_ctx){e->params, e->nparams, c->params};
     *rf = (fields_ctx){e->results, e->nresults, c->result};
-    c->run_sc = (mg_tpl_scope){run_lookup, c->ctx, NULL};
+    c->claims_sc = (mg_tpl_scope){claims_lookup, c->sec, NULL};
+    c->run_sc = (mg_tpl_scope){run_lookup, c->ctx, &c->claims_sc};
     c->data_sc = (mg_tpl_scope){data_lookup, c->data, &c->run_sc};
     c->params_sc = (mg_tpl_scope){fields_lookup, pf, &c->data_sc};
     c->result_sc = (mg_tpl_scope){fields_lookup, rf, &c->params_sc};
@@ -755,7 +770,7 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     cJSON *set = mg_repro_settings(ctx, sec->id), *res = mg_repro_results(ctx, sec->id);
     if (s == MG_OK && (!set || !res)) s = mg_fail(MG_ERR_NOMEM, "out of memory");
     if (s == MG_OK) s = mg_repro_fields_json(set, e->params, e->nparams, params);
-    call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}};
+    call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}, {0}};
     fields_ctx pf, rf;
     call_scopes(&c0, &pf, &rf);
     if (s == MG_OK) s = paragraphs(&c0, sec->intro, &c0.params_sc);

@@ -40,6 +40,7 @@ static const mg_figure_spec FIGURES[] = {
                 "identical directions, 90 = orthogonal.",
      .series = {{.table = "angles", .x = "index", .y = "angle_deg", .group = "block", .label = "block of mode {group}",
                  .marker = MG_MARKER_CIRCLE}},
+     .hlines = {{.at = "claims.eigenvectors.H1", .label = "threshold ({claims.eigenvectors.H1} degrees)"}},
      .ylim = {0, NAN},
      .width = 720,
      .height = 380},

@@ -14,8 +14,10 @@
  * fields, its parameters, the dataset (data.name, data.title, data.d,
  * data.has_mog, data.images, data.n_mem, data.n_gen, data.n_test,
  * data.p_mem, data.p_gen, data.mem_max_cosine, data.nclasses) and the run
- * (run.nsigmas, run.sigma_min, run.sigma_max, run.scale, run.seed). A
- * threshold is written once, in the claim's rule, and the sentence names it.
+ * (run.nsigmas, run.sigma_min, run.sigma_max, run.scale, run.seed), and
+ * the thresholds of the section's claims (claims.<id>.H1, ...). A threshold
+ * is written once, in the claim's rule; the sentence names it, and a figure
+ * that draws it names it as claims.<id>.H1.
  */
 #ifndef MEMGEN_REPRO_SECTION_H
 #define MEMGEN_REPRO_SECTION_H
