@@ -144,8 +144,8 @@ static void test_sections_smoke(void **state) {
         tu_assert_in_range(tu_json_num(sec, "fig4", n, "span_ratio", NULL), 0.0, 1.5, "span ratio");
         tu_assert_in_range(tu_json_num(sec, "fig5", n, "std", "auroc", NULL), 0.0, 1.0, "AUROC of std");
         tu_assert_in_range(tu_json_num(sec, "fig5", n, "top1", "median_mem", NULL), 0.0, 1.0, "top-1 share");
-        tu_assert_in_range(tu_json_num(sec, "fig14", n, "sigma_0.2", "gen_test_mse", NULL), 0.0, 1e3, "test MSE");
-        tu_assert_in_range(tu_json_num(sec, "fig14", n, "sigma_0.2", "mem_train_mse", NULL), 0.0, 1e3, "train MSE");
+        tu_assert_in_range(tu_json_num(sec, "fig14", n, "lo", "gen_test_mse", NULL), 0.0, 1e3, "test MSE");
+        tu_assert_in_range(tu_json_num(sec, "fig14", n, "lo", "mem_train_mse", NULL), 0.0, 1e3, "train MSE");
     }
     if (fm) {
         tu_assert_file_nonempty(dir, "fig3/fmnist_gen_grid.png");

@@ -167,7 +167,7 @@ static void test_sections_smoke(void **state) {
     tu_assert_in_range(tu_json_num(sec, "fig9", "eig_median_rel_err", NULL), 0.0, 1e6, "fig9 median eigenvalue error");
     tu_assert_in_range(tu_json_num(sec, "fig9", "angle_max_deg", NULL), 0.0, 90.0, "fig9 largest angle");
     double amax = tu_json_num(sec, "fig9", "angle_max_deg", NULL);
-    double alead = tu_json_num(sec, "fig9", "angle_max_leading10_deg", NULL);
+    double alead = tu_json_num(sec, "fig9", "angle_max_lead_deg", NULL);
     tu_assert_in_range(alead, 0.0, amax + 1e-9, "fig9 leading angle");
     tu_assert_in_range(tu_json_num(sec, "fig9", "mask_violation_share", NULL), 0.0, 1.0, "fig9 mask violations");
     /* losses: the closed form of every construction whose masks hold is its Monte Carlo loss */

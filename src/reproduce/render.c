@@ -27,7 +27,7 @@ typedef struct {
     const void *result;
     char prefix[24];         /* "mog_" for per-dataset calls, else "" */
     cJSON *res;              /* this call's object in summary.json */
-    mg_tpl_scope run_sc, data_sc, params_sc, result_sc;
+    mg_tpl_scope claims_sc, run_sc, data_sc, params_sc, result_sc;
 } call_t;
 
 /* ---- scopes ------------------------------------------------------------------------ */
@@ -45,6 +45,20 @@ static mg_status run_lookup(const void *vctx, const char *name, double *num, con
     else if (!strcmp(name, "ndata")) *num = ctx->ndata;
     else return MG_ERR_NOT_FOUND;
     return MG_OK;
+}
+
+static mg_status threshold_lookup(const void *vcl, const char *name, double *num, const char **text);
+
+/* claims.<id>.H1, claims.<id>.P1, ...: a threshold of one of the section's
+ * claims, so a figure can draw it without repeating it. */
+static mg_status claims_lookup(const void *vsec, const char *name, double *num, const char **text) {
+    const mg_section *sec = vsec;
+    const char *id = name + 7, *dot = strrchr(name, '.');
+    if (strncmp(name, "claims.", 7) || dot < id) return MG_ERR_NOT_FOUND;
+    for (int i = 0; i < sec->nclaims; i++)
+        if (strlen(sec->claims[i].id) == (size_t)(dot - id) && !strncmp(sec->claims[i].id, id, (size_t)(dot - id)))
+            return threshold_lookup(&sec->claims[i], dot + 1, num, text);
+    return MG_ERR_NOT_FOUND;
 }
 
 /* data.*: the dataset's facts. */
@@ -106,12 +120,13 @@ static mg_status fields_lookup(const void *vfc, const char *name, double *num, c
     return MG_ERR_NOT_FOUND;
 }
 
-/* Builds the scope chain of a call: result -> params -> data -> run. */
+/* Builds the scope chain of a call: result -> params -> data -> run -> claims. */
 static void call_scopes(call_t *c, fields_ctx *pf, fields_ctx *rf) {
     const mg_experiment *e = c->sec->exp;
     *pf = (fields_ctx){e->params, e->nparams, c->params};
     *rf = (fields_ctx){e->results, e->nresults, c->result};
-    c->run_sc = (mg_tpl_scope){run_lookup, c->ctx, NULL};
+    c->claims_sc = (mg_tpl_scope){claims_lookup, c->sec, NULL};
+    c->run_sc = (mg_tpl_scope){run_lookup, c->ctx, &c->claims_sc};
     c->data_sc = (mg_tpl_scope){data_lookup, c->data, &c->run_sc};
     c->params_sc = (mg_tpl_scope){fields_lookup, pf, &c->data_sc};
     c->result_sc = (mg_tpl_scope){fields_lookup, rf, &c->params_sc};
@@ -192,22 +207,29 @@ static const mg_table *result_table(const call_t *c, const char *name) {
 }
 
 /* The tables a series names: one, or every table of the lists whose name
- * starts with the prefix before '*'. Fills up to max pointers. */
+ * starts with the prefix before '*'; the name is a template (tables named
+ * after a run-time value). Fills up to max pointers. */
 static int series_tables(const call_t *c, const char *pattern, const mg_table **out, int max) {
+    char *name = NULL;
+    if (strchr(pattern, '{')) {
+        if (mg_tpl_expand(pattern, &c->result_sc, &name) != MG_OK) return 0;
+        pattern = name;
+    }
     const char *star = strchr(pattern, '*');
+    int n = 0;
     if (!star) {
         out[0] = result_table(c, pattern);
-        return out[0] ? 1 : 0;
+        n = out[0] ? 1 : 0;
     }
-    size_t len = (size_t)(star - pattern);
-    int n = 0;
+    size_t len = star ? (size_t)(star - pattern) : 0;
     const mg_experiment *e = c->sec->exp;
-    for (int i = 0; i < e->nresults; i++) {
+    for (int i = 0; star && i < e->nresults; i++) {
         if (e->results[i].type != MG_FIELD_TABLES) continue;
         const mg_table_list *l = mg_field_ptr(c->result, &e->results[i]);
         for (int k = 0; k < l->n && n < max; k++)
             if (!strncmp(l->t[k].name, pattern, len)) out[n++] = &l->t[k];
     }
+    free(name);
     return n;
 }
 
@@ -246,6 +268,7 @@ static mg_plot_style series_style(const mg_series_spec *s, const char *label) {
     st.dashed = s->dashed;
     st.width = s->width;
     st.marker = s->marker;
+    st.line = !s->markers_only;
     return st;
 }
 
@@ -422,10 +445,12 @@ static mg_status draw_images(const call_t *c, const mg_figure_spec *f, const cha
     g.vmax = d->vmax;
     int width_px = (int)(g.grid_cols * (d->img_w + g.pad) * 2);
     if (width_px > 900) width_px = 900;
-    char rel[160];
-    snprintf(rel, sizeof rel, "%s/%s%s.png", c->sec->id, c->prefix, f->id);
-    mg_status s = mg_report_png_grid(c->ctx->rep, rel, rows, n, &g, width_px, caption);
+    char rel[160], *id = NULL;
+    mg_status s = expand(c, f->id, &c->result_sc, &id);
+    if (s == MG_OK) snprintf(rel, sizeof rel, "%s/%s%s.png", c->sec->id, c->prefix, id);
+    if (s == MG_OK) s = mg_report_png_grid(c->ctx->rep, rel, rows, n, &g, width_px, caption);
     free(rows);
+    free(id);
     return s;
 }
 
@@ -619,14 +644,28 @@ static mg_status claim(const call_t *c, const mg_claim_spec *cl) {
 
 /* ---- a section ---------------------------------------------------------------------------------- */
 
-/* The body of one call: paragraph, figures, tables, files, claims, results. */
+/* Expands an intro template in a scope and adds it to the page, one
+ * paragraph per part between blank lines ("\n\n"); empty parts are skipped. */
+static mg_status paragraphs(const call_t *c, const char *tpl, const mg_tpl_scope *sc) {
+    char *text = NULL;
+    MG_TRY(expand(c, tpl, sc, &text));
+    mg_status s = MG_OK;
+    for (char *p = text; p && *p && s == MG_OK;) {
+        char *e = strstr(p, "\n\n");
+        if (e) *e = '\0';
+        while (*p == ' ' || *p == '\n') p++;
+        if (*p) s = mg_report_paragraph(c->ctx->rep, p);
+        p = e ? e + 2 : NULL;
+    }
+    free(text);
+    return s;
+}
+
+/* The body of one call: paragraphs, figures, tables, files, claims, results. */
 static mg_status render_call(call_t *c, int subsection) {
     const mg_section *sec = c->sec;
-    char *intro = NULL;
     if (subsection) MG_TRY(mg_report_subsection(c->ctx->rep, c->data->title));
-    MG_TRY(expand(c, sec->dataset_intro, &c->result_sc, &intro));
-    mg_status s = *intro ? mg_report_paragraph(c->ctx->rep, intro) : MG_OK;
-    free(intro);
+    mg_status s = paragraphs(c, sec->dataset_intro, &c->result_sc);
     for (int i = 0; i < sec->nfigures && s == MG_OK; i++) s = figure(c, &sec->figures[i]);
     for (int i = 0; i < sec->ntables && s == MG_OK; i++) s = page_table(c, &sec->tables[i]);
     if (s == MG_OK) s = data_files(c);
@@ -709,7 +748,7 @@ static mg_status for_each_call(mg_repro_ctx *ctx, const mg_section *sec, const v
                                                   : e->inputs == MG_EXP_OWN_DATA   ? 0
                                                                                    : 1,
                           per ? k : 0, &rng, ctx->sigmas, ctx->nsigmas, on_progress, &ep};
-        call_t c = {ctx, sec, params, NULL, result, "", res, {0}, {0}, {0}, {0}};
+        call_t c = {ctx, sec, params, NULL, result, "", res, {0}, {0}, {0}, {0}, {0}};
         if (per || e->inputs == MG_EXP_MOG_DATASET) {
             c.data = datas[per ? k : 0];
             snprintf(ep.what, sizeof ep.what, "%s", c.data->name);
@@ -739,17 +778,21 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     cJSON *set = mg_repro_settings(ctx, sec->id), *res = mg_repro_results(ctx, sec->id);
     if (s == MG_OK && (!set || !res)) s = mg_fail(MG_ERR_NOMEM, "out of memory");
     if (s == MG_OK) s = mg_exp_fields_json(set, e->params, e->nparams, params);
-    call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}};
+    call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}, {0}};
     fields_ctx pf, rf;
     call_scopes(&c0, &pf, &rf);
-    char *intro = NULL;
-    if (s == MG_OK) s = expand(&c0, sec->intro, &c0.params_sc, &intro);
-    if (s == MG_OK && *intro) s = mg_report_paragraph(ctx->rep, intro);
-    free(intro);
+    if (s == MG_OK) s = paragraphs(&c0, sec->intro, &c0.params_sc);
     int per = e->inputs == MG_EXP_EACH_DATASET;
     if (s == MG_OK) s = for_each_call(ctx, sec, params, res, render_fn, &per);
     if (s == MG_OK) s = mg_report_subsection(ctx->rep, "All numbers");
-    if (s == MG_OK) s = mg_repro_summary_file(ctx, sec->id);
+    if (s == MG_OK && !sec->summary_file) s = mg_repro_summary_file(ctx, sec->id);
+    if (s == MG_OK && sec->summary_file) {
+        char rel[96];
+        snprintf(rel, sizeof rel, "%s/%s", sec->id, sec->summary_file);
+        const char *f = rel;
+        s = mg_repro_json(ctx, rel, res);
+        if (s == MG_OK) s = mg_repro_files(ctx, &f, 1);
+    }
     free(params);
     return s;
 }

@@ -14,8 +14,10 @@
  * fields, its parameters, the dataset (data.name, data.title, data.d,
  * data.has_mog, data.images, data.n_mem, data.n_gen, data.n_test,
  * data.p_mem, data.p_gen, data.mem_max_cosine, data.nclasses) and the run
- * (run.nsigmas, run.sigma_min, run.sigma_max, run.scale, run.seed). A
- * threshold is written once, in the claim's rule, and the sentence names it.
+ * (run.nsigmas, run.sigma_min, run.sigma_max, run.scale, run.seed), and
+ * the thresholds of the section's claims (claims.<id>.H1, ...). A threshold
+ * is written once, in the claim's rule; the sentence names it, and a figure
+ * that draws it names it as claims.<id>.H1.
  */
 #ifndef MEMGEN_REPRO_SECTION_H
 #define MEMGEN_REPRO_SECTION_H
@@ -74,7 +76,7 @@ typedef enum {
 
 /* One series of a figure. */
 typedef struct {
-    const char *table;   /* result table; "name*" = every table of a table list whose name starts with "name" */
+    const char *table;   /* result table (a template); "name*" = every table of a table list whose name starts with "name" */
     const char *x, *y;   /* columns (hist: y holds the values; bars from a table: x the categories); x and y
                             may also be expressions over a row's columns ("log10(d2)") */
     const char *array;   /* bars: a result array whose row 0 is drawn (instead of table/y) */
@@ -84,6 +86,7 @@ typedef struct {
     int dashed;
     double width;        /* 0: default */
     mg_marker marker;
+    int markers_only;    /* lines: markers without the connecting line */
     const char *when;    /* expression: drawn only when nonzero */
 } mg_series_spec;
 
@@ -97,7 +100,7 @@ typedef struct {
 
 /* A figure. */
 typedef struct {
-    const char *id;      /* unique in the section: the stem of its files */
+    const char *id;      /* unique in the section: the stem of its files (a template) */
     const char *when;    /* expression: drawn only when nonzero */
     mg_fig_kind kind;
     const char *title, *xlabel, *ylabel, *caption; /* templates */
@@ -137,14 +140,15 @@ typedef struct mg_section_s {
     const mg_experiment *exp;
     const mg_sec_scaled *scaled;  /* parameters that depend on the scale */
     int nscaled;
-    const char *intro;            /* template: the section's opening paragraph */
-    const char *dataset_intro;    /* template: opening paragraph of each dataset's part */
+    const char *intro;            /* template: the section's opening paragraphs (blank lines, "\n\n", part them) */
+    const char *dataset_intro;    /* template: opening paragraphs of each call (each dataset's part) */
     const mg_figure_spec *figures;
     int nfigures;
     const mg_page_table_spec *tables;
     int ntables;
     const mg_claim_spec *claims;
     int nclaims;
+    const char *summary_file;     /* name of the results file in the section's folder (NULL: summary.json) */
 } mg_section;
 
 #define MG_SEC_COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -153,5 +157,8 @@ typedef struct mg_section_s {
 extern const mg_section mg_sec_fig3;
 extern const mg_section mg_sec_fig4;
 extern const mg_section mg_sec_fig5;
+extern const mg_section mg_sec_fig14;
+extern const mg_section mg_sec_fig16;
+extern const mg_section mg_sec_fig9;
 
 #endif /* MEMGEN_REPRO_SECTION_H */

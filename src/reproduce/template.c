@@ -150,8 +150,8 @@ static mg_status term(parser *ps, double *v) {
     }
 }
 
-/* expr := term (('+' | '-') term)* */
-static mg_status expr(parser *ps, double *v) {
+/* sum := term (('+' | '-') term)* */
+static mg_status sum(parser *ps, double *v) {
     MG_TRY(term(ps, v));
     for (;;) {
         skip(ps);
@@ -162,6 +162,25 @@ static mg_status expr(parser *ps, double *v) {
         MG_TRY(term(ps, &r));
         *v = op == '+' ? *v + r : *v - r;
     }
+}
+
+/* expr := sum [('<' | '<=' | '>' | '>=' | '==' | '!=') sum]: a comparison is
+ * 1 or 0 (C semantics: NaN compares false, except != true), so a rule can
+ * count conditions, e.g. (a >= H1) + (b <= H2) >= 2. */
+static mg_status expr(parser *ps, double *v) {
+    MG_TRY(sum(ps, v));
+    skip(ps);
+    const char *p = ps->p;
+    if (!*p || !strchr("<>=!", *p)) return MG_OK;
+    int two = p[1] == '=';
+    int op = p[0] == '<' ? (two ? 1 : 0) : p[0] == '>' ? (two ? 3 : 2) : p[0] == '=' && two ? 4 : p[0] == '!' && two ? 5 : -1;
+    if (op < 0) return MG_OK;
+    ps->p += op >= 4 || two ? 2 : 1;
+    double r;
+    MG_TRY(sum(ps, &r));
+    int t = op == 0 ? *v < r : op == 1 ? *v <= r : op == 2 ? *v > r : op == 3 ? *v >= r : op == 4 ? *v == r : *v != r;
+    *v = t;
+    return MG_OK;
 }
 
 /* Parses a whole expression (nothing may follow it). */

@@ -6,10 +6,12 @@
  *
  * Expressions (double-valued):
  *     number | name | name(args) | (e) | -e | !e | e * e | e / e | e + e | e - e
+ *     | e < e | e <= e | e > e | e >= e | e == e | e != e   (1 or 0; not chained)
  *   names: [A-Za-z_][A-Za-z0-9_.]* resolved through the scope chain;
  *   functions: min(a, b, ...), max(a, b, ...), abs(x), sqrt(x), log10(x),
  *   isnan(x) (1 when x is NaN, a measure that was not taken, else 0);
- *   !e is 1 when e == 0, else 0. IEEE arithmetic: 1/0 = inf, NaN propagates.
+ *   !e is 1 when e == 0, else 0; a comparison with NaN is 0 (!= is 1).
+ *   IEEE arithmetic: 1/0 = inf, NaN propagates.
  *
  * Templates (text):
  *     {expr}        the value: integers up to 1e15 exactly, else %.4g; a name
