@@ -1,17 +1,19 @@
 /*
- * Experiment losses called from C without the report
- * (memgen/experiment/losses.h), on a small Gaussian mixture built and
- * trained by mg_exp_data_build: the tables hold what their headers say
+ * Experiments losses and fig7 called from C without the report
+ * (memgen/experiment/losses.h, fig7.h), on a small Gaussian mixture built
+ * and trained by mg_exp_data_build: the tables hold what their headers say
  * (Cor. 3.2's loss recomputed by hand, the sigma grid, every tally recounted
  * from the rows), the construction's Monte Carlo loss matches its closed
- * form where the masks hold at small noise (Theorem 3.1), and the same seed
- * gives the same numbers.
+ * form where the masks hold at small noise (Theorem 3.1), Cor. 3.4's closed
+ * form stores every duplicated point as one column r x, the column counts
+ * add up, and the same seed gives the same numbers.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
+#include "memgen/experiment/fig7.h"
 #include "memgen/experiment/losses.h"
 
 enum { NSIG = 3 };
@@ -150,23 +152,98 @@ static void test_losses(void **state) {
     assert_int_equal(mg_exp_losses_run(&p, &env, &r), MG_ERR_ARG);
 }
 
+/* fig7: Cor. 3.4's closed form memorises each duplicated point; counts add up. */
+static void test_fig7(void **state) {
+    (void)state;
+    const mg_exp_data *datas[1] = {&g_data};
+    mg_rng rng;
+    mg_exp_env env = env_of(datas, &rng, "fig7");
+    mg_exp_fig7_params p = mg_exp_fig7_defaults();
+    p.times = 10;
+    p.steps_mog = 120;
+    p.warm_steps = 40;
+    mg_exp_fig7_result r;
+    tu_assert_ok(mg_exp_fig7_run(&p, &env, &r));
+    assert_int_equal(r.rows, g_data.gen.shape[0] + MG_EXP_FIG7_NDUP * p.times);
+    assert_true(r.injected);
+    assert_int_equal(r.base_clusters, 2);
+    assert_int_equal(r.clusters, 2 + MG_EXP_FIG7_NDUP);
+    assert_true(r.rank1_clusters >= MG_EXP_FIG7_NDUP);
+    assert_int_equal(r.hidden, g_data.params.gen_train.hidden + MG_EXP_FIG7_NDUP);
+    /* the closed form: each duplicated point is one column r x (cosine 1), checked on the arrays */
+    const mg_exp_fig7_model *mods[3] = {&r.trained, &r.construction, &r.from_closed_form};
+    const mg_table *cols[3] = {&r.columns_trained, &r.columns_construction, &r.columns_from_closed_form};
+    int64_t d = g_data.d, P = r.hidden;
+    assert_int_equal(r.W_closed_form.shape[0], d);
+    assert_int_equal(r.W_closed_form.shape[1], P);
+    assert_int_equal(r.duplicated_points.shape[0], MG_EXP_FIG7_NDUP);
+    const float *W = r.W_closed_form.data, *U = r.duplicated_points.data;
+    for (int k = 0; k < MG_EXP_FIG7_NDUP; k++) {
+        int64_t j = r.construction.best_dup_col[k];
+        double uw = 0, uu = 0, ww = 0;
+        for (int64_t i = 0; i < d; i++) {
+            double u = U[k * d + i], w = W[i * P + j];
+            uw += u * w, uu += u * u, ww += w * w;
+        }
+        assert_true(uw / sqrt(uu * ww) > 0.9999);
+        assert_true(fabs(r.construction.best_dup_cos[k] - uw / sqrt(uu * ww)) < 1e-6);
+    }
+    assert_true(r.construction.memorizing_columns >= MG_EXP_FIG7_NDUP);
+    assert_true(r.construction.min_dup_cos > 0.9999);
+    /* every model: the column table's kinds are the counts */
+    for (int m = 0; m < 3; m++) {
+        const mg_exp_fig7_model *c = mods[m];
+        assert_true(c->have);
+        assert_true(isfinite(c->loss) && c->loss > 0);
+        assert_int_equal(cols[m]->nrows, c->p);
+        const double *kind = cols[m]->cols[6].num;
+        int64_t n[4] = {0}; /* zero, generalizing, memorizing, copying */
+        for (int64_t j = 0; j < c->p; j++) n[(int)kind[j] + 1]++;
+        assert_int_equal(n[2], c->memorizing_columns);
+        assert_int_equal(n[1], c->generalizing_columns);
+        assert_int_equal(n[3], c->columns_copying_other_sample);
+        double mn = INFINITY;
+        for (int k = 0; k < MG_EXP_FIG7_NDUP; k++) mn = fmin(mn, c->best_dup_cos[k]);
+        assert_true(mn == c->min_dup_cos);
+    }
+    assert_true(r.trained.train_seconds > 0 && r.from_closed_form.train_seconds > 0);
+    assert_int_equal(r.models.nrows, 3);
+    assert_int_equal(r.duplicated_matches.nrows, MG_EXP_FIG7_NDUP);
+    assert_int_equal(r.block_angles.nrows, r.clusters);
+    assert_null(r.column_grid.data); /* not images */
+    /* the same generator, the same model */
+    mg_exp_fig7_result r2;
+    env = env_of(datas, &rng, "fig7");
+    tu_assert_ok(mg_exp_fig7_run(&p, &env, &r2));
+    assert_memory_equal(r.W1_trained.data, r2.W1_trained.data, (size_t)(d * P) * sizeof(float));
+    assert_true(r.trained.loss == r2.trained.loss);
+    mg_exp_fig7_free(&r2);
+    mg_exp_fig7_free(&r);
+    mg_exp_fig7_free(NULL);
+    /* bad parameters are refused */
+    p.times = 1;
+    assert_int_equal(mg_exp_fig7_run(&p, &env, &r), MG_ERR_ARG);
+}
+
 /* Both are registered with well-formed field tables. */
 static void test_registered(void **state) {
     (void)state;
-    const char *ids[1] = {"losses"};
-    for (int i = 0; i < 1; i++) {
+    const char *ids[2] = {"losses", "fig7"};
+    for (int i = 0; i < 2; i++) {
         const mg_experiment *e = mg_experiment_find(ids[i]);
         assert_non_null(e);
         tu_assert_ok(mg_fields_check(e->params, e->nparams, ids[i]));
         tu_assert_ok(mg_fields_check(e->results, e->nresults, ids[i]));
     }
     assert_int_equal(mg_experiment_find("losses")->inputs, MG_EXP_ALL_DATASETS);
+    assert_int_equal(mg_experiment_find("fig7")->inputs, MG_EXP_EACH_DATASET);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registered),
         cmocka_unit_test(test_losses),
+        cmocka_unit_test(test_fig7),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -72,7 +72,6 @@ typedef struct {
 
 mg_status mg_repro_fig3(mg_repro_ctx *ctx);    /* samples of memorizing vs generalizing sets */
 mg_status mg_repro_fig4(mg_repro_ctx *ctx);    /* W1 columns: stored samples vs statistics */
-mg_status mg_repro_fig7(mg_repro_ctx *ctx);    /* hybrid regime from duplication (Cor. 3.4) */
 mg_status mg_repro_fig9(mg_repro_ctx *ctx);    /* learned vs constructed (Theorem 3.1) eigenpairs */
 mg_status mg_repro_fig14(mg_repro_ctx *ctx);   /* Fig. 14-15: denoising and representations, train vs test */
 mg_status mg_repro_fig16(mg_repro_ctx *ctx);   /* Jacobian spectra */

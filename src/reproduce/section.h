@@ -153,5 +153,6 @@ typedef struct mg_section_s {
 /* The sections, in report order (one file each). */
 extern const mg_section mg_sec_fig5;
 extern const mg_section mg_sec_losses;
+extern const mg_section mg_sec_fig7;
 
 #endif /* MEMGEN_REPRO_SECTION_H */
