@@ -78,11 +78,11 @@ int cmd_solve(int argc, char **argv) {
     int64_t n = pr.X.shape[0], d = pr.X.shape[1];
     fprintf(stderr, "solve: data=%s (%lld x %lld) mode=%s clusters=%lld%s%s hidden=%lld wd=%.6g (n*wd = %.6g) "
             "dup-tol=%g sigmas=%d (%.6g..%.6g) widths=%s out=%s\n",
-            o.data, (long long)n, (long long)d, tc_mode_str(pr.mode), (long long)pr.K, o.labels ? " from " : "",
+            o.data, (long long)n, (long long)d, mg_partition_mode_str(pr.part.mode), (long long)pr.part.K, o.labels ? " from " : "",
             o.labels ? o.labels : (o.clusters ? " by k-means" : ""), (long long)o.hidden, o.wd, (double)n * o.wd,
             o.dup_tol, nsig, sigmas[0], sigmas[nsig - 1], o.widths_spec ? o.widths_spec : "auto", out);
-    if (!isnan(pr.kmeans_objective))
-        fprintf(stderr, "solve: k-means mean cosine to centroid %.4f\n", pr.kmeans_objective);
+    if (!isnan(pr.part.kmeans_objective))
+        fprintf(stderr, "solve: k-means mean cosine to centroid %.4f\n", pr.part.kmeans_objective);
 
     mg_daeset set = {0};
     mg_dae *single = NULL;

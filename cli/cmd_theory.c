@@ -120,17 +120,18 @@ int cmd_theory(int argc, char **argv) {
     if ((rc = tc_load("theory", &o, &pr)) != CLI_OK) return rc;
     int64_t n = pr.X.shape[0], d = pr.X.shape[1];
     fprintf(stderr, "theory: data=%s (%lld x %lld) mode=%s clusters=%lld hidden=%lld sigma=%.6g wd=%.6g "
-            "(n*wd = %.6g) widths=%s mog=%s\n", o.data, (long long)n, (long long)d, tc_mode_str(pr.mode),
-            (long long)pr.K, (long long)o.hidden, sigma, o.wd, (double)n * o.wd, o.widths_spec ? o.widths_spec : "auto",
+            "(n*wd = %.6g) widths=%s mog=%s\n", o.data, (long long)n, (long long)d, mg_partition_mode_str(pr.part.mode),
+            (long long)pr.part.K, (long long)o.hidden, sigma, o.wd, (double)n * o.wd, o.widths_spec ? o.widths_spec : "auto",
             mogp ? mogp : "none");
 
     mg_status st = MG_OK;
     mg_construction con = {0};
     mg_separability sep;
-    int64_t K = 0, *lab = tc_all_labels(&pr, &K);
+    int64_t K = pr.part.K;
+    const int64_t *lab = pr.part.labels;
     cJSON *js = cJSON_CreateObject();
     mg_mat X = mg_mat_of_array(&pr.X);
-    if (!lab) st = mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (!js) st = mg_fail(MG_ERR_NOMEM, "out of memory");
     if (st == MG_OK) st = tc_construct(&o, &pr, sigma, &con);
     if (st == MG_OK) st = mg_separability_compute(X, lab, K, &sep);
     if (st == MG_OK) st = mg_theory_verdict(X, &con, &sep);
@@ -171,7 +172,6 @@ int cmd_theory(int argc, char **argv) {
     }
     if (st == MG_OK && json) st = mg_write_json_atomic(json, js);
     cJSON_Delete(js);
-    free(lab);
     mg_construction_free(&con);
     tc_problem_free(&pr);
     return st == MG_OK ? CLI_OK : cli_fail("theory", st);

@@ -1,7 +1,8 @@
 /*
  * Shared pieces of `memgen solve` and `memgen theory` (see theory_cli.h):
- * resolving the partition of the data, building a construction for one
- * sigma, and JSON / text views of the results.
+ * turning the partition options into the library's partition (partition.h),
+ * building a construction for one sigma, and JSON / text views of the
+ * results.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -11,39 +12,23 @@
 #include "memgen/npy.h"
 #include "theory_cli.h"
 
-/* Mode names as accepted by --mode. */
-const char *tc_mode_str(tc_mode m) {
-    switch (m) {
-    case TC_AUTO: return "auto";
-    case TC_LAE: return "lae";
-    case TC_MEM: return "mem";
-    case TC_BLOCKS: return "blocks";
-    }
-    return "?";
-}
-
-/* Parses --mode into a tc_mode (a cli_opt_fn). */
+/* Parses --mode into an mg_partition_mode (a cli_opt_fn). */
 int tc_parse_mode(const char *cmd, const char *arg, void *dest) {
-    for (int m = TC_AUTO; m <= TC_BLOCKS; m++)
-        if (!strcmp(arg, tc_mode_str((tc_mode)m))) {
-            *(tc_mode *)dest = (tc_mode)m;
-            return 0;
-        }
+    if (mg_partition_mode_parse(arg, (mg_partition_mode *)dest) == MG_OK) return 0;
     return cli_usage(cmd, "--mode must be auto, lae, mem or blocks, got '%s'", arg);
 }
 
 /* The problem's part of a JSON summary. */
 void tc_problem_json(cJSON *js, const tc_opts *o, const tc_problem *p) {
     cJSON_AddStringToObject(js, "data", o->data);
-    cJSON_AddStringToObject(js, "mode", tc_mode_str(p->mode));
-    if (!isnan(p->kmeans_objective)) cJSON_AddNumberToObject(js, "kmeans_mean_cosine", p->kmeans_objective);
+    cJSON_AddStringToObject(js, "mode", mg_partition_mode_str(p->part.mode));
+    if (!isnan(p->part.kmeans_objective)) cJSON_AddNumberToObject(js, "kmeans_mean_cosine", p->part.kmeans_objective);
 }
 
 /* Frees the resolved problem. */
 void tc_problem_free(tc_problem *p) {
     mg_array_free(&p->X);
-    free(p->labels);
-    free(p->label_values);
+    mg_partition_free(&p->part);
     free(p->widths);
     memset(p, 0, sizeof(*p));
 }
@@ -69,97 +54,71 @@ static mg_status parse_widths(const char *spec, int64_t K, int64_t **out) {
     return MG_OK;
 }
 
-/* Loads the data and labels or runs k-means, resolves the mode (auto: blocks
- * with --labels/--clusters/--duplicates, else mem when hidden >= n, else
- * lae), splits duplicate groups into clusters, parses --widths, writes
- * --labels-out. Frees with tc_problem_free. */
+/* Loads the data (and the --labels file) and resolves the partition through
+ * mg_partition_make (auto: blocks with --labels/--clusters/--duplicates,
+ * else mem when hidden >= n, else lae; k-means; duplicate groups split into
+ * clusters), writes --labels-out and parses --widths. The combinations of
+ * flags are checked here first, so that the messages name the flags.
+ * Frees with tc_problem_free. */
 static mg_status tc_problem_load(const char *cmd, const tc_opts *o, tc_problem *p) {
     memset(p, 0, sizeof(*p));
-    p->kmeans_objective = NAN;
+    p->part.kmeans_objective = NAN;
     MG_TRY(mg_npy_read_matrix(o->data, "training data", 0, &p->X));
     int64_t n = p->X.shape[0];
+    int defines = o->labels || o->clusters > 0 || o->duplicates;
+    mg_array L = {0};
     mg_status st = MG_OK;
-    p->mode = o->mode;
-    if (p->mode == TC_AUTO)
-        p->mode = (o->labels || o->clusters > 0 || o->duplicates) ? TC_BLOCKS : (o->hidden >= n ? TC_MEM : TC_LAE);
-    if (p->mode == TC_BLOCKS && !o->labels && o->clusters <= 0 && !o->duplicates) {
+    if (o->mode == MG_PARTITION_BLOCKS && !defines)
         st = mg_fail(MG_ERR_ARG, "mode 'blocks' needs --labels L.npy, --clusters K or --duplicates C");
-        goto fail;
-    }
-    if (p->mode != TC_BLOCKS && (o->labels || o->clusters > 0 || o->duplicates)) {
+    else if (o->mode != MG_PARTITION_AUTO && o->mode != MG_PARTITION_BLOCKS && defines)
         st = mg_fail(MG_ERR_ARG, "--labels/--clusters/--duplicates only apply to mode 'blocks' (got mode '%s')",
-                     tc_mode_str(p->mode));
+                     mg_partition_mode_str(o->mode));
+    else if (o->labels)
+        st = mg_npy_read(o->labels, &L);
+    else if (o->clusters > n)
+        st = mg_fail(MG_ERR_ARG, "--clusters %lld exceeds the %lld samples", (long long)o->clusters, (long long)n);
+    if (st != MG_OK) goto fail;
+    mg_partition_params pp = mg_partition_params_default();
+    pp.mode = o->mode;
+    pp.labels = o->labels ? &L : NULL;
+    pp.labels_name = o->labels;
+    pp.clusters = o->clusters;
+    pp.kmeans_iters = o->kmeans_iters;
+    pp.kmeans_restarts = o->kmeans_restarts;
+    pp.duplicates = o->duplicates;
+    pp.dup_dist = o->dup_dist;
+    pp.hidden = o->hidden;
+    mg_rng rng;
+    mg_rng_init(&rng, o->seed);
+    if (o->clusters > 0 && !o->labels)
+        fprintf(stderr, "%s: spherical k-means, K = %lld, %d restarts of <= %d iterations (seed %llu)\n", cmd,
+                (long long)o->clusters, o->kmeans_restarts, o->kmeans_iters, (unsigned long long)o->seed);
+    st = mg_partition_make(mg_mat_of_array(&p->X), &pp, &rng, &p->part);
+    mg_array_free(&L);
+    if (st != MG_OK) goto fail;
+    if (o->duplicates)
+        fprintf(stderr, "%s: %lld groups of >= %lld copies split into clusters of their own (%lld clusters now)\n",
+                cmd, (long long)p->part.dup_groups, (long long)o->duplicates, (long long)p->part.K);
+    if (o->labels_out && p->part.mode != MG_PARTITION_BLOCKS) {
+        st = mg_fail(MG_ERR_ARG, "--labels-out needs mode 'blocks'");
         goto fail;
     }
-    if (p->mode == TC_BLOCKS) {
-        if (o->labels) {
-            mg_array L;
-            st = mg_npy_read(o->labels, &L);
-            if (st == MG_OK) {
-                st = mg_labels_compact(&L, n, o->labels, &p->labels, &p->K, &p->label_values);
-                mg_array_free(&L);
-            }
-            if (st != MG_OK) goto fail;
-        } else if (o->clusters <= 0) { /* --duplicates alone: one base cluster */
-            p->K = 1;
-            p->labels = calloc((size_t)n, sizeof(int64_t));
-            if (!p->labels) {
-                st = mg_fail(MG_ERR_NOMEM, "out of memory");
-                goto fail;
-            }
-        } else {
-            if (o->clusters > n) {
-                st = mg_fail(MG_ERR_ARG, "--clusters %lld exceeds the %lld samples", (long long)o->clusters,
-                             (long long)n);
-                goto fail;
-            }
-            p->K = o->clusters;
-            p->labels = malloc((size_t)n * sizeof(int64_t));
-            if (!p->labels) {
-                st = mg_fail(MG_ERR_NOMEM, "out of memory");
-                goto fail;
-            }
-            mg_rng rng;
-            mg_rng_init(&rng, o->seed);
-            fprintf(stderr, "%s: spherical k-means, K = %lld, %d restarts of <= %d iterations (seed %llu)\n", cmd,
-                    (long long)p->K, o->kmeans_restarts, o->kmeans_iters, (unsigned long long)o->seed);
-            st = mg_spherical_kmeans(mg_mat_of_array(&p->X), p->K, &rng, o->kmeans_iters, o->kmeans_restarts,
-                                     p->labels, &p->kmeans_objective);
-            if (st != MG_OK) goto fail;
+    if (o->labels_out) {
+        int64_t shape[1] = {n};
+        st = mg_array_alloc(&L, MG_I64, 1, shape);
+        if (st == MG_OK) {
+            memcpy(L.data, p->part.labels, (size_t)n * sizeof(int64_t));
+            st = mg_npy_write(o->labels_out, &L);
+            mg_array_free(&L);
         }
-        if (o->duplicates) {
-            free(p->label_values); /* ids no longer match the file's values */
-            p->label_values = NULL;
-            st = mg_split_duplicates(mg_mat_of_array(&p->X), o->dup_dist, o->duplicates, p->labels, &p->K,
-                                     &p->dup_groups);
-            if (st != MG_OK) goto fail;
-            fprintf(stderr, "%s: %lld groups of >= %lld copies split into clusters of their own (%lld clusters now)\n",
-                    cmd, (long long)p->dup_groups, (long long)o->duplicates, (long long)p->K);
-        }
-        if (o->labels_out) {
-            int64_t shape[1] = {n};
-            mg_array L;
-            st = mg_array_alloc(&L, MG_I64, 1, shape);
-            if (st == MG_OK) {
-                memcpy(L.data, p->labels, (size_t)n * sizeof(int64_t));
-                st = mg_npy_write(o->labels_out, &L);
-                mg_array_free(&L);
-            }
-            if (st != MG_OK) goto fail;
-        }
-    } else {
-        p->K = p->mode == TC_MEM ? n : 1;
-        if (o->labels_out) {
-            st = mg_fail(MG_ERR_ARG, "--labels-out needs mode 'blocks'");
-            goto fail;
-        }
+        if (st != MG_OK) goto fail;
     }
     if (o->widths_spec) {
-        if (p->mode == TC_MEM) {
+        if (p->part.mode == MG_PARTITION_MEM) {
             st = mg_fail(MG_ERR_ARG, "--widths does not apply to mode 'mem' (one column per sample)");
             goto fail;
         }
-        st = parse_widths(o->widths_spec, p->K, &p->widths);
+        st = parse_widths(o->widths_spec, p->part.K, &p->widths);
         if (st != MG_OK) goto fail;
     }
     return MG_OK;
@@ -178,24 +137,14 @@ int tc_load(const char *cmd, tc_opts *o, tc_problem *p) {
     mg_status st = tc_problem_load(cmd, o, p);
     if (st != MG_OK) return cli_fail(cmd, st);
     if (o->hidden == 0) {
-        if (p->mode != TC_MEM) {
-            tc_mode mode = p->mode; /* tc_problem_free clears it */
+        if (p->part.mode != MG_PARTITION_MEM) {
+            mg_partition_mode mode = p->part.mode; /* tc_problem_free clears it */
             tc_problem_free(p);
-            return cli_usage(cmd, "--hidden is required for mode '%s'", tc_mode_str(mode));
+            return cli_usage(cmd, "--hidden is required for mode '%s'", mg_partition_mode_str(mode));
         }
         o->hidden = p->X.shape[0];
     }
     return CLI_OK;
-}
-
-/* Labels of every sample in the resolved mode. */
-int64_t *tc_all_labels(const tc_problem *p, int64_t *K) {
-    int64_t n = p->X.shape[0];
-    int64_t *l = malloc((size_t)n * sizeof(int64_t));
-    if (!l) return NULL;
-    for (int64_t i = 0; i < n; i++) l[i] = p->mode == TC_BLOCKS ? p->labels[i] : (p->mode == TC_MEM ? i : 0);
-    *K = p->K;
-    return l;
 }
 
 /* One construction at noise level sigma. */
@@ -206,12 +155,7 @@ mg_status tc_construct(const tc_opts *o, const tc_problem *p, double sigma, mg_c
     cp.hidden = o->hidden;
     cp.widths = p->widths;
     cp.dup_tol = o->dup_tol;
-    mg_mat X = mg_mat_of_array(&p->X);
-    switch (p->mode) {
-    case TC_MEM: return mg_construct_mem(X, &cp, c);
-    case TC_LAE: return mg_construct_lae(X, &cp, c);
-    default: return mg_construct(X, p->labels, p->K, &cp, c);
-    }
+    return mg_partition_construct(mg_mat_of_array(&p->X), &p->part, &cp, c);
 }
 
 /* JSON of a construction: kind, sizes, predicted losses, blocks. */

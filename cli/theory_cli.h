@@ -1,8 +1,10 @@
 /*
  * Pieces shared by `memgen solve` and `memgen theory`: the options that say
  * how the data are partitioned (labels, k-means, memorization, one LAE
- * block), loading and resolving them, building the construction for one
- * sigma, and the JSON/summary views of constructions and separability.
+ * block, duplicate groups), turning them into the library's partition
+ * (memgen/partition.h resolves the mode and makes the clusters), building
+ * the construction for one sigma, and the JSON/summary views of
+ * constructions and separability.
  */
 #ifndef MEMGEN_THEORY_CLI_H
 #define MEMGEN_THEORY_CLI_H
@@ -11,16 +13,14 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "memgen/partition.h"
 #include "memgen/theory.h"
-
-/* How the samples are grouped into blocks. */
-typedef enum { TC_AUTO = 0, TC_LAE, TC_MEM, TC_BLOCKS } tc_mode;
 
 /* Options common to solve and theory (defaults from TC_OPTS_DEFAULT). */
 typedef struct {
     const char *data, *labels, *labels_out, *widths_spec;
     int64_t clusters;     /* k-means K (0: none) */
-    tc_mode mode;
+    mg_partition_mode mode;
     double wd, dup_tol;
     int64_t hidden;       /* 0: not given */
     uint64_t seed;
@@ -29,23 +29,18 @@ typedef struct {
     double dup_dist;      /* copies: |x_i - x_j| <= dup_dist * max(|x_i|, |x_j|) */
 } tc_opts;
 
-#define TC_OPTS_DEFAULT {NULL, NULL, NULL, NULL, 0, TC_AUTO, 0.0, 1e-6, 0, 0, 100, 4, 0, 1e-6}
+#define TC_OPTS_DEFAULT {NULL, NULL, NULL, NULL, 0, MG_PARTITION_AUTO, 0.0, 1e-6, 0, 0, 100, 4, 0, 1e-6}
 
-/* The resolved problem: data, compact labels (NULL for LAE/mem modes), K. */
+/* The resolved problem: the data and its partition (partition.h). */
 typedef struct {
     mg_array X;           /* n x d float32 */
-    tc_mode mode;         /* resolved: TC_LAE, TC_MEM or TC_BLOCKS */
-    int64_t *labels;      /* n (TC_BLOCKS), compact */
-    int64_t *label_values;/* K: original label values (labels file) or NULL */
-    int64_t K;
-    int64_t *widths;      /* K parsed from --widths, or NULL */
-    double kmeans_objective; /* mean cosine (k-means), else NAN */
-    int64_t dup_groups;   /* duplicate groups split off (--duplicates) */
+    mg_partition part;    /* resolved mode (lae, mem or blocks), compact labels of every sample, K, k-means
+                             objective (NAN unless k-means ran), duplicate groups split off */
+    int64_t *widths;      /* part.K parsed from --widths, or NULL */
 } tc_problem;
 
-/* Parses a --mode value into the tc_mode *dest (a cli_opt_fn). */
+/* Parses a --mode value into the mg_partition_mode *dest (a cli_opt_fn). */
 int tc_parse_mode(const char *cmd, const char *arg, void *dest);
-const char *tc_mode_str(tc_mode m);
 
 /* The cli_opt entries of the options solve and theory share, stored into
  * the tc_opts *o (tc_load checks the values' ranges). */
@@ -91,10 +86,7 @@ void tc_problem_json(cJSON *js, const tc_opts *o, const tc_problem *p);
 /* Frees a problem loaded by tc_load. */
 void tc_problem_free(tc_problem *p);
 
-/* The labels of every sample (all 0 for LAE, i for mem) as a malloc'd array. */
-int64_t *tc_all_labels(const tc_problem *p, int64_t *K);
-
-/* Builds the construction for one sigma. */
+/* Builds the construction for one sigma (mg_partition_construct). */
 mg_status tc_construct(const tc_opts *o, const tc_problem *p, double sigma, mg_construction *c);
 
 /* JSON views (caller owns the returned objects). blocks_max bounds the number

@@ -37,12 +37,12 @@ static void test_sections_smoke(void **state) {
     }
     /* fig7: the closed form stores each duplicated sample as a column r x (cosine 1) */
     const cJSON *f7 = cJSON_GetObjectItem(secs, "fig7");
-    for (int k = 0; k < (fm ? 2 : 1); k++) {
-        const cJSON *bd = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(f7, k ? "fmnist" : "mog"),
-                                                                  "construction"), "best_dup_cos");
-        assert_int_equal(cJSON_GetArraySize(bd), 3);
-        for (int j = 0; j < 3; j++) assert_true(cJSON_GetArrayItem(bd, j)->valuedouble > 0.9999);
-    }
+    for (int k = 0; k < (fm ? 2 : 1); k++)
+        for (int j = 1; j <= 3; j++) {
+            char name[32];
+            snprintf(name, sizeof name, "best_dup_cos_%d", j);
+            assert_true(tu_json_num(f7, k ? "fmnist" : "mog", "construction", name, NULL) > 0.9999);
+        }
     double tl = tu_json_num(f7, "mog", "trained", "loss", NULL);
     assert_true(isfinite(tl) && tl > 0);
     /* fig17: fractions and medians */

@@ -268,7 +268,6 @@ static mg_plot_style series_style(const mg_series_spec *s, const char *label) {
     st.dashed = s->dashed;
     st.width = s->width;
     st.marker = s->marker;
-    st.line = !s->markers_only;
     return st;
 }
 
@@ -278,6 +277,13 @@ static mg_status series_label(const call_t *c, const mg_series_spec *s, const mg
     row_ctx rc = {t, -1, group};
     mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
     return expand(c, s->label, &sc, out);
+}
+
+/* Whether row i of table t passes the series' `where` expression. */
+static mg_status row_selected(const call_t *c, const mg_series_spec *s, const mg_table *t, int64_t i, int *yes) {
+    row_ctx rc = {t, i, NULL};
+    mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
+    return holds_when(c, s->where, &sc, yes);
 }
 
 /* The finite range of a figure's histogram columns (NaN ends when none). */
@@ -290,9 +296,14 @@ static mg_status hist_range(const call_t *c, const mg_figure_spec *f, double *lo
             const double *v;
             double *owned;
             MG_TRY(column(c, ts[j], f->series[k].y, &v, &owned));
-            for (int64_t i = 0; i < ts[j]->nrows; i++)
-                if (isfinite(v[i])) mn = fmin(mn, v[i]), mx = fmax(mx, v[i]);
+            mg_status st = MG_OK;
+            for (int64_t i = 0; i < ts[j]->nrows && st == MG_OK; i++) {
+                int sel = 1;
+                if (f->series[k].where) st = row_selected(c, &f->series[k], ts[j], i, &sel);
+                if (st == MG_OK && sel && isfinite(v[i])) mn = fmin(mn, v[i]), mx = fmax(mx, v[i]);
+            }
             free(owned);
+            MG_TRY(st);
         }
     }
     double v;
@@ -364,11 +375,18 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
             double *xs = mg_alloc((size_t)(t->nrows > 0 ? t->nrows : 1), sizeof(double));
             double *ys = mg_alloc((size_t)(t->nrows > 0 ? t->nrows : 1), sizeof(double));
             if (!xs || !ys) st = mg_fail(MG_ERR_NOMEM, "out of memory for a series");
-            for (int64_t i = 0; i < t->nrows && st == MG_OK; i++)
-                if (!g || g[i] == gv[k]) {
+            for (int64_t i = 0; i < t->nrows && st == MG_OK; i++) {
+                int sel = !g || g[i] == gv[k];
+                if (sel && s->where) st = row_selected(c, s, t, i, &sel);
+                if (st == MG_OK && sel) {
                     xs[n] = x ? x[i] : (double)n;
                     ys[n++] = y[i];
                 }
+            }
+            if (st == MG_OK && s->where && n == 0) { /* nothing selected: no series */
+                free(xs), free(ys);
+                continue;
+            }
             char gname[32], *label = NULL;
             snprintf(gname, sizeof gname, "%.6g", g ? gv[k] : 0.0);
             if (st == MG_OK) st = series_label(c, s, t, g ? gname : NULL, &label);
@@ -376,7 +394,8 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
             if (st != MG_OK) {
             } else if (f->kind == MG_FIG_HIST)
                 st = mg_plot_hist(p, ys, n, f->bins > 0 ? f->bins : 40, lo, hi, !f->counts, &ps, NULL);
-            else if (f->kind == MG_FIG_LINES) st = mg_plot_line(p, xs, ys, n, &ps);
+            else if (f->kind == MG_FIG_LINES && !s->markers_only) st = mg_plot_line(p, xs, ys, n, &ps);
+            else if (f->kind == MG_FIG_LINES) st = mg_plot_scatter(p, xs, ys, n, &ps);
             else if (f->kind == MG_FIG_SCATTER) st = mg_plot_scatter(p, xs, ys, n, &ps);
             else if (f->kind == MG_FIG_BARS) {
                 int cx = s->x ? mg_table_find(t, s->x) : -1;
@@ -558,9 +577,12 @@ static const char *cmp_str(mg_cmp c) {
     return (int)c >= 0 && c <= MG_NE ? s[c] : "?";
 }
 
-/* Whether every condition of a list holds; *any: the list is not empty. */
-static mg_status conds_hold(const call_t *c, const mg_cond *cs, const mg_tpl_scope *sc, int *all, int *any) {
+/* Whether every condition of a list holds (*all) and whether one does
+ * (*some); *any: the list is not empty. */
+static mg_status conds_hold(const call_t *c, const mg_cond *cs, const mg_tpl_scope *sc, int *all, int *some,
+                            int *any) {
     *all = 1;
+    *some = 0;
     *any = 0;
     for (int k = 0; k < MG_SEC_MAX_CONDS && cs[k].expr; k++) {
         double v;
@@ -570,15 +592,17 @@ static mg_status conds_hold(const call_t *c, const mg_cond *cs, const mg_tpl_sco
                  : cs[k].cmp == MG_EQ ? v == cs[k].at : v != cs[k].at && !isnan(v);
         *any = 1;
         if (!ok) *all = 0;
+        else *some = 1;
     }
     return MG_OK;
 }
 
-/* Appends "a >= 0.9 and b <= 2" for a condition list to buf. */
-static void conds_text(const mg_cond *cs, char *buf, size_t len) {
+/* Appends "a >= 0.9 and b <= 2" (or_: "... or ...") for a condition list to buf. */
+static void conds_text(const mg_cond *cs, int or_, char *buf, size_t len) {
     for (int k = 0; k < MG_SEC_MAX_CONDS && cs[k].expr; k++) {
         size_t u = strlen(buf);
-        snprintf(buf + u, len - u, "%s%s %s %.6g", k ? " and " : "", cs[k].expr, cmp_str(cs[k].cmp), cs[k].at);
+        snprintf(buf + u, len - u, "%s%s %s %.6g", k ? (or_ ? " or " : " and ") : "", cs[k].expr, cmp_str(cs[k].cmp),
+                 cs[k].at);
     }
 }
 
@@ -590,15 +614,15 @@ static mg_status claim_verdict(const call_t *c, const mg_claim_spec *cl, const m
         *v = MG_VERDICT_NA;
         return MG_OK;
     }
-    int all, any;
-    MG_TRY(conds_hold(c, cl->holds, sc, &all, &any));
+    int all, some, any;
+    MG_TRY(conds_hold(c, cl->holds, sc, &all, &some, &any));
     if (!any) return mg_fail(MG_ERR_ARG, "section %s: claim %s has no rule", c->sec->id, cl->id);
     if (all) {
         *v = MG_VERDICT_PASS;
         return MG_OK;
     }
-    MG_TRY(conds_hold(c, cl->partly, sc, &all, &any));
-    *v = any && all ? MG_VERDICT_PARTIAL : MG_VERDICT_FAIL;
+    MG_TRY(conds_hold(c, cl->partly, sc, &all, &some, &any));
+    *v = any && (cl->partly_any ? some : all) ? MG_VERDICT_PARTIAL : MG_VERDICT_FAIL;
     return MG_OK;
 }
 
@@ -617,10 +641,10 @@ static mg_status claim(const call_t *c, const mg_claim_spec *cl) {
     const char *more = v == MG_VERDICT_NA ? cl->note_if_na : v != MG_VERDICT_PASS ? cl->note_unless_holds : NULL;
     if (s == MG_OK) s = expand(c, more, &sc, &extra);
     char rule[768] = "Rule: holds when ";
-    conds_text(cl->holds, rule, sizeof rule);
+    conds_text(cl->holds, 0, rule, sizeof rule);
     if (cl->partly[0].expr) {
         strncat(rule, "; partly when ", sizeof rule - strlen(rule) - 1);
-        conds_text(cl->partly, rule, sizeof rule);
+        conds_text(cl->partly, cl->partly_any, rule, sizeof rule);
     }
     if (cl->needs) {
         size_t u = strlen(rule);

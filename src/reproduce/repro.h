@@ -70,11 +70,9 @@ typedef struct {
 
 /* ---- sections (one file each) ---------------------------------------------- */
 
-mg_status mg_repro_fig7(mg_repro_ctx *ctx);    /* hybrid regime from duplication (Cor. 3.4) */
 mg_status mg_repro_fig17(mg_repro_ctx *ctx);   /* duplication: bimodal similarity, representation stats */
 mg_status mg_repro_table1(mg_repro_ctx *ctx);  /* detectors: AUROC, TPR@1%FPR, time */
 mg_status mg_repro_fig8(mg_repro_ctx *ctx);    /* steering curves (Eq. 11) */
-mg_status mg_repro_losses(mg_repro_ctx *ctx);  /* predicted vs measured losses */
 
 /* ---- the shared datasets (setup.c) ------------------------------------------- */
 

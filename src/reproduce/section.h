@@ -50,8 +50,8 @@ typedef struct {
 
 /* A claim of the paper and its verdict rule: "holds" when every `holds`
  * condition is true, else "partly" when `partly` has conditions and every
- * one is true, else "does not hold"; "not measured" when `needs` is given and
- * evaluates to 0. */
+ * one (with partly_any: at least one) is true, else "does not hold"; "not
+ * measured" when `needs` is given and evaluates to 0. */
 typedef struct {
     const char *id;          /* unique in the section; the claim's id is <section>.<id>[.<dataset>] */
     const char *when;        /* expression: the claim is made only when nonzero (NULL: always) */
@@ -59,6 +59,7 @@ typedef struct {
     const char *measured;    /* template: what was measured */
     mg_cond holds[MG_SEC_MAX_CONDS];
     mg_cond partly[MG_SEC_MAX_CONDS];
+    int partly_any;          /* 1: "partly" when ANY `partly` condition is true (else when every one is) */
     const char *needs;       /* expression: 0 means the claim could not be measured (NULL: always measured) */
     const char *note;        /* template, shown whatever the verdict (NULL: none) */
     const char *note_unless_holds; /* template, shown when the verdict is not "holds" */
@@ -86,7 +87,8 @@ typedef struct {
     int dashed;
     double width;        /* 0: default */
     mg_marker marker;
-    int markers_only;    /* lines: markers without the connecting line */
+    int markers_only;    /* lines figure: draw this series as points only (no line; a circle without a marker) */
+    const char *where;   /* expression in the scope of each row: only rows where it is nonzero (NULL: all) */
     const char *when;    /* expression: drawn only when nonzero */
 } mg_series_spec;
 
@@ -160,5 +162,7 @@ extern const mg_section mg_sec_fig5;
 extern const mg_section mg_sec_fig14;
 extern const mg_section mg_sec_fig16;
 extern const mg_section mg_sec_fig9;
+extern const mg_section mg_sec_losses;
+extern const mg_section mg_sec_fig7;
 
 #endif /* MEMGEN_REPRO_SECTION_H */
