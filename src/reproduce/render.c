@@ -120,10 +120,17 @@ static void call_scopes(call_t *c, fields_ctx *pf, fields_ctx *rf) {
 typedef struct {
     const mg_table *t;
     int64_t i;
-    const char *group; /* series label: the group value */
+    const char *group;    /* series label: the group value */
+    const mg_table *join; /* page tables: a second table whose row i is also in scope, or NULL */
 } row_ctx;
 
-/* Columns of the row by name; "table" and "group" for series labels. */
+/* Column c of row i as a number or text. */
+static void cell(const mg_table *t, int c, int64_t i, double *num, const char **text) {
+    if (t->cols[c].kind == MG_COL_F64) *num = t->cols[c].num[i];
+    else *text = t->cols[c].text[i] ? t->cols[c].text[i] : "";
+}
+
+/* Columns of the row (then of the joined row) by name; "table" and "group" for series labels. */
 static mg_status row_lookup(const void *vrc, const char *name, double *num, const char **text) {
     const row_ctx *rc = vrc;
     if (!strcmp(name, "table") && rc->t) {
@@ -135,9 +142,13 @@ static mg_status row_lookup(const void *vrc, const char *name, double *num, cons
         return MG_OK;
     }
     int c = rc->t && rc->i >= 0 ? mg_table_find(rc->t, name) : -1;
+    if (c >= 0) {
+        cell(rc->t, c, rc->i, num, text);
+        return MG_OK;
+    }
+    c = rc->join && rc->i >= 0 && rc->i < rc->join->nrows ? mg_table_find(rc->join, name) : -1;
     if (c < 0) return MG_ERR_NOT_FOUND;
-    if (rc->t->cols[c].kind == MG_COL_F64) *num = rc->t->cols[c].num[rc->i];
-    else *text = rc->t->cols[c].text[rc->i] ? rc->t->cols[c].text[rc->i] : "";
+    cell(rc->join, c, rc->i, num, text);
     return MG_OK;
 }
 
@@ -228,13 +239,14 @@ static mg_plot_style series_style(const mg_series_spec *s, const char *label) {
     st.dashed = s->dashed;
     st.width = s->width;
     st.marker = s->marker;
+    if (s->opacity > 0) st.opacity = s->opacity;
     return st;
 }
 
 /* A series label in the scope of its table (and group). */
 static mg_status series_label(const call_t *c, const mg_series_spec *s, const mg_table *t, const char *group,
                               char **out) {
-    row_ctx rc = {t, -1, group};
+    row_ctx rc = {t, -1, group, NULL};
     mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
     return expand(c, s->label, &sc, out);
 }
@@ -272,6 +284,26 @@ static int distinct(const double *g, int64_t n, double *vals, int max) {
         if (!seen && k < max) vals[k++] = g[i];
     }
     return k;
+}
+
+/* *keep (t->nrows flags, malloc'd, caller frees): 1 for the rows of t where
+ * the series' `where` expression is nonzero (every row without one). */
+static mg_status where_rows(const call_t *c, const mg_series_spec *s, const mg_table *t, char **keep) {
+    *keep = malloc((size_t)(t->nrows > 0 ? t->nrows : 1));
+    if (!*keep) return mg_fail(MG_ERR_NOMEM, "out of memory for a series");
+    mg_status st = MG_OK;
+    for (int64_t i = 0; i < t->nrows && st == MG_OK; i++) {
+        row_ctx rc = {t, i, NULL, NULL};
+        mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
+        int yes = 1;
+        if (s->where) st = holds_when(c, s->where, &sc, &yes);
+        (*keep)[i] = (char)yes;
+    }
+    if (st != MG_OK) {
+        free(*keep);
+        *keep = NULL;
+    }
+    return st;
 }
 
 /* Draws one series spec (possibly several tables / groups) into p. */
@@ -312,6 +344,8 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
         MG_TRY(column(c, t, s->y, &y));
         if (s->x && f->kind != MG_FIG_BARS) MG_TRY(column(c, t, s->x, &x));
         if (s->group) MG_TRY(column(c, t, s->group, &g));
+        char *keep = NULL; /* nrows: 1 for the rows the series' `where` keeps */
+        MG_TRY(where_rows(c, s, t, &keep));
         double gv[256];
         int ng = g ? distinct(g, t->nrows, gv, 256) : 1;
         for (int k = 0; k < ng && st == MG_OK; k++) {
@@ -321,10 +355,14 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
             double *ys = mg_alloc((size_t)(t->nrows > 0 ? t->nrows : 1), sizeof(double));
             if (!xs || !ys) st = mg_fail(MG_ERR_NOMEM, "out of memory for a series");
             for (int64_t i = 0; i < t->nrows && st == MG_OK; i++)
-                if (!g || g[i] == gv[k]) {
+                if ((!g || g[i] == gv[k]) && keep[i]) {
                     xs[n] = x ? x[i] : (double)n;
                     ys[n++] = y[i];
                 }
+            if (n == 0) { /* nothing to draw */
+                free(xs), free(ys);
+                continue;
+            }
             char gname[32], *label = NULL;
             snprintf(gname, sizeof gname, "%.6g", g ? gv[k] : 0.0);
             if (st == MG_OK) st = series_label(c, s, t, g ? gname : NULL, &label);
@@ -351,6 +389,7 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
             }
             free(label), free(xs), free(ys);
         }
+        free(keep);
     }
     return st;
 }
@@ -378,10 +417,11 @@ static mg_status draw_lines(const call_t *c, const mg_refline_spec *ls, int vert
 static mg_status draw_images(const call_t *c, const mg_figure_spec *f, const char *caption) {
     const mg_exp_data *d = c->data;
     const mg_array *a = result_member(c, f->array, MG_FIELD_ARRAY);
-    if (!a || a->ndim != 2) return mg_fail(MG_ERR_ARG, "section %s: no 2-D array '%s'", c->sec->id, f->array);
-    if (!d || d->img_h <= 0 || (int64_t)d->img_h * d->img_w != a->shape[1])
+    if (!a || (a->ndim != 2 && a->ndim != 3))
+        return mg_fail(MG_ERR_ARG, "section %s: no 2-D or 3-D array '%s'", c->sec->id, f->array);
+    int64_t D = a->shape[a->ndim - 1], n = a->ndim == 3 ? a->shape[0] * a->shape[1] : a->shape[0];
+    if (!d || d->img_h <= 0 || (int64_t)d->img_h * d->img_w != D)
         return mg_fail(MG_ERR_ARG, "section %s: array %s is not a set of images of the dataset", c->sec->id, f->array);
-    int64_t n = a->shape[0], D = a->shape[1];
     float *rows = mg_alloc((size_t)(n * D), sizeof(float));
     if (!rows) return mg_fail(MG_ERR_NOMEM, "out of memory for an image grid");
     memcpy(rows, a->data, (size_t)(n * D) * sizeof(float));
@@ -393,7 +433,7 @@ static mg_status draw_images(const call_t *c, const mg_figure_spec *f, const cha
     g.height = d->img_h;
     g.width = d->img_w;
     g.channels = 1;
-    g.grid_cols = f->ncols > 0 ? f->ncols : (int)n;
+    g.grid_cols = a->ndim == 3 ? (int)a->shape[1] : f->ncols > 0 ? f->ncols : (int)n;
     g.vmin = d->vmin;
     g.vmax = d->vmax;
     int width_px = (int)(g.grid_cols * (d->img_w + g.pad) * 2);
@@ -448,8 +488,11 @@ static mg_status page_table(const call_t *c, const mg_page_table_spec *pt) {
     int yes;
     MG_TRY(holds_when(c, pt->when, &c->result_sc, &yes));
     if (!yes) return MG_OK;
-    const mg_table *t = result_table(c, pt->table);
+    const mg_table *t = result_table(c, pt->table), *join = pt->join ? result_table(c, pt->join) : NULL;
     if (!t) return mg_fail(MG_ERR_ARG, "section %s: no result table '%s'", c->sec->id, pt->table);
+    if (pt->join && (!join || join->nrows != t->nrows))
+        return mg_fail(MG_ERR_ARG, "section %s: no result table '%s' with the %lld rows of '%s'", c->sec->id, pt->join,
+                       (long long)t->nrows, pt->table);
     int nc = 0;
     while (nc < MG_SEC_MAX_COLS && pt->cols[nc].header) nc++;
     int64_t nr = t->nrows;
@@ -459,7 +502,7 @@ static mg_status page_table(const call_t *c, const mg_page_table_spec *pt) {
     mg_status s = cells ? expand(c, pt->caption, &c->result_sc, &cap) : mg_fail(MG_ERR_NOMEM, "out of memory");
     for (int j = 0; j < nc; j++) hdr[j] = pt->cols[j].header;
     for (int64_t i = 0; i < nr && s == MG_OK; i++) {
-        row_ctx rc = {t, i, NULL};
+        row_ctx rc = {t, i, NULL, join};
         mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
         for (int j = 0; j < nc && s == MG_OK; j++) s = expand(c, pt->cols[j].cell, &sc, &cells[i * nc + j]);
     }
@@ -479,8 +522,22 @@ static int is_image_source(const mg_section *sec, const char *name) {
     return 0;
 }
 
+/* Whether a result table holds wall times (mg_section.wall_time_tables). */
+static int is_wall_time(const mg_section *sec, const char *name) {
+    size_t len = strlen(name);
+    for (const char *p = sec->wall_time_tables; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == len && !strncmp(p, name, len)) return 1;
+        if (!e) break;
+        p = e + 1;
+    }
+    return 0;
+}
+
 /* Writes one table as <section>/<prefix><name>.csv and adds it to the links. */
 static mg_status write_table(const call_t *c, const mg_table *t, char names[][160], int *nf, int max) {
+    if (is_wall_time(c->sec, t->name)) return MG_OK;
     if (*nf >= max) return mg_fail(MG_ERR_ARG, "section %s: too many data files", c->sec->id);
     snprintf(names[*nf], 160, "%s/%s%s.csv", c->sec->id, c->prefix, t->name);
     char *path;
@@ -672,6 +729,32 @@ mg_status mg_repro_fields_json(cJSON *o, const mg_field *fs, int n, const void *
     return MG_OK;
 }
 
+/* Adds the wall-time tables of a result to o: {table: {column: [values]}}. */
+static mg_status wall_times_json(const call_t *c, cJSON *o) {
+    const mg_experiment *e = c->sec->exp;
+    for (int i = 0; i < e->nresults; i++) {
+        const mg_table *t = mg_field_ptr(c->result, &e->results[i]);
+        if (e->results[i].type != MG_FIELD_TABLE || !t->name || !is_wall_time(c->sec, t->name)) continue;
+        cJSON *to = cJSON_AddObjectToObject(o, t->name);
+        for (int k = 0; to && k < t->ncols; k++) {
+            cJSON *a = cJSON_AddArrayToObject(to, t->cols[k].name);
+            for (int64_t r = 0; a && r < t->nrows; r++) {
+                double v;
+                const char *text = NULL;
+                cell(t, k, r, &v, &text);
+                cJSON *item = text ? cJSON_CreateString(text) : isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+                if (!item || !cJSON_AddItemToArray(a, item)) {
+                    cJSON_Delete(item);
+                    a = NULL;
+                }
+            }
+            if (!a) to = NULL;
+        }
+        if (!to) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    }
+    return MG_OK;
+}
+
 /* ---- a section ---------------------------------------------------------------------------------- */
 
 /* The body of one call: paragraph, figures, tables, files, claims, results. */
@@ -687,6 +770,7 @@ static mg_status render_call(call_t *c, int subsection) {
     if (s == MG_OK) s = data_files(c);
     for (int i = 0; i < sec->nclaims && s == MG_OK; i++) s = claim(c, &sec->claims[i]);
     if (s == MG_OK) s = mg_repro_fields_json(c->res, sec->exp->results, sec->exp->nresults, c->result);
+    if (s == MG_OK) s = wall_times_json(c, c->res);
     return s;
 }
 

@@ -149,8 +149,8 @@ static mg_status term(parser *ps, double *v) {
     }
 }
 
-/* expr := term (('+' | '-') term)* */
-static mg_status expr(parser *ps, double *v) {
+/* sum := term (('+' | '-') term)* */
+static mg_status sum(parser *ps, double *v) {
     MG_TRY(term(ps, v));
     for (;;) {
         skip(ps);
@@ -161,6 +161,25 @@ static mg_status expr(parser *ps, double *v) {
         MG_TRY(term(ps, &r));
         *v = op == '+' ? *v + r : *v - r;
     }
+}
+
+/* expr := sum (('<' | '<=' | '>' | '>=' | '==' | '!=') sum)?: a comparison is
+ * 1 or 0, and 0 whenever an operand is NaN (as in the claim conditions). */
+static mg_status expr(parser *ps, double *v) {
+    MG_TRY(sum(ps, v));
+    skip(ps);
+    const char *p = ps->p;
+    int op = 0; /* 1 <, 2 <=, 3 >, 4 >=, 5 ==, 6 != */
+    if (p[0] == '<' || p[0] == '>') op = (p[0] == '<' ? 1 : 3) + (p[1] == '=');
+    else if ((p[0] == '=' || p[0] == '!') && p[1] == '=') op = p[0] == '=' ? 5 : 6;
+    if (!op) return MG_OK;
+    ps->p += op == 1 || op == 3 ? 1 : 2;
+    double r;
+    MG_TRY(sum(ps, &r));
+    double l = *v;
+    int yes = op == 1 ? l < r : op == 2 ? l <= r : op == 3 ? l > r : op == 4 ? l >= r : op == 5 ? l == r : l != r;
+    *v = !isnan(l) && !isnan(r) && yes ? 1.0 : 0.0;
+    return MG_OK;
 }
 
 /* Parses a whole expression (nothing may follow it). */
