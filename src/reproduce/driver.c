@@ -33,8 +33,8 @@ static const struct {
     {"fig9", "Fig. 9: learned DAE vs the constructed solution of Theorem 3.1", 18.0, mg_repro_fig9, NULL},
     {"losses", "Predicted vs measured losses (Theorem 3.1, Cor. 3.2-3.3)", 12.0, mg_repro_losses, NULL},
     {"fig7", "Fig. 7: the hybrid regime under duplication (Cor. 3.4)", 13.0, mg_repro_fig7, NULL},
-    {"fig17", "Fig. 17: duplication induces a memorization mode (App. A.4)", 1.0, mg_repro_fig17, NULL},
-    {"table1", "Table 1: detecting memorized generations", 5.0, mg_repro_table1, NULL},
+    {"fig17", "Fig. 17: duplication induces a memorization mode (App. A.4)", 1.0, NULL, &mg_sec_fig17},
+    {"table1", "Table 1: detecting memorized generations", 5.0, NULL, &mg_sec_table1},
     {"fig8", "Fig. 8 analog: steering in representation space (Eq. 11)", 1.0, mg_repro_fig8, NULL},
 };
 #define NSECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))

@@ -156,5 +156,7 @@ typedef struct mg_section_s {
 
 /* The sections, in report order (one file each). */
 extern const mg_section mg_sec_fig5;
+extern const mg_section mg_sec_fig17;
+extern const mg_section mg_sec_table1;
 
 #endif /* MEMGEN_REPRO_SECTION_H */
