@@ -33,7 +33,8 @@ static void test_sections_smoke(void **state) {
                                   "fig7/mog_W1_trained.npy", "fig17/generations.csv", "fig17/hist_ratio.csv",
                                   "fig17/hist_cos.csv", "table1/detectors_seed0.csv", "table1/seeds.csv",
                                   "table1/roc_std.csv", "table1/scores_seed0.csv", "fig8/summary.json",
-                                  "fig8/mog_gen_curves.csv", "fig8/mog_mem_per_sample.csv", "table1/over_seeds.csv"};
+                                  "fig8/mog_gen_curves.csv", "fig8/mog_mem_per_sample.csv", "fig8/mog_groups.csv",
+                                  "fig8/mog_gen_shown_curves.csv", "table1/over_seeds.csv"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) tu_assert_file_nonempty(dir, files[i]);
     if (fm) {
         tu_assert_file_nonempty(dir, "fig7/fmnist_columns.png");

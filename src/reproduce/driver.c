@@ -35,7 +35,7 @@ static const struct {
     {"fig7", "Fig. 7: the hybrid regime under duplication (Cor. 3.4)", 13.0, mg_repro_fig7, NULL},
     {"fig17", "Fig. 17: duplication induces a memorization mode (App. A.4)", 1.0, NULL, &mg_sec_fig17},
     {"table1", "Table 1: detecting memorized generations", 5.0, NULL, &mg_sec_table1},
-    {"fig8", "Fig. 8 analog: steering in representation space (Eq. 11)", 1.0, mg_repro_fig8, NULL},
+    {"fig8", "Fig. 8 analog: steering in representation space (Eq. 11)", 1.0, NULL, &mg_sec_fig8},
 };
 #define NSECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
 

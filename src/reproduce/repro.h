@@ -76,7 +76,6 @@ mg_status mg_repro_fig7(mg_repro_ctx *ctx);    /* hybrid regime from duplication
 mg_status mg_repro_fig9(mg_repro_ctx *ctx);    /* learned vs constructed (Theorem 3.1) eigenpairs */
 mg_status mg_repro_fig14(mg_repro_ctx *ctx);   /* Fig. 14-15: denoising and representations, train vs test */
 mg_status mg_repro_fig16(mg_repro_ctx *ctx);   /* Jacobian spectra */
-mg_status mg_repro_fig8(mg_repro_ctx *ctx);    /* steering curves (Eq. 11) */
 mg_status mg_repro_losses(mg_repro_ctx *ctx);  /* predicted vs measured losses */
 
 /* ---- the shared datasets (setup.c) ------------------------------------------- */

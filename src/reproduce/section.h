@@ -158,5 +158,6 @@ typedef struct mg_section_s {
 extern const mg_section mg_sec_fig5;
 extern const mg_section mg_sec_fig17;
 extern const mg_section mg_sec_table1;
+extern const mg_section mg_sec_fig8;
 
 #endif /* MEMGEN_REPRO_SECTION_H */
