@@ -16,6 +16,15 @@ static const mg_sec_scaled SCALED[] = {
 #define MEM_COLOR "#d62728"
 #define GEN_COLOR "#1f77b4"
 
+/* A similarity histogram's series: every generation, and the memorized ones. */
+#define SIMILARITY_SERIES(COL)                                                                                     \
+    {                                                                                                              \
+        {.table = "generations", .y = COL, .label = "all generations", .color = GEN_COLOR}, {                     \
+            .table = "generations", .y = COL, .where = "group == 1", .label = "of which memorized (d1/d2 < 1/3)",  \
+            .color = MEM_COLOR                                                                                     \
+        }                                                                                                          \
+    }
+
 /* The figures bin the similarities as the experiment's default (20 bins over [0, 1]). */
 static const mg_figure_spec FIGURES[] = {
     {.id = "cos_hist",
@@ -25,9 +34,7 @@ static const mg_figure_spec FIGURES[] = {
      .ylabel = "generations",
      .caption = "Cosine of each generation with its most similar training sample (the authors' notebook measure; "
                 "negative cosines are not counted).",
-     .series = {{.table = "generations", .y = "cos_max", .label = "all generations", .color = GEN_COLOR},
-                {.table = "generations", .y = "cos_max", .where = "group == 1",
-                 .label = "of which memorized (d1/d2 < 1/3)", .color = MEM_COLOR}},
+     .series = SIMILARITY_SERIES("cos_max"),
      .bins = 20,
      .counts = 1,
      .lo = "0",
@@ -41,9 +48,7 @@ static const mg_figure_spec FIGURES[] = {
      .ylabel = "generations",
      .caption = "Gu et al.'s copy measure: a copy sits left of 1/3 (dashed), a new sample near 1. The training set is "
                 "deduplicated first, else a copy of a duplicated sample would have d1 = d2.",
-     .series = {{.table = "generations", .y = "nn_ratio", .label = "all generations", .color = GEN_COLOR},
-                {.table = "generations", .y = "nn_ratio", .where = "group == 1",
-                 .label = "of which memorized (d1/d2 < 1/3)", .color = MEM_COLOR}},
+     .series = SIMILARITY_SERIES("nn_ratio"),
      .vlines = {{.at = "bench.mem_ratio", .label = "copy threshold"}},
      .bins = 20,
      .counts = 1,

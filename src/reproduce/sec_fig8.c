@@ -29,34 +29,30 @@ static const mg_sec_scaled SCALED[] = {
         .label = LABEL " (mean of {" GRP ".count})", .color = COLOR, .width = 3, .marker = MARK                    \
     }
 
+/* A figure of both groups' curves of column COL (the mean and a few samples each). */
+#define CURVES_FIGURE(ID, WHEN, COL, YLABEL, CAPTION)                                                              \
+    {                                                                                                              \
+        .id = ID, .when = WHEN, .kind = MG_FIG_LINES, .title = "{data.name}: steerability curves (Eq. 11)",        \
+        .xlabel = "steering strength a (multiples of the mean target representation v)", .ylabel = YLABEL,         \
+        .caption = CAPTION,                                                                                        \
+        .series = {GROUP_SERIES("gen", "generalized", "generalized samples, generalizing set", COL, GEN_COLOR,     \
+                                MG_MARKER_CIRCLE),                                                                 \
+                   GROUP_SERIES("mem", "memorized", "memorized samples, memorizing set", COL, MEM_COLOR,           \
+                                MG_MARKER_SQUARE)},                                                                \
+        .width = 640, .height = 400                                                                                \
+    }
+
 static const mg_figure_spec FIGURES[] = {
-    {.id = "curves",
-     .kind = MG_FIG_LINES,
-     .title = "{data.name}: steerability curves (Eq. 11)",
-     .xlabel = "steering strength a (multiples of the mean target representation v)",
-     .ylabel = "distance to target / at a = 0",
-     .caption = "Distance of each steered sample to the target centroid, relative to its unsteered distance: thick "
-                "lines are group means, thin lines individual samples. A smooth edit slides down steadily; a "
-                "threshold-like one stays flat, then drops.",
-     .series = {GROUP_SERIES("gen", "generalized", "generalized samples, generalizing set", "rel_distance", GEN_COLOR, MG_MARKER_CIRCLE),
-                GROUP_SERIES("mem", "memorized", "memorized samples, memorizing set", "rel_distance", MEM_COLOR, MG_MARKER_SQUARE)},
-     .width = 640,
-     .height = 400},
-    {.id = "posterior",
-     .when = "data.has_mog",
-     .kind = MG_FIG_LINES,
-     .title = "{data.name}: steerability curves (Eq. 11)",
-     .xlabel = "steering strength a (multiples of the mean target representation v)",
-     .ylabel = "posterior of the target mode",
-     .caption = "Posterior probability of the target mode (true mixture at sigma = {posterior_sigma}) of each steered "
-                "sample: thick lines are group means, thin lines individual samples. The posterior of one sample "
-                "switches from 0 to 1 within a short stretch of its path (the modes are far apart), so individual "
-                "curves look like steps even when the sample moves evenly; the distance plot above shows the path "
-                "itself.",
-     .series = {GROUP_SERIES("gen", "generalized", "generalized samples, generalizing set", "posterior", GEN_COLOR, MG_MARKER_CIRCLE),
-                GROUP_SERIES("mem", "memorized", "memorized samples, memorizing set", "posterior", MEM_COLOR, MG_MARKER_SQUARE)},
-     .width = 640,
-     .height = 400},
+    CURVES_FIGURE("curves", NULL, "rel_distance", "distance to target / at a = 0",
+                  "Distance of each steered sample to the target centroid, relative to its unsteered distance: thick "
+                  "lines are group means, thin lines individual samples. A smooth edit slides down steadily; a "
+                  "threshold-like one stays flat, then drops."),
+    CURVES_FIGURE("posterior", "data.has_mog", "posterior", "posterior of the target mode",
+                  "Posterior probability of the target mode (true mixture at sigma = {posterior_sigma}) of each "
+                  "steered sample: thick lines are group means, thin lines individual samples. The posterior of one "
+                  "sample switches from 0 to 1 within a short stretch of its path (the modes are far apart), so "
+                  "individual curves look like steps even when the sample moves evenly; the distance plot above "
+                  "shows the path itself."),
     {.id = "strip",
      .when = "strip.rows > 0",
      .kind = MG_FIG_IMAGES,
