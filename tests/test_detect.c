@@ -4,9 +4,8 @@
  * oracle, ROC curves, bootstrap intervals, one-class and bad-label errors,
  * pooling of exported activations, label files, Algorithm 1 on DAE sets
  * (single and several levels, chunking), every baseline against a direct
- * computation, the Table-1 experiment at reduced scale (the std detector's
- * AUROC >= 0.98, at least every baseline but the oracle, faster than the
- * Jacobian-rank and clique baselines), and `memgen detect`.
+ * computation, and `memgen detect` (score, --benchmark, --table1). The
+ * Table-1 experiment itself is tested in test_exp_table1.c.
  */
 #include <math.h>
 #include <stdio.h>
@@ -351,60 +350,6 @@ static void test_baselines(void **state) {
     mg_daeset_free(&set);
 }
 
-/* Table 1 at reduced scale (d = 256, 300 training samples of the abundant
- * mode, 2 duplicated samples, 500 generations; the std detector was >= 0.996
- * on 8 seeds of this setting): std reaches AUROC >= 0.98, is at least as good
- * as every baseline except the NN-ratio oracle, and is faster than the
- * Jacobian-rank and clique baselines. With bench_skip the same run gives the
- * same training rows and generations and an empty benchmark. */
-static void test_table1_reduced(void **state) {
-    (void)state;
-    mg_table1_params p = MG_TABLE1_PARAMS_DEFAULT;
-    p.per_mode = 300;
-    p.n_gen = 500;
-    p.levels = 12;
-    p.bench.bootstrap = 50;
-    mg_table1_result t;
-    tu_assert_ok(mg_table1_run(&p, 0, &t));
-    const mg_detect_bench *b = &t.bench;
-    assert_true(b->n_mem >= 50 && b->n_gen >= 100);
-    assert_true(t.rank1_clusters == 2 && t.n_train == 320);
-    const mg_bench_row *std = NULL, *jac = NULL, *clq = NULL;
-    for (int r = 0; r < b->nrows; r++) {
-        const mg_bench_row *row = &b->rows[r];
-        print_message("%-10s AUROC %.4f [%.4f, %.4f] TPR@1%% %.3f  %.2f us/sample\n", row->name, row->ev.auroc,
-                      row->ev.auroc_lo, row->ev.auroc_hi, row->ev.tpr, 1e6 * row->ev.sec_per_sample);
-        if (!strcmp(row->name, "std")) std = row;
-        if (!strcmp(row->name, "jacobian")) jac = row;
-        if (!strcmp(row->name, "clique")) clq = row;
-    }
-    assert_non_null(std);
-    assert_non_null(jac);
-    assert_non_null(clq);
-    assert_true(std->ev.auroc >= 0.98);
-    for (int r = MG_SPIKE_COUNT; r < b->nrows; r++)
-        if (!b->rows[r].needs_train) assert_true(std->ev.auroc >= b->rows[r].ev.auroc);
-    assert_true(std->ev.sec_per_sample < jac->ev.sec_per_sample);
-    assert_true(std->ev.sec_per_sample < clq->ev.sec_per_sample);
-    assert_true(std->ev.auroc_lo <= std->ev.auroc && std->ev.auroc <= std->ev.auroc_hi);
-    /* labels follow the rule */
-    for (int64_t i = 0; i < b->n; i++)
-        assert_true(b->labels[i] ? b->ratio[i] < 1.0 / 3 : (b->ratio[i] >= 0.5 && b->cos_max[i] <= 0.9));
-    assert_int_equal(b->n + b->n_ambiguous, 500);
-    mg_table1_params q = p;
-    q.bench_skip = 1;
-    mg_table1_result u;
-    tu_assert_ok(mg_table1_run(&q, 0, &u));
-    assert_true(u.bench.nrows == 0 && !u.bench.rows && u.bench.n == 0 && u.bench.n_samples == 0);
-    assert_true(u.frac_memorized == 0);
-    assert_true(u.n_train == t.n_train && u.d == t.d && u.rank1_clusters == t.rank1_clusters);
-    assert_memory_equal(u.train, t.train, (size_t)(t.n_train * t.d) * sizeof(float));
-    assert_memory_equal(u.gens, t.gens, (size_t)(p.n_gen * t.d) * sizeof(float));
-    mg_table1_free(&u);
-    mg_table1_free(&t);
-    mg_table1_free(&t);
-}
-
 /* A set with one level as a file plus samples, labels and reference files. */
 static void write_cli_inputs(const char *dir, mg_daeset *set) {
     char p[1024];
@@ -531,7 +476,7 @@ int main(void) {
         cmocka_unit_test(test_auroc_random_and_bootstrap), cmocka_unit_test(test_eval_errors),
         cmocka_unit_test(test_features_reduce),     cmocka_unit_test(test_read_labels),
         cmocka_unit_test(test_detect_model),        cmocka_unit_test(test_baselines),
-        cmocka_unit_test(test_table1_reduced),      cmocka_unit_test(test_detect_cli),
+        cmocka_unit_test(test_detect_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,6 @@
 #include "memgen/experiment/fig9.h"
 #include "memgen/jacobian.h"
 #include "memgen/repr.h"
-#include "reproduce/template.h"
 
 /* The shared MoG dataset (smoke sizes of `memgen reproduce`) and the noise grid. */
 static mg_exp_data g_data;
@@ -274,46 +273,11 @@ static void test_fig9(void **state) {
     assert_int_equal(mg_exp_fig9_run(&p, &fenv, &a), MG_ERR_ARG);
 }
 
-/* Names of the expression tests: a = 2, nan = NaN. */
-static mg_status lookup(const void *ctx, const char *name, double *num, const char **text) {
-    (void)ctx, (void)text;
-    if (!strcmp(name, "a")) *num = 2;
-    else if (!strcmp(name, "nan")) *num = NAN;
-    else return MG_ERR_NOT_FOUND;
-    return MG_OK;
-}
-
-/* Comparisons are 1 or 0, bind looser than + and -, and NaN compares false (except !=). */
-static void test_comparisons(void **state) {
-    (void)state;
-    mg_tpl_scope sc = {lookup, NULL, NULL};
-    static const struct {
-        const char *e;
-        double v;
-    } cases[] = {{"a >= 2", 1},      {"a > 2", 0},         {"a <= 1 + 1", 1},    {"a < 2 * 1", 0},
-                 {"a == 2", 1},      {"a != 2", 0},        {"(a >= 1) + (a <= 1) + (a < 3)", 2},
-                 {"nan >= 0", 0},    {"nan < 0", 0},       {"nan == nan", 0},    {"nan != 1", 1},
-                 {"-a < -1", 1},     {"max(a > 1, 0)", 1}, {"!(a == 2)", 0}};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        double v;
-        tu_assert_ok(mg_tpl_eval(cases[i].e, &sc, &v));
-        if (v != cases[i].v) fail_msg("%s = %g, expected %g", cases[i].e, v, cases[i].v);
-    }
-    double v;
-    assert_int_equal(mg_tpl_eval("a >= 1 >= 0", &sc, &v), MG_ERR_ARG); /* not chained */
-    assert_int_equal(mg_tpl_eval("a = 2", &sc, &v), MG_ERR_ARG);
-    char *out = NULL;
-    tu_assert_ok(mg_tpl_expand("{?a > 1|big|small} {a <= 2}", &sc, &out));
-    assert_string_equal(out, "big 1");
-    free(out);
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fig14),
         cmocka_unit_test(test_fig16),
         cmocka_unit_test(test_fig9),
-        cmocka_unit_test(test_comparisons),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

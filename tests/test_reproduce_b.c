@@ -3,12 +3,13 @@
  * a smoke-scale run of the four (with Fashion-MNIST when installed) writes a
  * well-formed page, their data files and sane headline numbers (the closed
  * form of Cor. 3.4 stores each duplicated sample as a column, AUROCs and
- * fractions in range, finite medians); and the two-peak histogram test of
+ * fractions in range, finite medians); the two-peak histogram test of
  * repr.h used for Fig. 17's bimodal similarity, on hand-made histograms.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -27,9 +28,10 @@ static void test_sections_smoke(void **state) {
     print_message("smoke: %.1f s, Fashion-MNIST %s\n", run.seconds, fm ? "used" : "not installed");
     static const char *files[] = {"fig7/summary.json", "fig7/mog_columns_trained.csv", "fig7/mog_columns_construction.csv",
                                   "fig7/mog_W1_trained.npy", "fig17/generations.csv", "fig17/hist_ratio.csv",
-                                  "fig17/hist_cos.csv", "table1/detectors_seed0.json", "table1/seeds.csv",
+                                  "fig17/hist_cos.csv", "table1/detectors_seed0.csv", "table1/seeds.csv",
                                   "table1/roc_std.csv", "table1/scores_seed0.csv", "fig8/summary.json",
-                                  "fig8/mog_gen_curves.csv", "fig8/mog_mem_per_sample.csv"};
+                                  "fig8/mog_gen_curves.csv", "fig8/mog_mem_per_sample.csv", "fig8/mog_groups.csv",
+                                  "fig8/mog_gen_shown_curves.csv", "table1/over_seeds.csv"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) tu_assert_file_nonempty(dir, files[i]);
     if (fm) {
         tu_assert_file_nonempty(dir, "fig7/fmnist_columns.png");

@@ -263,10 +263,45 @@ static void test_names(void **state) {
     assert_string_equal(buf, "p,q,r,");
 }
 
+/* Names x = 2, y = NaN for the expressions below. */
+static mg_status xy_lookup(const void *ctx, const char *name, double *num, const char **text) {
+    (void)ctx, (void)text;
+    if (!strcmp(name, "x")) *num = 2;
+    else if (!strcmp(name, "y")) *num = NAN;
+    else return MG_ERR_NOT_FOUND;
+    return MG_OK;
+}
+
+/* Comparisons are 1 or 0, bind loosest, are 0 on NaN, and combine with max/min. */
+static void test_template_comparisons(void **state) {
+    (void)state;
+    mg_tpl_scope sc = {xy_lookup, NULL, NULL};
+    static const struct {
+        const char *e;
+        double want;
+    } cases[] = {{"x > 1", 1},          {"x >= 2", 1},       {"x < 2", 0},           {"x <= 1 + 1", 1},
+                 {"x == 2", 1},         {"x != 2", 0},       {"1 + (x > 1)", 2},     {"max(x >= 3, x < 3)", 1},
+                 {"min(x > 1, x > 5)", 0}, {"y > 0", 0},     {"y <= 0", 0},          {"y != 0", 0},
+                 {"max(y > 0, x > 1)", 1}, {"!(x > 1)", 0}, {"x * 2 > 3 + 0.5", 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v;
+        tu_assert_ok(mg_tpl_eval(cases[i].e, &sc, &v));
+        if (v != cases[i].want) fail_msg("%s = %g, expected %g", cases[i].e, v, cases[i].want);
+    }
+    double v;
+    assert_int_equal(mg_tpl_eval("x > 1 > 0", &sc, &v), MG_ERR_ARG); /* one comparison per level */
+    assert_int_equal(mg_tpl_eval("x = 2", &sc, &v), MG_ERR_ARG);
+    char *out = NULL;
+    tu_assert_ok(mg_tpl_expand("{?x > 1|yes|no} {?y > 1|yes|no} {x >= 2:%.1f}", &sc, &out));
+    assert_string_equal(out, "yes no 1.0");
+    free(out);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_basics), cmocka_unit_test(test_table_csv), cmocka_unit_test(test_fields),
         cmocka_unit_test(test_expressions),  cmocka_unit_test(test_templates), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_template_comparisons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,10 @@
 /*
  * Memorization detection (paper Section 4.1, Algorithm 1, Table 1, App. B.2):
  * the representation-spikiness detector, its calibration and evaluation, the
- * prompt-free baselines, and the Table-1 experiment on memgen models.
+ * prompt-free baselines, and the suite that labels generations and scores
+ * every detector on them (src/detect/suite.c). The Table-1 experiment that
+ * builds a model and its generations for the suite is experiment table1
+ * (memgen/experiment/table1.h).
  *
  * Every score follows one convention: HIGHER = MORE LIKELY MEMORIZED. A sample
  * is flagged when score > THRES (strict, as Algorithm 1's Std(h) > THRES).
@@ -270,79 +273,6 @@ typedef struct {
 mg_status mg_detect_benchmark(const mg_daeset *set, mg_mat train, mg_mat S, const mg_bench_params *p,
                               const mg_rng *rng, mg_detect_bench *out);
 void mg_detect_bench_free(mg_detect_bench *b);
-
-/* ---- Table 1 on memgen models ---------------------------------------------------- */
-
-/* The hybrid regime of Cor. 3.4 / App. A.4 (imbalanced data: abundant modes
- * are generalised, scarce duplicated ones memorised), built end to end:
- *  - data: a Gaussian mixture (Eq. 4, mg_mog_make) of modes + dup_count
- *    components whose means form a regular simplex (pairwise cosine
- *    -1/(K-1), the most separated: Definition 3.1 with beta < 0); each of the
- *    first `modes` components contributes per_mode samples, each of the other
- *    dup_count components ONE sample repeated dup_times (a duplicated image);
- *  - model: a DAE set CONSTRUCTED by Theorem 3.1 at every level (mg_construct,
- *    labels = components, so each duplicated point is a rank-1 cluster
- *    memorised by one column: Cor. 3.4). The construction is used rather than
- *    training because it IS the theory's minimiser and takes seconds;
- *  - n_gen generations by DDIM over the set's levels (mg_sample);
- *  - mg_detect_benchmark (unless bench_skip).
- * Why so few duplicated points by default: bias-free ReLU DAEs gate by
- * half-spaces and are positively homogeneous, so DDIM from pure noise ends in
- * a superposition of every stored direction that stays active; with many
- * memorised points few generations end on a single one (measured at the
- * defaults, seed 0: 1 or 2 points give ~20% memorised generations, 3 give
- * 10%, 4 give 3%, 8 or more none), and the superpositions of two or three
- * stored points that pass as "generalized" are spiky at a large scale, which
- * costs the scale-dependent std far more than the scale-free l4l2/top1
- * (std AUROC 0.82 vs l4l2 0.999 with 3 points). */
-typedef struct {
-    int64_t d;             /* dimension (default 256) */
-    int modes;             /* well-sampled components (default 1) */
-    int64_t per_mode;      /* training samples per well-sampled component (default 500) */
-    double mean_scale;     /* |mu_k| (default 5) */
-    double cov_rate;       /* covariance eigenvalue decay (default 0.9) */
-    int64_t cov_rank;      /* nonzero covariance eigenvalues (default 64) */
-    int64_t dup_count;     /* duplicated points = scarce components (default 2) */
-    int64_t dup_times;     /* copies of each (default 10) */
-    int64_t hidden;        /* p (default 64) */
-    double wd;             /* lambda of Eq. 6 (default 0) */
-    double sigma_min, sigma_max; /* the set's grid (defaults 0.02, 20) */
-    int levels;            /* levels, geometric (default 20) */
-    int64_t n_gen;         /* generations (default 1000) */
-    mg_bench_params bench;
-    int bench_skip;        /* 1: stop after the generations, leaving bench and frac_memorized empty (for callers
-                              that only need the set and its samples; the same data, set and generations); default 0 */
-} mg_table1_params;
-
-#define MG_TABLE1_PARAMS_DEFAULT \
-    {256, 1, 500, 5.0, 0.9, 64, 2, 10, 64, 0.0, 0.02, 20.0, 20, 1000, MG_BENCH_PARAMS_DEFAULT, 0}
-
-typedef struct {
-    mg_table1_params params;
-    int64_t n_train, d;
-    float *train;          /* n_train x d (owned) */
-    int64_t *train_labels; /* n_train: compact cluster ids the construction used */
-    int64_t clusters, rank1_clusters;
-    mg_daeset set;         /* the constructed set (owned) */
-    float *gens;           /* n_gen x d generations (owned) */
-    double frac_memorized; /* over all generations (ratio < mem_ratio; 0 with bench_skip) */
-    double seconds_build, seconds_sample; /* construction and sampling wall times */
-    mg_detect_bench bench; /* empty (all zero) with bench_skip */
-} mg_table1_result;
-
-/* Runs the experiment with seed-derived forks (data, sampling, detection).
- * Free with mg_table1_free. */
-mg_status mg_table1_run(const mg_table1_params *p, uint64_t seed, mg_table1_result *out);
-void mg_table1_free(mg_table1_result *r);
-
-struct cJSON;
-/* Records the experiment's parameters in the JSON object o, one number per
- * field under its snake_case name (d, modes, per_mode, mean_scale, cov_rate,
- * cov_rank, dup_count, dup_times, hidden, wd, sigma_min, sigma_max, levels,
- * n_gen), then, when with_bench, the detection settings (detect_sigma, fpr,
- * bootstrap, ci_level, mem_ratio, gen_ratio, gen_cos, clique_tau, clique_k,
- * timing_repeats). Used by `memgen detect --table1` and `memgen reproduce`. */
-mg_status mg_table1_params_json(const mg_table1_params *p, int with_bench, struct cJSON *o);
 
 #ifdef __cplusplus
 }

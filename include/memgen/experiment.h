@@ -158,7 +158,7 @@ typedef struct {
     const char *dir;          /* folder (created with its parents) */
     const char *subdir;       /* sub-folder of dir for the files, or NULL */
     const char *prefix;       /* file-name prefix ("mog_"), or NULL */
-    const char *const *skip;  /* NULL-terminated names of array fields not to write, or NULL */
+    const char *const *skip;  /* NULL-terminated names of array fields or tables not to write, or NULL */
     const char *json_name;    /* stem of a JSON file of the number and text fields, or NULL for none */
 } mg_exp_write_opts;
 

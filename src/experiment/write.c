@@ -111,6 +111,7 @@ mg_status mg_experiment_write(const mg_experiment *e, const void *result, const 
         if (f->type == MG_FIELD_TABLE && ((const mg_table *)m)->ncols > 0) tabs = m, nt = 1;
         if (f->type == MG_FIELD_TABLES) tabs = ((const mg_table_list *)m)->t, nt = ((const mg_table_list *)m)->n;
         for (int k = 0; k < nt && s == MG_OK; k++) {
+            if (listed(o->skip, tabs[k].name)) continue;
             char *path = NULL;
             s = file_path(o->dir, o->subdir, o->prefix, tabs[k].name, ".csv", rel, &path);
             if (s == MG_OK) s = mg_table_write_csv(&tabs[k], path);

@@ -14,28 +14,10 @@
 #include "repro.h"
 #include "section.h"
 
-/* The sections in report order, with the page heading and their share of
- * the run time (percent of a quick run on 2 cores; the data stage takes
- * data_weight()), which drives the progress fraction and ETA. A section
- * written as tables (section.h) gives `spec`, the others a run function. */
-static const struct {
-    const char *id;
-    const char *title;
-    double weight;
-    mg_status (*run)(mg_repro_ctx *ctx);
-    const mg_section *spec;
-} SECTIONS[] = {
-    {"fig3", "Fig. 3: sampling with memorizing vs generalizing DAE sets", 1.0, NULL, &mg_sec_fig3},
-    {"fig4", "Fig. 4: what the encoder W1 stores (Cor. 3.2 / 3.3)", 0.5, NULL, &mg_sec_fig4},
-    {"fig5", "Fig. 5: spiky vs balanced representations", 0.2, NULL, &mg_sec_fig5},
-    {"fig14", "Fig. 14-15: denoising and representations of training vs test samples", 0.3, NULL, &mg_sec_fig14},
-    {"fig16", "Fig. 16: Jacobians around memorized and generalized samples (App. A.3)", 1.5, NULL, &mg_sec_fig16},
-    {"fig9", "Fig. 9: learned DAE vs the constructed solution of Theorem 3.1", 18.0, NULL, &mg_sec_fig9},
-    {"losses", "Predicted vs measured losses (Theorem 3.1, Cor. 3.2-3.3)", 12.0, NULL, &mg_sec_losses},
-    {"fig7", "Fig. 7: the hybrid regime under duplication (Cor. 3.4)", 13.0, NULL, &mg_sec_fig7},
-    {"fig17", "Fig. 17: duplication induces a memorization mode (App. A.4)", 1.0, mg_repro_fig17, NULL},
-    {"table1", "Table 1: detecting memorized generations", 5.0, mg_repro_table1, NULL},
-    {"fig8", "Fig. 8 analog: steering in representation space (Eq. 11)", 1.0, mg_repro_fig8, NULL},
+/* The sections in report order (each a table of src/reproduce/sec_<id>.c). */
+static const mg_section *const SECTIONS[] = {
+    &mg_sec_fig3, &mg_sec_fig4, &mg_sec_fig5, &mg_sec_fig14, &mg_sec_fig16,  &mg_sec_fig9,
+    &mg_sec_losses, &mg_sec_fig7, &mg_sec_fig17, &mg_sec_table1, &mg_sec_fig8,
 };
 #define NSECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
 
@@ -64,7 +46,7 @@ const char *mg_repro_section_list(void) {
     if (!list[0])
         for (int i = 0; i < NSECTIONS; i++) {
             if (i) strcat(list, ",");
-            strcat(list, SECTIONS[i].id);
+            strcat(list, SECTIONS[i]->id);
         }
     return list;
 }
@@ -79,7 +61,7 @@ static mg_status parse_sections(const char *list, int chosen[NSECTIONS]) {
         size_t len = e ? (size_t)(e - p) : strlen(p);
         int found = -1;
         for (int i = 0; i < NSECTIONS && found < 0; i++)
-            if (strlen(SECTIONS[i].id) == len && !strncmp(p, SECTIONS[i].id, len)) found = i;
+            if (strlen(SECTIONS[i]->id) == len && !strncmp(p, SECTIONS[i]->id, len)) found = i;
         if (found < 0)
             return mg_fail(MG_ERR_ARG, "unknown section '%.*s' (sections: %s)", (int)len, p, mg_repro_section_list());
         chosen[found] = 1;
@@ -132,12 +114,12 @@ static void ctx_free(mg_repro_ctx *ctx) {
 /* Runs one section, turning a failure into a box on the page. Returns the
  * section's status. */
 static mg_status run_section(mg_repro_ctx *ctx, int i, cJSON *timing) {
-    begin_stage(ctx, SECTIONS[i].id, SECTIONS[i].weight);
+    begin_stage(ctx, SECTIONS[i]->id, SECTIONS[i]->weight);
     double t = mg_now();
-    mg_status s = mg_report_section(ctx->rep, SECTIONS[i].title);
-    if (s == MG_OK) s = SECTIONS[i].spec ? mg_repro_render(ctx, SECTIONS[i].spec) : SECTIONS[i].run(ctx);
+    mg_status s = mg_report_section(ctx->rep, SECTIONS[i]->heading);
+    if (s == MG_OK) s = mg_repro_render(ctx, SECTIONS[i]);
     double secs = mg_now() - t;
-    cJSON_AddNumberToObject(timing, SECTIONS[i].id, secs);
+    cJSON_AddNumberToObject(timing, SECTIONS[i]->id, secs);
     if (s != MG_OK && s != MG_ERR_NOMEM) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s: %s", mg_status_str(s), mg_last_error());
@@ -234,7 +216,7 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
                                                        "with a Balanced Representation Space\"", &ctx.rep);
     if (s == MG_OK) s = record_config(&ctx);
     for (int i = 0; i < NSECTIONS; i++)
-        if (chosen[i]) ctx.total_weight += SECTIONS[i].weight;
+        if (chosen[i]) ctx.total_weight += SECTIONS[i]->weight;
     ctx.total_weight += data_weight(&ctx);
     if (s == MG_OK) {
         begin_stage(&ctx, "data", data_weight(&ctx));
@@ -276,7 +258,7 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
 /* The index of the section running experiment id. */
 static mg_status find_experiment(const char *id, int *index) {
     int i = 0;
-    while (i < NSECTIONS && (!SECTIONS[i].spec || strcmp(SECTIONS[i].id, id ? id : ""))) i++;
+    while (i < NSECTIONS && strcmp(SECTIONS[i]->id, id ? id : "")) i++;
     if (i == NSECTIONS)
         return mg_fail(MG_ERR_ARG, "unknown experiment '%s' (experiments: %s)", id ? id : "", mg_repro_experiment_list());
     *index = i;
@@ -291,7 +273,7 @@ mg_status mg_repro_experiment_params(mg_repro_scale scale, const char *id, void 
     mg_repro_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.scale = scale;
-    return mg_repro_section_params(&ctx, SECTIONS[i].spec, NULL, 0, params);
+    return mg_repro_section_params(&ctx, SECTIONS[i], NULL, 0, params);
 }
 
 /* Runs one experiment as the report would and writes its results. */
@@ -299,7 +281,7 @@ mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const 
     MG_TRY(check_config(cfg));
     int i;
     MG_TRY(find_experiment(id, &i));
-    const mg_section *sec = SECTIONS[i].spec;
+    const mg_section *sec = SECTIONS[i];
     mg_repro_ctx ctx;
     mg_status s = ctx_init(&ctx, cfg);
     /* fail on a bad override before the data are built */
@@ -307,14 +289,14 @@ mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const 
     if (s == MG_OK && !probe) s = mg_fail(MG_ERR_NOMEM, "out of memory");
     if (s == MG_OK) s = mg_repro_section_params(&ctx, sec, sets, nsets, probe);
     free(probe);
-    ctx.total_weight = data_weight(&ctx) + SECTIONS[i].weight;
+    ctx.total_weight = data_weight(&ctx) + SECTIONS[i]->weight;
     if (s == MG_OK && sec->exp->inputs != MG_EXP_OWN_DATA) {
         begin_stage(&ctx, "data", data_weight(&ctx));
         s = mg_repro_build_data(&ctx, sec->exp->inputs == MG_EXP_MOG_DATASET);
         end_stage(&ctx);
     }
     if (s == MG_OK) {
-        begin_stage(&ctx, id, SECTIONS[i].weight);
+        begin_stage(&ctx, id, SECTIONS[i]->weight);
         s = mg_repro_run_experiment(&ctx, sec, sets, nsets, cfg->out_dir);
         end_stage(&ctx);
     }
@@ -326,10 +308,9 @@ mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const 
 const char *mg_repro_experiment_list(void) {
     static char list[256];
     if (!list[0])
-        for (int i = 0; i < NSECTIONS; i++)
-            if (SECTIONS[i].spec) {
-                if (list[0]) strcat(list, ",");
-                strcat(list, SECTIONS[i].id);
-            }
+        for (int i = 0; i < NSECTIONS; i++) {
+            if (list[0]) strcat(list, ",");
+            strcat(list, SECTIONS[i]->id);
+        }
     return list;
 }

@@ -136,10 +136,17 @@ static void call_scopes(call_t *c, fields_ctx *pf, fields_ctx *rf) {
 typedef struct {
     const mg_table *t;
     int64_t i;
-    const char *group; /* series label: the group value */
+    const char *group;    /* series label: the group value */
+    const mg_table *join; /* page tables: a second table whose row i is also in scope, or NULL */
 } row_ctx;
 
-/* Columns of the row by name; "table" and "group" for series labels. */
+/* Column c of row i as a number or text. */
+static void cell(const mg_table *t, int c, int64_t i, double *num, const char **text) {
+    if (t->cols[c].kind == MG_COL_F64) *num = t->cols[c].num[i];
+    else *text = t->cols[c].text[i] ? t->cols[c].text[i] : "";
+}
+
+/* Columns of the row (then of the joined row) by name; "table" and "group" for series labels. */
 static mg_status row_lookup(const void *vrc, const char *name, double *num, const char **text) {
     const row_ctx *rc = vrc;
     if (!strcmp(name, "table") && rc->t) {
@@ -151,9 +158,13 @@ static mg_status row_lookup(const void *vrc, const char *name, double *num, cons
         return MG_OK;
     }
     int c = rc->t && rc->i >= 0 ? mg_table_find(rc->t, name) : -1;
+    if (c >= 0) {
+        cell(rc->t, c, rc->i, num, text);
+        return MG_OK;
+    }
+    c = rc->join && rc->i >= 0 && rc->i < rc->join->nrows ? mg_table_find(rc->join, name) : -1;
     if (c < 0) return MG_ERR_NOT_FOUND;
-    if (rc->t->cols[c].kind == MG_COL_F64) *num = rc->t->cols[c].num[rc->i];
-    else *text = rc->t->cols[c].text[rc->i] ? rc->t->cols[c].text[rc->i] : "";
+    cell(rc->join, c, rc->i, num, text);
     return MG_OK;
 }
 
@@ -246,7 +257,7 @@ static mg_status column(const call_t *c, const mg_table *t, const char *col, con
     if (!v) return mg_fail(MG_ERR_NOMEM, "out of memory for a series");
     mg_status s = MG_OK;
     for (int64_t i = 0; i < t->nrows && s == MG_OK; i++) {
-        row_ctx rc = {t, i, NULL};
+        row_ctx rc = {t, i, NULL, NULL};
         mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
         s = eval(c, col, &sc, &v[i]);
     }
@@ -268,20 +279,21 @@ static mg_plot_style series_style(const mg_series_spec *s, const char *label) {
     st.dashed = s->dashed;
     st.width = s->width;
     st.marker = s->marker;
+    if (s->opacity > 0) st.opacity = s->opacity;
     return st;
 }
 
 /* A series label in the scope of its table (and group). */
 static mg_status series_label(const call_t *c, const mg_series_spec *s, const mg_table *t, const char *group,
                               char **out) {
-    row_ctx rc = {t, -1, group};
+    row_ctx rc = {t, -1, group, NULL};
     mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
     return expand(c, s->label, &sc, out);
 }
 
 /* Whether row i of table t passes the series' `where` expression. */
 static mg_status row_selected(const call_t *c, const mg_series_spec *s, const mg_table *t, int64_t i, int *yes) {
-    row_ctx rc = {t, i, NULL};
+    row_ctx rc = {t, i, NULL, NULL};
     mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
     return holds_when(c, s->where, &sc, yes);
 }
@@ -383,7 +395,7 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
                     ys[n++] = y[i];
                 }
             }
-            if (st == MG_OK && s->where && n == 0) { /* nothing selected: no series */
+            if (st == MG_OK && n == 0) { /* nothing to draw (e.g. no row kept by `where`) */
                 free(xs), free(ys);
                 continue;
             }
@@ -516,8 +528,11 @@ static mg_status page_table(const call_t *c, const mg_page_table_spec *pt) {
     int yes;
     MG_TRY(holds_when(c, pt->when, &c->result_sc, &yes));
     if (!yes) return MG_OK;
-    const mg_table *t = result_table(c, pt->table);
+    const mg_table *t = result_table(c, pt->table), *join = pt->join ? result_table(c, pt->join) : NULL;
     if (!t) return mg_fail(MG_ERR_ARG, "section %s: no result table '%s'", c->sec->id, pt->table);
+    if (pt->join && (!join || join->nrows != t->nrows))
+        return mg_fail(MG_ERR_ARG, "section %s: no result table '%s' with the %lld rows of '%s'", c->sec->id, pt->join,
+                       (long long)t->nrows, pt->table);
     int nc = 0;
     while (nc < MG_SEC_MAX_COLS && pt->cols[nc].header) nc++;
     int64_t nr = t->nrows;
@@ -527,7 +542,7 @@ static mg_status page_table(const call_t *c, const mg_page_table_spec *pt) {
     mg_status s = cells ? expand(c, pt->caption, &c->result_sc, &cap) : mg_fail(MG_ERR_NOMEM, "out of memory");
     for (int j = 0; j < nc; j++) hdr[j] = pt->cols[j].header;
     for (int64_t i = 0; i < nr && s == MG_OK; i++) {
-        row_ctx rc = {t, i, NULL};
+        row_ctx rc = {t, i, NULL, join};
         mg_tpl_scope sc = {row_lookup, &rc, &c->result_sc};
         for (int j = 0; j < nc && s == MG_OK; j++) s = expand(c, pt->cols[j].cell, &sc, &cells[i * nc + j]);
     }
@@ -540,13 +555,37 @@ static mg_status page_table(const call_t *c, const mg_page_table_spec *pt) {
 
 /* ---- data files ---------------------------------------------------------------------------- */
 
+/* Whether a result table holds wall times (mg_section.wall_time_tables). */
+static int is_wall_time(const mg_section *sec, const char *name) {
+    size_t len = strlen(name);
+    for (const char *p = sec->wall_time_tables; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == len && !strncmp(p, name, len)) return 1;
+        if (!e) break;
+        p = e + 1;
+    }
+    return 0;
+}
+
 /* Writes every table and array of the result (arrays drawn by an image
  * figure only as their PNG) and links them. */
 static mg_status data_files(const call_t *c) {
-    const char *skip[MG_SEC_MAX_FIGURES + 1];
+    enum { MAXSKIP = MG_SEC_MAX_FIGURES + 16 };
+    const char *skip[MAXSKIP + 1];
+    char names_buf[512];
     int ns = 0;
-    for (int i = 0; i < c->sec->nfigures && ns < MG_SEC_MAX_FIGURES; i++)
+    for (int i = 0; i < c->sec->nfigures && ns < MAXSKIP; i++)
         if (c->sec->figures[i].kind == MG_FIG_IMAGES) skip[ns++] = c->sec->figures[i].array;
+    /* wall-time tables are shown and recorded in summary.json, never written as files */
+    snprintf(names_buf, sizeof names_buf, "%s", c->sec->wall_time_tables ? c->sec->wall_time_tables : "");
+    for (char *p = names_buf; *p && ns < MAXSKIP;) {
+        char *e = strchr(p, ',');
+        if (e) *e = '\0';
+        skip[ns++] = p;
+        if (!e) break;
+        p = e + 1;
+    }
     skip[ns] = NULL;
     mg_exp_write_opts o = {mg_report_dir(c->ctx->rep), c->sec->id, c->prefix, skip, NULL};
     char **names;
@@ -666,6 +705,32 @@ static mg_status claim(const call_t *c, const mg_claim_spec *cl) {
     return s;
 }
 
+/* Adds the wall-time tables of a result to o: {table: {column: [values]}}. */
+static mg_status wall_times_json(const call_t *c, cJSON *o) {
+    const mg_experiment *e = c->sec->exp;
+    for (int i = 0; i < e->nresults; i++) {
+        const mg_table *t = mg_field_ptr(c->result, &e->results[i]);
+        if (e->results[i].type != MG_FIELD_TABLE || !t->name || !is_wall_time(c->sec, t->name)) continue;
+        cJSON *to = cJSON_AddObjectToObject(o, t->name);
+        for (int k = 0; to && k < t->ncols; k++) {
+            cJSON *a = cJSON_AddArrayToObject(to, t->cols[k].name);
+            for (int64_t r = 0; a && r < t->nrows; r++) {
+                double v;
+                const char *text = NULL;
+                cell(t, k, r, &v, &text);
+                cJSON *item = text ? cJSON_CreateString(text) : isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+                if (!item || !cJSON_AddItemToArray(a, item)) {
+                    cJSON_Delete(item);
+                    a = NULL;
+                }
+            }
+            if (!a) to = NULL;
+        }
+        if (!to) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    }
+    return MG_OK;
+}
+
 /* ---- a section ---------------------------------------------------------------------------------- */
 
 /* Expands an intro template in a scope and adds it to the page, one
@@ -695,6 +760,7 @@ static mg_status render_call(call_t *c, int subsection) {
     if (s == MG_OK) s = data_files(c);
     for (int i = 0; i < sec->nclaims && s == MG_OK; i++) s = claim(c, &sec->claims[i]);
     if (s == MG_OK) s = mg_exp_fields_json(c->res, sec->exp->results, sec->exp->nresults, c->result);
+    if (s == MG_OK) s = wall_times_json(c, c->res);
     return s;
 }
 

@@ -68,12 +68,6 @@ typedef struct {
     double done_weight, stage_weight, total_weight, t0;
 } mg_repro_ctx;
 
-/* ---- sections (one file each) ---------------------------------------------- */
-
-mg_status mg_repro_fig17(mg_repro_ctx *ctx);   /* duplication: bimodal similarity, representation stats */
-mg_status mg_repro_table1(mg_repro_ctx *ctx);  /* detectors: AUROC, TPR@1%FPR, time */
-mg_status mg_repro_fig8(mg_repro_ctx *ctx);    /* steering curves (Eq. 11) */
-
 /* ---- the shared datasets (setup.c) ------------------------------------------- */
 
 /* Builds ctx->xdata (MoG always, Fashion-MNIST when enabled, installed and

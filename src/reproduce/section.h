@@ -88,8 +88,10 @@ typedef struct {
     double width;        /* 0: default */
     mg_marker marker;
     int markers_only;    /* lines figure: draw this series as points only (no line; a circle without a marker) */
-    const char *where;   /* expression in the scope of each row: only rows where it is nonzero (NULL: all) */
+    double opacity;      /* 0: the plot's default */
     const char *when;    /* expression: drawn only when nonzero */
+    const char *where;   /* expression in the scope of each row: only the rows where it is nonzero (NULL: all);
+                            a series left with no row is not drawn (a histogram's range still spans all rows) */
 } mg_series_spec;
 
 /* A reference line at an expression's value (skipped when it is NaN). */
@@ -115,8 +117,8 @@ typedef struct {
     double xlim[2], ylim[2]; /* equal ends: automatic; an end may be NaN (automatic) */
     mg_legend_pos legend;
     int width, height;   /* 0: 640 x 340 */
-    const char *array;   /* images: the result array drawn (n x d; or grid rows x grid columns x d) */
-    int ncols;           /* images: grid columns of an n x d array (0: all rows in one row) */
+    const char *array;   /* images: the result array drawn: n x D (ncols per grid row), or r x c x D (an r x c grid) */
+    int ncols;           /* images, n x D arrays: grid columns (0: all rows in one row) */
     int raw;             /* images: values are already display values (no centre added) */
 } mg_figure_spec;
 
@@ -131,6 +133,7 @@ typedef struct {
     const char *table;   /* result table */
     const char *when;
     const char *caption; /* template */
+    const char *join;    /* a second result table of as many rows whose columns are also in the cells' scope (NULL: none) */
     mg_pcol_spec cols[MG_SEC_MAX_COLS];
 } mg_page_table_spec;
 
@@ -151,6 +154,9 @@ typedef struct mg_section_s {
     const mg_claim_spec *claims;
     int nclaims;
     const char *summary_file;     /* name of the results file in the section's folder (NULL: summary.json) */
+    const char *wall_time_tables; /* comma-separated result tables that hold wall times: shown on the page and
+                                     recorded in summary.json ({column: [values]}), never written as files (the data
+                                     files of two runs with one seed are the same) */
 } mg_section;
 
 #define MG_SEC_COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -164,5 +170,8 @@ extern const mg_section mg_sec_fig16;
 extern const mg_section mg_sec_fig9;
 extern const mg_section mg_sec_losses;
 extern const mg_section mg_sec_fig7;
+extern const mg_section mg_sec_fig17;
+extern const mg_section mg_sec_table1;
+extern const mg_section mg_sec_fig8;
 
 #endif /* MEMGEN_REPRO_SECTION_H */

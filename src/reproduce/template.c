@@ -164,22 +164,22 @@ static mg_status sum(parser *ps, double *v) {
     }
 }
 
-/* expr := sum [('<' | '<=' | '>' | '>=' | '==' | '!=') sum]: a comparison is
- * 1 or 0 (C semantics: NaN compares false, except != true), so a rule can
- * count conditions, e.g. (a >= H1) + (b <= H2) >= 2. */
+/* expr := sum (('<' | '<=' | '>' | '>=' | '==' | '!=') sum)?: a comparison is
+ * 1 or 0, and 0 whenever an operand is NaN (as in the claim conditions). */
 static mg_status expr(parser *ps, double *v) {
     MG_TRY(sum(ps, v));
     skip(ps);
     const char *p = ps->p;
-    if (!*p || !strchr("<>=!", *p)) return MG_OK;
-    int two = p[1] == '=';
-    int op = p[0] == '<' ? (two ? 1 : 0) : p[0] == '>' ? (two ? 3 : 2) : p[0] == '=' && two ? 4 : p[0] == '!' && two ? 5 : -1;
-    if (op < 0) return MG_OK;
-    ps->p += op >= 4 || two ? 2 : 1;
+    int op = 0; /* 1 <, 2 <=, 3 >, 4 >=, 5 ==, 6 != */
+    if (p[0] == '<' || p[0] == '>') op = (p[0] == '<' ? 1 : 3) + (p[1] == '=');
+    else if ((p[0] == '=' || p[0] == '!') && p[1] == '=') op = p[0] == '=' ? 5 : 6;
+    if (!op) return MG_OK;
+    ps->p += op == 1 || op == 3 ? 1 : 2;
     double r;
     MG_TRY(sum(ps, &r));
-    int t = op == 0 ? *v < r : op == 1 ? *v <= r : op == 2 ? *v > r : op == 3 ? *v >= r : op == 4 ? *v == r : *v != r;
-    *v = t;
+    double l = *v;
+    int yes = op == 1 ? l < r : op == 2 ? l <= r : op == 3 ? l > r : op == 4 ? l >= r : op == 5 ? l == r : l != r;
+    *v = !isnan(l) && !isnan(r) && yes ? 1.0 : 0.0;
     return MG_OK;
 }
 

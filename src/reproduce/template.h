@@ -6,12 +6,14 @@
  *
  * Expressions (double-valued):
  *     number | name | name(args) | (e) | -e | !e | e * e | e / e | e + e | e - e
- *     | e < e | e <= e | e > e | e >= e | e == e | e != e   (1 or 0; not chained)
+ *     | e < e | e <= e | e > e | e >= e | e == e | e != e
  *   names: [A-Za-z_][A-Za-z0-9_.]* resolved through the scope chain;
  *   functions: min(a, b, ...), max(a, b, ...), abs(x), sqrt(x), log10(x),
  *   isnan(x) (1 when x is NaN, a measure that was not taken, else 0);
- *   !e is 1 when e == 0, else 0; a comparison with NaN is 0 (!= is 1).
- *   IEEE arithmetic: 1/0 = inf, NaN propagates.
+ *   !e is 1 when e == 0, else 0. IEEE arithmetic: 1/0 = inf, NaN propagates.
+ *   A comparison (at most one per level of parentheses, binding loosest) is
+ *   1 or 0, and 0 when either side is NaN, as in the claim conditions; so
+ *   "either holds" is max(a >= 1, b > 0) and "both" min(...).
  *
  * Templates (text):
  *     {expr}        the value: integers up to 1e15 exactly, else %.4g; a name
