@@ -35,21 +35,18 @@ static void usage_data(FILE *f) {
 
 /* ---- shared helpers ------------------------------------------------------ */
 
-/* Parses a comma-separated list of up to max numbers; returns the count or -1. */
+/* Parses a comma-separated list of up to max numbers into out (the
+ * library's list parser); returns the count or -1. */
 static int parse_list(const char *s, double *out, int max) {
-    int n = 0;
-    const char *p = s;
-    while (*p) {
-        char *end;
-        double v = strtod(p, &end);
-        if (end == p || !isfinite(v) || n >= max) return -1;
-        out[n++] = v;
-        if (*end == ',') p = end + 1;
-        else if (*end == '\0') p = end;
-        else return -1;
-        if (*end == ',' && !*p) return -1;
+    double *v = NULL;
+    int64_t n = 0;
+    if (mg_parse_f64_list(s, "list", &v, &n) != MG_OK || n > max) {
+        free(v);
+        return -1;
     }
-    return n;
+    memcpy(out, v, (size_t)n * sizeof *v);
+    free(v);
+    return (int)n;
 }
 
 /* Parses "HxW" or "N" (N x N) into positive sizes; 0 on success. */

@@ -4,7 +4,6 @@
  * block of the constructed model, and column-to-column / column-to-sample
  * matching by cosine similarity (through mg_max_cosine).
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,32 +85,19 @@ static mg_status model_eigs(const mg_dae *m, int64_t r, double *ev, double *imag
     return st;
 }
 
-/* Parses "3,4,5" into a malloc'd array; returns 0 on a malformed list. */
+/* Parses "3,4,5" (nonnegative) into a malloc'd array; returns 0 when the
+ * list is absent or malformed (the caller then ignores the metadata). */
 static int parse_list(const char *s, int64_t **vals, int64_t *count) {
     *vals = NULL;
     *count = 0;
-    if (!s || !*s) return 0;
-    int64_t n = 1;
-    for (const char *t = s; *t; t++) n += *t == ',';
-    int64_t *v = malloc((size_t)n * sizeof(int64_t));
-    if (!v) return 0;
-    const char *t = s;
-    for (int64_t i = 0; i < n; i++) {
-        char *end;
-        if (!isdigit((unsigned char)*t)) {
-            free(v);
+    if (!s || mg_parse_i64_list(s, "block metadata", vals, count) != MG_OK) return 0;
+    for (int64_t i = 0; i < *count; i++)
+        if ((*vals)[i] < 0) {
+            free(*vals);
+            *vals = NULL;
+            *count = 0;
             return 0;
         }
-        long long x = strtoll(t, &end, 10);
-        if (x < 0 || (i + 1 < n && *end != ',') || (i + 1 == n && *end)) {
-            free(v);
-            return 0;
-        }
-        v[i] = x;
-        t = end + 1;
-    }
-    *vals = v;
-    *count = n;
     return 1;
 }
 
