@@ -213,15 +213,6 @@ void mg_construction_free(mg_construction *c);
  * Eq. 6), "clusters" (K), "widths" and "kept" (comma-separated), "n". */
 mg_status mg_construction_to_dae(const mg_construction *c, mg_dae **out);
 
-/* The block widths a trained model chose: unit u (a nonzero column of W1)
- * belongs to the cluster k whose mean gives it the largest positive
- * pre-activation w_u^T xbar_k (the gating of Theorem 3.1's masks). widths (K)
- * receives the counts; *unassigned (may be NULL) the nonzero units positive
- * on no cluster mean. Feed widths to mg_construct to build the construction
- * the model should have landed on (Theorem 3.1 holds for any split p_k). */
-mg_status mg_dae_block_widths(const mg_dae *m, mg_mat X, const int64_t *labels, int64_t K, int64_t *widths,
-                              int64_t *unassigned);
-
 /* Corollary 3.4's duplicated clusters: finds groups of at least min_copies
  * (>= 2) samples that are copies of one another (|x_i - x_j| <= tol *
  * max(|x_i|, |x_j|), tol >= 0; linked through each sample's 8 nearest

@@ -175,9 +175,6 @@ float *mg_train_ws_input(float *ws, int64_t B, int64_t d, int64_t p);
 mg_status mg_train_loss_grad(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
                              float *ws, double *data_loss);
 
-/* P = ||W1||^2 + ||W2||^2 (tied: 2 ||W||^2), in double. */
-double mg_dae_weight_penalty(const mg_dae *m);
-
 /* ---- the trainer ---------------------------------------------------------- */
 
 typedef struct mg_trainer mg_trainer;

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memgen/compare.h"
 #include "memgen/repr.h"
 #include "memgen/theory.h"
 #include "repro.h"
