@@ -304,7 +304,7 @@ mg_status mg_mog_oracle_risk(const mg_mog *mog, double sigma, double wd, const i
 mg_status mg_construction_mog_risk(mg_mat X, const mg_construction *c, const mg_mog *mog, int64_t *match,
                                    double *risk, double *total);
 
-/* ---- denoisers ----------------------------------------------------------------- */
+/* ---- posterior-mean denoisers f_emp and f_gt (src/theory/posterior_mean.c) ----- */
 
 /* The empirical optimal denoiser (Eq. 3) over training rows X (n x d):
  *   f_emp(y) = sum_i w_i(y) x_i,  w = softmax_i(-|y - x_i|^2 / (2 sigma^2)).

@@ -1,5 +1,5 @@
 /*
- * Tests of the optimal denoisers: f_emp (Eq. 3) against NumPy and the naive
+ * Tests of the posterior-mean (optimal) denoisers: f_emp (Eq. 3) against NumPy and the naive
  * double loop at small and large sigma, its sigma -> 0 limit (the nearest
  * sample) and stability with large norms; f_gt of a Gaussian mixture against
  * NumPy, the Cholesky oracle, a Monte Carlo posterior mean and a d = 1000
