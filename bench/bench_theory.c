@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memgen/data.h"
+#include "memgen/mog.h"
 #include "memgen/theory.h"
 #include "memgen/train.h"
 

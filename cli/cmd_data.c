@@ -13,10 +13,15 @@
 #include <string.h>
 
 #include "cli.h"
-#include "memgen/data.h"
+#include "memgen/dup.h"
 #include "memgen/fileio.h"
+#include "memgen/fmnist.h"
+#include "memgen/image.h"
+#include "memgen/imagefolder.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/png.h"
+#include "memgen/split.h"
 
 /* Top-level usage of `memgen data`. */
 static void usage_data(FILE *f) {

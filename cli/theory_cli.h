@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "memgen/dup.h"
 #include "memgen/theory.h"
 
 /* How the samples are grouped into blocks. */

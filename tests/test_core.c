@@ -1,6 +1,6 @@
 /*
  * Tests of the core: status strings and error messages, arrays and dtype
- * conversions, atomic writes, comma-separated number lists.
+ * conversions, atomic writes, comma-separated number lists, data checks.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -170,6 +170,24 @@ static void test_number_lists(void **state) {
     }
 }
 
+/* Data checks: a matrix of finite values, compact labels. */
+static void test_data_checks(void **state) {
+    (void)state;
+    float x[6] = {1, 2, 3, 4, 5, 6};
+    tu_assert_ok(mg_mat_check((mg_mat){2, 3, 3, x}, "t"));
+    assert_int_equal(mg_mat_check((mg_mat){0, 3, 3, x}, "t"), MG_ERR_ARG);
+    assert_int_equal(mg_mat_check((mg_mat){2, 3, 2, x}, "t"), MG_ERR_ARG);
+    x[4] = NAN;
+    assert_int_equal(mg_mat_check((mg_mat){2, 3, 3, x}, "t"), MG_ERR_NUMERIC);
+    tu_assert_ok(mg_mat_check((mg_mat){1, 3, 3, x}, "t")); /* the bad value is in row 1 */
+    int64_t lab[4] = {0, 2, 1, 2};
+    tu_assert_ok(mg_labels_check(lab, 4, 3, "t"));
+    assert_int_equal(mg_labels_check(lab, 4, 4, "t"), MG_ERR_ARG); /* cluster 3 empty */
+    assert_int_equal(mg_labels_check(lab, 4, 2, "t"), MG_ERR_ARG); /* label 2 out of range */
+    assert_int_equal(mg_labels_check(lab, 4, 5, "t"), MG_ERR_ARG); /* K > n */
+    assert_int_equal(mg_labels_check(NULL, 4, 3, "t"), MG_ERR_ARG);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_and_errors),
@@ -178,6 +196,7 @@ int main(void) {
         cmocka_unit_test(test_shape_str),
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_number_lists),
+        cmocka_unit_test(test_data_checks),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
 #include "memgen/fileio.h"
+#include "memgen/fmnist.h"
+#include "memgen/image.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/png.h"
 

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/dup.h"
+#include "memgen/split.h"
 
 enum { N = 20, D = 5 };
 

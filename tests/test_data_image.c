@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/image.h"
 
 /* Reads tests/fixtures/data/<name> and checks its size. Caller frees. */
 static void *load(const char *name, size_t want) {

@@ -13,7 +13,7 @@
 #include <cblas.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 
 /* Pairwise cosine of two length-d vectors. */
 static double cosine(const double *a, const double *b, int64_t d) {

@@ -16,7 +16,7 @@
 #endif
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/theory.h"
 

@@ -19,9 +19,9 @@
 #include <cjson/cJSON.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
-#include "memgen/npy.h"
 #include "memgen/memorization.h"
+#include "memgen/mog.h"
+#include "memgen/npy.h"
 #include "memgen/sampler.h"
 #include "memgen/schedule.h"
 #include "memgen/steer.h"

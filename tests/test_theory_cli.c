@@ -12,7 +12,7 @@
 
 #include "testutil.h"
 #include "memgen/daeset.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/theory.h"
 

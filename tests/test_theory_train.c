@@ -19,7 +19,7 @@
 
 #include "testutil.h"
 #include "memgen/compare.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 #include "memgen/theory.h"
 #include "memgen/train.h"
 

@@ -17,8 +17,8 @@
 #include <cjson/cJSON.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
 #include "memgen/fileio.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/reproduce.h"
 #include "memgen/theory.h"

@@ -147,6 +147,16 @@ typedef struct {
 /* View of a 2-D float32 array (or 1-D as a single row). */
 mg_mat mg_mat_of_array(const mg_array *a);
 
+/* Checks that X is a nonempty data matrix (rows, cols >= 1, ld >= cols, data
+ * present: MG_ERR_ARG otherwise) of finite values (MG_ERR_NUMERIC naming
+ * the first bad sample and feature); `what` names the caller in messages. */
+mg_status mg_mat_check(mg_mat X, const char *what);
+
+/* Checks compact cluster labels: labels (n entries) present, 1 <= K <= n,
+ * every label in [0, K) and every cluster nonempty (MG_ERR_ARG otherwise,
+ * naming `what`, the sample or the empty cluster). */
+mg_status mg_labels_check(const int64_t *labels, int64_t n, int64_t K, const char *what);
+
 /* ---- number lists -------------------------------------------------------- */
 
 /* The one parser of comma-separated number lists ("0.02,0.2,2", "3,4,2"),

@@ -9,7 +9,8 @@
  *    factor O_k of Appendix C.2 step (1) chosen so that every unit of block k
  *    has the same positive pre-activation on the cluster mean;
  *  - Corollaries 3.2 (W_mem), 3.3 (W_gen) and 3.4 (hybrid: duplicated,
- *    rank-1 clusters memorised, well-sampled clusters generalised);
+ *    rank-1 clusters memorised, well-sampled clusters generalised; the
+ *    duplicate groups are found by mg_split_duplicates, memgen/dup.h);
  *  - spherical k-means to find clusters, and a width-allocation rule;
  *  - predicted losses, (alpha, beta)-separability (Definition 3.1), the margin
  *    gamma of Eq. 16 and a verdict on Theorem 3.1's assumptions;
@@ -212,17 +213,6 @@ void mg_construction_free(mg_construction *c);
  * mg_dae_free), sigma set, metadata "construction" (kind), "lambda" (wd of
  * Eq. 6), "clusters" (K), "widths" and "kept" (comma-separated), "n". */
 mg_status mg_construction_to_dae(const mg_construction *c, mg_dae **out);
-
-/* Corollary 3.4's duplicated clusters: finds groups of at least min_copies
- * (>= 2) samples that are copies of one another (|x_i - x_j| <= tol *
- * max(|x_i|, |x_j|), tol >= 0; linked through each sample's 8 nearest
- * neighbours, exact k-NN) and moves every group into a cluster of its own, so
- * the construction memorises it with one column. labels (n, compact ids,
- * updated in place; all 0 to start from one cluster) and *K are rewritten
- * compactly: the remaining clusters keep their order, the groups follow in
- * order of their first sample. *groups (may be NULL) = number of groups. */
-mg_status mg_split_duplicates(mg_mat X, double tol, int64_t min_copies, int64_t *labels, int64_t *K,
-                              int64_t *groups);
 
 /* ---- spherical k-means ----------------------------------------------------- */
 

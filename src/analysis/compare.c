@@ -442,62 +442,44 @@ done:
  * cluster's rows in increasing order. */
 mg_status mg_dae_block_widths(const mg_dae *m, mg_mat X, const int64_t *labels, int64_t K, int64_t *widths,
                               int64_t *unassigned) {
-    if (!X.data || X.rows < 1 || X.cols < 1 || X.ld < X.cols)
-        return mg_fail(MG_ERR_SHAPE, "block widths: the data must be a nonempty matrix (got %lld x %lld, ld %lld)",
-                       (long long)X.rows, (long long)X.cols, (long long)X.ld);
+    MG_TRY(mg_mat_check(X, "block widths"));
     if (!m || mg_dae_dim(m) != X.cols)
         return mg_fail(MG_ERR_SHAPE, "block widths: the model's dimension %lld does not match the data's %lld",
                        m ? (long long)mg_dae_dim(m) : 0LL, (long long)X.cols);
-    if (!labels) return mg_fail(MG_ERR_ARG, "block widths: no labels given");
-    if (K < 1 || K > X.rows)
-        return mg_fail(MG_ERR_ARG, "block widths: %lld clusters for %lld samples (need 1 <= K <= n)", (long long)K,
-                       (long long)X.rows);
+    MG_TRY(mg_labels_check(labels, X.rows, K, "block widths"));
     int64_t d = X.cols, p = mg_dae_hidden(m);
     double *M = mg_calloc((size_t)K * (size_t)d, sizeof(double)); /* K x d cluster means */
     int64_t *cnt = mg_calloc((size_t)K, sizeof(int64_t));
-    mg_status st = M && cnt ? MG_OK : mg_fail(MG_ERR_NOMEM, "block widths: out of memory");
-    for (int64_t i = 0; i < X.rows && st == MG_OK; i++) {
-        if (labels[i] < 0 || labels[i] >= K) {
-            st = mg_fail(MG_ERR_ARG, "block widths: sample %lld has cluster id %lld outside [0, %lld)", (long long)i,
-                         (long long)labels[i], (long long)K);
-            break;
-        }
+    if (!M || !cnt) {
+        free(M), free(cnt);
+        return mg_fail(MG_ERR_NOMEM, "block widths: out of memory");
+    }
+    for (int64_t i = 0; i < X.rows; i++) {
         const float *x = X.data + i * X.ld;
         double *mk = M + labels[i] * d;
-        for (int64_t j = 0; j < d && st == MG_OK; j++) {
-            if (!isfinite(x[j])) st = mg_fail(MG_ERR_NUMERIC, "block widths: sample %lld is not finite", (long long)i);
-            mk[j] += x[j];
-        }
+        for (int64_t j = 0; j < d; j++) mk[j] += x[j];
         cnt[labels[i]]++;
     }
-    for (int64_t k = 0; k < K && st == MG_OK; k++) {
-        if (!cnt[k]) {
-            st = mg_fail(MG_ERR_ARG, "block widths: cluster %lld has no samples; renumber the labels compactly",
-                         (long long)k);
-            break;
-        }
+    for (int64_t k = 0; k < K; k++)
         for (int64_t j = 0; j < d; j++) M[k * d + j] /= (double)cnt[k];
-    }
-    if (st == MG_OK) {
-        const float *W = mg_dae_w1_const(m);
-        int64_t none = 0;
-        memset(widths, 0, (size_t)K * sizeof(int64_t));
-        for (int64_t u = 0; u < p; u++) {
-            double nn = 0, best = 0;
-            int64_t arg = -1;
-            for (int64_t i = 0; i < d; i++) nn += (double)W[i * p + u] * W[i * p + u];
-            if (!(nn > 0)) continue;
-            for (int64_t k = 0; k < K; k++) {
-                double a = 0;
-                for (int64_t i = 0; i < d; i++) a += W[i * p + u] * M[k * d + i];
-                if (a > best) best = a, arg = k;
-            }
-            if (arg >= 0) widths[arg]++;
-            else none++;
+    const float *W = mg_dae_w1_const(m);
+    int64_t none = 0;
+    memset(widths, 0, (size_t)K * sizeof(int64_t));
+    for (int64_t u = 0; u < p; u++) {
+        double nn = 0, best = 0;
+        int64_t arg = -1;
+        for (int64_t i = 0; i < d; i++) nn += (double)W[i * p + u] * W[i * p + u];
+        if (!(nn > 0)) continue;
+        for (int64_t k = 0; k < K; k++) {
+            double a = 0;
+            for (int64_t i = 0; i < d; i++) a += W[i * p + u] * M[k * d + i];
+            if (a > best) best = a, arg = k;
         }
-        if (unassigned) *unassigned = none;
+        if (arg >= 0) widths[arg]++;
+        else none++;
     }
+    if (unassigned) *unassigned = none;
     free(M);
     free(cnt);
-    return st;
+    return MG_OK;
 }

@@ -1,14 +1,13 @@
 /*
  * Duplicated subsets (paper Cor. 3.4, App. A.4): repeat m existing samples c
  * times, or inject m new rank-1 clusters (a point repeated c times), into any
- * dataset, recording which rows belong to a duplicated group. Also the seeded
- * train/test split.
+ * dataset, recording which rows belong to a duplicated group.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memgen/data.h"
+#include "memgen/dup.h"
 
 /* qsort comparator for doubles. */
 static int cmp_double(const void *a, const void *b) {
@@ -31,7 +30,7 @@ static mg_status median_norm(const float *X, int64_t n, int64_t d, double *out) 
     return MG_OK;
 }
 
-/* Appends duplicated or injected groups (data.h). */
+/* Appends duplicated or injected groups (dup.h). */
 mg_status mg_data_duplicate(const float *X, int64_t n, int64_t d, const int64_t *labels, const mg_dup_spec *s,
                             const mg_rng *rng, mg_dup_result *out) {
     memset(out, 0, sizeof *out);
@@ -127,22 +126,4 @@ void mg_dup_result_free(mg_dup_result *r) {
     free(r->group);
     free(r->labels);
     memset(r, 0, sizeof *r);
-}
-
-/* Marks a uniformly random round(n * f) rows as test (data.h). */
-mg_status mg_data_split(int64_t n, double test_fraction, const mg_rng *rng, uint8_t *is_test, int64_t *n_test) {
-    if (n < 1 || !rng || !is_test) return mg_fail(MG_ERR_ARG, "split: empty data or NULL argument");
-    if (!(test_fraction >= 0) || !(test_fraction <= 1))
-        return mg_fail(MG_ERR_ARG, "split: test fraction %g must be in [0, 1]", test_fraction);
-    int64_t nt = (int64_t)floor((double)n * test_fraction + 0.5);
-    if (nt > n) nt = n;
-    int64_t *perm = malloc((size_t)n * sizeof *perm);
-    if (!perm) return mg_fail(MG_ERR_NOMEM, "split: out of memory for %lld rows", (long long)n);
-    mg_rng r = mg_rng_fork(rng, MG_FORK_SPLIT);
-    mg_rng_permutation(&r, perm, n);
-    memset(is_test, 0, (size_t)n);
-    for (int64_t i = 0; i < nt; i++) is_test[perm[i]] = 1;
-    free(perm);
-    if (n_test) *n_test = nt;
-    return MG_OK;
 }

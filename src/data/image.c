@@ -2,14 +2,14 @@
  * Image preprocessing shared by Fashion-MNIST and PNG folders: resampling
  * (Pillow's BILINEAR bit for bit, plain bilinear, area), torchvision-style
  * Resize(int) and CenterCrop, grayscale/RGB, scaling to [-1, 1] / [0, 1] /
- * raw / standardised, and dataset centering. See data.h for the exact
+ * raw / standardised, and dataset centering. See image.h for the exact
  * semantics of each resampling kind and which torchvision pipeline they match.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memgen/data.h"
+#include "memgen/image.h"
 
 /* Pillow's fixed-point precision for 8-bit resampling (Resample.c). */
 #define PIL_PRECISION_BITS (32 - 8 - 2)
@@ -151,7 +151,7 @@ static void bilinear_axis(int in, int out, int *i0, int *i1, double *l1) {
     }
 }
 
-/* Resamples float HWC with plain bilinear or area averaging (data.h). */
+/* Resamples float HWC with plain bilinear or area averaging (image.h). */
 mg_status mg_resize_f32(const float *in, int h, int w, int c, float *out, int oh, int ow, mg_resize_kind kind) {
     if (!in || !out || h < 1 || w < 1 || c < 1 || oh < 1 || ow < 1 || h > MG_IMG_MAX_SIDE || w > MG_IMG_MAX_SIDE ||
         oh > MG_IMG_MAX_SIDE || ow > MG_IMG_MAX_SIDE)
@@ -220,7 +220,7 @@ static mg_status resized_size(const mg_image_prep *p, int h, int w, int *rh, int
     return MG_OK;
 }
 
-/* Output shape of the pipeline (see data.h). */
+/* Output shape of the pipeline (see image.h). */
 mg_status mg_image_prep_shape(const mg_image_prep *p, int h, int w, int c, int *oh, int *ow, int *oc) {
     if (h < 1 || w < 1 || (c != 1 && c != 3))
         return mg_fail(MG_ERR_ARG, "image of shape %dx%dx%d is not gray or RGB", h, w, c);
@@ -253,7 +253,7 @@ static float scale_value(float v, mg_scale_kind k) {
     }
 }
 
-/* Runs one image through the per-image pipeline (data.h). */
+/* Runs one image through the per-image pipeline (image.h). */
 mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const char *name, float *row) {
     if (!name) name = "image";
     if (!img || img->dtype != MG_U8 || img->ndim != 3)
@@ -338,7 +338,7 @@ mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const ch
     return st;
 }
 
-/* Dataset-level standardisation and centering (data.h). */
+/* Dataset-level standardisation and centering (image.h). */
 mg_status mg_image_finish(float *X, int64_t n, int64_t D, const mg_image_prep *p, float *mean_out,
                           double *std_mean, double *std_std) {
     if (n < 1 || D < 1 || !X) return mg_fail(MG_ERR_ARG, "image finishing: empty dataset");

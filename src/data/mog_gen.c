@@ -1,6 +1,6 @@
 /*
  * Gaussian-mixture generator (paper Eq. 4, App. A.1 / B.1): means with a
- * controlled pairwise cosine (Helmert construction, see data.h), covariances
+ * controlled pairwise cosine (Helmert construction, see mog.h), covariances
  * with exponentially decaying spectra in axis-aligned or Haar-random
  * orthonormal bases, and sampling x = mu_k + B_k diag(sqrt(ev_k)) z.
  * All arithmetic in double; samples are rounded to float at the end.
@@ -13,7 +13,7 @@
 #include <lapacke.h>
 
 #include "memgen/blas.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 
 /* Rows of z drawn and transformed per block while sampling (even, so that
  * blocks concatenate to one contiguous normal stream; see mg_rng.h). */
@@ -48,7 +48,7 @@ mg_status mg_random_orthonormal(mg_rng *rng, int64_t d, int64_t k, double *Q) {
 }
 
 /* Coordinates w_k (K x r, row-major) of K unit vectors with pairwise cosine c
- * in an r-dimensional basis (data.h): r = K-1 when c = -1/(K-1), else K. */
+ * in an r-dimensional basis (mog.h): r = K-1 when c = -1/(K-1), else K. */
 static mg_status mean_coords(int K, double c, double *w, int *r_out) {
     double cmin = K > 1 ? -1.0 / (K - 1) : -1.0;
     if (!(c >= cmin - 1e-12) || !(c <= 1.0))
@@ -71,7 +71,7 @@ static mg_status mean_coords(int K, double c, double *w, int *r_out) {
     return MG_OK;
 }
 
-/* Builds a mixture from a spec (data.h): means, eigenvalues, bases. */
+/* Builds a mixture from a spec (mog.h): means, eigenvalues, bases. */
 mg_status mg_mog_make(const mg_mog_spec *s, const mg_rng *rng, mg_mog *out) {
     memset(out, 0, sizeof *out);
     if (!s || !rng) return mg_fail(MG_ERR_ARG, "mixture: NULL spec or rng");
@@ -151,7 +151,7 @@ fail:
     return st;
 }
 
-/* Draws n samples of the mixture (Eq. 4); see data.h for the stream layout. */
+/* Draws n samples of the mixture (Eq. 4); see mog.h for the stream layout. */
 mg_status mg_mog_sample(const mg_mog *m, int64_t n, const int64_t *counts, int shuffle, const mg_rng *rng,
                         float *X, int64_t *labels) {
     if (!m || !rng || (!X && n > 0)) return mg_fail(MG_ERR_ARG, "mixture sampling: NULL argument");
