@@ -125,7 +125,7 @@ static int finish_images(const char *cmd, float *X, int64_t n, int64_t D, const 
                          const char *mean_out, double *sm, double *ss) {
     float *mean = p->center ? malloc((size_t)D * sizeof(float)) : NULL;
     if (p->center && !mean) return cli_fail(cmd, mg_fail(MG_ERR_NOMEM, "out of memory"));
-    mg_status st = mg_image_finish(X, n, D, p, mean, sm, ss);
+    mg_status st = mg_image_finish((mg_mat){n, D, D, X}, p, mean, sm, ss);
     if (st == MG_OK && mean_out) st = write_f32(mean_out, mean, 1, D);
     free(mean);
     return st == MG_OK ? CLI_OK : cli_fail(cmd, st);
@@ -320,7 +320,7 @@ static int data_mog(int argc, char **argv) {
     int64_t *lab = malloc((size_t)n * sizeof(int64_t));
     if (!X || !lab) st = mg_fail(MG_ERR_NOMEM, "cannot allocate %lld x %lld samples", (long long)n, (long long)d);
     double t0 = mg_now();
-    if (st == MG_OK) st = mg_mog_sample(&m, n, have_n ? NULL : counts, shuffle, &rng, X, lab);
+    if (st == MG_OK) st = mg_mog_sample(&m, have_n ? NULL : counts, shuffle, &rng, (mg_mat){n, d, d, X}, lab);
     if (st == MG_OK) st = write_f32(out, X, n, d);
     if (st == MG_OK && labels_out) st = write_i64(labels_out, lab, n);
     if (st == MG_OK && params_out) {
@@ -744,23 +744,24 @@ static int data_duplicate(int argc, char **argv) {
         mg_rng rng;
         mg_rng_init(&rng, seed);
         mg_dup_spec s = {m, times, inject, norm, jitter};
-        st = mg_data_duplicate(X.data, n, d, lab, &s, &rng, &r);
+        st = mg_data_duplicate(mg_mat_of_array(&X), lab, &s, &rng, &r);
     }
-    if (st == MG_OK) st = write_f32(out, r.X, r.n, r.d);
+    const int64_t nout = r.X.shape[0];
+    if (st == MG_OK) st = mg_npy_write(out, &r.X);
     if (st == MG_OK && (labels_out)) {
-        mark = malloc((size_t)r.n * sizeof *mark);
+        mark = malloc((size_t)nout * sizeof *mark);
         if (!mark) st = mg_fail(MG_ERR_NOMEM, "out of memory");
-        for (int64_t i = 0; mark && i < r.n; i++) mark[i] = r.group[i] >= 0;
-        if (st == MG_OK) st = write_i64(labels_out, mark, r.n);
+        for (int64_t i = 0; mark && i < nout; i++) mark[i] = r.group[i] >= 0;
+        if (st == MG_OK) st = write_i64(labels_out, mark, nout);
     }
-    if (st == MG_OK && group_out) st = write_i64(group_out, r.group, r.n);
-    if (st == MG_OK && cls_out) st = write_i64(cls_out, r.labels, r.n);
+    if (st == MG_OK && group_out) st = write_i64(group_out, r.group, nout);
+    if (st == MG_OK && cls_out) st = write_i64(cls_out, r.labels, nout);
     rc = st == MG_OK ? CLI_OK : cli_fail(cmd, st);
     if (rc == CLI_OK) {
         int64_t dup_rows = 0;
-        for (int64_t i = 0; i < r.n; i++) dup_rows += r.group[i] >= 0;
+        for (int64_t i = 0; i < nout; i++) dup_rows += r.group[i] >= 0;
         printf("wrote %s (%lld x %lld float32): %lld input rows + %lld added; %lld rows in %lld duplicated groups\n",
-               out, (long long)r.n, (long long)d, (long long)n, (long long)(r.n - n), (long long)dup_rows, (long long)m);
+               out, (long long)nout, (long long)d, (long long)n, (long long)(nout - n), (long long)dup_rows, (long long)m);
     }
     mg_dup_result_free(&r);
     mg_array_free(&X);

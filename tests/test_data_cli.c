@@ -52,7 +52,7 @@ static void test_mog(void **state) {
     tu_assert_ok(mg_mog_make(&s, &r, &m));
     float ref[170 * 8];
     int64_t lab[170], counts[3] = {100, 50, 20};
-    tu_assert_ok(mg_mog_sample(&m, 170, counts, 0, &r, ref, lab));
+    tu_assert_ok(mg_mog_sample(&m, counts, 0, &r, (mg_mat){170, m.d, m.d, ref}, lab));
     assert_memory_equal(X.data, ref, sizeof ref);
     assert_memory_equal(L.data, lab, sizeof lab);
     tu_assert_ok(mg_mog_load(P(f, "P.safetensors"), &loaded));

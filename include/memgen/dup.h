@@ -39,9 +39,8 @@ typedef struct {
 
 /* Result of mg_data_duplicate; free with mg_dup_result_free. */
 typedef struct {
-    int64_t n;       /* rows out: n_in + m (c-1) (pick) or n_in + m c (inject) */
-    int64_t d;
-    float *X;        /* n x d: the input rows unchanged, then the new rows */
+    mg_array X;      /* float32 (n, d), owned: the input rows unchanged, then the new
+                        rows; n = n_in + m (c-1) (pick) or n_in + m c (inject) */
     int64_t *group;  /* n: row index (in the output) of the first occurrence of this
                         row's duplicated point, or -1 if the row is not duplicated;
                         so for picked points it is the original row's index */
@@ -49,13 +48,15 @@ typedef struct {
                         label, injected points get -1; else NULL */
 } mg_dup_result;
 
-/* Appends duplicates: for each picked (or injected) point p, the output holds
- * c rows equal to p (the copies beyond the first with optional jitter). The
- * copies of one point are consecutive, points in the order picked. Picks use
- * fork MG_FORK_DUP_PICK, injected directions MG_FORK_DUP_INJECT, jitter
- * MG_FORK_DUP_JITTER. labels (n_in) may be NULL. */
-mg_status mg_data_duplicate(const float *X, int64_t n, int64_t d, const int64_t *labels, const mg_dup_spec *s,
-                            const mg_rng *rng, mg_dup_result *out);
+/* Appends duplicates to the rows of X (n_in x d, a view; not modified): for
+ * each picked (or injected) point p, the output holds c rows equal to p (the
+ * copies beyond the first with optional jitter). The copies of one point are
+ * consecutive, points in the order picked. Picks use fork MG_FORK_DUP_PICK,
+ * injected directions MG_FORK_DUP_INJECT, jitter MG_FORK_DUP_JITTER. labels
+ * (n_in) may be NULL. */
+mg_status mg_data_duplicate(mg_mat X, const int64_t *labels, const mg_dup_spec *s, const mg_rng *rng,
+                            mg_dup_result *out);
+/* Frees the arrays and zeroes *r; safe on NULL and on a zeroed struct. */
 void mg_dup_result_free(mg_dup_result *r);
 
 /* Corollary 3.4's duplicated clusters: finds groups of at least min_copies

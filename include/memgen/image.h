@@ -74,12 +74,12 @@ mg_status mg_image_prep_shape(const mg_image_prep *p, int h, int w, int c, int *
  * For MG_SCALE_STANDARDIZE the row holds u/255; mg_image_finish completes it. */
 mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const char *name, float *row);
 
-/* Dataset-level steps on X (n x D): standardisation (p->scale ==
- * MG_SCALE_STANDARDIZE: *std_mean / *std_std receive m and s) and centering
- * (p->center: mean_out, D floats, caller-allocated or NULL, receives the
- * subtracted mean image). Means and variances accumulate in double. */
-mg_status mg_image_finish(float *X, int64_t n, int64_t D, const mg_image_prep *p, float *mean_out,
-                          double *std_mean, double *std_std);
+/* Dataset-level steps on the rows of X (n x D, a view, modified in place):
+ * standardisation (p->scale == MG_SCALE_STANDARDIZE: *std_mean / *std_std
+ * receive m and s) and centering (p->center: mean_out, D floats,
+ * caller-allocated or NULL, receives the subtracted mean image). Means and
+ * variances accumulate in double. */
+mg_status mg_image_finish(mg_mat X, const mg_image_prep *p, float *mean_out, double *std_mean, double *std_std);
 
 #ifdef __cplusplus
 }

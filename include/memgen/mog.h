@@ -111,15 +111,16 @@ typedef struct {
  * mg_mog_free). Uses forks MG_FORK_MOG_MEANS and MG_FORK_MOG_BASIS + k. */
 mg_status mg_mog_make(const mg_mog_spec *s, const mg_rng *rng, mg_mog *out);
 
-/* Draws n samples x = mu_k + B_k diag(sqrt(ev_k)) z, z ~ N(0, I) (Eq. 4).
+/* Draws n = X.rows samples x = mu_k + B_k diag(sqrt(ev_k)) z, z ~ N(0, I)
+ * (Eq. 4) into the rows of X (n x d, a caller-owned view).
  * counts (K entries summing to n) fixes how many come from each component,
  * written grouped by component (0's first); counts = NULL draws each sample's
  * component from the weights. shuffle != 0 permutes the rows afterwards.
- * X: n x d floats, labels: n component indices (may be NULL); caller-owned.
+ * labels: n component indices (may be NULL), caller-allocated.
  * The z of component k come from fork MG_FORK_MOG_NOISE + k in order, so the
  * first m samples of a component do not depend on n or on other components. */
-mg_status mg_mog_sample(const mg_mog *m, int64_t n, const int64_t *counts, int shuffle, const mg_rng *rng,
-                        float *X, int64_t *labels);
+mg_status mg_mog_sample(const mg_mog *m, const int64_t *counts, int shuffle, const mg_rng *rng, mg_mat X,
+                        int64_t *labels);
 
 /* A random d x k matrix with orthonormal columns (k <= d), Haar-distributed:
  * QR (LAPACKE dgeqrf/dorgqr) of a Gaussian matrix drawn from *rng (advanced),

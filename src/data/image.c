@@ -339,19 +339,21 @@ mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const ch
 }
 
 /* Dataset-level standardisation and centering (image.h). */
-mg_status mg_image_finish(float *X, int64_t n, int64_t D, const mg_image_prep *p, float *mean_out,
-                          double *std_mean, double *std_std) {
-    if (n < 1 || D < 1 || !X) return mg_fail(MG_ERR_ARG, "image finishing: empty dataset");
-    size_t total = (size_t)n * (size_t)D;
+mg_status mg_image_finish(mg_mat X, const mg_image_prep *p, float *mean_out, double *std_mean, double *std_std) {
+    const int64_t n = X.rows, D = X.cols;
+    if (n < 1 || D < 1 || !X.data || X.ld < D) return mg_fail(MG_ERR_ARG, "image finishing: empty dataset");
     if (p->scale == MG_SCALE_STANDARDIZE) {
-        double s = 0, ss = 0;
-        for (size_t i = 0; i < total; i++) s += X[i];
-        double m = s / (double)total;
-        for (size_t i = 0; i < total; i++) ss += (X[i] - m) * (X[i] - m);
-        double sd = sqrt(ss / (double)total);
+        double s = 0, ss = 0, total = (double)n * (double)D;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < D; j++) s += X.data[i * X.ld + j];
+        double m = s / total;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < D; j++) ss += (X.data[i * X.ld + j] - m) * (X.data[i * X.ld + j] - m);
+        double sd = sqrt(ss / total);
         if (!(sd > 0))
             return mg_fail(MG_ERR_NUMERIC, "standardisation: every pixel of the dataset has the same value (std 0)");
-        for (size_t i = 0; i < total; i++) X[i] = (float)((X[i] - m) / sd);
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < D; j++) X.data[i * X.ld + j] = (float)((X.data[i * X.ld + j] - m) / sd);
         if (std_mean) *std_mean = m;
         if (std_std) *std_std = sd;
     }
@@ -359,10 +361,10 @@ mg_status mg_image_finish(float *X, int64_t n, int64_t D, const mg_image_prep *p
         double *mean = calloc((size_t)D, sizeof(double)); /* D */
         if (!mean) return mg_fail(MG_ERR_NOMEM, "centering: out of memory");
         for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < D; j++) mean[j] += X[i * D + j];
+            for (int64_t j = 0; j < D; j++) mean[j] += X.data[i * X.ld + j];
         for (int64_t j = 0; j < D; j++) mean[j] /= (double)n;
         for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < D; j++) X[i * D + j] = (float)(X[i * D + j] - mean[j]);
+            for (int64_t j = 0; j < D; j++) X.data[i * X.ld + j] = (float)(X.data[i * X.ld + j] - mean[j]);
         if (mean_out)
             for (int64_t j = 0; j < D; j++) mean_out[j] = (float)mean[j];
         free(mean);

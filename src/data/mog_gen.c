@@ -152,13 +152,17 @@ fail:
 }
 
 /* Draws n samples of the mixture (Eq. 4); see mog.h for the stream layout. */
-mg_status mg_mog_sample(const mg_mog *m, int64_t n, const int64_t *counts, int shuffle, const mg_rng *rng,
-                        float *X, int64_t *labels) {
-    if (!m || !rng || (!X && n > 0)) return mg_fail(MG_ERR_ARG, "mixture sampling: NULL argument");
+mg_status mg_mog_sample(const mg_mog *m, const int64_t *counts, int shuffle, const mg_rng *rng, mg_mat X,
+                        int64_t *labels) {
+    const int64_t n = X.rows, ld = X.ld;
+    if (!m || !rng || (!X.data && n > 0)) return mg_fail(MG_ERR_ARG, "mixture sampling: NULL argument");
     if (n < 0) return mg_fail(MG_ERR_ARG, "mixture sampling: n = %lld is negative", (long long)n);
     int K = m->K;
     int64_t d = m->d;
     if (K < 1 || d < 1 || d > INT32_MAX) return mg_fail(MG_ERR_ARG, "mixture sampling: empty mixture");
+    if (X.cols != d || ld < d)
+        return mg_fail(MG_ERR_SHAPE, "mixture sampling: the output has %lld columns (ld %lld) but the mixture d = %lld",
+                       (long long)X.cols, (long long)ld, (long long)d);
     if (counts) {
         int64_t tot = 0;
         for (int k = 0; k < K; k++) {
@@ -226,7 +230,7 @@ mg_status mg_mog_sample(const mg_mog *m, int64_t n, const int64_t *counts, int s
                 memset(Y, 0, (size_t)nb * (size_t)d * sizeof(double));
             }
             for (int64_t i = 0; i < nb; i++) {
-                float *x = X + rows[i] * d;
+                float *x = X.data + rows[i] * ld;
                 const double *y = Y + i * d;
                 for (int64_t j = 0; j < d; j++) x[j] = (float)(y[j] + mu[j]);
             }
@@ -249,17 +253,17 @@ mg_status mg_mog_sample(const mg_mog *m, int64_t n, const int64_t *counts, int s
         for (int64_t i = 0; i < n; i++) {
             if (perm[i] < 0) continue;
             int64_t j = i;
-            memcpy(tmp, X + i * d, (size_t)d * sizeof(float));
+            memcpy(tmp, X.data + i * ld, (size_t)d * sizeof(float));
             int64_t lab0 = lab[i];
             for (;;) {
                 int64_t src = perm[j];
                 perm[j] = -1;
                 if (src == i) {
-                    memcpy(X + j * d, tmp, (size_t)d * sizeof(float));
+                    memcpy(X.data + j * ld, tmp, (size_t)d * sizeof(float));
                     lab[j] = lab0;
                     break;
                 }
-                memcpy(X + j * d, X + src * d, (size_t)d * sizeof(float));
+                memcpy(X.data + j * ld, X.data + src * ld, (size_t)d * sizeof(float));
                 lab[j] = lab[src];
                 j = src;
             }

@@ -263,7 +263,7 @@ static mg_status make_data(const mg_table1_params *p, const mg_rng *rng, mg_tabl
     mg_status st = counts && X && lab ? MG_OK : mg_fail(MG_ERR_NOMEM, "table 1: out of memory for the data");
     for (int k = 0; st == MG_OK && k < KT; k++) counts[k] = k < p->modes ? p->per_mode : p->dup_times;
     if (st == MG_OK) st = mg_mog_make(&spec, rng, &mog);
-    if (st == MG_OK) st = mg_mog_sample(&mog, n, counts, 0, rng, X, lab);
+    if (st == MG_OK) st = mg_mog_sample(&mog, counts, 0, rng, (mg_mat){n, mog.d, mog.d, X}, lab);
     if (st == MG_OK) {
         /* rows are grouped by component: the scarce ones become copies of their first draw */
         int64_t row = 0;

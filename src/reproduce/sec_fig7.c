@@ -89,7 +89,7 @@ typedef struct {
     float *U;              /* NDUP x d: the distinct duplicated points */
     float *R;              /* nr x d: the non-duplicated rows */
     int64_t nr;
-    int64_t *clusters;     /* dup.n compact cluster ids for the construction */
+    int64_t *clusters;     /* dup.X.shape[0] compact cluster ids for the construction */
     int64_t K, groups;     /* clusters; duplicated groups (the last `groups` clusters) */
     int inject;
     int64_t times;
@@ -115,14 +115,14 @@ static mg_status make_data(mg_repro_ctx *ctx, mg_repro_data *d, int di, const f7
     h->warm_steps = sc->warm_steps;
     mg_dup_spec ds = {NDUP, h->times, h->inject, 0.0, 0.0};
     mg_rng r = mg_repro_rng(ctx, SEC, (uint64_t)(10 * di));
-    MG_TRY(mg_data_duplicate(d->gen.data, d->gen.rows, d->d, d->gen_labels, &ds, &r, &h->dup));
-    int64_t n = h->dup.n, D = d->d, u = 0;
+    MG_TRY(mg_data_duplicate(d->gen, d->gen_labels, &ds, &r, &h->dup));
+    int64_t n = h->dup.X.shape[0], D = d->d, u = 0;
     h->U = mg_alloc((size_t)(NDUP * D), sizeof(float));
     h->R = mg_alloc((size_t)(n * D), sizeof(float));
     h->clusters = mg_alloc((size_t)n, sizeof(int64_t));
     if (!h->U || !h->R || !h->clusters) return mg_fail(MG_ERR_NOMEM, "fig7: out of memory");
     for (int64_t i = 0; i < n; i++) {
-        const float *x = h->dup.X + i * D;
+        const float *x = (const float *)h->dup.X.data + i * D;
         if (h->dup.group[i] == i && u < NDUP) memcpy(h->U + (u++) * D, x, (size_t)D * sizeof(float));
         else if (h->dup.group[i] < 0) memcpy(h->R + (h->nr++) * D, x, (size_t)D * sizeof(float));
         int64_t lab = h->dup.labels ? h->dup.labels[i] : 0;
@@ -131,7 +131,7 @@ static mg_status make_data(mg_repro_ctx *ctx, mg_repro_data *d, int di, const f7
     if (u != NDUP) return mg_fail(MG_ERR_NUMERIC, "fig7: found %lld duplicated points, expected %d", (long long)u, NDUP);
     /* compact ids of the classes / components, then each duplicated group its own rank-1 cluster (Cor. 3.4) */
     int64_t K = d->nclasses, groups = 0;
-    MG_TRY(mg_split_duplicates((mg_mat){n, D, D, h->dup.X}, 1e-6, 2, h->clusters, &K, &groups));
+    MG_TRY(mg_split_duplicates(mg_mat_of_array(&h->dup.X), 1e-6, 2, h->clusters, &K, &groups));
     h->K = K;
     h->groups = groups;
     mg_train_params tp = MG_TRAIN_PARAMS_DEFAULT;
@@ -187,8 +187,7 @@ static mg_status analyse(const f7_data *h, const mg_dae *m, f7_cols *c) {
 /* Monte Carlo data loss of a model on the hybrid set (one noise draw per row). */
 static mg_status mc_loss(mg_repro_ctx *ctx, const f7_data *h, const mg_dae *m, int di, double *loss) {
     mg_rng r = mg_repro_rng(ctx, SEC, (uint64_t)(10 * di + 3));
-    int64_t D = h->src->d;
-    return mg_denoise_error(m, (mg_mat){h->dup.n, D, D, h->dup.X}, SIGMA, &r, 1, NULL, loss, NULL);
+    return mg_denoise_error(m, mg_mat_of_array(&h->dup.X), SIGMA, &r, 1, NULL, loss, NULL);
 }
 
 /* Writes a column analysis as CSV. */
@@ -366,9 +365,8 @@ static mg_status train(mg_repro_ctx *ctx, const f7_data *h, mg_train_params tp, 
     snprintf(det, sizeof det, "%s: %s", h->src->name, what);
     mg_train_io io = mg_repro_train_io(ctx, &slot, det, f0, f1);
     mg_rng r = mg_repro_rng(ctx, SEC, (uint64_t)(10 * di) + k);
-    int64_t D = h->src->d;
     double t = mg_now();
-    mg_status s = mg_train_dae(&tp, (mg_mat){h->dup.n, D, D, h->dup.X}, &r, &io, m);
+    mg_status s = mg_train_dae(&tp, mg_mat_of_array(&h->dup.X), &r, &io, m);
     *secs = mg_now() - t;
     return s;
 }
@@ -411,7 +409,7 @@ static mg_status claims(mg_repro_ctx *ctx, const f7_data *h, const f7_cols *tr, 
                  "separable clusters: Definition 3.1, which Cor. 3.4 assumes, fails here (beta = %.3f, alpha = %.3f; "
                  "the closed form's masks fail on %lld of %lld samples and its measured loss is %.4g against a "
                  "predicted %.4g), so the theory does not say that these columns should appear.",
-                 sep->beta, sep->alpha, (long long)sep->mask_violations, (long long)h->dup.n,
+                 sep->beta, sep->alpha, (long long)sep->mask_violations, (long long)h->dup.X.shape[0],
                  co->have ? co->loss : NAN, predicted);
     MG_TRY(mg_report_claim(ctx->rep, claim, meas, v, v == MG_VERDICT_PASS && d->has_mog ? NULL : note));
     cJSON_AddStringToObject(res, "verdict_trained", mg_verdict_str(v));
@@ -438,7 +436,7 @@ static mg_status claims(mg_repro_ctx *ctx, const f7_data *h, const f7_cols *tr, 
              "is; measured on the closed form they fail on %lld of %lld samples (Definition 3.1 on these clusters: "
              "alpha = %.3f, beta = %.3f, where the theorem needs beta < 0 and alpha <= |beta|/4), so its measured loss differs from its prediction and training "
              "moves it a little, to a nearby point that keeps the memorizing columns.%s",
-             (long long)sep->mask_violations, (long long)h->dup.n, sep->alpha, sep->beta,
+             (long long)sep->mask_violations, (long long)h->dup.X.shape[0], sep->alpha, sep->beta,
              warm->loss < tr->loss ? " That point has a lower loss than the run from scratch, which had not converged."
                                    : "");
     MG_TRY(mg_report_claim(ctx->rep, claim, meas, v, note));
@@ -450,7 +448,7 @@ static mg_status claims(mg_repro_ctx *ctx, const f7_data *h, const f7_cols *tr, 
 /* Records the dataset's results. */
 static mg_status record(cJSON *res, const f7_data *h, const f7_cols *const *cs, int nc, double predicted,
                         const mg_separability *sep) {
-    cJSON_AddNumberToObject(res, "rows", (double)h->dup.n);
+    cJSON_AddNumberToObject(res, "rows", (double)h->dup.X.shape[0]);
     cJSON_AddNumberToObject(res, "copies_per_point", (double)h->times);
     cJSON_AddBoolToObject(res, "injected", h->inject);
     cJSON_AddNumberToObject(res, "clusters", (double)h->K);
@@ -512,7 +510,7 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, const f7_scale *sc) {
     if (s == MG_OK) {
         snprintf(det, sizeof det, "%s: closed form of Cor. 3.4", d->name);
         mg_repro_step(ctx, det, base + cut * span);
-        s = mg_construct((mg_mat){h.dup.n, D, D, h.dup.X}, h.clusters, h.K, &cp, &cons);
+        s = mg_construct(mg_mat_of_array(&h.dup.X), h.clusters, h.K, &cp, &cons);
     }
     if (s == MG_OK) s = mg_construction_to_dae(&cons, &cdae);
     if (s == MG_OK) s = analyse(&h, cdae, &co);
@@ -521,8 +519,8 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, const f7_scale *sc) {
     /* Definition 3.1 on these clusters and Theorem 3.1's masks measured on the closed form */
     mg_separability sep;
     memset(&sep, 0, sizeof sep);
-    if (s == MG_OK) s = mg_separability_compute((mg_mat){h.dup.n, D, D, h.dup.X}, h.clusters, h.K, &sep);
-    if (s == MG_OK) s = mg_theory_verdict((mg_mat){h.dup.n, D, D, h.dup.X}, &cons, &sep);
+    if (s == MG_OK) s = mg_separability_compute(mg_mat_of_array(&h.dup.X), h.clusters, h.K, &sep);
+    if (s == MG_OK) s = mg_theory_verdict(mg_mat_of_array(&h.dup.X), &cons, &sep);
     /* training from the closed form (only where Theorem 3.1's separability can hold: the MoG) */
     if (s == MG_OK && d->has_mog) {
         mg_train_params wp = h.tp;
@@ -557,7 +555,7 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, const f7_scale *sc) {
             h.inject ? "injected points (random directions, norm = the median row norm, so rank-1 clusters separable "
                        "from the modes as Cor. 3.4 assumes)"
                      : "training images picked at random",
-            (long long)h.times, (long long)h.dup.n, 100.0 * NDUP * h.times / h.dup.n,
+            (long long)h.times, (long long)h.dup.X.shape[0], 100.0 * NDUP * h.times / h.dup.X.shape[0],
             (long long)h.tp.hidden, NDUP, SIGMA, (long long)h.tp.steps, h.tp.lr, h.tp.weight_decay,
             (long long)h.tp.batch, cp.wd, d->has_mog ? "two modes" : "ten classes", (long long)h.K,
             (long long)cons.rank1_clusters);
@@ -568,7 +566,7 @@ static mg_status run_dataset(mg_repro_ctx *ctx, int di, const f7_scale *sc) {
             "sample around its cluster mean), beta = %.3f (largest cosine between two cluster means; the theorem "
             "needs beta < 0 and alpha <= |beta|/4); the closed form's masks (each sample activates all of its own "
             "block's units and none of the others) fail on %lld of the %lld samples.%s%s",
-            sep.alpha, sep.beta, (long long)sep.mask_violations, (long long)h.dup.n,
+            sep.alpha, sep.beta, (long long)sep.mask_violations, (long long)h.dup.X.shape[0],
             cons.note[0] ? " Construction note: " : "", cons.note);
     if (s == MG_OK) s = model_table(ctx, cs, nc, cons.train_mse);
     if (s == MG_OK) s = dup_table(ctx, cs, nc);
