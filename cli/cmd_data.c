@@ -100,8 +100,10 @@ static int parse_resample(const char *s, mg_resize_kind *k) {
     return 0;
 }
 
-static const char *scale_names[] = {"pm1", "unit", "raw", "standardize"};
-static const char *resample_names[] = {"pil", "bilinear", "area"};
+static const char *const scale_names[] = {"pm1", "unit", "raw", "standardize"};
+static const char *const resample_names[] = {"pil", "bilinear", "area"};
+_Static_assert(sizeof scale_names / sizeof *scale_names == MG_SCALE_COUNT, "a name per scale kind");
+_Static_assert(sizeof resample_names / sizeof *resample_names == MG_RESIZE_COUNT, "a name per resize kind");
 
 /* Text of the image-pipeline options shared by fashion-mnist and images. */
 #define PREP_HELP                                                                                         \

@@ -30,14 +30,16 @@ typedef enum {
      * floor(i in/out) .. ceil((i+1) in/out) - 1 with equal weights, as
      * torch's interpolate(mode="area") / adaptive_avg_pool2d. Exact block
      * means for integer factors. */
-    MG_RESIZE_AREA = 2
+    MG_RESIZE_AREA = 2,
+    MG_RESIZE_COUNT /* number of kinds */
 } mg_resize_kind;
 
 typedef enum {
     MG_SCALE_PM1 = 0,  /* u / 255 * 2 - 1 in float32 (ToTensor then x*2-1, the authors' recipe) */
     MG_SCALE_UNIT,     /* u / 255 in [0, 1] (ToTensor) */
     MG_SCALE_RAW,      /* u in 0..255 */
-    MG_SCALE_STANDARDIZE /* (u/255 - m) / s with the scalar mean m and std s over the whole dataset */
+    MG_SCALE_STANDARDIZE, /* (u/255 - m) / s with the scalar mean m and std s over the whole dataset */
+    MG_SCALE_COUNT        /* number of kinds */
 } mg_scale_kind;
 
 /* Per-image pipeline: resize -> center crop -> channels -> scale (-> center). */
@@ -54,6 +56,8 @@ typedef struct {
 } mg_image_prep;
 
 #define MG_IMAGE_PREP_DEFAULT {0, 0, 0, 0, 0, MG_RESIZE_PIL, 0, 1, MG_SCALE_PM1, 0}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_image_prep mg_image_prep_default(void);
 
 /* Resamples uint8 h x w x c (HWC) to oh x ow x c with Pillow's BILINEAR
  * (MG_RESIZE_PIL above). out is caller-allocated (oh*ow*c bytes). */

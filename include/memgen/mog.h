@@ -106,6 +106,8 @@ typedef struct {
  * ev_j = 0.9^j (the paper says only "exponentially decaying"; memgen's choice),
  * full rank, random eigenbases. */
 #define MG_MOG_SPEC_DEFAULT {2, 1000, NULL, 5.0, NAN, 0, 1.0, 0.9, 0, 1}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_mog_spec mg_mog_spec_default(void);
 
 /* Builds the mixture described by *s into *out (caller frees with
  * mg_mog_free). Uses forks MG_FORK_MOG_MEANS and MG_FORK_MOG_BASIS + k. */

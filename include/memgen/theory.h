@@ -127,6 +127,8 @@ typedef struct {
 } mg_construct_params;
 
 #define MG_CONSTRUCT_PARAMS_DEFAULT {0.1, 0.0, 0, NULL, 1e-6, 0}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_construct_params mg_construct_params_default(void);
 
 /* Per-cluster results. Columns col_start .. col_start + width - 1 of W
  * belong to the cluster; the first `kept` are nonzero. */

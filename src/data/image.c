@@ -266,7 +266,7 @@ mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const ch
     if (st != MG_OK) return mg_fail_context(st, "%s", name);
     if (p->resize != MG_RESIZE_PIL && p->resize != MG_RESIZE_BILINEAR && p->resize != MG_RESIZE_AREA)
         return mg_fail(MG_ERR_ARG, "%s: unknown resampling kind %d", name, (int)p->resize);
-    if ((unsigned)p->scale > MG_SCALE_STANDARDIZE) return mg_fail(MG_ERR_ARG, "%s: unknown scaling %d", name, (int)p->scale);
+    if ((unsigned)p->scale >= MG_SCALE_COUNT) return mg_fail(MG_ERR_ARG, "%s: unknown scaling %d", name, (int)p->scale);
     int rh, rw;
     MG_TRY(resized_size(p, h, w, &rh, &rw));
     /* torchvision CenterCrop offsets: int(round((size - crop) / 2.0)), ties to even. */
@@ -370,4 +370,10 @@ mg_status mg_image_finish(mg_mat X, const mg_image_prep *p, float *mean_out, dou
         free(mean);
     }
     return MG_OK;
+}
+
+/* MG_IMAGE_PREP_DEFAULT as a value. */
+mg_image_prep mg_image_prep_default(void) {
+    mg_image_prep v = MG_IMAGE_PREP_DEFAULT;
+    return v;
 }

@@ -281,3 +281,9 @@ done:
     free(rows);
     return st;
 }
+
+/* MG_MOG_SPEC_DEFAULT as a value. */
+mg_mog_spec mg_mog_spec_default(void) {
+    mg_mog_spec v = MG_MOG_SPEC_DEFAULT;
+    return v;
+}

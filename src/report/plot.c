@@ -1137,3 +1137,9 @@ mg_status mg_plot_save(const mg_plot *p, const char *path) {
     free(doc);
     return st;
 }
+
+/* MG_PLOT_STYLE_DEFAULT as a value. */
+mg_plot_style mg_plot_style_default(void) {
+    mg_plot_style v = MG_PLOT_STYLE_DEFAULT;
+    return v;
+}

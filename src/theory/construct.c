@@ -470,3 +470,9 @@ mg_status mg_construction_to_dae(const mg_construction *c, mg_dae **out) {
     *out = m;
     return MG_OK;
 }
+
+/* MG_CONSTRUCT_PARAMS_DEFAULT as a value. */
+mg_construct_params mg_construct_params_default(void) {
+    mg_construct_params v = MG_CONSTRUCT_PARAMS_DEFAULT;
+    return v;
+}

@@ -195,6 +195,7 @@ static void next_batch(mg_trainer *tr) {
     case MG_BATCH_REPLACE:
         for (int64_t i = 0; i < tr->B; i++) tr->rows[i] = (int64_t)mg_rng_below(&tr->rng_batch, (uint64_t)tr->n);
         break;
+    case MG_BATCH_COUNT: break; /* not a mode (rejected by mg_train_params_check) */
     }
 }
 
