@@ -310,8 +310,10 @@ mg_status mg_train_daeset(const mg_train_params *params, const double *sigmas, i
 /* ---- stopping on request ---------------------------------------------------- */
 
 /* Installs SIGINT/SIGTERM handlers that request a stop (the running loop
- * checkpoints and returns MG_ERR_INTERRUPTED). Returns MG_ERR_IO if sigaction
- * fails. */
+ * checkpoints and returns MG_ERR_INTERRUPTED). Process-wide, so only on the
+ * caller's request: no library function installs them (a program that keeps
+ * its own handlers calls mg_train_request_stop from them instead). Returns
+ * MG_ERR_IO if sigaction fails. */
 mg_status mg_train_catch_signals(void);
 /* Requests / clears / queries a stop (async-signal-safe flag). */
 void mg_train_request_stop(void);
