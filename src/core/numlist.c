@@ -25,23 +25,36 @@ static int item_len(const char *p) {
     return len > 64 ? 64 : (int)len;
 }
 
-/* Parses a list of doubles (see core.h). */
-mg_status mg_parse_f64_list(const char *s, const char *what, double **vals, int64_t *count) {
+/* Reads one item at p as a double (whole = 0) or int64 (whole = 1) into
+ * slot i of vals; *end receives where it stopped. Nonzero on a bad number. */
+static int read_item(const char *p, int whole, void *vals, int64_t i, char **end) {
+    errno = 0;
+    if (whole) {
+        long long x = strtoll(p, end, 10);
+        ((int64_t *)vals)[i] = x;
+        return *end == p || errno == ERANGE;
+    }
+    double x = strtod(p, end);
+    ((double *)vals)[i] = x;
+    return *end == p || errno == ERANGE || !isfinite(x);
+}
+
+/* The list parser of both kinds (see core.h). */
+static mg_status parse_list(const char *s, const char *what, int whole, void **vals, int64_t *count) {
+    const char *kind = whole ? "whole number" : "finite number";
     *vals = NULL;
     *count = 0;
     int64_t n = count_items(s);
-    if (n == 0) return mg_fail(MG_ERR_ARG, "%s: empty list (expected comma-separated numbers)", what);
-    double *v = malloc((size_t)n * sizeof *v);
+    if (n == 0) return mg_fail(MG_ERR_ARG, "%s: empty list (expected comma-separated %ss)", what, kind);
+    void *v = malloc((size_t)n * (whole ? sizeof(int64_t) : sizeof(double)));
     if (!v) return mg_fail(MG_ERR_NOMEM, "%s: out of memory for %lld numbers", what, (long long)n);
     const char *p = s;
     for (int64_t i = 0; i < n; i++) {
         char *end;
-        errno = 0;
-        v[i] = strtod(p, &end);
-        if (end == p || errno == ERANGE || !isfinite(v[i]) || (*end != ',' && *end) || (*end == ',') != (i + 1 < n)) {
+        if (read_item(p, whole, v, i, &end) || (*end != ',' && *end) || (*end == ',') != (i + 1 < n)) {
             free(v);
-            return mg_fail(MG_ERR_ARG, "%s '%s': item %lld ('%.*s') is not a finite number", what, s,
-                           (long long)i + 1, item_len(p), p);
+            return mg_fail(MG_ERR_ARG, "%s '%s': item %lld ('%.*s') is not a %s", what, s, (long long)i + 1,
+                           item_len(p), p, kind);
         }
         p = end + 1;
     }
@@ -50,30 +63,20 @@ mg_status mg_parse_f64_list(const char *s, const char *what, double **vals, int6
     return MG_OK;
 }
 
+/* Parses a list of doubles (see core.h). */
+mg_status mg_parse_f64_list(const char *s, const char *what, double **vals, int64_t *count) {
+    void *v = NULL;
+    mg_status st = parse_list(s, what, 0, &v, count);
+    *vals = v;
+    return st;
+}
+
 /* Parses a list of whole numbers (see core.h). */
 mg_status mg_parse_i64_list(const char *s, const char *what, int64_t **vals, int64_t *count) {
-    *vals = NULL;
-    *count = 0;
-    int64_t n = count_items(s);
-    if (n == 0) return mg_fail(MG_ERR_ARG, "%s: empty list (expected comma-separated whole numbers)", what);
-    int64_t *v = malloc((size_t)n * sizeof *v);
-    if (!v) return mg_fail(MG_ERR_NOMEM, "%s: out of memory for %lld numbers", what, (long long)n);
-    const char *p = s;
-    for (int64_t i = 0; i < n; i++) {
-        char *end;
-        errno = 0;
-        long long x = strtoll(p, &end, 10);
-        if (end == p || errno == ERANGE || (*end != ',' && *end) || (*end == ',') != (i + 1 < n)) {
-            free(v);
-            return mg_fail(MG_ERR_ARG, "%s '%s': item %lld ('%.*s') is not a whole number", what, s,
-                           (long long)i + 1, item_len(p), p);
-        }
-        v[i] = x;
-        p = end + 1;
-    }
+    void *v = NULL;
+    mg_status st = parse_list(s, what, 1, &v, count);
     *vals = v;
-    *count = n;
-    return MG_OK;
+    return st;
 }
 
 /* "%.17g" comma-joined values (caller frees). */
