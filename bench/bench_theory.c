@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memgen/data.h"
+#include "memgen/mog.h"
 #include "memgen/theory.h"
 #include "memgen/train.h"
 
@@ -37,7 +37,7 @@ int main(void) {
     float *o = malloc((size_t)(m * d) * sizeof(float));
     int64_t *lab = malloc((size_t)n * sizeof(int64_t)), *klab = malloc((size_t)n * sizeof(int64_t));
     int64_t counts[2] = {n / 2, n / 2};
-    check(mg_mog_sample(&mog, n, counts, 1, &r, x, lab), "samples");
+    check(mg_mog_sample(&mog, counts, 1, &r, (mg_mat){n, mog.d, mog.d, x}, lab), "samples");
     memcpy(y, x, (size_t)(m * d) * sizeof(float));
     mg_rng_add_noise(&r, y, 0.2f, y, (size_t)(m * d));
     mg_mat X = {n, d, d, x}, Y = {m, d, d, y}, O = {m, d, d, o};

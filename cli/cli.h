@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <cjson/cJSON.h>
+#include "io/jsonio.h" /* mg_write_json_atomic (internal, -Isrc) */
 #include "memgen/core.h"
 
 /* Exit codes: success, a failure while running, a usage error. */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "memgen/data.h"
+#include "memgen/fmnist.h"
 #include "memgen/reproduce.h"
 #include "memgen/train.h"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """NumPy reference values for the closed-form theory (tests/test_theory*.c,
-tests/test_denoisers.c). Writes small .npy fixtures to tests/fixtures/theory/.
+tests/test_posterior_mean.c). Writes small .npy fixtures to tests/fixtures/theory/.
 
 Everything here is computed independently of memgen's C code paths:
   - Theorem 3.1 blocks from numpy.linalg.eigh of the d x d scatter matrix

@@ -1,6 +1,6 @@
 /*
  * Tests of the core: status strings and error messages, arrays and dtype
- * conversions, atomic writes.
+ * conversions, atomic writes, comma-separated number lists, data checks.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -130,6 +130,64 @@ static void test_atomic_write(void **state) {
     free(dir);
 }
 
+/* Number lists: floats and whole numbers in order, the format round trip,
+ * and every malformed form refused with a message and no array. */
+static void test_number_lists(void **state) {
+    (void)state;
+    double *v = NULL;
+    int64_t n = 0;
+    tu_assert_ok(mg_parse_f64_list("0.5,-2,1e-3", "test", &v, &n));
+    assert_int_equal(n, 3);
+    assert_true(v[0] == 0.5 && v[1] == -2 && v[2] == 1e-3);
+    char *txt = mg_format_f64_list(v, n);
+    assert_string_equal(txt, "0.5,-2,0.001");
+    free(txt);
+    free(v);
+    tu_assert_ok(mg_parse_f64_list("0.1", "test", &v, &n));
+    assert_int_equal(n, 1);
+    txt = mg_format_f64_list(v, n);
+    assert_string_equal(txt, "0.10000000000000001");
+    free(txt);
+    free(v);
+    const char *bad[] = {"", ",", "1,", ",1", "1,,2", "1;2", "x", "1x", "nan", "inf", "1e999", "1,2 3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        mg_clear_error();
+        assert_int_equal(mg_parse_f64_list(bad[i], "test", &v, &n), MG_ERR_ARG);
+        assert_null(v);
+        assert_int_equal(n, 0);
+        assert_true(strlen(mg_last_error()) > 0);
+    }
+    assert_int_equal(mg_parse_f64_list(NULL, "test", &v, &n), MG_ERR_ARG);
+    int64_t *w = NULL;
+    tu_assert_ok(mg_parse_i64_list("3,0,-4,9000000000", "test", &w, &n));
+    assert_int_equal(n, 4);
+    assert_true(w[0] == 3 && w[1] == 0 && w[2] == -4 && w[3] == 9000000000LL);
+    free(w);
+    const char *badi[] = {"", "1,", "1.5", "2,x", "99999999999999999999", "1,,2"};
+    for (size_t i = 0; i < sizeof badi / sizeof *badi; i++) {
+        assert_int_equal(mg_parse_i64_list(badi[i], "test", &w, &n), MG_ERR_ARG);
+        assert_null(w);
+    }
+}
+
+/* Data checks: a matrix of finite values, compact labels. */
+static void test_data_checks(void **state) {
+    (void)state;
+    float x[6] = {1, 2, 3, 4, 5, 6};
+    tu_assert_ok(mg_mat_check((mg_mat){2, 3, 3, x}, "t"));
+    assert_int_equal(mg_mat_check((mg_mat){0, 3, 3, x}, "t"), MG_ERR_ARG);
+    assert_int_equal(mg_mat_check((mg_mat){2, 3, 2, x}, "t"), MG_ERR_ARG);
+    x[4] = NAN;
+    assert_int_equal(mg_mat_check((mg_mat){2, 3, 3, x}, "t"), MG_ERR_NUMERIC);
+    tu_assert_ok(mg_mat_check((mg_mat){1, 3, 3, x}, "t")); /* the bad value is in row 1 */
+    int64_t lab[4] = {0, 2, 1, 2};
+    tu_assert_ok(mg_labels_check(lab, 4, 3, "t"));
+    assert_int_equal(mg_labels_check(lab, 4, 4, "t"), MG_ERR_ARG); /* cluster 3 empty */
+    assert_int_equal(mg_labels_check(lab, 4, 2, "t"), MG_ERR_ARG); /* label 2 out of range */
+    assert_int_equal(mg_labels_check(lab, 4, 5, "t"), MG_ERR_ARG); /* K > n */
+    assert_int_equal(mg_labels_check(NULL, 4, 3, "t"), MG_ERR_ARG);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_and_errors),
@@ -137,6 +195,8 @@ int main(void) {
         cmocka_unit_test(test_half_conversion),
         cmocka_unit_test(test_shape_str),
         cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_number_lists),
+        cmocka_unit_test(test_data_checks),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

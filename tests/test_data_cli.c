@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
 #include "memgen/fileio.h"
+#include "memgen/fmnist.h"
+#include "memgen/image.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/png.h"
 
@@ -50,7 +52,7 @@ static void test_mog(void **state) {
     tu_assert_ok(mg_mog_make(&s, &r, &m));
     float ref[170 * 8];
     int64_t lab[170], counts[3] = {100, 50, 20};
-    tu_assert_ok(mg_mog_sample(&m, 170, counts, 0, &r, ref, lab));
+    tu_assert_ok(mg_mog_sample(&m, counts, 0, &r, (mg_mat){170, m.d, m.d, ref}, lab));
     assert_memory_equal(X.data, ref, sizeof ref);
     assert_memory_equal(L.data, lab, sizeof lab);
     tu_assert_ok(mg_mog_load(P(f, "P.safetensors"), &loaded));

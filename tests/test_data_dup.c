@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/dup.h"
+#include "memgen/split.h"
 
 enum { N = 20, D = 5 };
 
@@ -20,6 +21,9 @@ static void make_data(float *X, int64_t *lab) {
     }
 }
 
+/* The rows of a result. */
+#define OUT(o) ((const float *)(o).X.data)
+
 /* Pick mode: originals untouched, m groups of c exact rows, markers and labels. */
 static void test_pick(void **state) {
     (void)state;
@@ -30,10 +34,10 @@ static void test_pick(void **state) {
     mg_rng_init(&r, 11);
     mg_dup_spec s = {4, 3, 0, 0, 0};
     mg_dup_result o;
-    tu_assert_ok(mg_data_duplicate(X, N, D, lab, &s, &r, &o));
-    assert_int_equal(o.n, N + 4 * 2);
-    assert_int_equal(o.d, D);
-    assert_memory_equal(o.X, X, sizeof X);
+    tu_assert_ok(mg_data_duplicate((mg_mat){N, D, D, X}, lab, &s, &r, &o));
+    assert_int_equal(o.X.shape[0], N + 4 * 2);
+    assert_int_equal(o.X.shape[1], D);
+    assert_memory_equal(OUT(o), X, sizeof X);
     int marked = 0;
     for (int64_t i = 0; i < N; i++) {
         if (o.group[i] >= 0) {
@@ -43,11 +47,11 @@ static void test_pick(void **state) {
         assert_int_equal(o.labels[i], lab[i]);
     }
     assert_int_equal(marked, 4);
-    for (int64_t i = N; i < o.n; i++) {
+    for (int64_t i = N; i < o.X.shape[0]; i++) {
         int64_t g = o.group[i];
         assert_true(g >= 0 && g < N);
         assert_int_equal(o.group[g], g);
-        assert_memory_equal(o.X + i * D, X + g * D, D * sizeof(float));
+        assert_memory_equal(OUT(o) + i * D, X + g * D, D * sizeof(float));
         assert_int_equal(o.labels[i], lab[g]);
         if ((i - N) % 2 == 1) assert_int_equal(o.group[i], o.group[i - 1]); /* copies consecutive */
     }
@@ -55,18 +59,29 @@ static void test_pick(void **state) {
     for (int64_t i = 0; i < N; i++) {
         if (o.group[i] < 0) continue;
         int occ = 0;
-        for (int64_t k = 0; k < o.n; k++) occ += memcmp(o.X + k * D, X + i * D, D * sizeof(float)) == 0;
+        for (int64_t k = 0; k < o.X.shape[0]; k++) occ += memcmp(OUT(o) + k * D, X + i * D, D * sizeof(float)) == 0;
         assert_int_equal(occ, 3);
     }
     /* Same seed: same picks; another seed: different picks. */
     mg_dup_result o2, o3;
-    tu_assert_ok(mg_data_duplicate(X, N, D, NULL, &s, &r, &o2));
-    assert_memory_equal(o.group, o2.group, (size_t)o.n * sizeof(int64_t));
+    tu_assert_ok(mg_data_duplicate((mg_mat){N, D, D, X}, NULL, &s, &r, &o2));
+    assert_memory_equal(o.group, o2.group, (size_t)o.X.shape[0] * sizeof(int64_t));
     assert_null(o2.labels);
     mg_rng r2;
     mg_rng_init(&r2, 12);
-    tu_assert_ok(mg_data_duplicate(X, N, D, NULL, &s, &r2, &o3));
-    assert_true(memcmp(o.group, o3.group, (size_t)o.n * sizeof(int64_t)) != 0);
+    tu_assert_ok(mg_data_duplicate((mg_mat){N, D, D, X}, NULL, &s, &r2, &o3));
+    assert_true(memcmp(o.group, o3.group, (size_t)o.X.shape[0] * sizeof(int64_t)) != 0);
+    /* The rows as a view into a wider matrix (ld > d): the same result. */
+    float Wd[N * (D + 3)];
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < D + 3; j++) Wd[i * (D + 3) + j] = j < D ? X[i * D + j] : NAN;
+    mg_dup_result ow;
+    tu_assert_ok(mg_data_duplicate((mg_mat){N, D, D + 3, Wd}, lab, &s, &r, &ow));
+    assert_int_equal(ow.X.shape[0], o.X.shape[0]);
+    assert_memory_equal(ow.X.data, o.X.data, mg_array_nbytes(&o.X));
+    assert_memory_equal(ow.group, o.group, (size_t)o.X.shape[0] * sizeof(int64_t));
+    assert_memory_equal(ow.labels, o.labels, (size_t)o.X.shape[0] * sizeof(int64_t));
+    mg_dup_result_free(&ow);
     mg_dup_result_free(&o);
     mg_dup_result_free(&o2);
     mg_dup_result_free(&o3);
@@ -100,38 +115,38 @@ static void test_inject_and_jitter(void **state) {
     mg_rng_init(&r, 5);
     mg_dup_spec s = {3, 4, 1, 0, 0};
     mg_dup_result o;
-    tu_assert_ok(mg_data_duplicate(X, N, D, lab, &s, &r, &o));
-    assert_int_equal(o.n, N + 12);
+    tu_assert_ok(mg_data_duplicate((mg_mat){N, D, D, X}, lab, &s, &r, &o));
+    assert_int_equal(o.X.shape[0], N + 12);
     for (int64_t i = 0; i < N; i++) assert_int_equal(o.group[i], -1);
     for (int64_t g = 0; g < 3; g++) {
         int64_t first = N + 4 * g;
         assert_int_equal(o.group[first], first);
         assert_int_equal(o.labels[first], -1);
         double s2 = 0;
-        for (int j = 0; j < D; j++) s2 += (double)o.X[first * D + j] * o.X[first * D + j];
+        for (int j = 0; j < D; j++) s2 += (double)OUT(o)[first * D + j] * OUT(o)[first * D + j];
         assert_true(fabs(sqrt(s2) - med) < 1e-5 * med);
         for (int k = 1; k < 4; k++) {
             assert_int_equal(o.group[first + k], first);
-            assert_memory_equal(o.X + (first + k) * D, o.X + first * D, D * sizeof(float));
+            assert_memory_equal(OUT(o) + (first + k) * D, OUT(o) + first * D, D * sizeof(float));
         }
     }
     mg_dup_result_free(&o);
 
     /* Jitter 0.01 with a fixed norm of 7. */
     mg_dup_spec sj = {2, 50, 1, 7.0, 0.01};
-    tu_assert_ok(mg_data_duplicate(X, N, D, NULL, &sj, &r, &o));
+    tu_assert_ok(mg_data_duplicate((mg_mat){N, D, D, X}, NULL, &sj, &r, &o));
     double ss = 0;
     int64_t cnt = 0;
-    for (int64_t i = N; i < o.n; i++) {
+    for (int64_t i = N; i < o.X.shape[0]; i++) {
         int64_t g = o.group[i];
         if (g == i) {
             double s2 = 0;
-            for (int j = 0; j < D; j++) s2 += (double)o.X[i * D + j] * o.X[i * D + j];
+            for (int j = 0; j < D; j++) s2 += (double)OUT(o)[i * D + j] * OUT(o)[i * D + j];
             assert_true(fabs(sqrt(s2) - 7.0) < 1e-5);
             continue;
         }
         for (int j = 0; j < D; j++) {
-            double e = o.X[i * D + j] - o.X[g * D + j];
+            double e = OUT(o)[i * D + j] - OUT(o)[g * D + j];
             ss += e * e;
             cnt++;
         }
@@ -151,17 +166,17 @@ static void test_dup_errors(void **state) {
     mg_rng_init(&r, 1);
     mg_dup_result o;
     mg_dup_spec s = {21, 2, 0, 0, 0};
-    assert_int_equal(mg_data_duplicate(X, N, D, NULL, &s, &r, &o), MG_ERR_ARG);
-    assert_null(o.X);
+    assert_int_equal(mg_data_duplicate((mg_mat){N, D, D, X}, NULL, &s, &r, &o), MG_ERR_ARG);
+    assert_null(o.X.data);
     s.count = 2;
     s.times = 1;
-    assert_int_equal(mg_data_duplicate(X, N, D, NULL, &s, &r, &o), MG_ERR_ARG);
+    assert_int_equal(mg_data_duplicate((mg_mat){N, D, D, X}, NULL, &s, &r, &o), MG_ERR_ARG);
     s.times = 2;
     s.jitter = -1;
-    assert_int_equal(mg_data_duplicate(X, N, D, NULL, &s, &r, &o), MG_ERR_ARG);
+    assert_int_equal(mg_data_duplicate((mg_mat){N, D, D, X}, NULL, &s, &r, &o), MG_ERR_ARG);
     s.jitter = 0;
     s.count = 0;
-    assert_int_equal(mg_data_duplicate(X, N, D, NULL, &s, &r, &o), MG_ERR_ARG);
+    assert_int_equal(mg_data_duplicate((mg_mat){N, D, D, X}, NULL, &s, &r, &o), MG_ERR_ARG);
 }
 
 /* Split: round(n f) test rows, seed-determined, uniform over seeds. */

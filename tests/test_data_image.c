@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/image.h"
 
 /* Reads tests/fixtures/data/<name> and checks its size. Caller frees. */
 static void *load(const char *name, size_t want) {
@@ -195,7 +195,7 @@ static void test_finish(void **state) {
     mg_image_prep p = MG_IMAGE_PREP_DEFAULT;
     p.scale = MG_SCALE_STANDARDIZE;
     double m, s;
-    tu_assert_ok(mg_image_finish(X, 3, 2, &p, NULL, &m, &s));
+    tu_assert_ok(mg_image_finish((mg_mat){3, 2, 2, X}, &p, NULL, &m, &s));
     assert_true(fabs(m - 2.5) < 1e-12);
     assert_true(fabs(s - sqrt(17.5 / 6)) < 1e-12);
     double mean = 0, var = 0;
@@ -207,12 +207,16 @@ static void test_finish(void **state) {
     mg_image_prep c = MG_IMAGE_PREP_DEFAULT;
     c.scale = MG_SCALE_RAW;
     c.center = 1;
-    tu_assert_ok(mg_image_finish(Y, 3, 2, &c, mimg, NULL, NULL));
+    tu_assert_ok(mg_image_finish((mg_mat){3, 2, 2, Y}, &c, mimg, NULL, NULL));
     assert_true(mimg[0] == 3.0f && mimg[1] == 20.0f);
     float wantY[6] = {-2, -10, -1, 0, 3, 10};
     tu_assert_close_f(Y, wantY, 6, 0, 0, "centered");
+    float Yw[3 * 3] = {1, 10, -7, 2, 20, -7, 6, 30, -7}; /* the same rows with a stride of 3 */
+    tu_assert_ok(mg_image_finish((mg_mat){3, 2, 3, Yw}, &c, mimg, NULL, NULL));
+    float wantYw[9] = {-2, -10, -7, -1, 0, -7, 3, 10, -7};
+    tu_assert_close_f(Yw, wantYw, 9, 0, 0, "centered, strided");
     float Z[4] = {2, 2, 2, 2};
-    assert_int_equal(mg_image_finish(Z, 2, 2, &p, NULL, &m, &s), MG_ERR_NUMERIC);
+    assert_int_equal(mg_image_finish((mg_mat){2, 2, 2, Z}, &p, NULL, &m, &s), MG_ERR_NUMERIC);
 }
 
 int main(void) {

@@ -13,7 +13,7 @@
 #include <cblas.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 
 /* Pairwise cosine of two length-d vectors. */
 static double cosine(const double *a, const double *b, int64_t d) {
@@ -123,7 +123,7 @@ static void test_sample_statistics(void **state) {
     int64_t counts[K] = {n_k, n_k, n_k};
     float *X = malloc((size_t)n * D * sizeof(float));
     int64_t *lab = malloc((size_t)n * sizeof(int64_t));
-    tu_assert_ok(mg_mog_sample(&m, n, counts, 0, &r, X, lab));
+    tu_assert_ok(mg_mog_sample(&m, counts, 0, &r, (mg_mat){n, m.d, m.d, X}, lab));
     int64_t bad = 0;
     for (int k = 0; k < K; k++) {
         const double *mu = m.means + k * D, *B = m.bases + k * D * D, *ev = m.eigvals + k * D;
@@ -169,7 +169,7 @@ static void test_sample_statistics(void **state) {
     assert_int_equal(bad, 0);
 
     /* Weight-drawn components: counts within 5 standard errors of n w_k. */
-    tu_assert_ok(mg_mog_sample(&m, n, NULL, 0, &r, X, lab));
+    tu_assert_ok(mg_mog_sample(&m, NULL, 0, &r, (mg_mat){n, m.d, m.d, X}, lab));
     int64_t got[K] = {0};
     for (int64_t i = 0; i < n; i++) {
         assert_true(lab[i] >= 0 && lab[i] < K);
@@ -197,7 +197,7 @@ static void test_sample_oracle(void **state) {
     int64_t counts[K] = {2500, 3}; /* more than one block for component 0 */
     int64_t n = counts[0] + counts[1];
     float *X = malloc((size_t)n * D * sizeof(float));
-    tu_assert_ok(mg_mog_sample(&m, n, counts, 0, &r, X, NULL));
+    tu_assert_ok(mg_mog_sample(&m, counts, 0, &r, (mg_mat){n, m.d, m.d, X}, NULL));
     float *ref = malloc((size_t)n * D * sizeof(float));
     int64_t row = 0;
     for (int k = 0; k < K; k++) {
@@ -236,7 +236,7 @@ static void test_reproducible(void **state) {
         tu_assert_ok(mg_mog_make(&s, &r, &m));
         X[t] = malloc((size_t)n * 64 * sizeof(float));
         L[t] = malloc((size_t)n * sizeof(int64_t));
-        tu_assert_ok(mg_mog_sample(&m, n, counts, 1, &r, X[t], L[t]));
+        tu_assert_ok(mg_mog_sample(&m, counts, 1, &r, (mg_mat){n, m.d, m.d, X[t]}, L[t]));
         mg_mog_free(&m);
     }
     assert_memory_equal(X[0], X[1], (size_t)n * 64 * sizeof(float));
@@ -249,15 +249,15 @@ static void test_reproducible(void **state) {
     mg_mog m;
     tu_assert_ok(mg_mog_make(&s, &r, &m));
     float *A = malloc(500 * 64 * sizeof(float)), *Bm = malloc(101 * 64 * sizeof(float));
-    tu_assert_ok(mg_mog_sample(&m, 500, counts, 0, &r, A, NULL));
+    tu_assert_ok(mg_mog_sample(&m, counts, 0, &r, (mg_mat){500, m.d, m.d, A}, NULL));
     int64_t c2[2] = {100, 1};
-    tu_assert_ok(mg_mog_sample(&m, 101, c2, 0, &r, Bm, NULL));
+    tu_assert_ok(mg_mog_sample(&m, c2, 0, &r, (mg_mat){101, m.d, m.d, Bm}, NULL));
     assert_memory_equal(A, Bm, 100 * 64 * sizeof(float));
     assert_memory_equal(A + 300 * 64, Bm + 100 * 64, 64 * sizeof(float));
 
     /* Shuffle: a permutation of the grouped rows, labels moved along. */
     int64_t *la = malloc(500 * sizeof(int64_t));
-    tu_assert_ok(mg_mog_sample(&m, 500, counts, 0, &r, A, la));
+    tu_assert_ok(mg_mog_sample(&m, counts, 0, &r, (mg_mat){500, m.d, m.d, A}, la));
     int found = 0;
     for (int64_t i = 0; i < n; i++) {
         int64_t j = 0;
@@ -307,7 +307,10 @@ static void test_bad_specs(void **state) {
     tu_assert_ok(mg_mog_make(&s, &r, &m));
     float X[16];
     int64_t counts[4] = {1, 1, 1, 0};
-    assert_int_equal(mg_mog_sample(&m, 2, counts, 0, &r, X, NULL), MG_ERR_ARG);
+    assert_int_equal(mg_mog_sample(&m, counts, 0, &r, (mg_mat){2, m.d, m.d, X}, NULL), MG_ERR_ARG);
+    counts[2] = 0;
+    assert_int_equal(mg_mog_sample(&m, counts, 0, &r, (mg_mat){2, m.d + 1, m.d + 1, X}, NULL), MG_ERR_SHAPE);
+    assert_int_equal(mg_mog_sample(&m, counts, 0, &r, (mg_mat){2, m.d, m.d - 1, X}, NULL), MG_ERR_SHAPE);
     /* Validation catches broken parameters. */
     m.bases[1] = 0.5;
     assert_int_equal(mg_mog_validate(&m), MG_ERR_ARG);

@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/fmnist.h"
+#include "memgen/imagefolder.h"
 #include "memgen/png.h"
 
 /* Skips the calling test when the Debian Fashion-MNIST package is absent. */

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
 #include "memgen/fileio.h"
 #include "memgen/jacobian.h"
 #include "memgen/npy.h"

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
 #include "memgen/mog.h"
 #include "memgen/safetensors.h"
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "memgen/dup.h"
 #include "memgen/partition.h"
 
 /* n x d rows: two directions (+4 e_0, -4 e_0) plus noise; row-major, caller frees. */

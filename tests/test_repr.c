@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
 #include "memgen/repr.h"

@@ -19,9 +19,9 @@
 #include <cjson/cJSON.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
-#include "memgen/npy.h"
 #include "memgen/memorization.h"
+#include "memgen/mog.h"
+#include "memgen/npy.h"
 #include "memgen/sampler.h"
 #include "memgen/schedule.h"
 #include "memgen/steer.h"
@@ -379,8 +379,9 @@ static void test_fig8_generalizing(void **state) {
     int64_t d = 16, n = 400, counts[2] = {200, 200}, tcounts[2] = {0, 100}, *lab = malloc(400 * sizeof(int64_t));
     float *X = malloc((size_t)(n * d) * sizeof(float)), *Xt = malloc((size_t)(100 * d) * sizeof(float)), c[16];
     mg_rng r1 = mg_rng_fork(&r, 1), r2 = mg_rng_fork(&r, 3);
-    tu_assert_ok(mg_mog_sample(&mog, n, counts, 0, &r1, X, lab));
-    tu_assert_ok(mg_mog_sample(&mog, 100, tcounts, 0, &r2, Xt, NULL)); /* target concept: mode 1 */
+    tu_assert_ok(mg_mog_sample(&mog, counts, 0, &r1, (mg_mat){n, mog.d, mog.d, X}, lab));
+    /* target concept: mode 1 */
+    tu_assert_ok(mg_mog_sample(&mog, tcounts, 0, &r2, (mg_mat){100, mog.d, mog.d, Xt}, NULL));
     centroid(Xt, 100, d, c);
     double *sig;
     int K;
@@ -548,8 +549,8 @@ static void test_cli(void **state) {
     tu_assert_ok(mg_mog_save(&mog, mog_p));
     int64_t d = 16, n = 200, counts[2] = {100, 100}, tcounts[2] = {0, 30}, lab[200];
     float X[200 * 16], T[30 * 16];
-    tu_assert_ok(mg_mog_sample(&mog, n, counts, 0, &r, X, lab));
-    tu_assert_ok(mg_mog_sample(&mog, 30, tcounts, 0, &r, T, NULL));
+    tu_assert_ok(mg_mog_sample(&mog, counts, 0, &r, (mg_mat){n, mog.d, mog.d, X}, lab));
+    tu_assert_ok(mg_mog_sample(&mog, tcounts, 0, &r, (mg_mat){30, mog.d, mog.d, T}, NULL));
     int64_t xs[2] = {n, d}, ts[2] = {30, d};
     tu_assert_ok(mg_npy_write_f32(x_p, X, 2, xs));
     tu_assert_ok(mg_npy_write_f32(t_p, T, 2, ts));

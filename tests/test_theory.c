@@ -13,6 +13,7 @@
 
 #include "testutil.h"
 #include "memgen/npy.h"
+#include "memgen/dup.h"
 #include "memgen/theory.h"
 
 /* Loads tests/fixtures/theory/<name>.npy (caller frees); name is a string literal. */

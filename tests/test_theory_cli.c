@@ -12,7 +12,7 @@
 
 #include "testutil.h"
 #include "memgen/daeset.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/theory.h"
 
@@ -40,7 +40,8 @@ static int setup(void **state) {
     if (mg_mog_make(&s, &r, &f->mog) != MG_OK) return -1;
     f->x = malloc((size_t)N * D * sizeof(float));
     int64_t counts[2] = {N / 2, N / 2};
-    if (mg_mog_sample(&f->mog, N, counts, 0, &r, f->x, f->lab) != MG_OK) return -1;
+    if (mg_mog_sample(&f->mog, counts, 0, &r, (mg_mat){N, f->mog.d, f->mog.d, f->x}, f->lab) != MG_OK)
+        return -1;
     int64_t shx[2] = {N, D}, shl[1] = {N};
     mg_array L;
     mg_array_alloc(&L, MG_I64, 1, shl);

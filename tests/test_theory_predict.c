@@ -12,7 +12,7 @@
 #include <lapacke.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/theory.h"
 
@@ -285,7 +285,7 @@ static void test_mc_construction_mog_risk(void **state) {
     float *x = malloc((size_t)(n * d) * sizeof(float));
     mg_rng r;
     mg_rng_init(&r, 21);
-    tu_assert_ok(mg_mog_sample(&mog, n, counts, 0, &r, x, lab));
+    tu_assert_ok(mg_mog_sample(&mog, counts, 0, &r, (mg_mat){n, mog.d, mog.d, x}, lab));
     mg_mat X = {n, d, d, x};
     mg_construct_params cp = MG_CONSTRUCT_PARAMS_DEFAULT;
     cp.sigma = 0.3, cp.wd = 1e-5, cp.hidden = 4;
@@ -306,7 +306,7 @@ static void test_mc_construction_mog_risk(void **state) {
     float *xt = malloc((size_t)(N * d) * sizeof(float));
     mg_rng r2;
     mg_rng_init(&r2, 99);
-    tu_assert_ok(mg_mog_sample(&mog, N, cnt2, 0, &r2, xt, NULL));
+    tu_assert_ok(mg_mog_sample(&mog, cnt2, 0, &r2, (mg_mat){N, mog.d, mog.d, xt}, NULL));
     double acc[2] = {0, 0}, xd[6], y[6], eps[6];
     for (int64_t t = 0; t < N; t++) {
         mg_rng_normal_d(&r2, eps, 6);

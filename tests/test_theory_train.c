@@ -19,7 +19,7 @@
 
 #include "testutil.h"
 #include "memgen/compare.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 #include "memgen/theory.h"
 #include "memgen/train.h"
 
@@ -100,7 +100,7 @@ static void test_trained_generalizes(void **state) {
     tu_assert_ok(mg_mog_make(&s, &r, &mog));
     int64_t n = 4000, d = s.d, p = 6, counts[2] = {2000, 2000}, lab[4000];
     float *x = malloc((size_t)(n * d) * sizeof(float));
-    tu_assert_ok(mg_mog_sample(&mog, n, counts, 1, &r, x, lab));
+    tu_assert_ok(mg_mog_sample(&mog, counts, 1, &r, (mg_mat){n, mog.d, mog.d, x}, lab));
     mg_mat X = {n, d, d, x};
     double sigma = 0.2, lambda = 1e-5;
     mg_dae *B, *A = train(X, p, sigma, lambda, MG_BATCH_SHUFFLE, 256, 3e-3, 6000, 2);

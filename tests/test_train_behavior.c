@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
 #include "memgen/mog.h"
 #include "memgen/train.h"
 
@@ -95,7 +94,7 @@ static float *mog_rows(const mg_mog_spec *spec, int64_t n, const int64_t *counts
     mg_mog mog;
     tu_assert_ok(mg_mog_make(spec, &r, &mog));
     float *X = malloc((size_t)(n * spec->d) * sizeof(float));
-    tu_assert_ok(mg_mog_sample(&mog, n, counts, 1, &r, X, NULL));
+    tu_assert_ok(mg_mog_sample(&mog, counts, 1, &r, (mg_mat){n, mog.d, mog.d, X}, NULL));
     mg_mog_free(&mog);
     return X;
 }

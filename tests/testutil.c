@@ -17,8 +17,8 @@
 #include <cjson/cJSON.h>
 
 #include "testutil.h"
-#include "memgen/data.h"
 #include "memgen/fileio.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/reproduce.h"
 #include "memgen/theory.h"
@@ -244,7 +244,7 @@ void tu_mog2_make(tu_mog2 *t, int64_t d, int64_t rank, int64_t n, const mg_rng *
     t->X = malloc((size_t)(n * d) * sizeof(float));
     t->lab = malloc((size_t)n * sizeof(int64_t));
     assert_true(t->X && t->lab);
-    tu_assert_ok(mg_mog_sample(&t->mog, n, counts, 0, r, t->X, t->lab));
+    tu_assert_ok(mg_mog_sample(&t->mog, counts, 0, r, (mg_mat){n, t->mog.d, t->mog.d, t->X}, t->lab));
 }
 
 /* Frees tu_mog2_make's data. */

@@ -12,7 +12,9 @@
  *  - column matching: for every nonzero column of B's W1 the most
  *    cosine-similar column of A's W1 and their norm ratio (Fig. 4: trained
  *    columns vs r_i x_i); with data, for each sample the most similar column
- *    of each model and for each column the most similar sample.
+ *    of each model and for each column the most similar sample;
+ *  - the block widths a trained model chose (which cluster's mean gates each
+ *    of its units), to build the construction it should have landed on.
  */
 #ifndef MEMGEN_COMPARE_H
 #define MEMGEN_COMPARE_H
@@ -62,6 +64,15 @@ mg_status mg_compare_daes(const mg_dae *A, const mg_dae *B, mg_mat X, int64_t le
 
 /* Frees the arrays; safe on NULL and on a zeroed struct. */
 void mg_compare_free(mg_compare *c);
+
+/* The block widths a trained model chose: unit u (a nonzero column of W1)
+ * belongs to the cluster k whose mean gives it the largest positive
+ * pre-activation w_u^T xbar_k (the gating of Theorem 3.1's masks). widths (K)
+ * receives the counts; *unassigned (may be NULL) the nonzero units positive
+ * on no cluster mean. Feed widths to mg_construct to build the construction
+ * the model should have landed on (Theorem 3.1 holds for any split p_k). */
+mg_status mg_dae_block_widths(const mg_dae *m, mg_mat X, const int64_t *labels, int64_t K, int64_t *widths,
+                              int64_t *unassigned);
 
 #ifdef __cplusplus
 }

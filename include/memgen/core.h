@@ -147,6 +147,34 @@ typedef struct {
 /* View of a 2-D float32 array (or 1-D as a single row). */
 mg_mat mg_mat_of_array(const mg_array *a);
 
+/* Checks that X is a nonempty data matrix (rows, cols >= 1, ld >= cols, data
+ * present: MG_ERR_ARG otherwise) of finite values (MG_ERR_NUMERIC naming
+ * the first bad sample and feature); `what` names the caller in messages. */
+mg_status mg_mat_check(mg_mat X, const char *what);
+
+/* Checks compact cluster labels: labels (n entries) present, 1 <= K <= n,
+ * every label in [0, K) and every cluster nonempty (MG_ERR_ARG otherwise,
+ * naming `what`, the sample or the empty cluster). */
+mg_status mg_labels_check(const int64_t *labels, int64_t n, int64_t K, const char *what);
+
+/* ---- number lists -------------------------------------------------------- */
+
+/* The one parser of comma-separated number lists ("0.02,0.2,2", "3,4,2"),
+ * used by noise grids, DAE-set metadata, alpha sweeps, block widths and the
+ * CLI. Each item is what strtod / strtoll (base 10) reads and must end at the
+ * next comma or at the end of the string: no empty item, no trailing comma,
+ * no value out of range (ERANGE) or not finite. On success *vals (malloc'd,
+ * caller frees) holds the *count >= 1 values in order; on failure *vals is
+ * NULL and the MG_ERR_ARG message names `what` and the bad item. Checks of
+ * sign, order and count are the caller's. */
+mg_status mg_parse_f64_list(const char *s, const char *what, double **vals, int64_t *count);
+mg_status mg_parse_i64_list(const char *s, const char *what, int64_t **vals, int64_t *count);
+
+/* The inverse of mg_parse_f64_list: the n values as "%.17g" joined by commas
+ * (exact round trip), in a malloc'd string (caller frees); NULL when out of
+ * memory. */
+char *mg_format_f64_list(const double *v, int64_t n);
+
 /* ---- misc helpers -------------------------------------------------------- */
 
 /* Overflow-checked size arithmetic: return 0 on success, nonzero on overflow. */

@@ -78,6 +78,11 @@ void mg_dae_set_sigma(mg_dae *m, double sigma);
 mg_status mg_dae_set_meta(mg_dae *m, const char *key, const char *value);
 const char *mg_dae_meta(const mg_dae *m, const char *key);
 
+/* The weight penalty of the training loss (Eq. 6 with an explicit lambda):
+ * P = ||W1||^2 + ||W2||^2 (tied: 2 ||W||^2), summed in double in a fixed
+ * order (biases are not penalised). */
+double mg_dae_weight_penalty(const mg_dae *m);
+
 /* Initialisers. Kaiming-normal as torch.nn.init.kaiming_normal_ on the
  * PyTorch weight of shape (p, d) for the encoder (std = sqrt(2 / d)) and
  * (d, p) for the decoder (std = sqrt(2 / p)); scaled normal: every entry

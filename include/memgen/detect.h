@@ -138,6 +138,8 @@ typedef struct {
 } mg_detect_params;
 
 #define MG_DETECT_PARAMS_DEFAULT {MG_SPIKE_STD, 0.2, NULL, 0, MG_COMBINE_MEAN}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_detect_params mg_detect_params_default(void);
 
 /* scores (n) = Algorithm 1's statistic for every row of X (n x d) under the
  * set; noise of row i from mg_rng_fork(rng, i) (repr.h). */

@@ -38,11 +38,6 @@ void mg_atomic_abort(mg_atomic_file *af);
 /* Writes `len` bytes to `path` atomically. */
 mg_status mg_write_file_atomic(const char *path, const void *data, size_t len);
 
-/* Writes a cJSON value (not consumed) to `path` pretty-printed with a final
- * newline, atomically. */
-struct cJSON;
-mg_status mg_write_json_atomic(const char *path, const struct cJSON *value);
-
 /* Opens `path` for reading (binary) after checking that it is a regular
  * file; *size receives its length in bytes. The caller closes *fp. */
 mg_status mg_open_regular(const char *path, FILE **fp, uint64_t *size);

@@ -72,6 +72,8 @@ typedef struct {
 } mg_plot_style;
 
 #define MG_PLOT_STYLE_DEFAULT {NULL, NULL, MG_MARKER_NONE, 1, 0, 0.0, 0.0, 0.0}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_plot_style mg_plot_style_default(void);
 
 /* A plot of width x height pixels (each 200..4000). Caller frees with mg_plot_free. */
 mg_status mg_plot_create(int width, int height, mg_plot **out);

@@ -25,6 +25,8 @@ typedef struct {
 } mg_png_grid;
 
 #define MG_PNG_GRID_DEFAULT {32, 32, 1, 0, 2, -1.0f, 1.0f, 0, 255}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_png_grid mg_png_grid_default(void);
 
 /* Writes n samples (rows of `data`, each height*width*channels floats) as a
  * grid PNG at `path` atomically. NaN values are drawn as vmin. */

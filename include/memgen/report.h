@@ -39,7 +39,8 @@ typedef enum {
     MG_VERDICT_PASS = 0, /* the claim holds (green) */
     MG_VERDICT_FAIL,     /* it does not (red) */
     MG_VERDICT_PARTIAL,  /* holds in part or with caveats (amber) */
-    MG_VERDICT_NA        /* not measured / not applicable (gray) */
+    MG_VERDICT_NA,       /* not measured / not applicable (gray) */
+    MG_VERDICT_COUNT     /* number of verdicts */
 } mg_verdict;
 
 /* "holds", "does not hold", "partly", "not measured". */

@@ -28,7 +28,13 @@
 extern "C" {
 #endif
 
-typedef enum { MG_SAMPLER_DDIM = 0, MG_SAMPLER_ANCESTRAL, MG_SAMPLER_EULER, MG_SAMPLER_HEUN } mg_sampler_kind;
+typedef enum {
+    MG_SAMPLER_DDIM = 0,
+    MG_SAMPLER_ANCESTRAL,
+    MG_SAMPLER_EULER,
+    MG_SAMPLER_HEUN,
+    MG_SAMPLER_COUNT /* number of kinds */
+} mg_sampler_kind;
 
 /* Parses "ddim", "ancestral", "euler", "heun". */
 mg_status mg_sampler_parse(const char *name, mg_sampler_kind *out);
@@ -45,6 +51,8 @@ typedef struct {
 } mg_sample_params;
 
 #define MG_SAMPLE_PARAMS_DEFAULT {MG_SAMPLER_DDIM, NULL, 0, 0, NULL, NULL, NULL}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_sample_params mg_sample_params_default(void);
 
 /* Draws X.rows samples into X (n x d). */
 mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_rng *rng, mg_mat X);

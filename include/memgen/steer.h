@@ -48,6 +48,8 @@ typedef struct {
 } mg_steer_vec_params;
 
 #define MG_STEER_VEC_PARAMS_DEFAULT {0.02, -1}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_steer_vec_params mg_steer_vec_params_default(void);
 
 /* Steering vectors of a DAE set. */
 typedef struct {
@@ -91,6 +93,8 @@ typedef struct {
 } mg_steer_params;
 
 #define MG_STEER_PARAMS_DEFAULT {0.0, 0.0, 0.0}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_steer_params mg_steer_params_default(void);
 
 /* A denoiser over the DAE set (level selection as mg_denoiser_daeset) with
  * Eq. 11's representation offset inside the window; outside it, for inactive

@@ -9,7 +9,8 @@
  *    factor O_k of Appendix C.2 step (1) chosen so that every unit of block k
  *    has the same positive pre-activation on the cluster mean;
  *  - Corollaries 3.2 (W_mem), 3.3 (W_gen) and 3.4 (hybrid: duplicated,
- *    rank-1 clusters memorised, well-sampled clusters generalised);
+ *    rank-1 clusters memorised, well-sampled clusters generalised; the
+ *    duplicate groups are found by mg_split_duplicates, memgen/dup.h);
  *  - spherical k-means to find clusters, and a width-allocation rule;
  *  - predicted losses, (alpha, beta)-separability (Definition 3.1), the margin
  *    gamma of Eq. 16 and a verdict on Theorem 3.1's assumptions;
@@ -126,6 +127,8 @@ typedef struct {
 } mg_construct_params;
 
 #define MG_CONSTRUCT_PARAMS_DEFAULT {0.1, 0.0, 0, NULL, 1e-6, 0}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_construct_params mg_construct_params_default(void);
 
 /* Per-cluster results. Columns col_start .. col_start + width - 1 of W
  * belong to the cluster; the first `kept` are nonzero. */
@@ -213,26 +216,6 @@ void mg_construction_free(mg_construction *c);
  * Eq. 6), "clusters" (K), "widths" and "kept" (comma-separated), "n". */
 mg_status mg_construction_to_dae(const mg_construction *c, mg_dae **out);
 
-/* The block widths a trained model chose: unit u (a nonzero column of W1)
- * belongs to the cluster k whose mean gives it the largest positive
- * pre-activation w_u^T xbar_k (the gating of Theorem 3.1's masks). widths (K)
- * receives the counts; *unassigned (may be NULL) the nonzero units positive
- * on no cluster mean. Feed widths to mg_construct to build the construction
- * the model should have landed on (Theorem 3.1 holds for any split p_k). */
-mg_status mg_dae_block_widths(const mg_dae *m, mg_mat X, const int64_t *labels, int64_t K, int64_t *widths,
-                              int64_t *unassigned);
-
-/* Corollary 3.4's duplicated clusters: finds groups of at least min_copies
- * (>= 2) samples that are copies of one another (|x_i - x_j| <= tol *
- * max(|x_i|, |x_j|), tol >= 0; linked through each sample's 8 nearest
- * neighbours, exact k-NN) and moves every group into a cluster of its own, so
- * the construction memorises it with one column. labels (n, compact ids,
- * updated in place; all 0 to start from one cluster) and *K are rewritten
- * compactly: the remaining clusters keep their order, the groups follow in
- * order of their first sample. *groups (may be NULL) = number of groups. */
-mg_status mg_split_duplicates(mg_mat X, double tol, int64_t min_copies, int64_t *labels, int64_t *K,
-                              int64_t *groups);
-
 /* ---- spherical k-means ----------------------------------------------------- */
 
 /* Clusters the rows of X by direction: k-means on the unit sphere (cosine
@@ -313,7 +296,7 @@ mg_status mg_mog_oracle_risk(const mg_mog *mog, double sigma, double wd, const i
 mg_status mg_construction_mog_risk(mg_mat X, const mg_construction *c, const mg_mog *mog, int64_t *match,
                                    double *risk, double *total);
 
-/* ---- denoisers ----------------------------------------------------------------- */
+/* ---- posterior-mean denoisers f_emp and f_gt (src/theory/posterior_mean.c) ----- */
 
 /* The empirical optimal denoiser (Eq. 3) over training rows X (n x d):
  *   f_emp(y) = sum_i w_i(y) x_i,  w = softmax_i(-|y - x_i|^2 / (2 sigma^2)).

@@ -85,15 +85,16 @@
 extern "C" {
 #endif
 
-typedef enum { MG_OPTIM_SGD = 0, MG_OPTIM_ADAM, MG_OPTIM_ADAMW, MG_OPTIM_RMSPROP } mg_optim_kind;
-typedef enum { MG_LOSS_EQ6 = 0, MG_LOSS_TORCH } mg_loss_kind;
+typedef enum { MG_OPTIM_SGD = 0, MG_OPTIM_ADAM, MG_OPTIM_ADAMW, MG_OPTIM_RMSPROP, MG_OPTIM_COUNT } mg_optim_kind;
+typedef enum { MG_LOSS_EQ6 = 0, MG_LOSS_TORCH, MG_LOSS_COUNT } mg_loss_kind;
 typedef enum {
     MG_BATCH_FULL = 0, /* every step uses all n rows in order */
     MG_BATCH_SHUFFLE,  /* without replacement: a fresh permutation per epoch; when fewer than
                           `batch` rows remain the epoch ends (PyTorch's drop_last=True) */
-    MG_BATCH_REPLACE   /* with replacement: each row drawn uniformly */
+    MG_BATCH_REPLACE,  /* with replacement: each row drawn uniformly */
+    MG_BATCH_COUNT     /* number of modes */
 } mg_batch_mode;
-typedef enum { MG_INIT_KAIMING = 0, MG_INIT_NORMAL } mg_init_kind;
+typedef enum { MG_INIT_KAIMING = 0, MG_INIT_NORMAL, MG_INIT_COUNT } mg_init_kind;
 
 /* Everything that determines a training trajectory. Fields left at the
  * MG_TRAIN_PARAMS_DEFAULT values get PyTorch's defaults. */
@@ -130,6 +131,8 @@ typedef struct {
         0, 1, 0, MG_INIT_KAIMING, 0.01, 0.2, MG_LOSS_TORCH, 0.0, MG_OPTIM_RMSPROP, NAN, NAN, 0.0, 0.0, 0, \
             0.9, 0.999, 1e-8, 0.99, 0, 256, MG_BATCH_SHUFFLE, 1000                                      \
     }
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_train_params mg_train_params_default(void);
 
 /* Lower-case names ("sgd", "adam", "adamw", "rmsprop"; "eq6", "torch";
  * "full", "shuffle", "replace"; "kaiming", "normal") and their parsers
@@ -174,9 +177,6 @@ float *mg_train_ws_input(float *ws, int64_t B, int64_t d, int64_t p);
  * the workspace's input slot). */
 mg_status mg_train_loss_grad(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
                              float *ws, double *data_loss);
-
-/* P = ||W1||^2 + ||W2||^2 (tied: 2 ||W||^2), in double. */
-double mg_dae_weight_penalty(const mg_dae *m);
 
 /* ---- the trainer ---------------------------------------------------------- */
 
@@ -310,8 +310,10 @@ mg_status mg_train_daeset(const mg_train_params *params, const double *sigmas, i
 /* ---- stopping on request ---------------------------------------------------- */
 
 /* Installs SIGINT/SIGTERM handlers that request a stop (the running loop
- * checkpoints and returns MG_ERR_INTERRUPTED). Returns MG_ERR_IO if sigaction
- * fails. */
+ * checkpoints and returns MG_ERR_INTERRUPTED). Process-wide, so only on the
+ * caller's request: no library function installs them (a program that keeps
+ * its own handlers calls mg_train_request_stop from them instead). Returns
+ * MG_ERR_IO if sigaction fails. */
 mg_status mg_train_catch_signals(void);
 /* Requests / clears / queries a stop (async-signal-safe flag). */
 void mg_train_request_stop(void);

@@ -4,7 +4,6 @@
  * block of the constructed model, and column-to-column / column-to-sample
  * matching by cosine similarity (through mg_max_cosine).
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,32 +85,19 @@ static mg_status model_eigs(const mg_dae *m, int64_t r, double *ev, double *imag
     return st;
 }
 
-/* Parses "3,4,5" into a malloc'd array; returns 0 on a malformed list. */
+/* Parses "3,4,5" (nonnegative) into a malloc'd array; returns 0 when the
+ * list is absent or malformed (the caller then ignores the metadata). */
 static int parse_list(const char *s, int64_t **vals, int64_t *count) {
     *vals = NULL;
     *count = 0;
-    if (!s || !*s) return 0;
-    int64_t n = 1;
-    for (const char *t = s; *t; t++) n += *t == ',';
-    int64_t *v = malloc((size_t)n * sizeof(int64_t));
-    if (!v) return 0;
-    const char *t = s;
-    for (int64_t i = 0; i < n; i++) {
-        char *end;
-        if (!isdigit((unsigned char)*t)) {
-            free(v);
+    if (!s || mg_parse_i64_list(s, "block metadata", vals, count) != MG_OK) return 0;
+    for (int64_t i = 0; i < *count; i++)
+        if ((*vals)[i] < 0) {
+            free(*vals);
+            *vals = NULL;
+            *count = 0;
             return 0;
         }
-        long long x = strtoll(t, &end, 10);
-        if (x < 0 || (i + 1 < n && *end != ',') || (i + 1 == n && *end)) {
-            free(v);
-            return 0;
-        }
-        v[i] = x;
-        t = end + 1;
-    }
-    *vals = v;
-    *count = n;
     return 1;
 }
 
@@ -449,4 +435,51 @@ done:
     free(start), free(kept), free(AT), free(BT), free(na), free(nbn);
     if (st != MG_OK) mg_compare_free(out);
     return st;
+}
+
+/* Counts the units of a model by the cluster mean that activates them most
+ * (see compare.h). The cluster means accumulate in double over each
+ * cluster's rows in increasing order. */
+mg_status mg_dae_block_widths(const mg_dae *m, mg_mat X, const int64_t *labels, int64_t K, int64_t *widths,
+                              int64_t *unassigned) {
+    MG_TRY(mg_mat_check(X, "block widths"));
+    if (!m || mg_dae_dim(m) != X.cols)
+        return mg_fail(MG_ERR_SHAPE, "block widths: the model's dimension %lld does not match the data's %lld",
+                       m ? (long long)mg_dae_dim(m) : 0LL, (long long)X.cols);
+    MG_TRY(mg_labels_check(labels, X.rows, K, "block widths"));
+    int64_t d = X.cols, p = mg_dae_hidden(m);
+    double *M = mg_calloc((size_t)K * (size_t)d, sizeof(double)); /* K x d cluster means */
+    int64_t *cnt = mg_calloc((size_t)K, sizeof(int64_t));
+    if (!M || !cnt) {
+        free(M), free(cnt);
+        return mg_fail(MG_ERR_NOMEM, "block widths: out of memory");
+    }
+    for (int64_t i = 0; i < X.rows; i++) {
+        const float *x = X.data + i * X.ld;
+        double *mk = M + labels[i] * d;
+        for (int64_t j = 0; j < d; j++) mk[j] += x[j];
+        cnt[labels[i]]++;
+    }
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t j = 0; j < d; j++) M[k * d + j] /= (double)cnt[k];
+    const float *W = mg_dae_w1_const(m);
+    int64_t none = 0;
+    memset(widths, 0, (size_t)K * sizeof(int64_t));
+    for (int64_t u = 0; u < p; u++) {
+        double nn = 0, best = 0;
+        int64_t arg = -1;
+        for (int64_t i = 0; i < d; i++) nn += (double)W[i * p + u] * W[i * p + u];
+        if (!(nn > 0)) continue;
+        for (int64_t k = 0; k < K; k++) {
+            double a = 0;
+            for (int64_t i = 0; i < d; i++) a += W[i * p + u] * M[k * d + i];
+            if (a > best) best = a, arg = k;
+        }
+        if (arg >= 0) widths[arg]++;
+        else none++;
+    }
+    if (unassigned) *unassigned = none;
+    free(M);
+    free(cnt);
+    return MG_OK;
 }

@@ -12,7 +12,8 @@
 /* Rows processed per chunk when building representations (bounds the x_t copy). */
 #define REPR_CHUNK 1024
 
-static const char *const k_metric_names[MG_SPIKE_COUNT] = {"std", "l4l2", "negentropy", "maxmin", "top1", "negpr"};
+static const char *const k_metric_names[] = {"std", "l4l2", "negentropy", "maxmin", "top1", "negpr"};
+_Static_assert(sizeof k_metric_names / sizeof *k_metric_names == MG_SPIKE_COUNT, "a name per metric");
 
 /* The metric's name. */
 const char *mg_spike_metric_name(mg_spike_metric m) {

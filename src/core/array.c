@@ -233,3 +233,41 @@ mg_mat mg_mat_of_array(const mg_array *a) {
     m.data = a->data;
     return m;
 }
+
+/* Validates a data matrix: nonempty, consistent stride, finite entries. */
+mg_status mg_mat_check(mg_mat X, const char *what) {
+    if (!X.data || X.rows < 1 || X.cols < 1 || X.ld < X.cols)
+        return mg_fail(MG_ERR_ARG, "%s: empty or malformed data matrix (%lld x %lld, ld %lld)", what,
+                       (long long)X.rows, (long long)X.cols, (long long)X.ld);
+    for (int64_t i = 0; i < X.rows; i++) {
+        const float *x = X.data + i * X.ld;
+        for (int64_t j = 0; j < X.cols; j++)
+            if (!isfinite(x[j]))
+                return mg_fail(MG_ERR_NUMERIC, "%s: sample %lld, feature %lld is %g; remove or fix non-finite values",
+                               what, (long long)i, (long long)j, (double)x[j]);
+    }
+    return MG_OK;
+}
+
+/* Validates compact labels: in range, no empty cluster. */
+mg_status mg_labels_check(const int64_t *labels, int64_t n, int64_t K, const char *what) {
+    if (!labels) return mg_fail(MG_ERR_ARG, "%s: no labels given", what);
+    if (K < 1 || K > n)
+        return mg_fail(MG_ERR_ARG, "%s: %lld clusters for %lld samples (need 1 <= K <= n)", what, (long long)K,
+                       (long long)n);
+    for (int64_t i = 0; i < n; i++)
+        if (labels[i] < 0 || labels[i] >= K)
+            return mg_fail(MG_ERR_ARG, "%s: sample %lld has cluster id %lld outside [0, %lld)", what, (long long)i,
+                           (long long)labels[i], (long long)K);
+    unsigned char *seen = calloc((size_t)K, 1);
+    if (!seen) return mg_fail(MG_ERR_NOMEM, "%s: out of memory for %lld clusters", what, (long long)K);
+    for (int64_t i = 0; i < n; i++) seen[labels[i]] = 1;
+    int64_t empty = -1;
+    for (int64_t k = 0; k < K && empty < 0; k++)
+        if (!seen[k]) empty = k;
+    free(seen);
+    if (empty >= 0)
+        return mg_fail(MG_ERR_ARG, "%s: cluster %lld has no samples; renumber the labels compactly", what,
+                       (long long)empty);
+    return MG_OK;
+}

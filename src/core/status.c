@@ -14,12 +14,13 @@ static _Thread_local char mg_errbuf[MG_ERRBUF];
 
 /* Short constant name of a status code. */
 const char *mg_status_str(mg_status st) {
-    static const char *const names[MG_STATUS_COUNT] = {
+    static const char *const names[] = {
         "MG_OK",           "MG_ERR_NOMEM",   "MG_ERR_IO",
         "MG_ERR_FORMAT",   "MG_ERR_UNSUPPORTED", "MG_ERR_SHAPE",
         "MG_ERR_ARG",      "MG_ERR_NUMERIC", "MG_ERR_INTERRUPTED",
         "MG_ERR_NOT_FOUND",
     };
+    _Static_assert(sizeof names / sizeof *names == MG_STATUS_COUNT, "a name per status");
     if ((int)st < 0 || st >= MG_STATUS_COUNT) return "MG_ERR_UNKNOWN";
     return names[st];
 }

@@ -1,14 +1,13 @@
 /*
  * Duplicated subsets (paper Cor. 3.4, App. A.4): repeat m existing samples c
  * times, or inject m new rank-1 clusters (a point repeated c times), into any
- * dataset, recording which rows belong to a duplicated group. Also the seeded
- * train/test split.
+ * dataset, recording which rows belong to a duplicated group.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memgen/data.h"
+#include "memgen/dup.h"
 
 /* qsort comparator for doubles. */
 static int cmp_double(const void *a, const void *b) {
@@ -16,13 +15,15 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Median Euclidean norm of the n rows of X (n x d), in double. */
-static mg_status median_norm(const float *X, int64_t n, int64_t d, double *out) {
+/* Median Euclidean norm of the rows of X, in double. */
+static mg_status median_norm(mg_mat X, double *out) {
+    const int64_t n = X.rows;
     double *nr = malloc((size_t)n * sizeof *nr); /* n row norms */
     if (!nr) return mg_fail(MG_ERR_NOMEM, "duplicates: out of memory");
     for (int64_t i = 0; i < n; i++) {
+        const float *x = X.data + i * X.ld;
         double s = 0;
-        for (int64_t j = 0; j < d; j++) s += (double)X[i * d + j] * X[i * d + j];
+        for (int64_t j = 0; j < X.cols; j++) s += (double)x[j] * x[j];
         nr[i] = sqrt(s);
     }
     qsort(nr, (size_t)n, sizeof *nr, cmp_double);
@@ -31,11 +32,13 @@ static mg_status median_norm(const float *X, int64_t n, int64_t d, double *out) 
     return MG_OK;
 }
 
-/* Appends duplicated or injected groups (data.h). */
-mg_status mg_data_duplicate(const float *X, int64_t n, int64_t d, const int64_t *labels, const mg_dup_spec *s,
-                            const mg_rng *rng, mg_dup_result *out) {
+/* Appends duplicated or injected groups (dup.h). */
+mg_status mg_data_duplicate(mg_mat X, const int64_t *labels, const mg_dup_spec *s, const mg_rng *rng,
+                            mg_dup_result *out) {
     memset(out, 0, sizeof *out);
-    if (!X || !s || !rng || n < 1 || d < 1) return mg_fail(MG_ERR_ARG, "duplicates: empty data or NULL argument");
+    const int64_t n = X.rows, d = X.cols;
+    if (!X.data || !s || !rng || n < 1 || d < 1 || X.ld < d)
+        return mg_fail(MG_ERR_ARG, "duplicates: empty data, bad leading dimension or NULL argument");
     int64_t m = s->count, c = s->times;
     if (m < 1) return mg_fail(MG_ERR_ARG, "duplicates: count %lld must be >= 1", (long long)m);
     if (c < 2) return mg_fail(MG_ERR_ARG, "duplicates: times %lld must be >= 2 (total occurrences of each point)",
@@ -53,26 +56,25 @@ mg_status mg_data_duplicate(const float *X, int64_t n, int64_t d, const int64_t 
     if (mg_mul_overflow_size((size_t)nout, (size_t)d, &bytes) || bytes > ((size_t)1 << 38))
         return mg_fail(MG_ERR_NOMEM, "duplicates: output of %lld x %lld is too large", (long long)nout, (long long)d);
 
-    out->n = nout;
-    out->d = d;
-    out->X = mg_alloc((size_t)nout * (size_t)d, sizeof(float)); /* nout x d */
+    mg_status st = mg_array_alloc(&out->X, MG_F32, 2, (int64_t[]){nout, d});
+    if (st != MG_OK) return mg_fail_context(st, "duplicates");
+    float *Y = out->X.data; /* nout x d */
     out->group = malloc((size_t)nout * sizeof(int64_t));
     if (labels) out->labels = malloc((size_t)nout * sizeof(int64_t));
     int64_t *pick = malloc((size_t)(s->inject ? 1 : n) * sizeof(int64_t));
     double *dir = malloc((size_t)d * sizeof(double)); /* one injected direction */
     float *noise = malloc((size_t)d * sizeof(float));
-    mg_status st = MG_OK;
-    if (!out->X || !out->group || (labels && !out->labels) || !pick || !dir || !noise) {
+    if (!out->group || (labels && !out->labels) || !pick || !dir || !noise) {
         st = mg_fail(MG_ERR_NOMEM, "duplicates: out of memory for %lld x %lld", (long long)nout, (long long)d);
         goto done;
     }
-    memcpy(out->X, X, (size_t)n * (size_t)d * sizeof(float));
+    for (int64_t i = 0; i < n; i++) memcpy(Y + i * d, X.data + i * X.ld, (size_t)d * sizeof(float));
     for (int64_t i = 0; i < nout; i++) out->group[i] = -1;
     if (labels) memcpy(out->labels, labels, (size_t)n * sizeof(int64_t));
 
     double norm = s->inject_norm;
     if (s->inject && norm <= 0) {
-        st = median_norm(X, n, d, &norm);
+        st = median_norm(X, &norm);
         if (st != MG_OK) goto done;
     }
     if (!s->inject) {
@@ -91,7 +93,7 @@ mg_status mg_data_duplicate(const float *X, int64_t n, int64_t d, const int64_t 
             for (int64_t j = 0; j < d; j++) nn += dir[j] * dir[j];
             nn = sqrt(nn);
             first = row++;
-            for (int64_t j = 0; j < d; j++) out->X[first * d + j] = (float)(norm * dir[j] / nn);
+            for (int64_t j = 0; j < d; j++) Y[first * d + j] = (float)(norm * dir[j] / nn);
             out->group[first] = first;
             if (labels) out->labels[first] = -1;
         } else {
@@ -99,8 +101,8 @@ mg_status mg_data_duplicate(const float *X, int64_t n, int64_t d, const int64_t 
             out->group[first] = first;
         }
         for (int64_t k = 1; k < c; k++, row++) {
-            float *dst = out->X + row * d;
-            const float *src = out->X + first * d;
+            float *dst = Y + row * d;
+            const float *src = Y + first * d;
             if (s->jitter > 0) {
                 mg_rng_normal(&jr, noise, (size_t)d);
                 for (int64_t j = 0; j < d; j++) dst[j] = src[j] + (float)s->jitter * noise[j];
@@ -123,26 +125,8 @@ done:
 /* Frees a duplication result (safe on NULL and on a zeroed struct). */
 void mg_dup_result_free(mg_dup_result *r) {
     if (!r) return;
-    free(r->X);
+    mg_array_free(&r->X);
     free(r->group);
     free(r->labels);
     memset(r, 0, sizeof *r);
-}
-
-/* Marks a uniformly random round(n * f) rows as test (data.h). */
-mg_status mg_data_split(int64_t n, double test_fraction, const mg_rng *rng, uint8_t *is_test, int64_t *n_test) {
-    if (n < 1 || !rng || !is_test) return mg_fail(MG_ERR_ARG, "split: empty data or NULL argument");
-    if (!(test_fraction >= 0) || !(test_fraction <= 1))
-        return mg_fail(MG_ERR_ARG, "split: test fraction %g must be in [0, 1]", test_fraction);
-    int64_t nt = (int64_t)floor((double)n * test_fraction + 0.5);
-    if (nt > n) nt = n;
-    int64_t *perm = malloc((size_t)n * sizeof *perm);
-    if (!perm) return mg_fail(MG_ERR_NOMEM, "split: out of memory for %lld rows", (long long)n);
-    mg_rng r = mg_rng_fork(rng, MG_FORK_SPLIT);
-    mg_rng_permutation(&r, perm, n);
-    memset(is_test, 0, (size_t)n);
-    for (int64_t i = 0; i < nt; i++) is_test[perm[i]] = 1;
-    free(perm);
-    if (n_test) *n_test = nt;
-    return MG_OK;
 }

@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "memgen/data.h"
+#include "memgen/imagefolder.h"
 
 /* A growable list of malloc'd strings. */
 typedef struct {
@@ -85,7 +85,7 @@ static mg_status scan(const char *dir, int want_dirs, strvec *out) {
     return st;
 }
 
-/* Lists the PNG files of dir (or of its class subfolders); see data.h. */
+/* Lists the PNG files of dir (or of its class subfolders); see image.h. */
 mg_status mg_list_pngs(const char *dir, int class_folders, mg_file_list *out) {
     memset(out, 0, sizeof *out);
     if (!dir || !*dir) return mg_fail(MG_ERR_ARG, "image folder: empty path");

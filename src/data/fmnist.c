@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memgen/data.h"
+#include "memgen/fmnist.h"
 #include "memgen/idx.h"
 
 /* Path buffer size for dir + file name. */
@@ -34,7 +34,7 @@ static mg_status fm_path(const char *dir, const char *file, char *out) {
     return MG_OK;
 }
 
-/* Loads the selection described by *o (see data.h). */
+/* Loads the selection described by *o (see mog.h). */
 mg_status mg_fmnist_load(const mg_fmnist_opts *o, const mg_rng *rng, mg_array *images, int64_t **labels,
                          int64_t **index) {
     memset(images, 0, sizeof *images);

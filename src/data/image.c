@@ -2,14 +2,14 @@
  * Image preprocessing shared by Fashion-MNIST and PNG folders: resampling
  * (Pillow's BILINEAR bit for bit, plain bilinear, area), torchvision-style
  * Resize(int) and CenterCrop, grayscale/RGB, scaling to [-1, 1] / [0, 1] /
- * raw / standardised, and dataset centering. See data.h for the exact
+ * raw / standardised, and dataset centering. See image.h for the exact
  * semantics of each resampling kind and which torchvision pipeline they match.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memgen/data.h"
+#include "memgen/image.h"
 
 /* Pillow's fixed-point precision for 8-bit resampling (Resample.c). */
 #define PIL_PRECISION_BITS (32 - 8 - 2)
@@ -151,7 +151,7 @@ static void bilinear_axis(int in, int out, int *i0, int *i1, double *l1) {
     }
 }
 
-/* Resamples float HWC with plain bilinear or area averaging (data.h). */
+/* Resamples float HWC with plain bilinear or area averaging (image.h). */
 mg_status mg_resize_f32(const float *in, int h, int w, int c, float *out, int oh, int ow, mg_resize_kind kind) {
     if (!in || !out || h < 1 || w < 1 || c < 1 || oh < 1 || ow < 1 || h > MG_IMG_MAX_SIDE || w > MG_IMG_MAX_SIDE ||
         oh > MG_IMG_MAX_SIDE || ow > MG_IMG_MAX_SIDE)
@@ -220,7 +220,7 @@ static mg_status resized_size(const mg_image_prep *p, int h, int w, int *rh, int
     return MG_OK;
 }
 
-/* Output shape of the pipeline (see data.h). */
+/* Output shape of the pipeline (see image.h). */
 mg_status mg_image_prep_shape(const mg_image_prep *p, int h, int w, int c, int *oh, int *ow, int *oc) {
     if (h < 1 || w < 1 || (c != 1 && c != 3))
         return mg_fail(MG_ERR_ARG, "image of shape %dx%dx%d is not gray or RGB", h, w, c);
@@ -253,7 +253,7 @@ static float scale_value(float v, mg_scale_kind k) {
     }
 }
 
-/* Runs one image through the per-image pipeline (data.h). */
+/* Runs one image through the per-image pipeline (image.h). */
 mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const char *name, float *row) {
     if (!name) name = "image";
     if (!img || img->dtype != MG_U8 || img->ndim != 3)
@@ -266,7 +266,7 @@ mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const ch
     if (st != MG_OK) return mg_fail_context(st, "%s", name);
     if (p->resize != MG_RESIZE_PIL && p->resize != MG_RESIZE_BILINEAR && p->resize != MG_RESIZE_AREA)
         return mg_fail(MG_ERR_ARG, "%s: unknown resampling kind %d", name, (int)p->resize);
-    if ((unsigned)p->scale > MG_SCALE_STANDARDIZE) return mg_fail(MG_ERR_ARG, "%s: unknown scaling %d", name, (int)p->scale);
+    if ((unsigned)p->scale >= MG_SCALE_COUNT) return mg_fail(MG_ERR_ARG, "%s: unknown scaling %d", name, (int)p->scale);
     int rh, rw;
     MG_TRY(resized_size(p, h, w, &rh, &rw));
     /* torchvision CenterCrop offsets: int(round((size - crop) / 2.0)), ties to even. */
@@ -338,20 +338,22 @@ mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const ch
     return st;
 }
 
-/* Dataset-level standardisation and centering (data.h). */
-mg_status mg_image_finish(float *X, int64_t n, int64_t D, const mg_image_prep *p, float *mean_out,
-                          double *std_mean, double *std_std) {
-    if (n < 1 || D < 1 || !X) return mg_fail(MG_ERR_ARG, "image finishing: empty dataset");
-    size_t total = (size_t)n * (size_t)D;
+/* Dataset-level standardisation and centering (image.h). */
+mg_status mg_image_finish(mg_mat X, const mg_image_prep *p, float *mean_out, double *std_mean, double *std_std) {
+    const int64_t n = X.rows, D = X.cols;
+    if (n < 1 || D < 1 || !X.data || X.ld < D) return mg_fail(MG_ERR_ARG, "image finishing: empty dataset");
     if (p->scale == MG_SCALE_STANDARDIZE) {
-        double s = 0, ss = 0;
-        for (size_t i = 0; i < total; i++) s += X[i];
-        double m = s / (double)total;
-        for (size_t i = 0; i < total; i++) ss += (X[i] - m) * (X[i] - m);
-        double sd = sqrt(ss / (double)total);
+        double s = 0, ss = 0, total = (double)n * (double)D;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < D; j++) s += X.data[i * X.ld + j];
+        double m = s / total;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < D; j++) ss += (X.data[i * X.ld + j] - m) * (X.data[i * X.ld + j] - m);
+        double sd = sqrt(ss / total);
         if (!(sd > 0))
             return mg_fail(MG_ERR_NUMERIC, "standardisation: every pixel of the dataset has the same value (std 0)");
-        for (size_t i = 0; i < total; i++) X[i] = (float)((X[i] - m) / sd);
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < D; j++) X.data[i * X.ld + j] = (float)((X.data[i * X.ld + j] - m) / sd);
         if (std_mean) *std_mean = m;
         if (std_std) *std_std = sd;
     }
@@ -359,13 +361,19 @@ mg_status mg_image_finish(float *X, int64_t n, int64_t D, const mg_image_prep *p
         double *mean = calloc((size_t)D, sizeof(double)); /* D */
         if (!mean) return mg_fail(MG_ERR_NOMEM, "centering: out of memory");
         for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < D; j++) mean[j] += X[i * D + j];
+            for (int64_t j = 0; j < D; j++) mean[j] += X.data[i * X.ld + j];
         for (int64_t j = 0; j < D; j++) mean[j] /= (double)n;
         for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < D; j++) X[i * D + j] = (float)(X[i * D + j] - mean[j]);
+            for (int64_t j = 0; j < D; j++) X.data[i * X.ld + j] = (float)(X.data[i * X.ld + j] - mean[j]);
         if (mean_out)
             for (int64_t j = 0; j < D; j++) mean_out[j] = (float)mean[j];
         free(mean);
     }
     return MG_OK;
+}
+
+/* MG_IMAGE_PREP_DEFAULT as a value. */
+mg_image_prep mg_image_prep_default(void) {
+    mg_image_prep v = MG_IMAGE_PREP_DEFAULT;
+    return v;
 }

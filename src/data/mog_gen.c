@@ -1,6 +1,6 @@
 /*
  * Gaussian-mixture generator (paper Eq. 4, App. A.1 / B.1): means with a
- * controlled pairwise cosine (Helmert construction, see data.h), covariances
+ * controlled pairwise cosine (Helmert construction, see mog.h), covariances
  * with exponentially decaying spectra in axis-aligned or Haar-random
  * orthonormal bases, and sampling x = mu_k + B_k diag(sqrt(ev_k)) z.
  * All arithmetic in double; samples are rounded to float at the end.
@@ -13,7 +13,7 @@
 #include <lapacke.h>
 
 #include "memgen/blas.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 
 /* Rows of z drawn and transformed per block while sampling (even, so that
  * blocks concatenate to one contiguous normal stream; see mg_rng.h). */
@@ -48,7 +48,7 @@ mg_status mg_random_orthonormal(mg_rng *rng, int64_t d, int64_t k, double *Q) {
 }
 
 /* Coordinates w_k (K x r, row-major) of K unit vectors with pairwise cosine c
- * in an r-dimensional basis (data.h): r = K-1 when c = -1/(K-1), else K. */
+ * in an r-dimensional basis (mog.h): r = K-1 when c = -1/(K-1), else K. */
 static mg_status mean_coords(int K, double c, double *w, int *r_out) {
     double cmin = K > 1 ? -1.0 / (K - 1) : -1.0;
     if (!(c >= cmin - 1e-12) || !(c <= 1.0))
@@ -71,7 +71,7 @@ static mg_status mean_coords(int K, double c, double *w, int *r_out) {
     return MG_OK;
 }
 
-/* Builds a mixture from a spec (data.h): means, eigenvalues, bases. */
+/* Builds a mixture from a spec (mog.h): means, eigenvalues, bases. */
 mg_status mg_mog_make(const mg_mog_spec *s, const mg_rng *rng, mg_mog *out) {
     memset(out, 0, sizeof *out);
     if (!s || !rng) return mg_fail(MG_ERR_ARG, "mixture: NULL spec or rng");
@@ -151,14 +151,18 @@ fail:
     return st;
 }
 
-/* Draws n samples of the mixture (Eq. 4); see data.h for the stream layout. */
-mg_status mg_mog_sample(const mg_mog *m, int64_t n, const int64_t *counts, int shuffle, const mg_rng *rng,
-                        float *X, int64_t *labels) {
-    if (!m || !rng || (!X && n > 0)) return mg_fail(MG_ERR_ARG, "mixture sampling: NULL argument");
+/* Draws n samples of the mixture (Eq. 4); see mog.h for the stream layout. */
+mg_status mg_mog_sample(const mg_mog *m, const int64_t *counts, int shuffle, const mg_rng *rng, mg_mat X,
+                        int64_t *labels) {
+    const int64_t n = X.rows, ld = X.ld;
+    if (!m || !rng || (!X.data && n > 0)) return mg_fail(MG_ERR_ARG, "mixture sampling: NULL argument");
     if (n < 0) return mg_fail(MG_ERR_ARG, "mixture sampling: n = %lld is negative", (long long)n);
     int K = m->K;
     int64_t d = m->d;
     if (K < 1 || d < 1 || d > INT32_MAX) return mg_fail(MG_ERR_ARG, "mixture sampling: empty mixture");
+    if (X.cols != d || ld < d)
+        return mg_fail(MG_ERR_SHAPE, "mixture sampling: the output has %lld columns (ld %lld) but the mixture d = %lld",
+                       (long long)X.cols, (long long)ld, (long long)d);
     if (counts) {
         int64_t tot = 0;
         for (int k = 0; k < K; k++) {
@@ -226,7 +230,7 @@ mg_status mg_mog_sample(const mg_mog *m, int64_t n, const int64_t *counts, int s
                 memset(Y, 0, (size_t)nb * (size_t)d * sizeof(double));
             }
             for (int64_t i = 0; i < nb; i++) {
-                float *x = X + rows[i] * d;
+                float *x = X.data + rows[i] * ld;
                 const double *y = Y + i * d;
                 for (int64_t j = 0; j < d; j++) x[j] = (float)(y[j] + mu[j]);
             }
@@ -249,17 +253,17 @@ mg_status mg_mog_sample(const mg_mog *m, int64_t n, const int64_t *counts, int s
         for (int64_t i = 0; i < n; i++) {
             if (perm[i] < 0) continue;
             int64_t j = i;
-            memcpy(tmp, X + i * d, (size_t)d * sizeof(float));
+            memcpy(tmp, X.data + i * ld, (size_t)d * sizeof(float));
             int64_t lab0 = lab[i];
             for (;;) {
                 int64_t src = perm[j];
                 perm[j] = -1;
                 if (src == i) {
-                    memcpy(X + j * d, tmp, (size_t)d * sizeof(float));
+                    memcpy(X.data + j * ld, tmp, (size_t)d * sizeof(float));
                     lab[j] = lab0;
                     break;
                 }
-                memcpy(X + j * d, X + src * d, (size_t)d * sizeof(float));
+                memcpy(X.data + j * ld, X.data + src * ld, (size_t)d * sizeof(float));
                 lab[j] = lab[src];
                 j = src;
             }
@@ -276,4 +280,10 @@ done:
     free(Y);
     free(rows);
     return st;
+}
+
+/* MG_MOG_SPEC_DEFAULT as a value. */
+mg_mog_spec mg_mog_spec_default(void) {
+    mg_mog_spec v = MG_MOG_SPEC_DEFAULT;
+    return v;
 }

@@ -186,3 +186,9 @@ mg_status mg_baseline_nn_ratio(mg_mat S, mg_mat train, double *scores) {
     free(dist);
     return st;
 }
+
+/* MG_DETECT_PARAMS_DEFAULT as a value. */
+mg_detect_params mg_detect_params_default(void) {
+    mg_detect_params v = MG_DETECT_PARAMS_DEFAULT;
+    return v;
+}

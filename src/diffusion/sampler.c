@@ -10,10 +10,11 @@
 
 /* Sampler names, indexed by mg_sampler_kind. */
 static const char *const sampler_names[] = {"ddim", "ancestral", "euler", "heun"};
+_Static_assert(sizeof sampler_names / sizeof *sampler_names == MG_SAMPLER_COUNT, "a name per sampler");
 
 /* Parses a sampler name. */
 mg_status mg_sampler_parse(const char *name, mg_sampler_kind *out) {
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < MG_SAMPLER_COUNT; k++)
         if (name && !strcmp(name, sampler_names[k])) {
             *out = (mg_sampler_kind)k;
             return MG_OK;
@@ -23,7 +24,7 @@ mg_status mg_sampler_parse(const char *name, mg_sampler_kind *out) {
 
 /* Name of a sampler. */
 const char *mg_sampler_name(mg_sampler_kind k) {
-    return (int)k >= 0 && (int)k < 4 ? sampler_names[k] : "invalid";
+    return (int)k >= 0 && (int)k < MG_SAMPLER_COUNT ? sampler_names[k] : "invalid";
 }
 
 /* Per-chunk buffers. */
@@ -95,7 +96,7 @@ mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_
     for (int k = 0; k < p->nsigmas; k++)
         if (!(p->sigmas[k] > 0) || !isfinite(p->sigmas[k]) || (k && !(p->sigmas[k] > p->sigmas[k - 1])))
             return mg_fail(MG_ERR_ARG, "sampler: the noise grid must be positive and strictly ascending");
-    if ((int)p->kind < 0 || (int)p->kind > MG_SAMPLER_HEUN) return mg_fail(MG_ERR_ARG, "sampler: invalid kind");
+    if ((int)p->kind < 0 || (int)p->kind >= MG_SAMPLER_COUNT) return mg_fail(MG_ERR_ARG, "sampler: invalid kind");
     if (X.cols != den->d)
         return mg_fail(MG_ERR_SHAPE, "sampler: output has %lld columns but the denoiser works in dimension %lld",
                        (long long)X.cols, (long long)den->d);
@@ -144,4 +145,10 @@ mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_
     free(b.Z);
     free(b.rngs);
     return st;
+}
+
+/* MG_SAMPLE_PARAMS_DEFAULT as a value. */
+mg_sample_params mg_sample_params_default(void) {
+    mg_sample_params v = MG_SAMPLE_PARAMS_DEFAULT;
+    return v;
 }

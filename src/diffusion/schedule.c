@@ -102,26 +102,17 @@ mg_status mg_sigmas_parse(const char *spec, double **sigmas, int *count) {
     mg_status st = MG_OK;
     char *f[6];
     if (!strncmp(copy, "list:", 5)) {
-        int n = 1;
-        for (char *p = copy + 5; *p; p++) n += *p == ',';
-        if (n > MAX_LEVELS) {
-            free(copy);
-            return mg_fail(MG_ERR_ARG, "noise schedule: more than %d levels", MAX_LEVELS);
-        }
-        double *s = malloc((size_t)n * sizeof *s);
-        char *tok = copy + 5;
-        for (int i = 0; i < n && st == MG_OK; i++) {
-            char *comma = strchr(tok, ',');
-            if (comma) *comma = '\0';
-            if (parse_num(tok, &s[i]) || !(s[i] > 0))
-                st = mg_fail(MG_ERR_ARG, "noise schedule '%s': level '%s' is not a positive number", spec, tok);
-            tok = comma ? comma + 1 : tok;
-        }
+        int64_t n = 0;
+        st = mg_parse_f64_list(copy + 5, "noise schedule", sigmas, &n);
+        for (int64_t i = 0; st == MG_OK && i < n; i++)
+            if (!((*sigmas)[i] > 0))
+                st = mg_fail(MG_ERR_ARG, "noise schedule '%s': level %g is not a positive number", spec, (*sigmas)[i]);
+        if (st == MG_OK && n > MAX_LEVELS) st = mg_fail(MG_ERR_ARG, "noise schedule: more than %d levels", MAX_LEVELS);
         if (st != MG_OK) {
-            free(s);
+            free(*sigmas);
+            *sigmas = NULL;
         } else {
-            *sigmas = s;
-            *count = n;
+            *count = (int)n;
         }
     } else if (strchr(copy, ':')) {
         int nf = split(copy, ':', f, 5);
@@ -151,13 +142,4 @@ mg_status mg_sigmas_parse(const char *spec, double **sigmas, int *count) {
 }
 
 /* "%.17g" comma-joined levels (caller frees). */
-char *mg_sigmas_format(const double *sigmas, int count) {
-    size_t cap = (size_t)count * 26 + 1;
-    char *s = malloc(cap);
-    if (!s) return NULL;
-    size_t used = 0;
-    s[0] = '\0';
-    for (int i = 0; i < count; i++)
-        used += (size_t)snprintf(s + used, cap - used, "%s%.17g", i ? "," : "", sigmas[i]);
-    return s;
-}
+char *mg_sigmas_format(const double *sigmas, int count) { return mg_format_f64_list(sigmas, count); }

@@ -121,7 +121,7 @@ static mg_status build_mog(const mg_exp_data_params *p, const mg_rng *rng, mg_ex
         int64_t counts[2] = {parts[i].per, parts[i].per};
         MG_TRY(alloc_rows(2 * parts[i].per, spec.d, parts[i].X, parts[i].lab));
         mg_rng ri = mg_rng_fork(&base, (uint64_t)(1 + i));
-        MG_TRY(mg_mog_sample(&d->mog, 2 * parts[i].per, counts, 1, &ri, parts[i].X->data, *parts[i].lab));
+        MG_TRY(mg_mog_sample(&d->mog, counts, 1, &ri, mg_mat_of_array(parts[i].X), *parts[i].lab));
     }
     return MG_OK;
 }

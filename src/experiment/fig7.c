@@ -139,7 +139,7 @@ static void hybrid_free(hybrid *h) {
 }
 
 /* The hybrid set's rows as a matrix. */
-static mg_mat hybrid_rows(const hybrid *h) { return (mg_mat){h->dup.n, h->dup.d, h->dup.d, h->dup.X}; }
+static mg_mat hybrid_rows(const hybrid *h) { return mg_mat_of_array(&h->dup.X); }
 
 /* Builds the hybrid training set: the dataset's generalizing rows plus NDUP
  * points repeated p->times times (injected for a mixture, picked for
@@ -150,14 +150,14 @@ static mg_status make_data(const mg_exp_fig7_params *p, const mg_exp_env *env, h
     int64_t D = d->d;
     mg_dup_spec ds = {NDUP, p->times, d->has_mog, 0.0, 0.0};
     mg_rng rng = mg_rng_fork(env->rng, (uint64_t)(10 * env->index));
-    MG_TRY(mg_data_duplicate(gen.data, gen.rows, D, d->gen_labels, &ds, &rng, &h->dup));
-    int64_t n = h->dup.n, u = 0, shape[2] = {NDUP, D};
+    MG_TRY(mg_data_duplicate(gen, d->gen_labels, &ds, &rng, &h->dup));
+    int64_t n = h->dup.X.shape[0], u = 0, shape[2] = {NDUP, D};
     MG_TRY(mg_array_alloc(&r->duplicated_points, MG_F32, 2, shape));
     h->U = r->duplicated_points.data;
     h->R = mg_alloc((size_t)(n * D), sizeof(float));
     if (!h->R) return mg_fail(MG_ERR_NOMEM, "fig7: out of memory");
     for (int64_t i = 0; i < n; i++) {
-        const float *x = h->dup.X + i * D;
+        const float *x = (const float *)h->dup.X.data + i * D;
         if (h->dup.group[i] == i && u < NDUP) memcpy(h->U + (u++) * D, x, (size_t)D * sizeof(float));
         else if (h->dup.group[i] < 0) memcpy(h->R + (h->nr++) * D, x, (size_t)D * sizeof(float));
     }
@@ -194,7 +194,7 @@ static mg_status make_data(const mg_exp_fig7_params *p, const mg_exp_env *env, h
  * the model's summary c and its per-column table t named `name`. */
 static mg_status analyse(const mg_exp_fig7_params *p, const hybrid *h, const mg_dae *m, const char *name,
                          mg_exp_fig7_model *c, mg_table *t) {
-    int64_t D = h->dup.d, P = mg_dae_hidden(m);
+    int64_t D = h->dup.X.shape[1], P = mg_dae_hidden(m);
     c->p = P;
     float *C = mg_alloc((size_t)(P * D), sizeof(float));            /* P x D: the columns as rows */
     double *norm = mg_alloc((size_t)P, sizeof(double));
@@ -418,7 +418,7 @@ mg_status mg_exp_fig7_run(const mg_exp_fig7_params *p, const mg_exp_env *env, mg
     }
     if (s == MG_OK) {
         r->base_rows = d->gen.shape[0];
-        r->rows = h.dup.n;
+        r->rows = h.dup.X.shape[0];
         r->duplicated = NDUP;
         r->copies = p->times;
         r->injected = d->has_mog;

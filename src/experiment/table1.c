@@ -189,7 +189,7 @@ static mg_status make_data(const mg_exp_table1_params *p, const mg_rng *rng, mg_
     for (int k = 0; st == MG_OK && k < KT; k++) counts[k] = k < p->modes ? p->per_mode : p->dup_times;
     if (st == MG_OK) st = mg_mog_make(&spec, rng, &mog);
     float *X = m->train.data;
-    if (st == MG_OK) st = mg_mog_sample(&mog, n, counts, 0, rng, X, m->train_labels);
+    if (st == MG_OK) st = mg_mog_sample(&mog, counts, 0, rng, mg_mat_of_array(&m->train), m->train_labels);
     if (st == MG_OK) {
         /* rows are grouped by component: the scarce ones become copies of their first draw */
         int64_t row = 0;

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "exp_internal.h"
+#include "io/jsonio.h"
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
 

@@ -11,8 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "memgen/fileio.h"
 
 /* Builds "<dir>/.<base>.tmp.XXXXXX" for path (caller frees). */
@@ -187,23 +185,6 @@ mg_status mg_mkdir_p(const char *path) {
         buf[i] = '/';
     }
     if (st == MG_OK) st = mkdir_one(buf);
-    free(buf);
-    return st;
-}
-
-/* Pretty-prints a cJSON value plus a newline and writes it atomically. */
-mg_status mg_write_json_atomic(const char *path, const struct cJSON *value) {
-    char *txt = cJSON_Print(value);
-    if (!txt) return mg_fail(MG_ERR_NOMEM, "%s: cannot format JSON", path);
-    size_t len = strlen(txt);
-    char *buf = realloc(txt, len + 2);
-    if (!buf) {
-        free(txt);
-        return mg_fail(MG_ERR_NOMEM, "%s: cannot format JSON", path);
-    }
-    buf[len] = '\n';
-    buf[len + 1] = '\0';
-    mg_status st = mg_write_file_atomic(path, buf, len + 1);
     free(buf);
     return st;
 }

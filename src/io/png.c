@@ -304,3 +304,9 @@ mg_status mg_png_write_grid(const char *path, const float *data, int64_t n, cons
     free(img);
     return st;
 }
+
+/* MG_PNG_GRID_DEFAULT as a value. */
+mg_png_grid mg_png_grid_default(void) {
+    mg_png_grid v = MG_PNG_GRID_DEFAULT;
+    return v;
+}

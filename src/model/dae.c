@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "memgen/blas.h"
+#include "core/reduce.h"
 #include "memgen/dae.h"
 
 /* Largest model accepted: 2^32 floats (16 GiB), far above anything the paper
@@ -158,6 +159,13 @@ mg_status mg_dae_set_meta(mg_dae *m, const char *key, const char *value) {
     return mg_st_set_meta(m->meta, key, value);
 }
 const char *mg_dae_meta(const mg_dae *m, const char *key) { return mg_st_meta(m->meta, key); }
+
+/* P = ||W1||^2 + ||W2||^2 (tied: 2 ||W||^2), accumulated in double. */
+double mg_dae_weight_penalty(const mg_dae *m) {
+    int64_t dp = m->d * m->p;
+    double s1 = mg_sumsq_lanes(m->w1, dp);
+    return m->tied ? 2.0 * s1 : s1 + mg_sumsq_lanes(m->w2, dp);
+}
 
 /* Kaiming-normal (fan_in, gain sqrt(2)) as torch.nn.init.kaiming_normal_:
  * W1 ~ N(0, 2/d) (encoder Linear(d, p)), W2 ~ N(0, 2/p) (decoder Linear(p, d)).

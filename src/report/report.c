@@ -50,8 +50,9 @@ const char *mg_verdict_str(mg_verdict v) {
 
 /* CSS class of a verdict. */
 static const char *verdict_class(mg_verdict v) {
-    static const char *const cls[4] = {"pass", "fail", "partial", "na"};
-    return cls[v];
+    static const char *const cls[] = {"pass", "fail", "partial", "na"};
+    _Static_assert(sizeof cls / sizeof *cls == MG_VERDICT_COUNT, "a class per verdict");
+    return (int)v >= 0 && v < MG_VERDICT_COUNT ? cls[v] : "na";
 }
 
 /* Checks that a text argument is present. */
@@ -163,7 +164,7 @@ mg_status mg_report_claim(mg_report *r, const char *claim, const char *measured,
                           const char *note) {
     MG_TRY(need(claim, "the claim"));
     MG_TRY(need(measured, "the measurement"));
-    if ((int)verdict < 0 || verdict > MG_VERDICT_NA)
+    if ((int)verdict < 0 || verdict >= MG_VERDICT_COUNT)
         return mg_fail(MG_ERR_ARG, "report: invalid verdict %d", (int)verdict);
     if (r->nclaims == r->cap_claims) {
         int cap = r->cap_claims ? 2 * r->cap_claims : 16;

@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "io/jsonio.h"
 #include "memgen/daeset.h"
 #include "memgen/detect.h"
 #include "memgen/experiment.h"

@@ -266,39 +266,32 @@ mg_status mg_steer_parse_alphas(const char *spec, double **alphas, int *count) {
     *count = 0;
     if (!spec || !*spec) return mg_fail(MG_ERR_ARG, "empty alpha sweep (use list:A1,A2,... or lin:A:B:K)");
     const int cap = 10000;
-    double *a = malloc((size_t)cap * sizeof(double));
-    if (!a) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    int n = 0;
     const char *s = spec;
+    double *a = NULL;
+    int64_t n = 0;
     if (!strncmp(s, "lin:", 4)) {
         s += 4;
         double lo, hi, k;
         if (parse_num(&s, ':', &lo) || *s++ != ':' || parse_num(&s, ':', &hi) || *s++ != ':' ||
-            parse_num(&s, '\0', &k) || *s || k != floor(k) || k < 2 || k > cap || !(hi > lo)) {
-            free(a);
+            parse_num(&s, '\0', &k) || *s || k != floor(k) || k < 2 || k > cap || !(hi > lo))
             return mg_fail(MG_ERR_ARG, "alpha sweep '%s': expected lin:A:B:K with A < B and 2 <= K <= %d", spec, cap);
-        }
-        n = (int)k;
-        for (int j = 0; j < n; j++) a[j] = j == n - 1 ? hi : lo + (hi - lo) * j / (n - 1);
+        n = (int64_t)k;
+        if (!(a = malloc((size_t)n * sizeof(double)))) return mg_fail(MG_ERR_NOMEM, "out of memory");
+        for (int64_t j = 0; j < n; j++) a[j] = j == n - 1 ? hi : lo + (hi - lo) * (double)j / (double)(n - 1);
     } else {
         if (!strncmp(s, "list:", 5)) s += 5;
-        while (1) {
-            double v;
-            if (n == cap || parse_num(&s, ',', &v)) {
-                free(a);
-                return mg_fail(MG_ERR_ARG, "alpha sweep '%s': expected comma-separated finite numbers (at most %d)",
-                               spec, cap);
-            }
-            if (n && !(v > a[n - 1])) {
-                free(a);
-                return mg_fail(MG_ERR_ARG, "alpha sweep '%s': the values must be strictly ascending", spec);
-            }
-            a[n++] = v;
-            if (!*s) break;
-            s++; /* the comma */
+        MG_TRY(mg_parse_f64_list(s, "alpha sweep", &a, &n));
+        mg_status st = MG_OK;
+        if (n > cap) st = mg_fail(MG_ERR_ARG, "alpha sweep '%s': more than %d values", spec, cap);
+        for (int64_t j = 1; j < n && st == MG_OK; j++)
+            if (!(a[j] > a[j - 1]))
+                st = mg_fail(MG_ERR_ARG, "alpha sweep '%s': the values must be strictly ascending", spec);
+        if (st != MG_OK) {
+            free(a);
+            return st;
         }
     }
     *alphas = a;
-    *count = n;
+    *count = (int)n;
     return MG_OK;
 }

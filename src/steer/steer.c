@@ -276,3 +276,15 @@ void mg_steer_window(const double *sigmas, int K, int final_steps, int skip_last
     *sigma_hi = final_steps <= 0 || K <= 0 ? 0.0 : sigmas[(final_steps < K ? final_steps : K) - 1];
     *sigma_lo = skip_last <= 0 || K <= 0 ? 0.0 : sigmas[(skip_last < K ? skip_last : K) - 1];
 }
+
+/* MG_STEER_VEC_PARAMS_DEFAULT as a value. */
+mg_steer_vec_params mg_steer_vec_params_default(void) {
+    mg_steer_vec_params v = MG_STEER_VEC_PARAMS_DEFAULT;
+    return v;
+}
+
+/* MG_STEER_PARAMS_DEFAULT as a value. */
+mg_steer_params mg_steer_params_default(void) {
+    mg_steer_params v = MG_STEER_PARAMS_DEFAULT;
+    return v;
+}

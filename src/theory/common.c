@@ -8,22 +8,14 @@
 
 #include "theory_internal.h"
 
-/* Validates a data matrix: nonempty, consistent stride, finite entries. */
+/* Validates a data matrix: nonempty, consistent stride, finite entries, and
+ * sizes BLAS's 32-bit integers can hold. */
 mg_status mg__check_data(mg_mat X, const char *what) {
-    if (!X.data || X.rows < 1 || X.cols < 1 || X.ld < X.cols)
-        return mg_fail(MG_ERR_ARG, "%s: empty or malformed data matrix (%lld x %lld, ld %lld)", what,
-                       (long long)X.rows, (long long)X.cols, (long long)X.ld);
-    if (X.cols > INT32_MAX || X.rows > INT32_MAX || X.ld > INT32_MAX)
+    if (X.data && X.rows >= 1 && X.cols >= 1 && X.ld >= X.cols &&
+        (X.cols > INT32_MAX || X.rows > INT32_MAX || X.ld > INT32_MAX))
         return mg_fail(MG_ERR_SHAPE, "%s: %lld x %lld exceeds BLAS's 32-bit sizes", what, (long long)X.rows,
                        (long long)X.cols);
-    for (int64_t i = 0; i < X.rows; i++) {
-        const float *x = X.data + i * X.ld;
-        for (int64_t j = 0; j < X.cols; j++)
-            if (!isfinite(x[j]))
-                return mg_fail(MG_ERR_NUMERIC, "%s: sample %lld, feature %lld is %g; remove or fix non-finite values",
-                               what, (long long)i, (long long)j, (double)x[j]);
-    }
-    return MG_OK;
+    return mg_mat_check(X, what);
 }
 
 /* Frees the membership lists (safe on a zeroed struct). */
@@ -37,10 +29,7 @@ void mg__clusters_free(mg_clusters *c) {
 /* Validates labels and builds membership lists by counting sort. */
 mg_status mg__clusters_build(const int64_t *labels, int64_t n, int64_t K, const char *what, mg_clusters *out) {
     memset(out, 0, sizeof(*out));
-    if (!labels) return mg_fail(MG_ERR_ARG, "%s: no labels given", what);
-    if (K < 1 || K > n)
-        return mg_fail(MG_ERR_ARG, "%s: %lld clusters for %lld samples (need 1 <= K <= n)", what, (long long)K,
-                       (long long)n);
+    MG_TRY(mg_labels_check(labels, n, K, what));
     out->K = K;
     out->start = mg_calloc((size_t)K + 1, sizeof(int64_t));
     out->idx = mg_alloc((size_t)n, sizeof(int64_t));
@@ -48,24 +37,8 @@ mg_status mg__clusters_build(const int64_t *labels, int64_t n, int64_t K, const 
         mg__clusters_free(out);
         return mg_fail(MG_ERR_NOMEM, "%s: out of memory for %lld cluster ids", what, (long long)n);
     }
-    for (int64_t i = 0; i < n; i++) {
-        if (labels[i] < 0 || labels[i] >= K) {
-            mg_status st = mg_fail(MG_ERR_ARG, "%s: sample %lld has cluster id %lld outside [0, %lld)", what,
-                                   (long long)i, (long long)labels[i], (long long)K);
-            mg__clusters_free(out);
-            return st;
-        }
-        out->start[labels[i] + 1]++;
-    }
-    for (int64_t k = 0; k < K; k++) {
-        if (out->start[k + 1] == 0) {
-            mg_status st = mg_fail(MG_ERR_ARG, "%s: cluster %lld has no samples; renumber the labels compactly", what,
-                                   (long long)k);
-            mg__clusters_free(out);
-            return st;
-        }
-        out->start[k + 1] += out->start[k];
-    }
+    for (int64_t i = 0; i < n; i++) out->start[labels[i] + 1]++;
+    for (int64_t k = 0; k < K; k++) out->start[k + 1] += out->start[k];
     int64_t *fill = mg_alloc((size_t)K, sizeof(int64_t));
     if (!fill) {
         mg__clusters_free(out);

@@ -471,40 +471,8 @@ mg_status mg_construction_to_dae(const mg_construction *c, mg_dae **out) {
     return MG_OK;
 }
 
-/* Counts the units of a model by the cluster mean that activates them most. */
-mg_status mg_dae_block_widths(const mg_dae *m, mg_mat X, const int64_t *labels, int64_t K, int64_t *widths,
-                              int64_t *unassigned) {
-    MG_TRY(mg__check_data(X, "block widths"));
-    if (!m || mg_dae_dim(m) != X.cols)
-        return mg_fail(MG_ERR_SHAPE, "block widths: the model's dimension %lld does not match the data's %lld",
-                       m ? (long long)mg_dae_dim(m) : 0LL, (long long)X.cols);
-    int64_t d = X.cols, p = mg_dae_hidden(m);
-    mg_clusters cl;
-    MG_TRY(mg__clusters_build(labels, X.rows, K, "block widths", &cl));
-    double *M = mg_alloc((size_t)K * (size_t)d, sizeof(double)); /* K x d cluster means */
-    if (!M) {
-        mg__clusters_free(&cl);
-        return mg_fail(MG_ERR_NOMEM, "block widths: out of memory");
-    }
-    for (int64_t k = 0; k < K; k++) mg__rows_mean(X, cl.idx + cl.start[k], cl.start[k + 1] - cl.start[k], M + k * d);
-    const float *W = mg_dae_w1_const(m);
-    int64_t none = 0;
-    memset(widths, 0, (size_t)K * sizeof(int64_t));
-    for (int64_t u = 0; u < p; u++) {
-        double nn = 0, best = 0;
-        int64_t arg = -1;
-        for (int64_t i = 0; i < d; i++) nn += (double)W[i * p + u] * W[i * p + u];
-        if (!(nn > 0)) continue;
-        for (int64_t k = 0; k < K; k++) {
-            double a = 0;
-            for (int64_t i = 0; i < d; i++) a += W[i * p + u] * M[k * d + i];
-            if (a > best) best = a, arg = k;
-        }
-        if (arg >= 0) widths[arg]++;
-        else none++;
-    }
-    if (unassigned) *unassigned = none;
-    free(M);
-    mg__clusters_free(&cl);
-    return MG_OK;
+/* MG_CONSTRUCT_PARAMS_DEFAULT as a value. */
+mg_construct_params mg_construct_params_default(void) {
+    mg_construct_params v = MG_CONSTRUCT_PARAMS_DEFAULT;
+    return v;
 }

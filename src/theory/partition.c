@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memgen/dup.h"
 #include "memgen/partition.h"
 
 static const char *const MODE_NAMES[] = {"auto", "lae", "mem", "blocks"};

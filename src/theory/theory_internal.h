@@ -16,12 +16,12 @@ typedef struct {
     int64_t *idx;   /* n */
 } mg_clusters;
 
-/* Checks X is a nonempty n x d matrix (ld >= d) of finite values; `what`
- * names the caller in messages. */
+/* mg_mat_check (a nonempty matrix of finite values) plus sizes that BLAS's
+ * 32-bit integers hold; `what` names the caller in messages. */
 mg_status mg__check_data(mg_mat X, const char *what);
 
-/* Checks labels (n) are in [0, K) and every cluster is nonempty, then builds
- * the membership lists (caller frees with mg__clusters_free). */
+/* Checks the labels (mg_labels_check: in [0, K), no empty cluster), then
+ * builds the membership lists (caller frees with mg__clusters_free). */
 mg_status mg__clusters_build(const int64_t *labels, int64_t n, int64_t K, const char *what, mg_clusters *out);
 void mg__clusters_free(mg_clusters *c);
 

@@ -1,10 +1,10 @@
 /*
  * The training loss of the DAE (paper Eq. 6) on one batch and its gradient:
- * the shared workspace, the weight penalty and the entry point. The step
- * itself runs in one of two fused forms: small.c for batches of at most
- * MG_SMALL_B rows (the memorization setting: n = 5, full batch), where sgemm
- * would spend its time packing W, and tiled.c (single-threaded sgemm on
- * fixed tiles in one parallel region) for the rest.
+ * the shared workspace and the entry point. The step itself runs in one of
+ * two fused forms: small.c for batches of at most MG_SMALL_B rows (the
+ * memorization setting: n = 5, full batch), where sgemm would spend its time
+ * packing W, and tiled.c (single-threaded sgemm on fixed tiles in one
+ * parallel region) for the rest.
  *
  * Per-row loss sums are kept in double and added in a fixed order, so the
  * value does not depend on the thread count.
@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/reduce.h"
 #include "train_internal.h"
 
 /* Workspace: H (B x p) immediately followed by dH (B x p) | R (B x d)
@@ -42,28 +43,9 @@ mg_train_ws_parts mg_train_ws_split(float *ws, int64_t B, int64_t d, int64_t p) 
 /* The workspace's input slot (B x d). */
 float *mg_train_ws_input(float *ws, int64_t B, int64_t d, int64_t p) { return mg_train_ws_split(ws, B, d, p).input; }
 
-/* sum of v[i]^2 in double over LANES fixed lanes (lane = i mod LANES), the
- * lanes added in order: vectorisable and the same for any thread count. */
-#define LANES 8
-double mg_train_sumsq(const float *v, int64_t n) {
-    double part[LANES] = {0};
-    int64_t i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int l = 0; l < LANES; l++) part[l] += (double)v[i + l] * (double)v[i + l];
-    for (int l = 0; i + l < n; l++) part[l] += (double)v[i + l] * (double)v[i + l];
-    double s = 0.0;
-    for (int l = 0; l < LANES; l++) s += part[l];
-    return s;
-}
-
-/* P = ||W1||^2 (tied: 2 ||W||^2), accumulated in double. */
-double mg_dae_weight_penalty(const mg_dae *m) {
-    int64_t dp = mg_dae_dim(m) * mg_dae_hidden(m);
-    const float *w1 = mg_dae_w1_const(m), *w2 = mg_dae_w2_const(m);
-    double s1 = mg_train_sumsq(w1, dp);
-    if (mg_dae_is_tied(m)) return 2.0 * s1;
-    return s1 + mg_train_sumsq(w2, dp);
-}
+/* sum of v[i]^2 in double in a fixed lane order (core/reduce.h), compiled
+ * here at -O3 for the tiled step's row losses. */
+double mg_train_sumsq(const float *v, int64_t n) { return mg_sumsq_lanes(v, n); }
 
 /* The end of a fused step (see train_internal.h). */
 void mg_train_fused_finish(const mg_dae *m, const float *dH, int64_t B, double D, float *grad, const mg_train_fused *ex) {

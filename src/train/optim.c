@@ -52,6 +52,7 @@ mg_status mg_optim_init(mg_optim *o, const mg_train_params *p, int64_t n) {
         if (s == MG_OK && o->momentum > 0) s = add_slot(o, 1, "momentum_buffer");
         if (s == MG_OK && o->centered) s = add_slot(o, 2, "grad_avg");
         break;
+    case MG_OPTIM_COUNT: s = mg_fail(MG_ERR_ARG, "optimizer: invalid kind %d", (int)o->kind); break;
     }
     if (s != MG_OK) mg_optim_free(o);
     return s;
@@ -198,7 +199,8 @@ static range_fn_t range_fn(const mg_optim *o) {
     case MG_OPTIM_SGD: return sgd_range;
     case MG_OPTIM_ADAM:
     case MG_OPTIM_ADAMW: return adam_range;
-    case MG_OPTIM_RMSPROP: break;
+    case MG_OPTIM_RMSPROP:
+    case MG_OPTIM_COUNT: break;
     }
     return rmsprop_range;
 }

@@ -157,6 +157,27 @@ struct mg_trainer {
     float *probe_h;        /* nprobe x p */
 };
 
+/* Picks the probe rows (all rows, or a sorted random subset of `want` from
+ * stream 4; want <= 0: up to 256) and copies them into tr->probe_x. */
+mg_status mg_trainer_setup_probe(mg_trainer *tr, int64_t want);
+
+/* ---- the CSV log of a run (log.c) ---------------------------------------------- */
+
+/* The log kept in memory (zero-initialise; free with mg_train_log_free). */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} mg_train_log;
+
+/* Starts the log: the header, and on a resumed run (step > 0) the rows of
+ * the existing file at path up to that step. */
+mg_status mg_train_log_start(mg_train_log *lb, const char *path, int64_t step);
+/* Appends the row of one logged step (values with 9 significant digits). */
+mg_status mg_train_log_row(mg_train_log *lb, const mg_train_progress *pr);
+/* Rewrites the log file atomically. */
+mg_status mg_train_log_write(const mg_train_log *lb, const char *path);
+void mg_train_log_free(mg_train_log *lb);
+
 /* Runs fn(ctx, lo, hi) over [0, n): directly when n <= grain or only one
  * thread would run, else in chunks of grain on OpenMP threads (par.c). For
  * elementwise / row-wise work whose result does not depend on the split. */

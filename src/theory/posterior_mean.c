@@ -1,15 +1,18 @@
 /*
- * Optimal denoisers the trained DAEs are measured against:
+ * The posterior-mean denoisers the trained DAEs are measured against (the
+ * optimal denoisers of the paper; not to be confused with the denoiser
+ * interface of src/diffusion/denoiser.c, which wraps these among others):
  *
  *  - f_emp (Eq. 3), the posterior mean under the empirical distribution of
  *    the training set: a softmax over training samples of -|y - x|^2/(2s^2).
  *    Distances come from one sgemm per block of queries, on data centred by
  *    the training mean (translation invariance removes a common offset from
  *    the expansion); the weights are a log-sum-exp in double. Products go
- *    through mg_sgemm_det, so results are bit-identical on any thread count. The GEMM expansion |y|^2 - 2 y.x + |x|^2 loses
- *    about sqrt(d) * FLT_EPSILON * |y||x| to cancellation, which matters when
- *    sigma is small: then the few candidates within the softmax window are
- *    recomputed exactly in double (and sigma = 0 is the exact nearest sample).
+ *    through mg_sgemm_det, so results are bit-identical on any thread count.
+ *    The GEMM expansion |y|^2 - 2 y.x + |x|^2 loses about sqrt(d) *
+ *    FLT_EPSILON * |y||x| to cancellation, which matters when sigma is small:
+ *    then the few candidates within the softmax window are recomputed
+ *    exactly in double (and sigma = 0 is the exact nearest sample).
  *  - f_gt of a Gaussian mixture (Eq. 4 with Tweedie's formula), in double
  *    through the stored eigen-decompositions: posterior log-weights from the
  *    eigenvalues, component means mu + B diag(ev/(ev+s^2)) B^T (y - mu), and a

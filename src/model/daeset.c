@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "memgen/daeset.h"
-#include "memgen/schedule.h"
 
 /* A set with empty levels. */
 mg_status mg_daeset_alloc(int count, const double *sigmas, mg_daeset *out) {
@@ -75,25 +74,13 @@ mg_status mg_daeset_save(const mg_daeset *set, const char *path) {
         const char *key = mg_st_meta_key(set->meta, i);
         s = mg_st_set_meta(st, key, mg_st_meta(set->meta, key));
     }
-    char *sig = mg_sigmas_format(set->sigmas, set->count);
+    char *sig = mg_format_f64_list(set->sigmas, set->count);
     if (s == MG_OK) s = sig ? mg_st_set_meta(st, "sigmas", sig) : mg_fail(MG_ERR_NOMEM, "out of memory");
     if (s == MG_OK) s = mg_st_set_meta_int(st, "count", set->count);
     if (s == MG_OK) s = mg_st_set_meta(st, "memgen.kind", "dae_set");
     free(sig);
     if (s == MG_OK) s = mg_st_write(st, path);
     mg_st_free(st);
-    return s;
-}
-
-/* Parses the comma-separated "sigmas" metadata value. */
-static mg_status parse_sigma_list(const char *txt, double **sigmas, int *count) {
-    size_t len = strlen(txt);
-    char *spec = malloc(len + 6);
-    if (!spec) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    memcpy(spec, "list:", 5);
-    memcpy(spec + 5, txt, len + 1);
-    mg_status s = mg_sigmas_parse(spec, sigmas, count);
-    free(spec);
     return s;
 }
 
@@ -107,17 +94,20 @@ mg_status mg_daeset_load(const char *path, mg_daeset *out) {
     if (kind && !strcmp(kind, "dae_set")) {
         const char *sig = mg_st_meta(st, "sigmas");
         double *sigmas = NULL;
-        int count = 0;
+        int64_t count = 0;
         if (!sig) {
             s = mg_fail(MG_ERR_FORMAT, "%s: DAE set without 'sigmas' metadata", path);
-        } else if (parse_sigma_list(sig, &sigmas, &count) != MG_OK) {
-            s = mg_fail_context(MG_ERR_FORMAT, "%s: bad 'sigmas' metadata", path);
+        } else if (mg_parse_f64_list(sig, "'sigmas' metadata", &sigmas, &count) != MG_OK) {
+            s = mg_fail_context(MG_ERR_FORMAT, "%s", path);
         } else {
             int64_t declared;
             if (mg_st_meta_int(st, "count", &declared) == MG_OK && declared != count)
-                s = mg_fail(MG_ERR_FORMAT, "%s: 'count' says %lld levels but 'sigmas' lists %d distinct values", path,
-                            (long long)declared, count);
-            if (s == MG_OK) s = mg_daeset_alloc(count, sigmas, out);
+                s = mg_fail(MG_ERR_FORMAT, "%s: 'count' says %lld levels but 'sigmas' lists %lld", path,
+                            (long long)declared, (long long)count);
+            else if (count > 100000)
+                s = mg_fail(MG_ERR_FORMAT, "%s: 'sigmas' lists %lld levels (at most 100000)", path, (long long)count);
+            if (s == MG_OK && mg_daeset_alloc((int)count, sigmas, out) != MG_OK) /* positive, strictly ascending */
+                s = mg_fail_context(MG_ERR_FORMAT, "%s: bad 'sigmas' metadata", path);
             char prefix[32];
             for (int k = 0; k < count && s == MG_OK; k++) {
                 snprintf(prefix, sizeof prefix, "level%d.", k);

@@ -1,5 +1,5 @@
 /*
- * Tests of the optimal denoisers: f_emp (Eq. 3) against NumPy and the naive
+ * Tests of the posterior-mean (optimal) denoisers: f_emp (Eq. 3) against NumPy and the naive
  * double loop at small and large sigma, its sigma -> 0 limit (the nearest
  * sample) and stability with large norms; f_gt of a Gaussian mixture against
  * NumPy, the Cholesky oracle, a Monte Carlo posterior mean and a d = 1000
@@ -16,7 +16,7 @@
 #endif
 
 #include "testutil.h"
-#include "memgen/data.h"
+#include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/theory.h"
 
@@ -196,7 +196,7 @@ static void test_fgt_monte_carlo(void **state) {
     tu_assert_ok(mg_mog_make(&s, &r, &mog));
     int64_t N = 400000, d = 3;
     float *xs = malloc((size_t)(N * d) * sizeof(float));
-    tu_assert_ok(mg_mog_sample(&mog, N, NULL, 0, &r, xs, NULL));
+    tu_assert_ok(mg_mog_sample(&mog, NULL, 0, &r, (mg_mat){N, mog.d, mog.d, xs}, NULL));
     double sigma = 0.8;
     float yq[4 * 3] = {0.5f, 0.2f, 0.0f, -1.0f, 1.0f, 0.5f, 2.5f, -0.5f, 0.3f, 0.0f, 0.0f, 0.0f};
     float out[12];

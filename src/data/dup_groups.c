@@ -2,14 +2,15 @@
  * Duplicated samples as clusters of their own (Corollary 3.4): groups of
  * (near-)identical rows, found by exact k-nearest neighbours and union-find,
  * are split off the clusters they fell in, so the blockwise construction
- * memorises each with one rank-1 block while the rest generalises.
+ * memorises each with one rank-1 block while the rest generalises. Data
+ * preparation for the construction (src/theory), which takes the labels.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "memgen/dup.h"
 #include "memgen/neighbors.h"
-#include "theory_internal.h"
 
 /* Neighbours examined per sample when linking copies. */
 #define DUP_NEIGHBOURS 8
@@ -23,17 +24,15 @@ static int64_t find_root(int64_t *parent, int64_t i) {
     return i;
 }
 
-/* Splits groups of copies into their own clusters (see theory.h). */
+/* Splits groups of copies into their own clusters (see dup.h). */
 mg_status mg_split_duplicates(mg_mat X, double tol, int64_t min_copies, int64_t *labels, int64_t *K,
                               int64_t *groups) {
-    MG_TRY(mg__check_data(X, "duplicate detection"));
+    MG_TRY(mg_mat_check(X, "duplicate detection"));
     if (!(tol >= 0) || !isfinite(tol) || min_copies < 2)
         return mg_fail(MG_ERR_ARG, "duplicate detection: need tol >= 0 and min_copies >= 2 (got %g, %lld)", tol,
                        (long long)min_copies);
     int64_t n = X.rows, d = X.cols;
-    mg_clusters cl;
-    MG_TRY(mg__clusters_build(labels, n, *K, "duplicate detection", &cl)); /* validates the labels */
-    mg__clusters_free(&cl);
+    MG_TRY(mg_labels_check(labels, n, *K, "duplicate detection"));
     if (groups) *groups = 0;
     if (n < 2) return MG_OK;
     int k = n - 1 < DUP_NEIGHBOURS ? (int)(n - 1) : DUP_NEIGHBOURS;
