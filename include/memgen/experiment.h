@@ -61,6 +61,13 @@ typedef struct {
 /* Library defaults for a source (the quick report's sizes). */
 mg_exp_data_params mg_exp_data_params_default(mg_exp_source source);
 
+/* The fields of mg_exp_data_params (the two trainings as "mem_train.*" and
+ * "gen_train.*"), for recording and setting them by name; *n receives the count. */
+const mg_field *mg_exp_data_param_fields(int *n);
+
+/* "mog", "fmnist" (NULL-terminated, indexed by mg_exp_source). */
+extern const char *const mg_exp_source_names[];
+
 /* A dataset in both regimes with its trained sets. Every matrix is an owned
  * float32 2-D array, one sample per row; free with mg_exp_data_free. */
 typedef struct {

@@ -138,6 +138,12 @@ mg_train_params mg_train_params_default(void);
  * "full", "shuffle", "replace"; "kaiming", "normal") and their parsers
  * (MG_ERR_ARG with the accepted names on a bad one). */
 const char *mg_optim_name(mg_optim_kind k);
+/* The same names as NULL-terminated tables indexed by value (for field
+ * descriptors, fields.h). */
+extern const char *const mg_optim_names[];
+extern const char *const mg_loss_names[];
+extern const char *const mg_batch_mode_names[];
+extern const char *const mg_init_names[];
 const char *mg_loss_name(mg_loss_kind k);
 const char *mg_batch_mode_name(mg_batch_mode m);
 const char *mg_init_name(mg_init_kind k);

@@ -43,6 +43,7 @@ static mg_status run_lookup(const void *vctx, const char *name, double *num, con
     else if (!strcmp(name, "seed")) *num = (double)ctx->cfg->seed;
     else if (!strcmp(name, "scale")) *text = mg_repro_scale_name(ctx->scale);
     else if (!strcmp(name, "ndata")) *num = ctx->ndata;
+    else if (!strcmp(name, "fmnist_wanted")) *num = ctx->cfg->fmnist;
     else return MG_ERR_NOT_FOUND;
     return MG_OK;
 }
@@ -190,6 +191,65 @@ static mg_status holds_when(const call_t *c, const char *when, const mg_tpl_scop
     MG_TRY(eval(c, when, sc, &v));
     *yes = v != 0 && !isnan(v);
     return MG_OK;
+}
+
+/* ---- the run's JSON records and output files ----------------------------------------------- */
+
+/* The object `key` of parent, created when missing (NULL on OOM). */
+static cJSON *child_object(cJSON *parent, const char *key) {
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
+    if (!o) o = cJSON_AddObjectToObject(parent, key);
+    return o;
+}
+
+/* The section's settings object in config.json. */
+cJSON *mg_repro_settings(mg_repro_ctx *ctx, const char *section) {
+    return child_object(child_object(ctx->config, "sections"), section);
+}
+
+/* The section's object in summary.json. */
+cJSON *mg_repro_results(mg_repro_ctx *ctx, const char *section) {
+    return child_object(child_object(ctx->results, "sections"), section);
+}
+
+/* JSON file beside the report. */
+mg_status mg_repro_json(const mg_repro_ctx *ctx, const char *rel, const cJSON *v) {
+    char *path;
+    MG_TRY(mg_report_path(ctx->rep, rel, &path));
+    mg_status s = mg_write_json_atomic(path, v);
+    free(path);
+    return s;
+}
+
+/* Records a claim's verdict in summary.json's "claims" object. */
+static mg_status record_claim(mg_repro_ctx *ctx, const char *id, mg_verdict v) {
+    if (!ctx->claims && !(ctx->claims = cJSON_AddObjectToObject(ctx->results, "claims")))
+        return mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (cJSON_GetObjectItemCaseSensitive(ctx->claims, id))
+        return mg_fail(MG_ERR_ARG, "reproduce: claim id '%s' is used twice", id);
+    if (!cJSON_AddStringToObject(ctx->claims, id, mg_verdict_str(v))) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    return MG_OK;
+}
+
+/* Titles, labels, embeds and frees a plot; s is the status of building it so
+ * far (when not MG_OK the plot is only freed). */
+static mg_status plot_emit(mg_repro_ctx *ctx, mg_plot *p, mg_status s, const char *title, const char *xlabel,
+                           const char *ylabel, const char *caption) {
+    if (s == MG_OK) s = mg_plot_title(p, title);
+    if (s == MG_OK) s = mg_plot_xlabel(p, xlabel);
+    if (s == MG_OK) s = mg_plot_ylabel(p, ylabel);
+    if (s == MG_OK) s = mg_report_plot(ctx->rep, p, caption);
+    mg_plot_free(p);
+    return s;
+}
+
+/* Writes a section's results object to DIR/<section>/<name> and links it. */
+static mg_status summary_file(mg_repro_ctx *ctx, const char *section, const char *name, const cJSON *res) {
+    char rel[160];
+    snprintf(rel, sizeof rel, "%s/%s", section, name);
+    const char *f = rel;
+    MG_TRY(mg_repro_json(ctx, rel, res));
+    return mg_report_files(ctx->rep, &f, 1);
 }
 
 /* ---- result access ------------------------------------------------------------------ */
@@ -515,7 +575,7 @@ static mg_status figure(const call_t *c, const mg_figure_spec *f) {
         s = draw_series(c, f, &f->series[k], lo, hi, p);
     if (s == MG_OK) s = draw_lines(c, f->vlines, 1, p);
     if (s == MG_OK) s = draw_lines(c, f->hlines, 0, p);
-    if (s == MG_OK) s = mg_repro_plot_emit(c->ctx, p, s, title, xl, yl, cap);
+    if (s == MG_OK) s = plot_emit(c->ctx, p, s, title, xl, yl, cap);
     else mg_plot_free(p);
     free(title), free(xl), free(yl), free(cap);
     return s;
@@ -591,7 +651,7 @@ static mg_status data_files(const call_t *c) {
     char **names;
     int nf;
     MG_TRY(mg_experiment_write(c->sec->exp, c->result, &o, &names, &nf));
-    mg_status s = nf > 0 ? mg_repro_files(c->ctx, (const char *const *)names, nf) : MG_OK;
+    mg_status s = nf > 0 ? mg_report_files(c->ctx->rep, (const char *const *)names, nf) : MG_OK;
     mg_experiment_names_free(names, nf);
     return s;
 }
@@ -700,7 +760,7 @@ static mg_status claim(const call_t *c, const mg_claim_spec *cl) {
     if (s == MG_OK) s = mg_report_claim(c->ctx->rep, text, meas, v, full);
     char id[128];
     snprintf(id, sizeof id, "%s.%s%s%s", c->sec->id, cl->id, c->data ? "." : "", c->data ? c->data->name : "");
-    if (s == MG_OK) s = mg_repro_record_claim(c->ctx, id, v);
+    if (s == MG_OK) s = record_claim(c->ctx, id, v);
     free(text), free(meas), free(note), free(extra), free(full);
     return s;
 }
@@ -779,20 +839,27 @@ static void on_progress(void *vp, const char *detail, double fraction) {
     mg_repro_step(ep->ctx, buf, ep->f0 + fraction * (ep->f1 - ep->f0));
 }
 
+/* Applies scaled values to a described struct. */
+mg_status mg_repro_apply_scaled(const mg_repro_ctx *ctx, const mg_sec_scaled *scaled, int n, const mg_field *fields,
+                                int nfields, void *obj, const char *what) {
+    for (int i = 0; i < n; i++) {
+        const mg_field *f = mg_field_find(fields, nfields, scaled[i].param);
+        if (!f || !mg_field_is_number(f->type))
+            return mg_fail(MG_ERR_ARG, "%s: no numeric parameter '%s'", what, scaled[i].param);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.17g", scaled[i].at[ctx->scale]);
+        MG_TRY(mg_field_parse(obj, f, buf));
+    }
+    return MG_OK;
+}
+
 /* The section's parameters: the library defaults, the scaled values, then
  * the overrides "name=value" (sets may be NULL). */
 mg_status mg_repro_section_params(const mg_repro_ctx *ctx, const mg_section *sec, const char *const *sets, int nsets,
                                   void *params) {
     const mg_experiment *e = sec->exp;
     e->defaults(params);
-    for (int i = 0; i < sec->nscaled; i++) {
-        const mg_field *f = mg_field_find(e->params, e->nparams, sec->scaled[i].param);
-        if (!f || !mg_field_is_number(f->type))
-            return mg_fail(MG_ERR_ARG, "section %s: no numeric parameter '%s'", sec->id, sec->scaled[i].param);
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.17g", sec->scaled[i].at[ctx->scale]);
-        MG_TRY(mg_field_parse(params, f, buf));
-    }
+    MG_TRY(mg_repro_apply_scaled(ctx, sec->scaled, sec->nscaled, e->params, e->nparams, params, sec->id));
     for (int i = 0; i < nsets; i++) {
         const char *eq = strchr(sets[i], '=');
         char name[96];
@@ -875,14 +942,7 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     int per = e->inputs == MG_EXP_EACH_DATASET;
     if (s == MG_OK) s = for_each_call(ctx, sec, params, res, render_fn, &per);
     if (s == MG_OK) s = mg_report_subsection(ctx->rep, "All numbers");
-    if (s == MG_OK && !sec->summary_file) s = mg_repro_summary_file(ctx, sec->id);
-    if (s == MG_OK && sec->summary_file) {
-        char rel[96];
-        snprintf(rel, sizeof rel, "%s/%s", sec->id, sec->summary_file);
-        const char *f = rel;
-        s = mg_repro_json(ctx, rel, res);
-        if (s == MG_OK) s = mg_repro_files(ctx, &f, 1);
-    }
+    if (s == MG_OK) s = summary_file(ctx, sec->id, sec->summary_file ? sec->summary_file : "summary.json", res);
     free(params);
     return s;
 }
