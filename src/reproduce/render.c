@@ -221,13 +221,23 @@ mg_status mg_repro_json(const mg_repro_ctx *ctx, const char *rel, const cJSON *v
     return s;
 }
 
-/* Records a claim's verdict in summary.json's "claims" object. */
-static mg_status record_claim(mg_repro_ctx *ctx, const char *id, mg_verdict v) {
+/* Records a claim's verdict in summary.json's "claims" object (and its id in
+ * "timing_claims" when its rule reads wall times). */
+static mg_status record_claim(mg_repro_ctx *ctx, const char *id, mg_verdict v, int timing) {
     if (!ctx->claims && !(ctx->claims = cJSON_AddObjectToObject(ctx->results, "claims")))
         return mg_fail(MG_ERR_NOMEM, "out of memory");
     if (cJSON_GetObjectItemCaseSensitive(ctx->claims, id))
         return mg_fail(MG_ERR_ARG, "reproduce: claim id '%s' is used twice", id);
     if (!cJSON_AddStringToObject(ctx->claims, id, mg_verdict_str(v))) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (timing) {
+        cJSON *t = cJSON_GetObjectItemCaseSensitive(ctx->results, "timing_claims");
+        if (!t) t = cJSON_AddArrayToObject(ctx->results, "timing_claims");
+        cJSON *item = cJSON_CreateString(id);
+        if (!t || !item || !cJSON_AddItemToArray(t, item)) {
+            cJSON_Delete(item);
+            return mg_fail(MG_ERR_NOMEM, "out of memory");
+        }
+    }
     return MG_OK;
 }
 
@@ -760,7 +770,7 @@ static mg_status claim(const call_t *c, const mg_claim_spec *cl) {
     if (s == MG_OK) s = mg_report_claim(c->ctx->rep, text, meas, v, full);
     char id[128];
     snprintf(id, sizeof id, "%s.%s%s%s", c->sec->id, cl->id, c->data ? "." : "", c->data ? c->data->name : "");
-    if (s == MG_OK) s = record_claim(c->ctx, id, v);
+    if (s == MG_OK) s = record_claim(c->ctx, id, v, cl->timing);
     free(text), free(meas), free(note), free(extra), free(full);
     return s;
 }
@@ -810,9 +820,98 @@ static mg_status paragraphs(const call_t *c, const char *tpl, const mg_tpl_scope
     return s;
 }
 
+/* ---- checking a section's names ------------------------------------------------------ */
+
+/* What mg_tpl_names' callback resolves a name in. */
+typedef struct {
+    const call_t *c;
+    const mg_tpl_scope *sc;
+    int dynamic;       /* 1: the names may also be columns known only per row (series x / y / where, labels) */
+    const char *where; /* what is being checked, for the message */
+} name_check;
+
+/* mg_tpl_names callback: the name must resolve (functions are not names). */
+static mg_status check_name(void *vnc, const char *name) {
+    const name_check *nc = vnc;
+    double num;
+    const char *text;
+    for (const mg_tpl_scope *sc = nc->sc; sc; sc = sc->parent)
+        if (sc->lookup(sc->ctx, name, &num, &text) != MG_ERR_NOT_FOUND) return MG_OK;
+    if (nc->dynamic) return MG_OK;
+    return mg_fail(MG_ERR_ARG, "section %s: %s names '%s', which nothing defines", nc->c->sec->id, nc->where, name);
+}
+
+/* Checks the names of one template (is_template) or expression. */
+static mg_status check_text(const call_t *c, const char *text, int is_template, const mg_tpl_scope *sc, int dynamic,
+                            const char *where) {
+    if (!text) return MG_OK;
+    name_check nc = {c, sc, dynamic, where};
+    mg_status s = mg_tpl_names(text, is_template, check_name, &nc);
+    return s == MG_OK ? s : mg_fail_context(s, "section %s, %s", c->sec->id, where);
+}
+
+/* Every template and expression of the section must name only what its
+ * scope defines, in both branches of every {?...}, before anything is drawn:
+ * a misspelt name fails the run instead of hiding in a branch that this run
+ * does not take. Per-row names (series columns, page-table cells) are
+ * checked against the first row of their table. */
+static mg_status check_names(const call_t *c) {
+    const mg_section *sec = c->sec;
+    const mg_tpl_scope *sc = &c->result_sc;
+    MG_TRY(check_text(c, sec->intro, 1, &c->params_sc, 0, "the intro"));
+    MG_TRY(check_text(c, sec->dataset_intro, 1, sc, 0, "the dataset intro"));
+    for (int i = 0; i < sec->nfigures; i++) {
+        const mg_figure_spec *f = &sec->figures[i];
+        const char *texts[] = {f->id, f->title, f->xlabel, f->ylabel, f->caption};
+        for (int k = 0; k < 5; k++) MG_TRY(check_text(c, texts[k], 1, sc, 0, "a figure"));
+        MG_TRY(check_text(c, f->when, 0, sc, 0, "a figure's condition"));
+        MG_TRY(check_text(c, f->lo, 0, sc, 0, "a histogram range"));
+        MG_TRY(check_text(c, f->hi, 0, sc, 0, "a histogram range"));
+        for (int k = 0; k < MG_SEC_MAX_LINES; k++) {
+            const mg_refline_spec *ls[2] = {&f->vlines[k], &f->hlines[k]};
+            for (int j = 0; j < 2; j++) {
+                MG_TRY(check_text(c, ls[j]->at, 0, sc, 0, "a reference line"));
+                MG_TRY(check_text(c, ls[j]->label, 1, sc, 0, "a reference line"));
+            }
+        }
+        for (int k = 0; k < MG_SEC_MAX_SERIES; k++) {
+            const mg_series_spec *se = &f->series[k];
+            MG_TRY(check_text(c, se->table, 1, sc, 0, "a series' table"));
+            MG_TRY(check_text(c, se->when, 0, sc, 0, "a series' condition"));
+            MG_TRY(check_text(c, se->label, 1, sc, 1, "a series' label"));
+            MG_TRY(check_text(c, se->where, 0, sc, 1, "a series' row filter"));
+        }
+    }
+    for (int i = 0; i < sec->ntables; i++) {
+        const mg_page_table_spec *pt = &sec->tables[i];
+        MG_TRY(check_text(c, pt->caption, 1, sc, 0, "a table caption"));
+        MG_TRY(check_text(c, pt->when, 0, sc, 0, "a table's condition"));
+        const mg_table *t = result_table(c, pt->table), *join = pt->join ? result_table(c, pt->join) : NULL;
+        if (!t || t->nrows < 1) continue; /* page_table reports a missing table; an empty one has no cells */
+        row_ctx rc = {t, 0, NULL, join};
+        mg_tpl_scope rs = {row_lookup, &rc, sc};
+        for (int k = 0; k < MG_SEC_MAX_COLS && pt->cols[k].header; k++)
+            MG_TRY(check_text(c, pt->cols[k].cell, 1, &rs, 0, "a table cell"));
+    }
+    for (int i = 0; i < sec->nclaims; i++) {
+        const mg_claim_spec *cl = &sec->claims[i];
+        mg_tpl_scope ts = {threshold_lookup, cl, sc};
+        const char *tpls[] = {cl->claim, cl->measured, cl->note, cl->note_unless_holds, cl->note_if_na};
+        for (int k = 0; k < 5; k++) MG_TRY(check_text(c, tpls[k], 1, &ts, 0, cl->id));
+        const char *exprs[] = {cl->when, cl->needs};
+        for (int k = 0; k < 2; k++) MG_TRY(check_text(c, exprs[k], 0, &ts, 0, cl->id));
+        for (int k = 0; k < MG_SEC_MAX_CONDS; k++) {
+            MG_TRY(check_text(c, cl->holds[k].expr, 0, &ts, 0, cl->id));
+            MG_TRY(check_text(c, cl->partly[k].expr, 0, &ts, 0, cl->id));
+        }
+    }
+    return MG_OK;
+}
+
 /* The body of one call: paragraphs, figures, tables, files, claims, results. */
 static mg_status render_call(call_t *c, int subsection) {
     const mg_section *sec = c->sec;
+    MG_TRY(check_names(c));
     if (subsection) MG_TRY(mg_report_subsection(c->ctx->rep, c->data->title));
     mg_status s = paragraphs(c, sec->dataset_intro, &c->result_sc);
     for (int i = 0; i < sec->nfigures && s == MG_OK; i++) s = figure(c, &sec->figures[i]);

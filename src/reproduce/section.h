@@ -64,6 +64,8 @@ typedef struct {
     const char *note;        /* template, shown whatever the verdict (NULL: none) */
     const char *note_unless_holds; /* template, shown when the verdict is not "holds" */
     const char *note_if_na;  /* template, shown when not measured */
+    int timing;              /* 1: the rule reads wall times, so the verdict may differ between runs of one seed
+                                (listed in summary.json's "timing_claims"; the tests do not pin it) */
 } mg_claim_spec;
 
 /* Figure kinds. */
