@@ -244,6 +244,8 @@ typedef struct {
 } mg_bench_params;
 
 #define MG_BENCH_PARAMS_DEFAULT {0.2, 0.0, 0.01, 200, 0.95, 1.0 / 3.0, 0.5, 0.9, 1e-6, 0.1, 50, 1, 3}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_bench_params mg_bench_params_default(void);
 
 /* One detector's results. */
 typedef struct {

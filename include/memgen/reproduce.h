@@ -53,6 +53,8 @@ typedef struct {
 } mg_repro_config;
 
 #define MG_REPRO_CONFIG_DEFAULT {MG_REPRO_QUICK, "memgen-report", 0, NULL, 1, NULL, NULL, NULL}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+mg_repro_config mg_repro_config_default(void);
 
 /* What a run produced. */
 typedef struct {

@@ -204,3 +204,9 @@ mg_status mg_detect_benchmark(const mg_daeset *set, mg_mat train, mg_mat S, cons
     if (st != MG_OK) mg_detect_bench_free(out);
     return st;
 }
+
+/* MG_BENCH_PARAMS_DEFAULT as a value. */
+mg_bench_params mg_bench_params_default(void) {
+    mg_bench_params p = MG_BENCH_PARAMS_DEFAULT;
+    return p;
+}

@@ -45,6 +45,12 @@ void mg_repro_step(mg_repro_ctx *ctx, const char *detail, double fraction) {
     ctx->cfg->progress(ctx->cfg->progress_ctx, &pr);
 }
 
+/* MG_REPRO_CONFIG_DEFAULT as a value. */
+mg_repro_config mg_repro_config_default(void) {
+    mg_repro_config c = MG_REPRO_CONFIG_DEFAULT;
+    return c;
+}
+
 /* Scale names. */
 const char *mg_repro_scale_name(mg_repro_scale s) {
     return s == MG_REPRO_SMOKE ? "smoke" : s == MG_REPRO_QUICK ? "quick" : s == MG_REPRO_FULL ? "full" : "?";
