@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "memgen/detect.h"
+#include "memgen/dup.h"
 #include "memgen/memorization.h"
 #include "memgen/theory.h"
 
