@@ -29,13 +29,13 @@ typedef struct {
     mg_table datasets;      /* "datasets": dataset, n_mem, mem_max_cosine, separable, n_test, centered */
 } mg_exp_setup_result;
 
-mg_exp_setup_params mg_exp_setup_defaults(void);
+MG_API mg_exp_setup_params mg_exp_setup_defaults(void);
 
 /* Runs on every dataset of env (MG_EXP_ALL_DATASETS). Free with mg_exp_setup_free. */
-mg_status mg_exp_setup_run(const mg_exp_setup_params *p, const mg_exp_env *env, mg_exp_setup_result *r);
-void mg_exp_setup_free(mg_exp_setup_result *r);
+MG_API mg_status mg_exp_setup_run(const mg_exp_setup_params *p, const mg_exp_env *env, mg_exp_setup_result *r);
+MG_API void mg_exp_setup_free(mg_exp_setup_result *r);
 
-extern const mg_experiment mg_exp_setup;
+MG_API extern const mg_experiment mg_exp_setup;
 
 #ifdef __cplusplus
 }
