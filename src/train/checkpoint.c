@@ -127,8 +127,14 @@ mg_status mg_train_ckpt_meta_int(const mg_st *st, const char *path, const char *
 /* Parameters, run rng, step and data shape of a DAE checkpoint. */
 mg_status mg_train_checkpoint_info(const char *path, mg_train_params *params, mg_rng *rng, int64_t *step, int64_t *n,
                                    int64_t *d, mg_train_io *io) {
+    return mg_train_checkpoint_info_kind(path, "dae", params, rng, step, n, d, io);
+}
+
+/* The same for a checkpoint of the given model kind. */
+mg_status mg_train_checkpoint_info_kind(const char *path, const char *kind, mg_train_params *params, mg_rng *rng,
+                                        int64_t *step, int64_t *n, int64_t *d, mg_train_io *io) {
     mg_st *st = NULL;
-    MG_TRY(mg_train_ckpt_open(path, "dae", &st));
+    MG_TRY(mg_train_ckpt_open(path, kind, &st));
     mg_status s = mg_train_params_from_st(st, path, params);
     if (s == MG_OK) s = get_rng(st, path, "rng.run", rng);
     if (s == MG_OK) s = mg_train_ckpt_meta_int(st, path, "step", 0, INT64_MAX, step);

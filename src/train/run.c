@@ -173,42 +173,59 @@ mg_status mg_train_init_model(const mg_train_params *params, int64_t d, const mg
     return MG_OK;
 }
 
+/* A metadata setter and its object. */
+typedef struct {
+    mg_status (*set)(void *obj, const char *key, const char *value);
+    void *obj;
+} meta_sink;
+
 /* Sets one metadata key from a printf format. */
-static mg_status meta_fmt(mg_dae *m, const char *key, const char *fmt, ...)
+static mg_status meta_fmt(const meta_sink *m, const char *key, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-static mg_status meta_fmt(mg_dae *m, const char *key, const char *fmt, ...) {
+static mg_status meta_fmt(const meta_sink *m, const char *key, const char *fmt, ...) {
     char buf[128];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    return mg_dae_set_meta(m, key, buf);
+    return m->set(m->obj, key, buf);
 }
+
+/* The hyper-parameters as metadata (see train_internal.h). */
+mg_status mg_train_annotate_keys(mg_status (*set)(void *obj, const char *key, const char *value), void *obj,
+                                 const mg_train_params *p, const mg_rng *rng, int64_t n, int64_t d, int dae) {
+    const meta_sink m = {set, obj};
+    if (dae) MG_TRY(meta_fmt(&m, "lambda", "%.17g", mg_train_effective_lambda(p, d)));
+    MG_TRY(meta_fmt(&m, "loss", "%s", mg_loss_name(p->loss)));
+    if (dae) MG_TRY(meta_fmt(&m, "loss_lambda", "%.17g", p->lambda));
+    MG_TRY(meta_fmt(&m, "optim", "%s", mg_optim_name(p->optim)));
+    MG_TRY(meta_fmt(&m, "lr", "%.17g", mg_train_resolved_lr(p)));
+    MG_TRY(meta_fmt(&m, "weight_decay", "%.17g", mg_train_resolved_wd(p)));
+    MG_TRY(meta_fmt(&m, "momentum", "%.17g", p->momentum));
+    MG_TRY(meta_fmt(&m, "steps", "%lld", (long long)p->steps));
+    if (p->batch_mode == MG_BATCH_FULL) MG_TRY(meta_fmt(&m, "batch", "full"));
+    else MG_TRY(meta_fmt(&m, "batch", "%lld", (long long)p->batch));
+    MG_TRY(meta_fmt(&m, "batch_mode", "%s", mg_batch_mode_name(p->batch_mode)));
+    if (dae) MG_TRY(meta_fmt(&m, "init", "%s", mg_init_name(p->init)));
+    else MG_TRY(meta_fmt(&m, "init", "authors"));
+    MG_TRY(meta_fmt(&m, "seed", "%llu", (unsigned long long)rng->key));
+    MG_TRY(meta_fmt(&m, "stream", "%llu", (unsigned long long)rng->stream));
+    MG_TRY(meta_fmt(&m, "data_n", "%lld", (long long)n));
+    MG_TRY(meta_fmt(&m, "data_d", "%lld", (long long)d));
+    MG_TRY(meta_fmt(&m, "trained_by", "memgen %s", MG_VERSION_STRING));
+    return MG_OK;
+}
+
+/* mg_train_annotate_keys' setter for a DAE. */
+static mg_status dae_set_meta(void *obj, const char *key, const char *value) { return mg_dae_set_meta(obj, key, value); }
 
 /* Records sigma and the hyper-parameters as model metadata. */
 mg_status mg_train_annotate_model(mg_dae *model, const mg_train_params *p, const mg_rng *rng, int64_t n, int64_t d) {
     mg_dae_set_sigma(model, p->sigma);
-    MG_TRY(meta_fmt(model, "lambda", "%.17g", mg_train_effective_lambda(p, d)));
-    MG_TRY(meta_fmt(model, "loss", "%s", mg_loss_name(p->loss)));
-    MG_TRY(meta_fmt(model, "loss_lambda", "%.17g", p->lambda));
-    MG_TRY(meta_fmt(model, "optim", "%s", mg_optim_name(p->optim)));
-    MG_TRY(meta_fmt(model, "lr", "%.17g", mg_train_resolved_lr(p)));
-    MG_TRY(meta_fmt(model, "weight_decay", "%.17g", mg_train_resolved_wd(p)));
-    MG_TRY(meta_fmt(model, "momentum", "%.17g", p->momentum));
-    MG_TRY(meta_fmt(model, "steps", "%lld", (long long)p->steps));
-    if (p->batch_mode == MG_BATCH_FULL) MG_TRY(meta_fmt(model, "batch", "full"));
-    else MG_TRY(meta_fmt(model, "batch", "%lld", (long long)p->batch));
-    MG_TRY(meta_fmt(model, "batch_mode", "%s", mg_batch_mode_name(p->batch_mode)));
-    MG_TRY(meta_fmt(model, "init", "%s", mg_init_name(p->init)));
-    MG_TRY(meta_fmt(model, "seed", "%llu", (unsigned long long)rng->key));
-    MG_TRY(meta_fmt(model, "stream", "%llu", (unsigned long long)rng->stream));
-    MG_TRY(meta_fmt(model, "data_n", "%lld", (long long)n));
-    MG_TRY(meta_fmt(model, "data_d", "%lld", (long long)d));
-    MG_TRY(meta_fmt(model, "trained_by", "memgen %s", MG_VERSION_STRING));
-    return MG_OK;
+    return mg_train_annotate_keys(dae_set_meta, model, p, rng, n, d, 1);
 }
 
 /* Initialise (if needed), continue from a checkpoint (if given), train, annotate. */

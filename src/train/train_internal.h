@@ -281,6 +281,16 @@ mg_status mg_train_ckpt_save(const mg_train_core *c, const mg_train_ckpt_model *
  * same trajectory, data and kind of model. */
 mg_status mg_train_ckpt_load(mg_train_core *c, const mg_train_ckpt_model *m, const char *path);
 
+/* mg_train_checkpoint_info for a checkpoint of the given model kind. */
+mg_status mg_train_checkpoint_info_kind(const char *path, const char *kind, mg_train_params *params, mg_rng *rng,
+                                        int64_t *step, int64_t *n, int64_t *d, mg_train_io *io);
+
+/* Writes the hyper-parameters of a run as model metadata through set(obj,
+ * key, value) (the keys of mg_train_annotate_model; dae: also the Eq. 6
+ * "lambda" and "loss_lambda"). */
+mg_status mg_train_annotate_keys(mg_status (*set)(void *obj, const char *key, const char *value), void *obj,
+                                 const mg_train_params *p, const mg_rng *rng, int64_t n, int64_t d, int dae);
+
 /* Opens a checkpoint of the given model kind; *st is the caller's to free. */
 mg_status mg_train_ckpt_open(const char *path, const char *kind, mg_st **st);
 
