@@ -18,7 +18,10 @@
 #endif
 
 #include "testutil.h"
+#include <lapacke.h>
+
 #include "memgen/dae.h"
+#include "memgen/jacobian.h"
 #include "memgen/tcdae.h"
 #include "memgen/tctrain.h"
 
@@ -481,11 +484,112 @@ static void test_as_dae(void **state) {
     mg_tcdae_free(m);
 }
 
+/* The Jacobian at (x, sigma) through the DAE with skip: dense J equals
+ * s I + W^T diag(g .* [W x > 0]) W from the model's own parameters and
+ * central differences of mg_tcdae_forward; the singular values of the QR
+ * route (thin: 2|S| <= d, and dense: 2|S| > d) equal LAPACK's on dense J;
+ * trace and subspace share agree with dense J. */
+static void test_jacobian(void **state) {
+    (void)state;
+    const int64_t dims[2][2] = {{30, 8}, {7, 12}}; /* thin route; 2|S| > d */
+    for (int c = 0; c < 2; c++) {
+        const int64_t d = dims[c][0], p = dims[c][1];
+        mg_tcdae *m = random_model(d, p, 6 + (uint64_t)c, 1);
+        const mg_tcdae_cparts v = mg_tcdae_cparts_of(m);
+        float *x = malloc((size_t)d * sizeof(float)), g[12];
+        mg_rng r;
+        mg_rng_init(&r, 13);
+        mg_rng_normal(&r, x, (size_t)d);
+        const double sigma = 0.4;
+        tu_assert_ok(mg_tcdae_gate(m, sigma, g));
+        double *J = malloc((size_t)(d * d) * sizeof(double)), *Jr = malloc((size_t)(d * d) * sizeof(double));
+        double *Jc = malloc((size_t)(d * d) * sizeof(double));
+        for (int64_t a = 0; a < d; a++)
+            for (int64_t b = 0; b < d; b++) {
+                double acc = a == b ? v.skip[0] : 0.0;
+                for (int64_t j = 0; j < p; j++) {
+                    double pre = 0;
+                    for (int64_t k = 0; k < d; k++) pre += (double)v.W[j * d + k] * x[k];
+                    if (pre > 0) acc += (double)v.W[j * d + a] * g[j] * v.W[j * d + b];
+                }
+                Jr[a * d + b] = acc;
+            }
+        for (int rep = 0; rep < MG_TC_REP_COUNT; rep++) {
+            mg_dae *dae = NULL;
+            tu_assert_ok(mg_tcdae_to_dae(m, sigma, (mg_tc_rep)rep, &dae));
+            tu_assert_ok(mg_jacobian_dense(dae, x, J));
+            tu_assert_close_d(J, Jr, d * d, 1e-5, 1e-5, "J = s I + W^T diag(g mask) W");
+            /* singular values: QR route vs dgesdd on dense J */
+            double *sv = malloc((size_t)d * sizeof(double)), *ref = malloc((size_t)d * sizeof(double));
+            double *u1 = malloc((size_t)d * sizeof(double));
+            int64_t rr;
+            tu_assert_ok(mg_jacobian_svd(dae, x, sv, &rr, u1));
+            assert_int_equal(rr, d);
+            memcpy(Jc, J, (size_t)(d * d) * sizeof(double));
+            assert_int_equal(LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (lapack_int)d, (lapack_int)d, Jc, (lapack_int)d, ref,
+                                            NULL, (lapack_int)d, NULL, (lapack_int)d),
+                             0);
+            tu_assert_close_d(sv, ref, d, 1e-9, 1e-9, c ? "singular values (dense route)" : "singular values (thin)");
+            /* |J^T u1| = sv1 for the top left singular vector */
+            double n2 = 0;
+            for (int64_t b = 0; b < d; b++) {
+                double t = 0;
+                for (int64_t a = 0; a < d; a++) t += J[a * d + b] * u1[a];
+                n2 += t * t;
+            }
+            assert_true(fabs(sqrt(n2) - sv[0]) <= 1e-9 * sv[0]);
+            /* trace and subspace share */
+            double tr, trd = 0;
+            for (int64_t a = 0; a < d; a++) trd += J[a * d + a];
+            tu_assert_ok(mg_jacobian_trace(dae, (mg_mat){1, d, d, x}, &tr));
+            assert_true(fabs(tr - trd) <= 1e-5 * fabs(trd) + 1e-6);
+            const int64_t q = 2;
+            double *U = calloc((size_t)(d * q), sizeof(double)), share, in = 0, all = 0;
+            U[0 * q + 0] = 1.0, U[1 * q + 1] = 1.0; /* span(e0, e1) */
+            tu_assert_ok(mg_jacobian_subspace_share(dae, x, U, q, &share));
+            for (int64_t a = 0; a < d; a++)
+                for (int64_t b = 0; b < d; b++) {
+                    all += J[a * d + b] * J[a * d + b];
+                    if (a < 2) in += J[a * d + b] * J[a * d + b];
+                }
+            assert_true(fabs(share - in / all) <= 1e-9);
+            free(U), free(sv), free(ref), free(u1);
+            mg_dae_free(dae);
+        }
+        /* central differences of the model itself (float: coarse) */
+        float *xp = malloc((size_t)d * sizeof(float)), *yp = malloc((size_t)d * sizeof(float));
+        float *ym = malloc((size_t)d * sizeof(float));
+        double hk = 1e-2; /* a step that crosses no kink: |pre_j| > h max_k |w_jk| for every unit */
+        for (int64_t j = 0; j < p; j++) {
+            double pre = 0, wmax = 0;
+            for (int64_t k = 0; k < d; k++) {
+                pre += (double)v.W[j * d + k] * x[k];
+                wmax = fmax(wmax, fabs(v.W[j * d + k]));
+            }
+            hk = fmin(hk, 0.5 * fabs(pre) / wmax);
+        }
+        assert_true(hk > 1e-4);
+        const float h = (float)hk;
+        for (int64_t b = 0; b < d; b++) {
+            memcpy(xp, x, (size_t)d * sizeof(float));
+            xp[b] = x[b] + h;
+            tu_assert_ok(mg_tcdae_forward(m, (mg_mat){1, d, d, xp}, sigma, (mg_mat){1, d, d, yp}));
+            xp[b] = x[b] - h;
+            tu_assert_ok(mg_tcdae_forward(m, (mg_mat){1, d, d, xp}, sigma, (mg_mat){1, d, d, ym}));
+            for (int64_t a = 0; a < d; a++) Jc[a * d + b] = ((double)yp[a] - ym[a]) / (2.0 * h);
+        }
+        tu_assert_close_d(Jc, Jr, d * d, 2e-5 / hk, 2e-3, "J vs central differences of f");
+        free(xp), free(yp), free(ym), free(J), free(Jr), free(Jc), free(x);
+        mg_tcdae_free(m);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_fd),       cmocka_unit_test(test_torch_reference),
         cmocka_unit_test(test_resume_bit_identical), cmocka_unit_test(test_threads),
         cmocka_unit_test(test_save_load),         cmocka_unit_test(test_as_dae),
+        cmocka_unit_test(test_jacobian),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
