@@ -4,7 +4,7 @@ CLANG   ?= clang
 BUILD   ?= build
 OPT     ?= -O2
 MARCH   ?= $(shell echo 'int main(void){return 0;}' | $(CC) -march=native -x c - -o /dev/null 2>/dev/null && echo -march=native)
-WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Werror=implicit-function-declaration
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
 INCS    := -Iinclude -Isrc -I/usr/include/x86_64-linux-gnu
 # OpenMP by trial compile (threads over batch and over noise levels).
@@ -43,6 +43,9 @@ help:
 # errno from sqrtf, which would block vectorising; IEEE results are unchanged).
 HOT_SRC := src/core/rng.c src/train/loss.c src/train/optim.c src/train/small.c
 $(HOT_SRC:%.c=$(BUILD)/obj/%.o): CFLAGS += -O3 -fno-math-errno
+
+# The library exports only what its headers mark MG_API (memgen/core.h).
+$(LIB_OBJ): CFLAGS += -fvisibility=hidden
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

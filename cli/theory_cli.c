@@ -33,25 +33,17 @@ void tc_problem_free(tc_problem *p) {
     memset(p, 0, sizeof(*p));
 }
 
-/* Parses "3,4,2" into K widths. */
+/* Parses "3,4,2" into K nonnegative widths (the core list parser). */
 static mg_status parse_widths(const char *spec, int64_t K, int64_t **out) {
+    int64_t n = 0;
+    mg_status st = mg_parse_i64_list(spec, "--widths", out, &n);
+    for (int64_t k = 0; st == MG_OK && k < n; k++)
+        if ((*out)[k] < 0) st = MG_ERR_ARG;
+    if (st == MG_OK && n == K) return MG_OK;
+    free(*out);
     *out = NULL;
-    int64_t *w = malloc((size_t)K * sizeof(int64_t));
-    if (!w) return mg_fail(MG_ERR_NOMEM, "--widths: out of memory");
-    const char *s = spec;
-    for (int64_t k = 0; k < K; k++) {
-        char *end;
-        long long v = strtoll(s, &end, 10);
-        if (end == s || v < 0 || (k + 1 < K && *end != ',') || (k + 1 == K && *end)) {
-            free(w);
-            return mg_fail(MG_ERR_ARG, "--widths '%s': expected %lld comma-separated nonnegative integers (one per "
-                           "cluster)", spec, (long long)K);
-        }
-        w[k] = v;
-        s = end + 1;
-    }
-    *out = w;
-    return MG_OK;
+    return mg_fail(MG_ERR_ARG, "--widths '%s': expected %lld comma-separated nonnegative integers (one per cluster)",
+                   spec, (long long)K);
 }
 
 /* Loads the data (and the --labels file) and resolves the partition through

@@ -11,6 +11,7 @@
 #include "memgen/image.h"
 #include "memgen/mog.h"
 #include "memgen/plot.h"
+#include "memgen/reproduce.h"
 #include "memgen/png.h"
 #include "memgen/sampler.h"
 #include "memgen/steer.h"
@@ -23,6 +24,15 @@ static int same(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
 /* Training, construction, sampling and detection parameters. */
 static void test_model_defaults(void **state) {
     (void)state;
+    mg_bench_params b = MG_BENCH_PARAMS_DEFAULT, bf = mg_bench_params_default();
+    assert_true(same(b.sigma, bf.sigma) && same(b.flipd_sigma, bf.flipd_sigma) && same(b.fpr, bf.fpr));
+    assert_true(b.bootstrap == bf.bootstrap && same(b.level, bf.level) && same(b.mem_ratio, bf.mem_ratio));
+    assert_true(same(b.gen_ratio, bf.gen_ratio) && same(b.gen_cos, bf.gen_cos) && same(b.dedup_tol, bf.dedup_tol));
+    assert_true(same(b.clique_tau, bf.clique_tau) && b.clique_k == bf.clique_k && b.all_metrics == bf.all_metrics);
+    assert_true(b.repeats == bf.repeats);
+    mg_repro_config r = MG_REPRO_CONFIG_DEFAULT, rf = mg_repro_config_default();
+    assert_true(r.scale == rf.scale && !strcmp(r.out_dir, rf.out_dir) && r.seed == rf.seed && rf.fmnist_dir == NULL);
+    assert_true(r.fmnist == rf.fmnist && rf.sections == NULL && rf.progress == NULL && rf.progress_ctx == NULL);
     mg_train_params t = MG_TRAIN_PARAMS_DEFAULT, tf = mg_train_params_default();
     assert_true(t.hidden == tf.hidden && t.tied == tf.tied && t.bias == tf.bias && t.init == tf.init);
     assert_true(same(t.init_scale, tf.init_scale) && same(t.sigma, tf.sigma) && t.loss == tf.loss);

@@ -1,5 +1,6 @@
 /*
- * Tests of the DAE Jacobian (jacobian.h, App. A.3): the dense Jacobian, its
+ * Tests of the DAE Jacobian (jacobian.h, App. A.3; also its energy share in a
+ * subspace against the dense Jacobian): the dense Jacobian, its
  * trace and singular values against PyTorch autograd (dev/detect_reference.py),
  * a central finite-difference check on the forward pass away from kinks, the
  * thin-QR SVD against a dense LAPACK SVD in both regimes (|S| <= d and
@@ -257,8 +258,52 @@ static void test_jacobian_cli(void **state) {
     free(dir), free(log), free(model), free(data), free(csv), free(svp), free(js);
 }
 
+/* ---- mg_jacobian_subspace_share --------------------------------------------- */
+
+/* The share equals |U^T J|_F^2 / |J|_F^2 with the dense Jacobian; U = I gives
+ * 1; a point with no active unit gives 0. */
+static void test_subspace_share_dense(void **state) {
+    (void)state;
+    enum { D = 7, P = 4, Q = 3 };
+    float W[D * P], x[D];
+    mg_rng r;
+    mg_rng_init(&r, 17);
+    mg_rng_normal(&r, W, D * P);
+    mg_rng_normal(&r, x, D);
+    mg_dae *m = tu_tied_dae(D, P, W);
+    int64_t S[P], s;
+    tu_assert_ok(mg_jacobian_active(m, x, S, &s));
+    assert_true(s >= 1 && s < P); /* a generic point: some units on, some off */
+    double U[D * Q]; /* orthonormal columns, d x q row-major */
+    tu_assert_ok(mg_random_orthonormal(&r, D, Q, U));
+    double J[D * D], in = 0, tot = 0;
+    tu_assert_ok(mg_jacobian_dense(m, x, J));
+    for (int a = 0; a < D; a++)
+        for (int b = 0; b < D; b++) tot += J[a * D + b] * J[a * D + b];
+    for (int j = 0; j < Q; j++)
+        for (int b = 0; b < D; b++) {
+            double v = 0;
+            for (int a = 0; a < D; a++) v += U[a * Q + j] * J[a * D + b];
+            in += v * v;
+        }
+    double share, want = in / tot;
+    tu_assert_ok(mg_jacobian_subspace_share(m, x, U, Q, &share));
+    tu_assert_close_d(&share, &want, 1, 1e-10, 1e-9, "subspace share");
+    double Id[D * D];
+    for (int i = 0; i < D * D; i++) Id[i] = i % (D + 1) == 0;
+    tu_assert_ok(mg_jacobian_subspace_share(m, x, Id, D, &share));
+    tu_assert_close_d(&share, &(double){1.0}, 1, 1e-12, 1e-12, "share in the whole space");
+    float zero[D] = {0};
+    tu_assert_ok(mg_jacobian_subspace_share(m, zero, U, Q, &share));
+    assert_true(share == 0.0);
+    assert_int_equal(mg_jacobian_subspace_share(m, x, U, D + 1, &share), MG_ERR_ARG);
+    mg_dae_free(m);
+}
+
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_subspace_share_dense),
         cmocka_unit_test(test_against_autograd),   cmocka_unit_test(test_finite_differences),
         cmocka_unit_test(test_svd_regimes),        cmocka_unit_test(test_effective_rank),
         cmocka_unit_test(test_memorized_signature), cmocka_unit_test(test_jacobian_cli),

@@ -1,5 +1,6 @@
 /*
- * Tests of representations and spikiness metrics (repr.h): every metric
+ * Tests of representations and spikiness metrics (repr.h; also the two-peak
+ * histogram test and the Monte Carlo denoising error): every metric
  * against NumPy (dev/detect_reference.py), orientation (one-hot spikier than
  * balanced), the zero-row and NaN conventions, summaries and histograms against
  * numpy's rules, the seeded noise (independent of chunking), representations
@@ -295,8 +296,142 @@ static void test_repr_cli(void **state) {
     free(dir), free(log), free(model), free(data), free(out), free(stats), free(sum);
 }
 
+/* The two-peak histogram test (mg_histogram_bimodal). */
+static void test_bimodal(void **state) {
+    (void)state;
+    mg_bimodal b;
+    /* two clear peaks: main at bin 1 (5), second at bin 4 (4), valley bin 3 (0) */
+    int64_t h1[6] = {0, 5, 1, 0, 4, 0};
+    tu_assert_ok(mg_histogram_bimodal(h1, 6, 0.5, &b));
+    assert_true(b.bimodal);
+    assert_int_equal(b.peak1, 1);
+    assert_int_equal(b.peak2, 4);
+    assert_int_equal(b.valley, 3);
+    tu_assert_close_d(&b.dip, (double[]){0.0}, 1, 0, 0, "dip");
+    /* a shoulder, not a peak: the valley (6) is more than half of 7 */
+    int64_t h2[5] = {10, 8, 6, 7, 2};
+    tu_assert_ok(mg_histogram_bimodal(h2, 5, 0.5, &b));
+    assert_false(b.bimodal);
+    assert_int_equal(b.peak1, 0);
+    assert_int_equal(b.peak2, -1);
+    assert_true(isnan(b.dip));
+    /* ... but it is one with a looser valley rule: dip 6/7 */
+    tu_assert_ok(mg_histogram_bimodal(h2, 5, 0.9, &b));
+    assert_true(b.bimodal);
+    assert_int_equal(b.peak2, 3);
+    tu_assert_close_d(&b.dip, (double[]){6.0 / 7.0}, 1, 1e-15, 0, "dip");
+    /* monotone: one peak */
+    int64_t h3[4] = {1, 2, 3, 4};
+    tu_assert_ok(mg_histogram_bimodal(h3, 4, 0.5, &b));
+    assert_false(b.bimodal);
+    assert_int_equal(b.peak1, 3);
+    /* ties: the first highest bin is the main peak; an adjacent equal bin has no valley */
+    int64_t h4[4] = {3, 3, 0, 3};
+    tu_assert_ok(mg_histogram_bimodal(h4, 4, 0.5, &b));
+    assert_true(b.bimodal);
+    assert_int_equal(b.peak1, 0);
+    assert_int_equal(b.peak2, 3);
+    assert_int_equal(b.valley, 2);
+    /* the highest second peak wins over a nearer, lower one */
+    int64_t h5[7] = {9, 0, 2, 0, 0, 5, 0};
+    tu_assert_ok(mg_histogram_bimodal(h5, 7, 0.5, &b));
+    assert_int_equal(b.peak2, 5);
+    assert_int_equal(b.valley, 1);
+    /* one bin, and bad arguments */
+    int64_t h6[1] = {4};
+    tu_assert_ok(mg_histogram_bimodal(h6, 1, 0.5, &b));
+    assert_false(b.bimodal);
+    assert_int_equal(mg_histogram_bimodal(h6, 0, 0.5, &b), MG_ERR_ARG);
+    assert_int_equal(mg_histogram_bimodal(h6, 1, 1.0, &b), MG_ERR_ARG);
+    int64_t h7[2] = {1, -1};
+    assert_int_equal(mg_histogram_bimodal(h7, 2, 0.5, &b), MG_ERR_ARG);
+}
+
+/* ---- mg_denoise_error ------------------------------------------------------ */
+
+/* Equals a per-row, per-draw loop with the documented noise (row index t*n + i),
+ * row means and the standard error included. */
+static void test_denoise_error_naive(void **state) {
+    (void)state;
+    enum { N = 5, D = 6, P = 3, T = 4 };
+    float W[D * P], X[N * D];
+    mg_rng r;
+    mg_rng_init(&r, 5);
+    mg_rng_normal(&r, W, D * P);
+    mg_rng_normal(&r, X, N * D);
+    mg_dae *m = tu_tied_dae(D, P, W);
+    mg_rng noise;
+    mg_rng_init(&noise, 9);
+    mg_mat Xm = {N, D, D, X};
+    double err[N], mean, se, sigma = 0.3;
+    tu_assert_ok(mg_denoise_error(m, Xm, sigma, &noise, T, err, &mean, &se));
+    double ref[N] = {0}, vals[N * T], s = 0;
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < N; i++) {
+            float y[D], h[P], f[D];
+            mg_rng ri = mg_rng_fork(&noise, (uint64_t)(t * N + i));
+            mg_rng_add_noise(&ri, X + i * D, (float)sigma, y, D);
+            for (int j = 0; j < P; j++) {
+                double a = 0;
+                for (int k = 0; k < D; k++) a += (double)y[k] * W[k * P + j];
+                h[j] = a > 0 ? (float)a : 0.0f;
+            }
+            double e = 0;
+            for (int k = 0; k < D; k++) {
+                double a = 0;
+                for (int j = 0; j < P; j++) a += (double)W[k * P + j] * h[j];
+                f[k] = (float)a;
+                e += ((double)f[k] - X[i * D + k]) * ((double)f[k] - X[i * D + k]);
+            }
+            ref[i] += e / T;
+            vals[t * N + i] = e;
+            s += e;
+        }
+    double mu = s / (N * T), v = 0;
+    for (int k = 0; k < N * T; k++) v += (vals[k] - mu) * (vals[k] - mu);
+    double se_ref = sqrt(v / (N * T - 1) / (N * T));
+    tu_assert_close_d(err, ref, N, 1e-5, 1e-5, "per-row error");
+    tu_assert_close_d(&mean, &mu, 1, 1e-5, 1e-5, "mean error");
+    tu_assert_close_d(&se, &se_ref, 1, 1e-5, 1e-4, "standard error");
+    /* one draw of one row: no standard error; bad arguments refused */
+    mg_mat one = {1, D, D, X};
+    tu_assert_ok(mg_denoise_error(m, one, sigma, &noise, 1, NULL, &mean, &se));
+    assert_true(se == 0.0);
+    assert_int_equal(mg_denoise_error(m, Xm, sigma, &noise, 0, NULL, &mean, NULL), MG_ERR_ARG);
+    mg_mat bad = {N, D - 1, D - 1, X};
+    assert_int_equal(mg_denoise_error(m, bad, sigma, &noise, 1, NULL, &mean, NULL), MG_ERR_SHAPE);
+    mg_dae_free(m);
+}
+
+/* Closed form: d = 2, one unit w = a e_1 that stays active (x_1 = 10, small
+ * sigma), so f(y) = a^2 y_1 e_1 and E|f - x|^2 = (a^2 - 1)^2 x_1^2 + a^4 sigma^2 + x_2^2. */
+static void test_denoise_error_closed_form(void **state) {
+    (void)state;
+    const double a = 0.9, sigma = 0.5;
+    float W[2] = {(float)a, 0.0f}, X[2] = {10.0f, 1.5f};
+    mg_dae *m = tu_tied_dae(2, 1, W);
+    mg_rng noise;
+    mg_rng_init(&noise, 21);
+    mg_mat Xm = {1, 2, 2, X};
+    double mean, se;
+    tu_assert_ok(mg_denoise_error(m, Xm, sigma, &noise, 20000, NULL, &mean, &se));
+    double a2 = (double)W[0] * W[0];
+    double want = (a2 - 1) * (a2 - 1) * 100.0 + a2 * a2 * sigma * sigma + 1.5 * 1.5;
+    if (!(fabs(mean - want) <= 4 * se)) fail_msg("MC %g +- %g vs closed form %g", mean, se, want);
+    assert_true(se > 0 && se < 0.01 * want);
+    /* sigma = 0: the exact error |f(x) - x|^2 */
+    tu_assert_ok(mg_denoise_error(m, Xm, 0.0, &noise, 3, NULL, &mean, &se));
+    double exact = (a2 - 1) * (a2 - 1) * 100.0 + 1.5 * 1.5;
+    tu_assert_close_d(&mean, &exact, 1, 1e-9, 1e-5, "noise-free error");
+    mg_dae_free(m);
+}
+
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_denoise_error_naive),
+        cmocka_unit_test(test_denoise_error_closed_form),
+        cmocka_unit_test(test_bimodal),
         cmocka_unit_test(test_metrics_fixture),      cmocka_unit_test(test_orientation_and_conventions),
         cmocka_unit_test(test_summary_histogram),    cmocka_unit_test(test_noisy_rows),
         cmocka_unit_test(test_repr_models),          cmocka_unit_test(test_mem_vs_gen_spikiness),

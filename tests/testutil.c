@@ -195,6 +195,14 @@ cJSON *tu_repro_summary(const char *dir) {
     return j;
 }
 
+/* A tied, bias-free DAE with the given weights. */
+mg_dae *tu_tied_dae(int64_t d, int64_t p, const float *W) {
+    mg_dae *m = NULL;
+    tu_assert_ok(mg_dae_create(d, p, 1, 0, &m));
+    memcpy(mg_dae_w1(m), W, (size_t)(d * p) * sizeof(float));
+    return m;
+}
+
 /* "tests/fixtures/<rel>". */
 const char *tu_fixture(const char *rel) {
     static _Thread_local char buf[1024];

@@ -83,6 +83,11 @@ char *tu_repro_smoke(const char *sections, int nsections, uint64_t seed, const c
  * the test if it cannot be read. */
 struct cJSON *tu_repro_summary(const char *dir);
 
+/* A bias-free tied DAE of d x p weights W (row-major, copied); the test fails
+ * if it cannot be made. Caller frees with mg_dae_free. */
+struct mg_dae;
+struct mg_dae *tu_tied_dae(int64_t d, int64_t p, const float *W);
+
 /* Path of a committed fixture: "tests/fixtures/<rel>" (static buffer). Tests
  * run from the repository root. */
 const char *tu_fixture(const char *rel);

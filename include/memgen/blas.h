@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "memgen/core.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,17 +34,17 @@ extern "C" {
  * Callers that loop over many products may set OpenBLAS to one thread
  * themselves (openblas_set_num_threads(1)), as mg_trainer_run does; the
  * calls then never touch the setting. */
-void mg_sgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+MG_API void mg_sgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                   const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 
 /* The tile length of a shape-only cut of `size` rows: size / min_tile tiles
  * (at least 1, at most max_tiles), each a multiple of 4 rows long except
  * when there is one tile (the whole). The products here cut their outputs
  * this way; so does the training step (src/train/tiled.c). */
-int64_t mg_det_tile(int64_t size, int64_t min_tile, int64_t max_tiles);
+MG_API int64_t mg_det_tile(int64_t size, int64_t min_tile, int64_t max_tiles);
 
 /* The same in double (like cblas_dgemm). */
-void mg_dgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A,
+MG_API void mg_dgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, double alpha, const double *A,
                   int64_t lda, const double *B, int64_t ldb, double beta, double *C, int64_t ldc);
 
 /* The lower triangle (row-major: C[i][j], i >= j) of the n x n matrix
@@ -50,7 +52,7 @@ void mg_dgemm_det(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, dou
  * C = alpha A A^T + beta C for A of n x k: cblas_dsyrk(CblasRowMajor,
  * CblasLower, ...) with the same guarantees as mg_sgemm_det. The strict
  * upper triangle is not touched. */
-void mg_dsyrk_det(int trans, int64_t n, int64_t k, double alpha, const double *A, int64_t lda, double beta, double *C,
+MG_API void mg_dsyrk_det(int trans, int64_t n, int64_t k, double alpha, const double *A, int64_t lda, double beta, double *C,
                   int64_t ldc);
 
 #ifdef __cplusplus

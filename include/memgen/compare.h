@@ -60,10 +60,10 @@ typedef struct {
 /* Compares A and B (same d). X (n x d) is optional: pass X.data == NULL to
  * skip the sample matching. lead >= 1 caps the subspace dimension compared
  * per block (0 = the full block). Caller frees with mg_compare_free. */
-mg_status mg_compare_daes(const mg_dae *A, const mg_dae *B, mg_mat X, int64_t lead, mg_compare *out);
+MG_API mg_status mg_compare_daes(const mg_dae *A, const mg_dae *B, mg_mat X, int64_t lead, mg_compare *out);
 
 /* Frees the arrays; safe on NULL and on a zeroed struct. */
-void mg_compare_free(mg_compare *c);
+MG_API void mg_compare_free(mg_compare *c);
 
 /* The block widths a trained model chose: unit u (a nonzero column of W1)
  * belongs to the cluster k whose mean gives it the largest positive
@@ -71,7 +71,7 @@ void mg_compare_free(mg_compare *c);
  * receives the counts; *unassigned (may be NULL) the nonzero units positive
  * on no cluster mean. Feed widths to mg_construct to build the construction
  * the model should have landed on (Theorem 3.1 holds for any split p_k). */
-mg_status mg_dae_block_widths(const mg_dae *m, mg_mat X, const int64_t *labels, int64_t K, int64_t *widths,
+MG_API mg_status mg_dae_block_widths(const mg_dae *m, mg_mat X, const int64_t *labels, int64_t K, int64_t *widths,
                               int64_t *unassigned);
 
 #ifdef __cplusplus

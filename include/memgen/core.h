@@ -23,6 +23,14 @@ extern "C" {
 #define MG_VERSION_PATCH 0
 #define MG_VERSION_STRING "0.1.0"
 
+/* Marks the public API: the library is compiled with hidden visibility, so
+ * the shared library exports these declarations and nothing else. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MG_API __attribute__((visibility("default")))
+#else
+#define MG_API
+#endif
+
 /* Result codes. MG_OK is zero; everything else is a failure class. */
 typedef enum {
     MG_OK = 0,
@@ -39,15 +47,15 @@ typedef enum {
 } mg_status;
 
 /* Short constant name of a status code ("MG_ERR_FORMAT"). Never NULL. */
-const char *mg_status_str(mg_status st);
+MG_API const char *mg_status_str(mg_status st);
 
 /* The message of the last failure on this thread ("" if none). Valid until the
  * next failing call on this thread. */
-const char *mg_last_error(void);
+MG_API const char *mg_last_error(void);
 
 /* Records a printf-style message as this thread's last error and returns st,
  * so failures read `return mg_fail(MG_ERR_FORMAT, "%s: bad magic", path);`. */
-mg_status mg_fail(mg_status st, const char *fmt, ...)
+MG_API mg_status mg_fail(mg_status st, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
@@ -55,14 +63,14 @@ mg_status mg_fail(mg_status st, const char *fmt, ...)
 
 /* Prefixes the current last-error message with context ("loading model: ").
  * Returns st unchanged; use as `return mg_fail_context(st, "reading %s", p);`. */
-mg_status mg_fail_context(mg_status st, const char *fmt, ...)
+MG_API mg_status mg_fail_context(mg_status st, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
 
 /* Clears this thread's last error. */
-void mg_clear_error(void);
+MG_API void mg_clear_error(void);
 
 /* Propagate a failure: MG_TRY(expr) returns the status of expr if it failed. */
 #define MG_TRY(expr)                         \
@@ -85,9 +93,9 @@ typedef enum {
 } mg_dtype;
 
 /* Bytes per element of a dtype (0 for an invalid value). */
-size_t mg_dtype_size(mg_dtype dt);
+MG_API size_t mg_dtype_size(mg_dtype dt);
 /* Human name: "float32", "float64", "uint8", "int32", "int64", "float16", "bfloat16". */
-const char *mg_dtype_name(mg_dtype dt);
+MG_API const char *mg_dtype_name(mg_dtype dt);
 
 /* ---- owned n-d arrays ---------------------------------------------------- */
 
@@ -102,33 +110,33 @@ typedef struct {
 } mg_array;
 
 /* Number of elements (product of shape; 1 for a scalar). */
-int64_t mg_array_numel(const mg_array *a);
+MG_API int64_t mg_array_numel(const mg_array *a);
 /* Size of the data in bytes. */
-size_t mg_array_nbytes(const mg_array *a);
+MG_API size_t mg_array_nbytes(const mg_array *a);
 
 /* Allocates a zero-filled array; on success the caller owns out->data. Fails
  * with MG_ERR_ARG on negative dims or ndim out of range, MG_ERR_NOMEM on
  * overflow or allocation failure. */
-mg_status mg_array_alloc(mg_array *out, mg_dtype dt, int ndim, const int64_t *shape);
+MG_API mg_status mg_array_alloc(mg_array *out, mg_dtype dt, int ndim, const int64_t *shape);
 
 /* Frees a->data and resets *a to an empty array. Safe on NULL and on a
  * zero-initialised array. */
-void mg_array_free(mg_array *a);
+MG_API void mg_array_free(mg_array *a);
 
 /* Converts any numeric array to a new float32 (MG_F32) array of the same
  * shape in *out (caller frees). Conversion of a value that does not fit in
  * float (overflow from F64) fails with MG_ERR_NUMERIC. */
-mg_status mg_array_to_f32(const mg_array *in, mg_array *out);
+MG_API mg_status mg_array_to_f32(const mg_array *in, mg_array *out);
 
 /* Converts any numeric array to a new float64 array of the same shape. */
-mg_status mg_array_to_f64(const mg_array *in, mg_array *out);
+MG_API mg_status mg_array_to_f64(const mg_array *in, mg_array *out);
 
 /* Formats the shape as "(3, 4)" into buf (always NUL-terminated). */
-void mg_shape_str(int ndim, const int64_t *shape, char *buf, size_t buflen);
+MG_API void mg_shape_str(int ndim, const int64_t *shape, char *buf, size_t buflen);
 
 /* Returns MG_OK if every element of a float32/float64 array is finite, else
  * MG_ERR_NUMERIC with a message naming `what` and the first bad index. */
-mg_status mg_array_check_finite(const mg_array *a, const char *what);
+MG_API mg_status mg_array_check_finite(const mg_array *a, const char *what);
 
 /* ---- matrix views -------------------------------------------------------- */
 
@@ -145,17 +153,17 @@ typedef struct {
 } mg_matd;
 
 /* View of a 2-D float32 array (or 1-D as a single row). */
-mg_mat mg_mat_of_array(const mg_array *a);
+MG_API mg_mat mg_mat_of_array(const mg_array *a);
 
 /* Checks that X is a nonempty data matrix (rows, cols >= 1, ld >= cols, data
  * present: MG_ERR_ARG otherwise) of finite values (MG_ERR_NUMERIC naming
  * the first bad sample and feature); `what` names the caller in messages. */
-mg_status mg_mat_check(mg_mat X, const char *what);
+MG_API mg_status mg_mat_check(mg_mat X, const char *what);
 
 /* Checks compact cluster labels: labels (n entries) present, 1 <= K <= n,
  * every label in [0, K) and every cluster nonempty (MG_ERR_ARG otherwise,
  * naming `what`, the sample or the empty cluster). */
-mg_status mg_labels_check(const int64_t *labels, int64_t n, int64_t K, const char *what);
+MG_API mg_status mg_labels_check(const int64_t *labels, int64_t n, int64_t K, const char *what);
 
 /* ---- number lists -------------------------------------------------------- */
 
@@ -167,27 +175,27 @@ mg_status mg_labels_check(const int64_t *labels, int64_t n, int64_t K, const cha
  * caller frees) holds the *count >= 1 values in order; on failure *vals is
  * NULL and the MG_ERR_ARG message names `what` and the bad item. Checks of
  * sign, order and count are the caller's. */
-mg_status mg_parse_f64_list(const char *s, const char *what, double **vals, int64_t *count);
-mg_status mg_parse_i64_list(const char *s, const char *what, int64_t **vals, int64_t *count);
+MG_API mg_status mg_parse_f64_list(const char *s, const char *what, double **vals, int64_t *count);
+MG_API mg_status mg_parse_i64_list(const char *s, const char *what, int64_t **vals, int64_t *count);
 
 /* The inverse of mg_parse_f64_list: the n values as "%.17g" joined by commas
  * (exact round trip), in a malloc'd string (caller frees); NULL when out of
  * memory. */
-char *mg_format_f64_list(const double *v, int64_t n);
+MG_API char *mg_format_f64_list(const double *v, int64_t n);
 
 /* ---- misc helpers -------------------------------------------------------- */
 
 /* Overflow-checked size arithmetic: return 0 on success, nonzero on overflow. */
-int mg_mul_overflow_size(size_t a, size_t b, size_t *out);
+MG_API int mg_mul_overflow_size(size_t a, size_t b, size_t *out);
 
 /* malloc that returns NULL for n == 0 or on overflow of count*size; the memory
  * is 64-byte aligned (free with free()). */
-void *mg_alloc(size_t count, size_t size);
+MG_API void *mg_alloc(size_t count, size_t size);
 /* Like mg_alloc but zero-filled. */
-void *mg_calloc(size_t count, size_t size);
+MG_API void *mg_calloc(size_t count, size_t size);
 
 /* Wall-clock seconds from a monotonic clock (for timing and progress). */
-double mg_now(void);
+MG_API double mg_now(void);
 
 #ifdef __cplusplus
 }

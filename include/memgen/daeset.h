@@ -27,26 +27,26 @@ typedef struct {
 
 /* A set with the given (strictly ascending, positive) sigmas and empty
  * (NULL) levels, to be filled by the caller. Free with mg_daeset_free. */
-mg_status mg_daeset_alloc(int count, const double *sigmas, mg_daeset *out);
+MG_API mg_status mg_daeset_alloc(int count, const double *sigmas, mg_daeset *out);
 
 /* Frees every level and the arrays; safe on a zeroed struct. */
-void mg_daeset_free(mg_daeset *set);
+MG_API void mg_daeset_free(mg_daeset *set);
 
 /* Sets a free-form metadata key saved with the set. */
-mg_status mg_daeset_set_meta(mg_daeset *set, const char *key, const char *value);
+MG_API mg_status mg_daeset_set_meta(mg_daeset *set, const char *key, const char *value);
 
 /* Checks that every level exists and all share d (and p). */
-mg_status mg_daeset_validate(const mg_daeset *set);
+MG_API mg_status mg_daeset_validate(const mg_daeset *set);
 
 /* Saves the set atomically. */
-mg_status mg_daeset_save(const mg_daeset *set, const char *path);
+MG_API mg_status mg_daeset_save(const mg_daeset *set, const char *path);
 
 /* Loads a set file, or a single-DAE file as a one-level set (its "sigma"
  * metadata must be present and positive). */
-mg_status mg_daeset_load(const char *path, mg_daeset *out);
+MG_API mg_status mg_daeset_load(const char *path, mg_daeset *out);
 
 /* Index of the level nearest to sigma in log sigma (ties to the lower). */
-int mg_daeset_nearest(const mg_daeset *set, double sigma);
+MG_API int mg_daeset_nearest(const mg_daeset *set, double sigma);
 
 #ifdef __cplusplus
 }

@@ -26,7 +26,7 @@ typedef struct {
 } mg_denoiser;
 
 /* Releases the backend state. Safe on a zeroed struct. */
-void mg_denoiser_free(mg_denoiser *den);
+MG_API void mg_denoiser_free(mg_denoiser *den);
 
 /* How a DAE set answers a sigma between its levels. */
 typedef enum {
@@ -38,26 +38,26 @@ typedef enum {
  * (1 - w) f_k0 + w f_k1, with k1 == k0 and w == 0 when one level answers
  * (nearest mode, a one-level set, sigma outside the grid, or on a level).
  * Shared by the DAE-set backend and the steered backend (steer.h). */
-void mg_daeset_blend(const mg_daeset *set, mg_level_mode mode, double sigma, int *k0, int *k1, double *w);
+MG_API void mg_daeset_blend(const mg_daeset *set, mg_level_mode mode, double sigma, int *k0, int *k1, double *w);
 
 /* A denoiser backed by a DAE set (borrowed: the set must outlive it). */
-mg_status mg_denoiser_daeset(const mg_daeset *set, mg_level_mode mode, mg_denoiser *out);
+MG_API mg_status mg_denoiser_daeset(const mg_daeset *set, mg_level_mode mode, mg_denoiser *out);
 
 /* The authors' time-conditioned model (borrowed: it must outlive the
  * denoiser), answering every sigma exactly: Y = f(X, sigma) of tcdae.h.
  * Name "tc_dae". */
-mg_status mg_denoiser_tcdae(const mg_tcdae *m, mg_denoiser *out);
+MG_API mg_status mg_denoiser_tcdae(const mg_tcdae *m, mg_denoiser *out);
 
 /* The empirical optimal denoiser of Eq. 3 over training rows X (n x d,
  * borrowed: X must outlive the denoiser). Sampling with it reproduces the
  * training set (the fully memorizing model). */
-mg_status mg_denoiser_emp(mg_mat X, mg_denoiser *out);
+MG_API mg_status mg_denoiser_emp(mg_mat X, mg_denoiser *out);
 
 /* The true denoiser f_gt of a Gaussian mixture (borrowed). */
-mg_status mg_denoiser_mog(const mg_mog *mog, mg_denoiser *out);
+MG_API mg_status mg_denoiser_mog(const mg_mog *mog, mg_denoiser *out);
 
 /* Applies a denoiser after checking shapes (X, Y: n x d, sigma > 0). */
-mg_status mg_denoise(const mg_denoiser *den, double sigma, mg_mat X, mg_mat Y);
+MG_API mg_status mg_denoise(const mg_denoiser *den, double sigma, mg_mat X, mg_mat Y);
 
 #ifdef __cplusplus
 }

@@ -100,21 +100,21 @@ typedef enum {
 } mg_pool_kind;
 
 /* Parse "auto", "nf", "nchw" (also "nc"), "nhwc"/"ntc"/"clast"; "max", "mean", "none". */
-mg_status mg_feat_layout_parse(const char *s, mg_feat_layout *out);
-mg_status mg_pool_parse(const char *s, mg_pool_kind *out);
-const char *mg_pool_name(mg_pool_kind k);
+MG_API mg_status mg_feat_layout_parse(const char *s, mg_feat_layout *out);
+MG_API mg_status mg_pool_parse(const char *s, mg_pool_kind *out);
+MG_API const char *mg_pool_name(mg_pool_kind k);
 
 /* Brings an activation array (any numeric dtype incl. float16/bfloat16;
  * ndim >= 2, n = shape[0] samples) to an n x F float32 matrix in *out (caller
  * frees with mg_array_free), pooling the non-channel dims as asked. Fails on
  * ndim < 2, an empty dimension, or a non-finite value (naming the sample). */
-mg_status mg_features_reduce(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, mg_array *out);
+MG_API mg_status mg_features_reduce(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, mg_array *out);
 
 /* Reads binary labels from an .npy of n values (any integer, bool or float
  * dtype; every value must be exactly 0 or 1, 1 = memorized) into a malloc'd
  * int array (*labels, caller frees). n < 0 accepts any length (returned in
  * *n_out, may be NULL). */
-mg_status mg_detect_read_labels(const char *path, int64_t n, int **labels, int64_t *n_out);
+MG_API mg_status mg_detect_read_labels(const char *path, int64_t n, int **labels, int64_t *n_out);
 
 /* ---- Algorithm 1 on memgen models ------------------------------------------------ */
 
@@ -139,40 +139,40 @@ typedef struct {
 
 #define MG_DETECT_PARAMS_DEFAULT {MG_SPIKE_STD, 0.2, NULL, 0, MG_COMBINE_MEAN}
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_detect_params mg_detect_params_default(void);
+MG_API mg_detect_params mg_detect_params_default(void);
 
 /* scores (n) = Algorithm 1's statistic for every row of X (n x d) under the
  * set; noise of row i from mg_rng_fork(rng, i) (repr.h). */
-mg_status mg_detect_model(const mg_daeset *set, mg_mat X, const mg_detect_params *p, const mg_rng *rng,
+MG_API mg_status mg_detect_model(const mg_daeset *set, mg_mat X, const mg_detect_params *p, const mg_rng *rng,
                           double *scores);
 
 /* ---- threshold ------------------------------------------------------------------ */
 
 /* The calibrated threshold of reference (generalized) scores at target FPR
  * fpr in [0, 1) (the quantile rule above). n >= 1, all finite. */
-mg_status mg_detect_calibrate(const double *ref, int64_t n, double fpr, double *threshold);
+MG_API mg_status mg_detect_calibrate(const double *ref, int64_t n, double fpr, double *threshold);
 
 /* flags[i] = scores[i] > threshold; returns the number flagged. */
-int64_t mg_detect_flag(const double *scores, int64_t n, double threshold, int *flags);
+MG_API int64_t mg_detect_flag(const double *scores, int64_t n, double threshold, int *flags);
 
 /* ---- evaluation ---------------------------------------------------------------- */
 
 /* Exact AUROC with midranks. Fails (MG_ERR_ARG) when a class is empty, on a
  * label other than 0/1, or on a non-finite score. */
-mg_status mg_auroc(const double *scores, const int *labels, int64_t n, double *auc);
+MG_API mg_status mg_auroc(const double *scores, const int *labels, int64_t n, double *auc);
 
 /* Reference for tests: the O(n_pos n_neg) pair count, ties counted 1/2. */
-mg_status mg_auroc_naive(const double *scores, const int *labels, int64_t n, double *auc);
+MG_API mg_status mg_auroc_naive(const double *scores, const int *labels, int64_t n, double *auc);
 
 /* The ROC curve: *npts points (distinct scores + 1), fpr/tpr ascending, thr
  * descending (thr[0] = +inf for the (0, 0) point); arrays malloc'd, caller
  * frees all three. Same failures as mg_auroc. */
-mg_status mg_roc_curve(const double *scores, const int *labels, int64_t n, double **fpr, double **tpr, double **thr,
+MG_API mg_status mg_roc_curve(const double *scores, const int *labels, int64_t n, double **fpr, double **tpr, double **thr,
                        int64_t *npts);
 
 /* TPR at target FPR (rule above); *thr (may be NULL) the threshold t of the
  * chosen point (flag score >= t; +inf if only the origin qualifies). */
-mg_status mg_tpr_at_fpr(const double *scores, const int *labels, int64_t n, double fpr, double *tpr, double *thr);
+MG_API mg_status mg_tpr_at_fpr(const double *scores, const int *labels, int64_t n, double fpr, double *tpr, double *thr);
 
 /* Everything a detector's row of Table 1 reports. */
 typedef struct {
@@ -189,27 +189,27 @@ typedef struct {
 
 /* AUROC, TPR at fpr, and (bootstrap > 0) stratified percentile intervals at
  * `level` in (0, 1) seeded from rng. seconds / sec_per_sample are zeroed. */
-mg_status mg_detect_evaluate(const double *scores, const int *labels, int64_t n, double fpr, int bootstrap,
+MG_API mg_status mg_detect_evaluate(const double *scores, const int *labels, int64_t n, double fpr, int bootstrap,
                              double level, const mg_rng *rng, mg_detect_eval *out);
 
 /* ---- baselines -------------------------------------------------------------------- */
 
 /* -FLIPD at the level nearest sigma (> 0), on the clean rows of X. */
-mg_status mg_baseline_flipd(const mg_daeset *set, mg_mat X, double sigma, double *scores);
+MG_API mg_status mg_baseline_flipd(const mg_daeset *set, mg_mat X, double sigma, double *scores);
 
 /* -erank(J(x)) at the level nearest sigma (> 0), on the clean rows of X. */
-mg_status mg_baseline_jacobian(const mg_daeset *set, mg_mat X, double sigma, double *scores);
+MG_API mg_status mg_baseline_jacobian(const mg_daeset *set, mg_mat X, double sigma, double *scores);
 
 /* -|f(x + sigma eps) - x|^2 at the level nearest sigma (> 0); noise of row i
  * from mg_rng_fork(rng, i). */
-mg_status mg_baseline_denoise(const mg_daeset *set, mg_mat X, double sigma, const mg_rng *rng, double *scores);
+MG_API mg_status mg_baseline_denoise(const mg_daeset *set, mg_mat X, double sigma, const mg_rng *rng, double *scores);
 
 /* Near-duplicate counts among the generations S (n x d, n >= 2): tau > 0,
  * k_max >= 1 (clamped to n - 1). */
-mg_status mg_baseline_clique(mg_mat S, double tau, int k_max, double *scores);
+MG_API mg_status mg_baseline_clique(mg_mat S, double tau, int k_max, double *scores);
 
 /* -NN ratio of each generation against the training rows (m >= 2). */
-mg_status mg_baseline_nn_ratio(mg_mat S, mg_mat train, double *scores);
+MG_API mg_status mg_baseline_nn_ratio(mg_mat S, mg_mat train, double *scores);
 
 /* ---- benchmark: every detector on labelled generations ----------------------------- */
 
@@ -244,6 +244,8 @@ typedef struct {
 } mg_bench_params;
 
 #define MG_BENCH_PARAMS_DEFAULT {0.2, 0.0, 0.01, 200, 0.95, 1.0 / 3.0, 0.5, 0.9, 1e-6, 0.1, 50, 1, 3}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+MG_API mg_bench_params mg_bench_params_default(void);
 
 /* One detector's results. */
 typedef struct {
@@ -272,9 +274,9 @@ typedef struct {
  * ones; the oracle uses the deduplicated training rows). Times are per
  * detector, best of p->repeats, divided by the samples scored. Fails when a
  * class is empty. Free with mg_detect_bench_free. */
-mg_status mg_detect_benchmark(const mg_daeset *set, mg_mat train, mg_mat S, const mg_bench_params *p,
+MG_API mg_status mg_detect_benchmark(const mg_daeset *set, mg_mat train, mg_mat S, const mg_bench_params *p,
                               const mg_rng *rng, mg_detect_bench *out);
-void mg_detect_bench_free(mg_detect_bench *b);
+MG_API void mg_detect_bench_free(mg_detect_bench *b);
 
 #ifdef __cplusplus
 }

@@ -54,10 +54,10 @@ typedef struct {
  * consecutive, points in the order picked. Picks use fork MG_FORK_DUP_PICK,
  * injected directions MG_FORK_DUP_INJECT, jitter MG_FORK_DUP_JITTER. labels
  * (n_in) may be NULL. */
-mg_status mg_data_duplicate(mg_mat X, const int64_t *labels, const mg_dup_spec *s, const mg_rng *rng,
+MG_API mg_status mg_data_duplicate(mg_mat X, const int64_t *labels, const mg_dup_spec *s, const mg_rng *rng,
                             mg_dup_result *out);
 /* Frees the arrays and zeroes *r; safe on NULL and on a zeroed struct. */
-void mg_dup_result_free(mg_dup_result *r);
+MG_API void mg_dup_result_free(mg_dup_result *r);
 
 /* Corollary 3.4's duplicated clusters: finds groups of at least min_copies
  * (>= 2) samples that are copies of one another (|x_i - x_j| <= tol *
@@ -67,7 +67,7 @@ void mg_dup_result_free(mg_dup_result *r);
  * updated in place; all 0 to start from one cluster) and *K are rewritten
  * compactly: the remaining clusters keep their order, the groups follow in
  * order of their first sample. *groups (may be NULL) = number of groups. */
-mg_status mg_split_duplicates(mg_mat X, double tol, int64_t min_copies, int64_t *labels, int64_t *K,
+MG_API mg_status mg_split_duplicates(mg_mat X, double tol, int64_t min_copies, int64_t *labels, int64_t *K,
                               int64_t *groups);
 
 #ifdef __cplusplus

@@ -59,7 +59,14 @@ typedef struct {
 } mg_exp_data_params;
 
 /* Library defaults for a source (the quick report's sizes). */
-mg_exp_data_params mg_exp_data_params_default(mg_exp_source source);
+MG_API mg_exp_data_params mg_exp_data_params_default(mg_exp_source source);
+
+/* The fields of mg_exp_data_params (the two trainings as "mem_train.*" and
+ * "gen_train.*"), for recording and setting them by name; *n receives the count. */
+MG_API const mg_field *mg_exp_data_param_fields(int *n);
+
+/* "mog", "fmnist" (NULL-terminated, indexed by mg_exp_source). */
+MG_API extern const char *const mg_exp_source_names[];
 
 /* A dataset in both regimes with its trained sets. Every matrix is an owned
  * float32 2-D array, one sample per row; free with mg_exp_data_free. */
@@ -88,16 +95,16 @@ typedef void (*mg_exp_progress_fn)(void *ctx, const char *detail, double fractio
 /* Builds a dataset (generator forks "data.mog" / "data.fmnist" of rng) and
  * trains its memorizing and generalizing sets over sigmas (forks "<name>" and
  * "<name>.gen"). A missing Fashion-MNIST is MG_ERR_NOT_FOUND. */
-mg_status mg_exp_data_build(const mg_exp_data_params *p, const double *sigmas, int nsigmas, const mg_rng *rng,
+MG_API mg_status mg_exp_data_build(const mg_exp_data_params *p, const double *sigmas, int nsigmas, const mg_rng *rng,
                             mg_exp_progress_fn progress, void *progress_ctx, mg_exp_data *out);
 
 /* Frees everything a dataset owns; safe on a zeroed struct. */
-void mg_exp_data_free(mg_exp_data *d);
+MG_API void mg_exp_data_free(mg_exp_data *d);
 
 /* Views of the three row sets. */
-mg_mat mg_exp_mem(const mg_exp_data *d);
-mg_mat mg_exp_gen(const mg_exp_data *d);
-mg_mat mg_exp_test(const mg_exp_data *d);
+MG_API mg_mat mg_exp_mem(const mg_exp_data *d);
+MG_API mg_mat mg_exp_gen(const mg_exp_data *d);
+MG_API mg_mat mg_exp_test(const mg_exp_data *d);
 
 /* ---- running an experiment --------------------------------------------------------- */
 
@@ -114,7 +121,7 @@ typedef struct {
 } mg_exp_env;
 
 /* Reports progress through env (no-op without a callback). */
-void mg_exp_progress(const mg_exp_env *env, const char *detail, double fraction);
+MG_API void mg_exp_progress(const mg_exp_env *env, const char *detail, double fraction);
 
 /* What data an experiment needs. */
 typedef enum {
@@ -141,15 +148,15 @@ typedef struct {
 } mg_experiment;
 
 /* The registered experiments, in report order. */
-int mg_experiment_count(void);
-const mg_experiment *mg_experiment_at(int i);
+MG_API int mg_experiment_count(void);
+MG_API const mg_experiment *mg_experiment_at(int i);
 
 /* The experiment with that id, or NULL. */
-const mg_experiment *mg_experiment_find(const char *id);
+MG_API const mg_experiment *mg_experiment_find(const char *id);
 
 /* Checks env against what the experiment needs (datasets present, the MoG
  * for MG_EXP_MOG_DATASET, a generator). */
-mg_status mg_experiment_check_env(const mg_experiment *e, const mg_exp_env *env);
+MG_API mg_status mg_experiment_check_env(const mg_experiment *e, const mg_exp_env *env);
 
 /* ---- writing a result as files -------------------------------------------------------- */
 
@@ -168,9 +175,9 @@ typedef struct {
  * "std.auroc" -> {"std": {"auroc": ...}}; NaN and infinities as null).
  * Atomic per file. *names (malloc'd; free with mg_experiment_names_free)
  * receives the files written, relative to dir, in field order. */
-mg_status mg_experiment_write(const mg_experiment *e, const void *result, const mg_exp_write_opts *o, char ***names,
+MG_API mg_status mg_experiment_write(const mg_experiment *e, const void *result, const mg_exp_write_opts *o, char ***names,
                               int *nnames);
-void mg_experiment_names_free(char **names, int n);
+MG_API void mg_experiment_names_free(char **names, int n);
 
 #ifdef __cplusplus
 }

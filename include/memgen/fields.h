@@ -58,33 +58,33 @@ typedef struct {
 #define MG_FIELD_ENUM_OF(T, member, names, doc) {#member, MG_FIELD_ENUM, offsetof(T, member), doc, names}
 
 /* "f64", "i64", "int", "bool", "enum", "str", "text", "table", "tables", "array". */
-const char *mg_field_type_name(mg_field_type t);
+MG_API const char *mg_field_type_name(mg_field_type t);
 
 /* 1 for the types that hold one number (f64, i64, int, bool, enum). */
-int mg_field_is_number(mg_field_type t);
+MG_API int mg_field_is_number(mg_field_type t);
 
 /* The descriptor named `name` among n, or NULL. */
-const mg_field *mg_field_find(const mg_field *fields, int n, const char *name);
+MG_API const mg_field *mg_field_find(const mg_field *fields, int n, const char *name);
 
 /* Address of the member inside obj. */
-void *mg_field_ptr(const void *obj, const mg_field *f);
+MG_API void *mg_field_ptr(const void *obj, const mg_field *f);
 
 /* The member's value as a double (number types only; else MG_ERR_ARG). */
-mg_status mg_field_get(const void *obj, const mg_field *f, double *v);
+MG_API mg_status mg_field_get(const void *obj, const mg_field *f, double *v);
 
 /* The member's text: STR / TEXT as stored ("" for NULL), ENUM as its name,
  * numbers formatted (doubles in the shortest of %.15g / %.17g that reads
  * back exactly; integers exactly). Writes at most len bytes. */
-void mg_field_format(const void *obj, const mg_field *f, char *buf, size_t len);
+MG_API void mg_field_format(const void *obj, const mg_field *f, char *buf, size_t len);
 
 /* Sets the member from text: numbers strictly parsed (integers must be whole
  * and in range, booleans 0/1/true/false, enums by name), STR pointed at
  * `text` (which must outlive obj). Errors name the field. */
-mg_status mg_field_parse(void *obj, const mg_field *f, const char *text);
+MG_API mg_status mg_field_parse(void *obj, const mg_field *f, const char *text);
 
 /* Checks a descriptor table: names unique and non-empty, types valid, enum
  * names present. For tests and for the experiment registry. */
-mg_status mg_fields_check(const mg_field *fields, int n, const char *what);
+MG_API mg_status mg_fields_check(const mg_field *fields, int n, const char *what);
 
 #ifdef __cplusplus
 }

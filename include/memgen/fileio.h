@@ -24,31 +24,31 @@ typedef struct {
 
 /* Opens a temporary file next to `path` for writing. On failure nothing is
  * created and *af is left empty. */
-mg_status mg_atomic_open(mg_atomic_file *af, const char *path);
+MG_API mg_status mg_atomic_open(mg_atomic_file *af, const char *path);
 
 /* Flushes, fsyncs, closes and renames the temporary file onto the final path.
  * On any failure the temporary file is removed and the final path untouched.
  * Always releases af's resources. */
-mg_status mg_atomic_commit(mg_atomic_file *af);
+MG_API mg_status mg_atomic_commit(mg_atomic_file *af);
 
 /* Abandons the write: closes and removes the temporary file. Safe to call on
  * an empty or already-committed af. */
-void mg_atomic_abort(mg_atomic_file *af);
+MG_API void mg_atomic_abort(mg_atomic_file *af);
 
 /* Writes `len` bytes to `path` atomically. */
-mg_status mg_write_file_atomic(const char *path, const void *data, size_t len);
+MG_API mg_status mg_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Opens `path` for reading (binary) after checking that it is a regular
  * file; *size receives its length in bytes. The caller closes *fp. */
-mg_status mg_open_regular(const char *path, FILE **fp, uint64_t *size);
+MG_API mg_status mg_open_regular(const char *path, FILE **fp, uint64_t *size);
 
 /* Reads the whole file into a malloc'd buffer (*out, caller frees) of *len
  * bytes. Refuses files larger than max_bytes (0 = no limit) with MG_ERR_FORMAT. */
-mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *len);
+MG_API mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *len);
 
 /* Creates the folder `path` and any missing parents (like mkdir -p); an
  * existing folder is fine, an existing non-folder is an error. */
-mg_status mg_mkdir_p(const char *path);
+MG_API mg_status mg_mkdir_p(const char *path);
 
 #ifdef __cplusplus
 }

@@ -37,7 +37,7 @@ typedef struct {
  * all three (labels/index via free). The random subset uses fork
  * MG_FORK_SUBSET. A missing folder or file gives MG_ERR_NOT_FOUND saying to
  * install the Debian package dataset-fashion-mnist. */
-mg_status mg_fmnist_load(const mg_fmnist_opts *o, const mg_rng *rng, mg_array *images, int64_t **labels,
+MG_API mg_status mg_fmnist_load(const mg_fmnist_opts *o, const mg_rng *rng, mg_array *images, int64_t **labels,
                          int64_t **index);
 
 #ifdef __cplusplus

@@ -14,10 +14,10 @@ extern "C" {
 #endif
 
 /* Reads an .idx or .idx.gz file (detected by the gzip magic, not the name). */
-mg_status mg_idx_read(const char *path, mg_array *out);
+MG_API mg_status mg_idx_read(const char *path, mg_array *out);
 
 /* Parses an uncompressed or gzip-compressed IDX image in memory. */
-mg_status mg_idx_read_mem(const void *buf, size_t len, const char *name, mg_array *out);
+MG_API mg_status mg_idx_read_mem(const void *buf, size_t len, const char *name, mg_array *out);
 
 #ifdef __cplusplus
 }

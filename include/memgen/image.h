@@ -57,18 +57,18 @@ typedef struct {
 
 #define MG_IMAGE_PREP_DEFAULT {0, 0, 0, 0, 0, MG_RESIZE_PIL, 0, 1, MG_SCALE_PM1, 0}
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_image_prep mg_image_prep_default(void);
+MG_API mg_image_prep mg_image_prep_default(void);
 
 /* Resamples uint8 h x w x c (HWC) to oh x ow x c with Pillow's BILINEAR
  * (MG_RESIZE_PIL above). out is caller-allocated (oh*ow*c bytes). */
-mg_status mg_resize_u8_pil(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh, int ow);
+MG_API mg_status mg_resize_u8_pil(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh, int ow);
 
 /* Resamples float h x w x c (HWC) to oh x ow x c with MG_RESIZE_BILINEAR or
  * MG_RESIZE_AREA. out is caller-allocated (oh*ow*c floats). */
-mg_status mg_resize_f32(const float *in, int h, int w, int c, float *out, int oh, int ow, mg_resize_kind kind);
+MG_API mg_status mg_resize_f32(const float *in, int h, int w, int c, float *out, int oh, int ow, mg_resize_kind kind);
 
 /* Output size of the pipeline for an h x w x c image: *oh, *ow, *oc. */
-mg_status mg_image_prep_shape(const mg_image_prep *p, int h, int w, int c, int *oh, int *ow, int *oc);
+MG_API mg_status mg_image_prep_shape(const mg_image_prep *p, int h, int w, int c, int *oh, int *ow, int *oc);
 
 /* Runs resize, crop, channel conversion and the per-pixel part of the scaling
  * on one uint8 (h, w, c) image, writing oh*ow*oc floats to row (caller-
@@ -76,14 +76,14 @@ mg_status mg_image_prep_shape(const mg_image_prep *p, int h, int w, int c, int *
  * With MG_RESIZE_PIL every step rounds to uint8 like Pillow; the float
  * methods keep full precision and use luma (19595 R + 38470 G + 7471 B)/65536.
  * For MG_SCALE_STANDARDIZE the row holds u/255; mg_image_finish completes it. */
-mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const char *name, float *row);
+MG_API mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const char *name, float *row);
 
 /* Dataset-level steps on the rows of X (n x D, a view, modified in place):
  * standardisation (p->scale == MG_SCALE_STANDARDIZE: *std_mean / *std_std
  * receive m and s) and centering (p->center: mean_out, D floats,
  * caller-allocated or NULL, receives the subtracted mean image). Means and
  * variances accumulate in double. */
-mg_status mg_image_finish(mg_mat X, const mg_image_prep *p, float *mean_out, double *std_mean, double *std_std);
+MG_API mg_status mg_image_finish(mg_mat X, const mg_image_prep *p, float *mean_out, double *std_mean, double *std_std);
 
 #ifdef __cplusplus
 }

@@ -27,8 +27,8 @@ typedef struct {
  * class_folders != 0 those in its immediate subfolders (torchvision
  * ImageFolder layout: label = index of the sorted subfolder). Hidden entries
  * are skipped. No PNG found is MG_ERR_NOT_FOUND. Free with mg_file_list_free. */
-mg_status mg_list_pngs(const char *dir, int class_folders, mg_file_list *out);
-void mg_file_list_free(mg_file_list *l);
+MG_API mg_status mg_list_pngs(const char *dir, int class_folders, mg_file_list *out);
+MG_API void mg_file_list_free(mg_file_list *l);
 
 #ifdef __cplusplus
 }

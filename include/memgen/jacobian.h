@@ -45,32 +45,32 @@ extern "C" {
 
 /* The active set of x: S[0..*s-1] = the units j with w1_j^T x + b1_j > 0, in
  * increasing order (S holds p entries). x has d entries. */
-mg_status mg_jacobian_active(const mg_dae *m, const float *x, int64_t *S, int64_t *s);
+MG_API mg_status mg_jacobian_active(const mg_dae *m, const float *x, int64_t *S, int64_t *s);
 
 /* The dense Jacobian J(x) (d x d, row-major, double, caller-allocated):
  * J[a*d + b] = df_a / dx_b = sum_{j in S} W2[a, j] W1[b, j]. For tests and
  * small d; the analysis below never forms it. */
-mg_status mg_jacobian_dense(const mg_dae *m, const float *x, double *J);
+MG_API mg_status mg_jacobian_dense(const mg_dae *m, const float *x, double *J);
 
 /* Per-unit traces c_j = <w2_j, w1_j> (p, double, caller-allocated): tr J(x)
  * is the sum of c_j over the active units. */
-mg_status mg_jacobian_unit_traces(const mg_dae *m, double *c);
+MG_API mg_status mg_jacobian_unit_traces(const mg_dae *m, double *c);
 
 /* tr J(x_i) for every row of X (n x d): one encode (sgemm) plus O(p) per row
  * with the unit traces (the FLIPD term of Kamkari et al. 2024; exact here;
  * plus s d with a skip). */
-mg_status mg_jacobian_trace(const mg_dae *m, mg_mat X, double *trace);
+MG_API mg_status mg_jacobian_trace(const mg_dae *m, mg_mat X, double *trace);
 
 /* Reference for tests: the trace through a plain loop over active units and
  * dimensions, O(d s) per row. */
-mg_status mg_jacobian_trace_naive(const mg_dae *m, mg_mat X, double *trace);
+MG_API mg_status mg_jacobian_trace_naive(const mg_dae *m, mg_mat X, double *trace);
 
 /* Singular values of J(x), descending, through the thin QR route above.
- * sv has room for min(d, p) values (d with a skip); *r receives how many were
- * computed (min(d, s), 0 when no unit is active; d with a skip). u1 (d, may be NULL) receives the
- * top left singular vector (sign: largest-magnitude entry positive; zero
+ * sv has room for min(d, p) values (d with a skip); *r receives how many
+ * were computed (min(d, s), 0 when no unit is active; d with a skip). u1 (d,
+ * may be NULL) receives the top left singular vector (sign: largest-magnitude entry positive; zero
  * when r = 0). */
-mg_status mg_jacobian_svd(const mg_dae *m, const float *x, double *sv, int64_t *r, double *u1);
+MG_API mg_status mg_jacobian_svd(const mg_dae *m, const float *x, double *sv, int64_t *r, double *u1);
 
 /* Per-sample Jacobian analysis. */
 typedef struct {
@@ -91,12 +91,12 @@ typedef struct {
  * mg_jacobian_svd gives it). train (m x d, may have rows == 0) gives the
  * nearest training sample for the alignment (exact k-NN, mg_knn). Threads
  * over rows. */
-mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobian_info *info, double *sv,
+MG_API mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobian_info *info, double *sv,
                               int64_t keep, double *u1);
 
 /* erank (exp entropy, above) of J(x_i) for every row of X (n x d): singular
  * values only (no vectors), one thin-QR SVD per row. */
-mg_status mg_jacobian_erank(const mg_dae *m, mg_mat X, double *erank);
+MG_API mg_status mg_jacobian_erank(const mg_dae *m, mg_mat X, double *erank);
 
 /* Share of the Jacobian's energy inside a subspace of the output space:
  * ||U^T J(x)||_F^2 / ||J(x)||_F^2 for U (d x q, row-major, orthonormal
@@ -105,11 +105,11 @@ mg_status mg_jacobian_erank(const mg_dae *m, mg_mat X, double *erank);
  * subspace, 0 when J = 0 (no active unit). Computed from the d x s factors
  * (s active units) without forming J: with A = W2_S, B = W1_S and C = U^T A,
  * ||J||_F^2 = sum_ij (A^T A)_ij (B^T B)_ij and ||U^T J||_F^2 likewise with C^T C. */
-mg_status mg_jacobian_subspace_share(const mg_dae *m, const float *x, const double *U, int64_t q, double *share);
+MG_API mg_status mg_jacobian_subspace_share(const mg_dae *m, const float *x, const double *U, int64_t q, double *share);
 
 /* Effective ranks of a descending list of nonnegative singular values. */
-double mg_effective_rank(const double *sv, int64_t r);
-int64_t mg_rank_above(const double *sv, int64_t r, double rel);
+MG_API double mg_effective_rank(const double *sv, int64_t r);
+MG_API int64_t mg_rank_above(const double *sv, int64_t r, double rel);
 
 #ifdef __cplusplus
 }

@@ -40,10 +40,10 @@ typedef struct {
 
 /* Computes every measure for samples S (n x d) against training rows X
  * (m x d, m >= 2). Caller frees with mg_memratio_free. */
-mg_status mg_memratio_compute(mg_mat S, mg_mat X, double threshold, mg_memratio *out);
+MG_API mg_status mg_memratio_compute(mg_mat S, mg_mat X, double threshold, mg_memratio *out);
 
 /* Frees the arrays; safe on a zeroed struct. */
-void mg_memratio_free(mg_memratio *r);
+MG_API void mg_memratio_free(mg_memratio *r);
 
 #ifdef __cplusplus
 }

@@ -32,22 +32,22 @@ typedef struct {
 
 /* Allocates a zeroed K-component mixture in dimension d (bases set to the
  * identity, weights uniform). Free with mg_mog_free. */
-mg_status mg_mog_alloc(mg_mog *m, int K, int64_t d);
+MG_API mg_status mg_mog_alloc(mg_mog *m, int K, int64_t d);
 
 /* Frees the arrays and zeroes *m. Safe on a zeroed struct. */
-void mg_mog_free(mg_mog *m);
+MG_API void mg_mog_free(mg_mog *m);
 
 /* Checks shapes, weights (positive, sum 1 within 1e-9), finite values,
  * nonnegative eigenvalues and orthonormal bases (within 1e-6). */
-mg_status mg_mog_validate(const mg_mog *m);
+MG_API mg_status mg_mog_validate(const mg_mog *m);
 
 /* Saves / loads the parameter file described above (atomic write). */
-mg_status mg_mog_save(const mg_mog *m, const char *path);
-mg_status mg_mog_load(const char *path, mg_mog *out);
+MG_API mg_status mg_mog_save(const mg_mog *m, const char *path);
+MG_API mg_status mg_mog_load(const char *path, mg_mog *out);
 
 /* mg_mog_save plus nmeta extra metadata strings keys[i] -> values[i] (the
  * generator records its options this way). */
-mg_status mg_mog_save_with_meta(const mg_mog *m, const char *path, int nmeta, const char *const *keys,
+MG_API mg_status mg_mog_save_with_meta(const mg_mog *m, const char *path, int nmeta, const char *const *keys,
                                 const char *const *values);
 
 /* Log-density of the mixture smoothed by N(0, sigma^2 I) (Eq. 4 with
@@ -57,12 +57,12 @@ mg_status mg_mog_save_with_meta(const mg_mog *m, const char *path, int nmeta, co
  * components). maha2 (m x K row-major, may be NULL) receives the squared
  * Mahalanobis distances (y_i - mu_k)^T C_k^-1 (y_i - mu_k). Fails when some
  * C_k is singular (a zero eigenvalue with sigma = 0). */
-mg_status mg_mog_logpdf(const mg_mog *m, mg_mat Y, double sigma, double *logp, double *maha2);
+MG_API mg_status mg_mog_logpdf(const mg_mog *m, mg_mat Y, double sigma, double *logp, double *maha2);
 
 /* Coordinates of data rows in component k's eigenbasis, the shared first
  * step of the mixture's density (mg_mog_logpdf) and true denoiser (mg_fgt):
  * Z = (Y[r0 .. r0+rn) - mu_k) B_k, rn x d doubles; Yc is rn x d scratch. */
-void mg_mog_component_coords(const mg_mog *m, int k, mg_mat Y, int64_t r0, int64_t rn, double *Yc, double *Z);
+MG_API void mg_mog_component_coords(const mg_mog *m, int k, mg_mat Y, int64_t r0, int64_t rn, double *Yc, double *Z);
 
 /* ---- the generator (App. A.1 / B.1) ----------------------------------------
  * Randomness: the generator and sampler take an mg_rng and derive their
@@ -107,11 +107,11 @@ typedef struct {
  * full rank, random eigenbases. */
 #define MG_MOG_SPEC_DEFAULT {2, 1000, NULL, 5.0, NAN, 0, 1.0, 0.9, 0, 1}
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_mog_spec mg_mog_spec_default(void);
+MG_API mg_mog_spec mg_mog_spec_default(void);
 
 /* Builds the mixture described by *s into *out (caller frees with
  * mg_mog_free). Uses forks MG_FORK_MOG_MEANS and MG_FORK_MOG_BASIS + k. */
-mg_status mg_mog_make(const mg_mog_spec *s, const mg_rng *rng, mg_mog *out);
+MG_API mg_status mg_mog_make(const mg_mog_spec *s, const mg_rng *rng, mg_mog *out);
 
 /* Draws n = X.rows samples x = mu_k + B_k diag(sqrt(ev_k)) z, z ~ N(0, I)
  * (Eq. 4) into the rows of X (n x d, a caller-owned view).
@@ -121,14 +121,14 @@ mg_status mg_mog_make(const mg_mog_spec *s, const mg_rng *rng, mg_mog *out);
  * labels: n component indices (may be NULL), caller-allocated.
  * The z of component k come from fork MG_FORK_MOG_NOISE + k in order, so the
  * first m samples of a component do not depend on n or on other components. */
-mg_status mg_mog_sample(const mg_mog *m, const int64_t *counts, int shuffle, const mg_rng *rng, mg_mat X,
+MG_API mg_status mg_mog_sample(const mg_mog *m, const int64_t *counts, int shuffle, const mg_rng *rng, mg_mat X,
                         int64_t *labels);
 
 /* A random d x k matrix with orthonormal columns (k <= d), Haar-distributed:
  * QR (LAPACKE dgeqrf/dorgqr) of a Gaussian matrix drawn from *rng (advanced),
  * each column multiplied by the sign of R's diagonal entry. Q is d x k,
  * row-major, caller-allocated. */
-mg_status mg_random_orthonormal(mg_rng *rng, int64_t d, int64_t k, double *Q);
+MG_API mg_status mg_random_orthonormal(mg_rng *rng, int64_t d, int64_t k, double *Q);
 
 #ifdef __cplusplus
 }

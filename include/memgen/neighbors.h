@@ -17,11 +17,11 @@ extern "C" {
  * in Euclidean distance: idx (m x k, row-major) and dist (m x k, ascending).
  * exclude_self: Q and R are the same set and row i may not be its own
  * neighbour. Requires k <= n (n - 1 with exclude_self). */
-mg_status mg_knn(mg_mat Q, mg_mat R, int k, int exclude_self, int64_t *idx, double *dist);
+MG_API mg_status mg_knn(mg_mat Q, mg_mat R, int k, int exclude_self, int64_t *idx, double *dist);
 
 /* For each query row, the reference row of largest cosine similarity:
  * idx (m) and cos (m). Zero rows have cosine 0 with everything. */
-mg_status mg_max_cosine(mg_mat Q, mg_mat R, int exclude_self, int64_t *idx, double *cos);
+MG_API mg_status mg_max_cosine(mg_mat Q, mg_mat R, int exclude_self, int64_t *idx, double *cos);
 
 #ifdef __cplusplus
 }

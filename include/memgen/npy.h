@@ -22,19 +22,19 @@ extern "C" {
 #endif
 
 /* Reads `path` into *out (caller frees with mg_array_free). */
-mg_status mg_npy_read(const char *path, mg_array *out);
+MG_API mg_status mg_npy_read(const char *path, mg_array *out);
 
 /* Parses an in-memory .npy image; `name` is used in error messages. */
-mg_status mg_npy_read_mem(const void *buf, size_t len, const char *name, mg_array *out);
+MG_API mg_status mg_npy_read_mem(const void *buf, size_t len, const char *name, mg_array *out);
 
 /* Reads `path` and converts to float32. */
-mg_status mg_npy_read_f32(const char *path, mg_array *out);
+MG_API mg_status mg_npy_read_f32(const char *path, mg_array *out);
 
 /* Reads a float32 matrix: a 2-D file as is (any numeric dtype converted), a
  * 1-D file as one column when as_column is nonzero, else as one row; higher
  * dimensions are flattened to (shape[0], rest). `what` names the role of the
  * file in error messages ("training data"). */
-mg_status mg_npy_read_matrix(const char *path, const char *what, int as_column, mg_array *out);
+MG_API mg_status mg_npy_read_matrix(const char *path, const char *what, int as_column, mg_array *out);
 
 /* What an .npy header says, without the data (for `memgen info` and for
  * checking a file's shape before loading it). */
@@ -51,19 +51,19 @@ typedef struct {
 
 /* Parses and validates the header of `path` (including that the data size
  * matches the file size) without reading the data. */
-mg_status mg_npy_inspect(const char *path, mg_npy_info *info);
+MG_API mg_status mg_npy_inspect(const char *path, mg_npy_info *info);
 
 /* Same, for an in-memory image. */
-mg_status mg_npy_inspect_mem(const void *buf, size_t len, const char *name, mg_npy_info *info);
+MG_API mg_status mg_npy_inspect_mem(const void *buf, size_t len, const char *name, mg_npy_info *info);
 
 /* Writes `a` to `path` atomically (temp file + rename). */
-mg_status mg_npy_write(const char *path, const mg_array *a);
+MG_API mg_status mg_npy_write(const char *path, const mg_array *a);
 
 /* Writes a float32 buffer of the given shape to `path` atomically. */
-mg_status mg_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape);
+MG_API mg_status mg_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape);
 
 /* Serialises `a` as an .npy image into a malloc'd buffer (*out, caller frees). */
-mg_status mg_npy_encode(const mg_array *a, unsigned char **out, size_t *len);
+MG_API mg_status mg_npy_encode(const mg_array *a, unsigned char **out, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -49,10 +49,10 @@ typedef enum {
 } mg_partition_mode;
 
 /* "auto", "lae", "mem", "blocks" ("?" out of range). */
-const char *mg_partition_mode_str(mg_partition_mode m);
+MG_API const char *mg_partition_mode_str(mg_partition_mode m);
 
 /* The mode named `name` (one of the strings above); MG_ERR_ARG otherwise. */
-mg_status mg_partition_mode_parse(const char *name, mg_partition_mode *out);
+MG_API mg_status mg_partition_mode_parse(const char *name, mg_partition_mode *out);
 
 /* What the partition is made from (defaults from mg_partition_params_default). */
 typedef struct {
@@ -72,7 +72,7 @@ typedef struct {
 
 /* The library defaults (mode auto, no labels, no k-means, no duplicate
  * split, k-means 100 iterations x 4 restarts, dup_dist 1e-6). */
-mg_partition_params mg_partition_params_default(void);
+MG_API mg_partition_params mg_partition_params_default(void);
 
 /* A resolved partition. Zero-initialised = empty; free with mg_partition_free. */
 typedef struct {
@@ -97,10 +97,10 @@ typedef struct {
  * < 0; dup_dist < 0; with the labels' own errors (mg_labels_compact) and
  * those of k-means and duplicate detection (theory.h). Caller frees *out
  * with mg_partition_free. */
-mg_status mg_partition_make(mg_mat X, const mg_partition_params *p, mg_rng *rng, mg_partition *out);
+MG_API mg_status mg_partition_make(mg_mat X, const mg_partition_params *p, mg_rng *rng, mg_partition *out);
 
 /* Frees the arrays and zeroes the struct; safe on NULL and on a zeroed struct. */
-void mg_partition_free(mg_partition *p);
+MG_API void mg_partition_free(mg_partition *p);
 
 /* The construction of Theorem 3.1 for a partition of the same X: mode mem
  * gives Corollary 3.2's W_mem (mg_construct_mem: one column per sample,
@@ -108,7 +108,7 @@ void mg_partition_free(mg_partition *p);
  * mg_construct with the partition's labels (for lae that is Lemma C.1 on all
  * the data, as mg_construct_lae). Caller frees *out with
  * mg_construction_free. */
-mg_status mg_partition_construct(mg_mat X, const mg_partition *part, const mg_construct_params *cp,
+MG_API mg_status mg_partition_construct(mg_mat X, const mg_partition *part, const mg_construct_params *cp,
                                  mg_construction *out);
 
 #ifdef __cplusplus

@@ -73,51 +73,51 @@ typedef struct {
 
 #define MG_PLOT_STYLE_DEFAULT {NULL, NULL, MG_MARKER_NONE, 1, 0, 0.0, 0.0, 0.0}
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_plot_style mg_plot_style_default(void);
+MG_API mg_plot_style mg_plot_style_default(void);
 
 /* A plot of width x height pixels (each 200..4000). Caller frees with mg_plot_free. */
-mg_status mg_plot_create(int width, int height, mg_plot **out);
+MG_API mg_status mg_plot_create(int width, int height, mg_plot **out);
 
 /* Frees the plot; safe on NULL. */
-void mg_plot_free(mg_plot *p);
+MG_API void mg_plot_free(mg_plot *p);
 
 /* Title and axis labels (copied; NULL clears). */
-mg_status mg_plot_title(mg_plot *p, const char *title);
-mg_status mg_plot_xlabel(mg_plot *p, const char *label);
-mg_status mg_plot_ylabel(mg_plot *p, const char *label);
+MG_API mg_status mg_plot_title(mg_plot *p, const char *title);
+MG_API mg_status mg_plot_xlabel(mg_plot *p, const char *label);
+MG_API mg_status mg_plot_ylabel(mg_plot *p, const char *label);
 
 /* Log scale (base 10) on the x / y axis. */
-void mg_plot_xlog(mg_plot *p, int on);
-void mg_plot_ylog(mg_plot *p, int on);
+MG_API void mg_plot_xlog(mg_plot *p, int on);
+MG_API void mg_plot_ylog(mg_plot *p, int on);
 
 /* Fixed axis limits; NaN for either end keeps it automatic. */
-void mg_plot_xlim(mg_plot *p, double lo, double hi);
-void mg_plot_ylim(mg_plot *p, double lo, double hi);
+MG_API void mg_plot_xlim(mg_plot *p, double lo, double hi);
+MG_API void mg_plot_ylim(mg_plot *p, double lo, double hi);
 
 /* Where the legend goes (default MG_LEGEND_AUTO). */
-void mg_plot_legend(mg_plot *p, mg_legend_pos pos);
+MG_API void mg_plot_legend(mg_plot *p, mg_legend_pos pos);
 
 /* A line series through (x[i], y[i]), i < n; x NULL = 0, 1, ..., n-1. */
-mg_status mg_plot_line(mg_plot *p, const double *x, const double *y, int64_t n, const mg_plot_style *st);
+MG_API mg_status mg_plot_line(mg_plot *p, const double *x, const double *y, int64_t n, const mg_plot_style *st);
 
 /* A scatter series (markers only; circle if the style has none). */
-mg_status mg_plot_scatter(mg_plot *p, const double *x, const double *y, int64_t n, const mg_plot_style *st);
+MG_API mg_status mg_plot_scatter(mg_plot *p, const double *x, const double *y, int64_t n, const mg_plot_style *st);
 
 /* A histogram of the finite values v[0..n-1] in `bins` equal bins over
  * [lo, hi] (values outside are not counted; NaN lo or hi = the data's
  * min / max). density != 0 normalises to unit area. Overlay several with the
  * same range to compare distributions (drawn translucent). *counts_out, if
  * not NULL, receives a malloc'd copy of the bin heights (caller frees). */
-mg_status mg_plot_hist(mg_plot *p, const double *v, int64_t n, int bins, double lo, double hi, int density,
+MG_API mg_status mg_plot_hist(mg_plot *p, const double *v, int64_t n, int bins, double lo, double hi, int density,
                        const mg_plot_style *st, double **counts_out);
 
 /* Category names of the x axis for bar charts (copied). */
-mg_status mg_plot_categories(mg_plot *p, const char *const *names, int n);
+MG_API mg_status mg_plot_categories(mg_plot *p, const char *const *names, int n);
 
 /* One series of a grouped bar chart: values[c] for category c (n must equal
  * the number of categories); series sit side by side in each group.
  * Non-finite values draw no bar. */
-mg_status mg_plot_bars(mg_plot *p, const double *values, int n, const mg_plot_style *st);
+MG_API mg_status mg_plot_bars(mg_plot *p, const double *values, int n, const mg_plot_style *st);
 
 /* A heatmap of M (rows x cols, row-major; row 0 at the top), coloured over
  * [vmin, vmax] (NaN = the data's range; the diverging map centres a NaN range
@@ -125,20 +125,20 @@ mg_status mg_plot_bars(mg_plot *p, const double *values, int n, const mg_plot_st
  * images belong in a PNG). Non-finite cells are drawn light magenta
  * (#f0d0f0, on no colour map). A plot with a heatmap holds only reference
  * lines besides it. */
-mg_status mg_plot_heatmap(mg_plot *p, const double *M, int64_t rows, int64_t cols, double vmin, double vmax,
+MG_API mg_status mg_plot_heatmap(mg_plot *p, const double *M, int64_t rows, int64_t cols, double vmin, double vmax,
                           mg_colormap cmap, const char *cbar_label);
 
 /* A horizontal / vertical reference line across the plot (labelled in the
  * legend when the style has a label). */
-mg_status mg_plot_hline(mg_plot *p, double y, const mg_plot_style *st);
-mg_status mg_plot_vline(mg_plot *p, double x, const mg_plot_style *st);
+MG_API mg_status mg_plot_hline(mg_plot *p, double y, const mg_plot_style *st);
+MG_API mg_status mg_plot_vline(mg_plot *p, double x, const mg_plot_style *st);
 
 /* The SVG document (one <svg> element, no XML declaration, so it can be
  * inlined in HTML or saved as a file); *svg is malloc'd, caller frees. */
-mg_status mg_plot_svg(const mg_plot *p, char **svg);
+MG_API mg_status mg_plot_svg(const mg_plot *p, char **svg);
 
 /* Writes the SVG to path atomically (with an XML declaration). */
-mg_status mg_plot_save(const mg_plot *p, const char *path);
+MG_API mg_status mg_plot_save(const mg_plot *p, const char *path);
 
 /* ---- helpers (exported for tests and for other writers) ---------------- */
 
@@ -146,23 +146,23 @@ mg_status mg_plot_save(const mg_plot *p, const char *path);
  * x 10^k inside [lo, hi]: the smallest such step giving at most max_ticks
  * (>= 2) ticks. Writes up to max_ticks values and *step; returns the count
  * (0 for an empty or non-finite range). */
-int mg_plot_nice_ticks(double lo, double hi, int max_ticks, double *ticks, double *step);
+MG_API int mg_plot_nice_ticks(double lo, double hi, int max_ticks, double *ticks, double *step);
 
 /* Log-axis ticks inside [lo, hi] (0 < lo < hi): powers of ten (every k-th
  * decade when there are many, at most 9 ticks), plus 2x and 5x when the
  * range spans at most two decades. Returns the count (at most max). */
-int mg_plot_log_ticks(double lo, double hi, double *ticks, int max);
+MG_API int mg_plot_log_ticks(double lo, double hi, double *ticks, int max);
 
 /* Formats a tick value for a linear axis of the given tick step with just
  * enough decimals ("0.25", "1500", "2e+06", "-0" never appears). */
-void mg_plot_format_tick(double v, double step, char *buf, size_t len);
+MG_API void mg_plot_format_tick(double v, double step, char *buf, size_t len);
 
 /* XML/HTML-escaped copy of s (& < > " ' as entities, control characters
  * dropped, invalid UTF-8 as U+FFFD); malloc'd, caller frees; NULL on OOM. */
-char *mg_xml_escape(const char *s);
+MG_API char *mg_xml_escape(const char *s);
 
 /* The colour of value t in [0, 1] of a colour map as "#rrggbb" (out: 8 bytes). */
-void mg_colormap_hex(mg_colormap cmap, double t, char out[8]);
+MG_API void mg_colormap_hex(mg_colormap cmap, double t, char out[8]);
 
 #ifdef __cplusplus
 }

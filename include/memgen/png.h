@@ -26,14 +26,14 @@ typedef struct {
 
 #define MG_PNG_GRID_DEFAULT {32, 32, 1, 0, 2, -1.0f, 1.0f, 0, 255}
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_png_grid mg_png_grid_default(void);
+MG_API mg_png_grid mg_png_grid_default(void);
 
 /* Writes n samples (rows of `data`, each height*width*channels floats) as a
  * grid PNG at `path` atomically. NaN values are drawn as vmin. */
-mg_status mg_png_write_grid(const char *path, const float *data, int64_t n, const mg_png_grid *g);
+MG_API mg_status mg_png_write_grid(const char *path, const float *data, int64_t n, const mg_png_grid *g);
 
 /* Writes an 8-bit image (h x w x channels, channels 1, 3 or 4) atomically. */
-mg_status mg_png_write_u8(const char *path, const unsigned char *pixels, int height, int width, int channels);
+MG_API mg_status mg_png_write_u8(const char *path, const unsigned char *pixels, int height, int width, int channels);
 
 /* Reads a PNG into a uint8 array of shape (h, w, c) with c = 1 (gray) or 3
  * (RGB), decoded as PIL's Image.open(f).convert("RGB") does (so datasets match
@@ -44,10 +44,10 @@ mg_status mg_png_write_u8(const char *path, const unsigned char *pixels, int hei
  * (19595 R + 38470 G + 7471 B + 32768) >> 16); 0 keeps the file's (gray or
  * RGB). Images larger than 16384 pixels a side, or whose declared size the
  * compressed data could not hold, are refused with MG_ERR_FORMAT. */
-mg_status mg_png_read(const char *path, int want_channels, mg_array *out);
+MG_API mg_status mg_png_read(const char *path, int want_channels, mg_array *out);
 
 /* Same, from memory; `name` is used in error messages. */
-mg_status mg_png_read_mem(const void *buf, size_t len, const char *name, int want_channels, mg_array *out);
+MG_API mg_status mg_png_read_mem(const void *buf, size_t len, const char *name, int want_channels, mg_array *out);
 
 #ifdef __cplusplus
 }

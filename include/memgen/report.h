@@ -44,32 +44,32 @@ typedef enum {
 } mg_verdict;
 
 /* "holds", "does not hold", "partly", "not measured". */
-const char *mg_verdict_str(mg_verdict v);
+MG_API const char *mg_verdict_str(mg_verdict v);
 
 /* A report whose files go to folder `dir` (created if missing, with its
  * parents). Caller frees with mg_report_free. */
-mg_status mg_report_create(const char *dir, const char *title, mg_report **out);
+MG_API mg_status mg_report_create(const char *dir, const char *title, mg_report **out);
 
 /* Frees the report; safe on NULL. */
-void mg_report_free(mg_report *r);
+MG_API void mg_report_free(mg_report *r);
 
 /* The report's folder (as given). */
-const char *mg_report_dir(const mg_report *r);
+MG_API const char *mg_report_dir(const mg_report *r);
 
 /* A paragraph under the title, before the verdict summary (e.g. what was run). */
-mg_status mg_report_intro(mg_report *r, const char *text);
+MG_API mg_status mg_report_intro(mg_report *r, const char *text);
 
 /* Starts a section (<h2>, listed in the table of contents). */
-mg_status mg_report_section(mg_report *r, const char *heading);
+MG_API mg_status mg_report_section(mg_report *r, const char *heading);
 
 /* A sub-heading (<h3>) inside the current section. */
-mg_status mg_report_subsection(mg_report *r, const char *heading);
+MG_API mg_status mg_report_subsection(mg_report *r, const char *heading);
 
 /* A paragraph of plain text (escaped; blank lines are not special). */
-mg_status mg_report_paragraph(mg_report *r, const char *text);
+MG_API mg_status mg_report_paragraph(mg_report *r, const char *text);
 
 /* A paragraph from a printf format. */
-mg_status mg_report_paragraphf(mg_report *r, const char *fmt, ...)
+MG_API mg_status mg_report_paragraphf(mg_report *r, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
@@ -78,61 +78,61 @@ mg_status mg_report_paragraphf(mg_report *r, const char *fmt, ...)
 /* A claim box: the paper's claim, what memgen measured, the verdict (styled
  * pass / fail / partial / n.a.) and an optional note (NULL = none). Counted
  * in the summary at the top. */
-mg_status mg_report_claim(mg_report *r, const char *claim, const char *measured, mg_verdict verdict,
+MG_API mg_status mg_report_claim(mg_report *r, const char *claim, const char *measured, mg_verdict verdict,
                           const char *note);
 
 /* A table of nrows x ncols strings (row-major cells; NULL cells are empty),
  * with a header row (ncols strings, may be NULL) and a caption (may be NULL).
  * A column whose non-empty cells all parse as numbers is right-aligned in a
  * monospaced font. */
-mg_status mg_report_table(mg_report *r, const char *caption, int ncols, const char *const *header, int64_t nrows,
+MG_API mg_status mg_report_table(mg_report *r, const char *caption, int ncols, const char *const *header, int64_t nrows,
                           const char *const *cells);
 
 /* An inline SVG figure of a plot, with a caption (may be NULL). */
-mg_status mg_report_plot(mg_report *r, const mg_plot *p, const char *caption);
+MG_API mg_status mg_report_plot(mg_report *r, const mg_plot *p, const char *caption);
 
 /* An inline SVG figure from SVG text the caller produced (trusted: it must be
  * a single well-formed <svg> element; it is checked to start with "<svg"). */
-mg_status mg_report_svg(mg_report *r, const char *svg, const char *caption);
+MG_API mg_status mg_report_svg(mg_report *r, const char *svg, const char *caption);
 
 /* A PNG file embedded as a data: URI (the file must be a PNG, at most 32 MiB);
  * width_px > 0 sets the displayed width (0 = natural size, pixelated scaling
  * for small images is applied through CSS when width_px > 0). */
-mg_status mg_report_image(mg_report *r, const char *png_path, int width_px, const char *caption);
+MG_API mg_status mg_report_image(mg_report *r, const char *png_path, int width_px, const char *caption);
 
 /* The path of `rel` inside the report folder DIR (a relative name that
  * stays inside it, as links must), its sub-folder created: DIR/rel,
  * malloc'd into *out (caller frees). */
-mg_status mg_report_path(const mg_report *r, const char *rel, char **out);
+MG_API mg_status mg_report_path(const mg_report *r, const char *rel, char **out);
 
 /* Writes a PNG grid of samples to DIR/name (mg_png_write_grid; sub-folders
  * of DIR in name are created) and embeds it. */
-mg_status mg_report_png_grid(mg_report *r, const char *name, const float *data, int64_t n, const mg_png_grid *g,
+MG_API mg_status mg_report_png_grid(mg_report *r, const char *name, const float *data, int64_t n, const mg_png_grid *g,
                              int width_px, const char *caption);
 
 /* A link to a file next to the report (relative path, e.g. "fig3/ratios.csv");
  * absolute paths, "..", and URL schemes are refused so the report folder
  * stays self-contained. */
-mg_status mg_report_link(mg_report *r, const char *href, const char *text);
+MG_API mg_status mg_report_link(mg_report *r, const char *href, const char *text);
 
 /* A line "Data: a.csv, b.json, ..." linking each relative file. */
-mg_status mg_report_files(mg_report *r, const char *const *hrefs, int n);
+MG_API mg_status mg_report_files(mg_report *r, const char *const *hrefs, int n);
 
 /* Preformatted text (configuration, commands). */
-mg_status mg_report_code(mg_report *r, const char *text);
+MG_API mg_status mg_report_code(mg_report *r, const char *text);
 
 /* The complete HTML document (malloc'd, caller frees). */
-mg_status mg_report_html(const mg_report *r, char **html);
+MG_API mg_status mg_report_html(const mg_report *r, char **html);
 
 /* Writes the document to DIR/name atomically. */
-mg_status mg_report_write(const mg_report *r, const char *name);
+MG_API mg_status mg_report_write(const mg_report *r, const char *name);
 
 /* Counts of claims by verdict (pass, fail, partial, n.a.). */
-void mg_report_counts(const mg_report *r, int counts[4]);
+MG_API void mg_report_counts(const mg_report *r, int counts[4]);
 
 /* Base64 (RFC 4648, with padding) of n bytes; malloc'd NUL-terminated text,
  * caller frees; NULL on OOM or absurd size. */
-char *mg_base64_encode(const unsigned char *data, size_t n);
+MG_API char *mg_base64_encode(const unsigned char *data, size_t n);
 
 #ifdef __cplusplus
 }

@@ -58,22 +58,22 @@ typedef enum {
 } mg_spike_metric;
 
 /* "std", "l4l2", "negentropy", "maxmin", "top1", "negpr" ("?" if invalid). */
-const char *mg_spike_metric_name(mg_spike_metric m);
+MG_API const char *mg_spike_metric_name(mg_spike_metric m);
 
 /* Parses one of the names above (also "entropy" for negentropy, "pr" for
  * negpr: the orientation is always higher = spikier). */
-mg_status mg_spike_metric_parse(const char *name, mg_spike_metric *out);
+MG_API mg_status mg_spike_metric_parse(const char *name, mg_spike_metric *out);
 
 /* The metric of one row h (F >= 1 features). NaN if h holds a NaN. */
-double mg_spikiness(const float *h, int64_t F, mg_spike_metric m);
+MG_API double mg_spikiness(const float *h, int64_t F, mg_spike_metric m);
 
 /* out[i] = metric of row i of H (n x F), threads over rows. Fails on F < 1
  * or on a non-finite score (naming the row). */
-mg_status mg_spikiness_rows(mg_mat H, mg_spike_metric m, double *out);
+MG_API mg_status mg_spikiness_rows(mg_mat H, mg_spike_metric m, double *out);
 
 /* Every metric of every row: out is n x MG_SPIKE_COUNT (row-major, column m
  * = metric m), one pass over H. */
-mg_status mg_spikiness_all(mg_mat H, double *out);
+MG_API mg_status mg_spikiness_all(mg_mat H, double *out);
 
 /* ---- summaries and histograms ---------------------------------------------- */
 
@@ -85,12 +85,12 @@ typedef struct {
 } mg_summary;
 
 /* Summarises x[0..n-1] (n >= 1, all finite). */
-mg_status mg_summarize(const double *x, int64_t n, mg_summary *out);
+MG_API mg_status mg_summarize(const double *x, int64_t n, mg_summary *out);
 
 /* counts[0..bins-1] = number of x in each of `bins` equal bins over [lo, hi]
  * (the last bin closed, as numpy.histogram); values outside are not counted.
  * Requires bins >= 1 and lo < hi (finite). */
-mg_status mg_histogram(const double *x, int64_t n, int bins, double lo, double hi, int64_t *counts);
+MG_API mg_status mg_histogram(const double *x, int64_t n, int bins, double lo, double hi, int64_t *counts);
 
 /* Two-peak test of a histogram (Fig. 17's "bimodal similarity"). The main
  * peak is the highest bin (the first on ties). A second peak is a local
@@ -108,24 +108,24 @@ typedef struct {
 
 /* Runs the test on counts[0..bins-1] (bins >= 1, counts >= 0) with
  * 0 <= max_valley < 1. */
-mg_status mg_histogram_bimodal(const int64_t *counts, int bins, double max_valley, mg_bimodal *out);
+MG_API mg_status mg_histogram_bimodal(const int64_t *counts, int bins, double max_valley, mg_bimodal *out);
 
 /* ---- representations of a memgen DAE ---------------------------------------- */
 
 /* Xt = X + sigma * eps (both n x d; may alias), where the noise of row i is
  * drawn from mg_rng_fork(rng, row0 + i): a row's noise depends only on the
  * seed and its index, not on chunking or thread count. sigma = 0 copies. */
-mg_status mg_noisy_rows(mg_mat X, double sigma, const mg_rng *rng, int64_t row0, mg_mat Xt);
+MG_API mg_status mg_noisy_rows(mg_mat X, double sigma, const mg_rng *rng, int64_t row0, mg_mat Xt);
 
 /* H = relu(W1^T (x + sigma eps) + b1) for every row of X (n x d) into H
  * (n x p), the noise as mg_noisy_rows with row0 = 0 (sigma = 0: no noise).
  * Works in chunks of rows (no n x d copy). */
-mg_status mg_repr_dae(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, mg_mat H);
+MG_API mg_status mg_repr_dae(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, mg_mat H);
 
 /* The same with the level of a DAE set nearest to sigma in log sigma
  * (mg_daeset_nearest; sigma = 0 takes the lowest level and adds no noise).
  * *level (may be NULL) receives the level index used. */
-mg_status mg_repr_set(const mg_daeset *set, mg_mat X, double sigma, const mg_rng *rng, mg_mat H, int *level);
+MG_API mg_status mg_repr_set(const mg_daeset *set, mg_mat X, double sigma, const mg_rng *rng, mg_mat H, int *level);
 
 /* Representations at several noise levels, concatenated: H is
  * n x (sum over l of p_l), block l = the level nearest sigmas[l] applied to
@@ -134,12 +134,12 @@ mg_status mg_repr_set(const mg_daeset *set, mg_mat X, double sigma, const mg_rng
  * mg_rng_fork(rng, row0 + i), so a caller working through a large X in
  * chunks passes each chunk's first row index and gets the same result as
  * one call on all of X. */
-mg_status mg_repr_multi(const mg_daeset *set, mg_mat X, const double *sigmas, int nsigmas, const mg_rng *rng,
+MG_API mg_status mg_repr_multi(const mg_daeset *set, mg_mat X, const double *sigmas, int nsigmas, const mg_rng *rng,
                         int64_t row0, mg_mat H);
 
 /* Width of mg_repr_multi's output: sum of the hidden widths of the levels
  * nearest each sigma. */
-int64_t mg_repr_multi_width(const mg_daeset *set, const double *sigmas, int nsigmas);
+MG_API int64_t mg_repr_multi_width(const mg_daeset *set, const double *sigmas, int nsigmas);
 
 /* ---- denoising error -------------------------------------------------------- */
 
@@ -150,7 +150,7 @@ int64_t mg_repr_multi_width(const mg_daeset *set, const double *sigmas, int nsig
  * row's mean over its draws; *mean the mean of all n*draws values; *se (may
  * be NULL) its standard error, std / sqrt(n*draws) (std dividing by n*draws-1;
  * 0 for a single value). draws >= 1, n >= 1, sigma >= 0. */
-mg_status mg_denoise_error(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, int64_t draws, double *err,
+MG_API mg_status mg_denoise_error(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, int64_t draws, double *err,
                            double *mean, double *se);
 
 #ifdef __cplusplus

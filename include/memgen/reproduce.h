@@ -29,8 +29,8 @@ extern "C" {
 typedef enum { MG_REPRO_SMOKE = 0, MG_REPRO_QUICK, MG_REPRO_FULL } mg_repro_scale;
 
 /* "smoke", "quick", "full" and the parser (MG_ERR_ARG on anything else). */
-const char *mg_repro_scale_name(mg_repro_scale s);
-mg_status mg_repro_scale_parse(const char *s, mg_repro_scale *out);
+MG_API const char *mg_repro_scale_name(mg_repro_scale s);
+MG_API mg_status mg_repro_scale_parse(const char *s, mg_repro_scale *out);
 
 /* What the progress callback sees: the running stage, a line of detail, the
  * estimated fraction of the whole run done, and the seconds elapsed. */
@@ -53,6 +53,8 @@ typedef struct {
 } mg_repro_config;
 
 #define MG_REPRO_CONFIG_DEFAULT {MG_REPRO_QUICK, "memgen-report", 0, NULL, 1, NULL, NULL, NULL}
+/* The same defaults as a function (for bindings that cannot use the macro). */
+MG_API mg_repro_config mg_repro_config_default(void);
 
 /* What a run produced. */
 typedef struct {
@@ -63,7 +65,7 @@ typedef struct {
 } mg_repro_summary;
 
 /* Comma-separated ids of every section, in report order. */
-const char *mg_repro_section_list(void);
+MG_API const char *mg_repro_section_list(void);
 
 /* Runs the reproduction as cfg says and writes cfg->out_dir/index.html,
  * config.json and summary.json. A section that fails is reported in the
@@ -71,7 +73,7 @@ const char *mg_repro_section_list(void);
  * the return is then MG_ERR_NUMERIC (or the first section's error kind) after
  * the report is written, so scripts can tell. Errors before any report can be
  * written (bad config, unwritable folder) return at once. */
-mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary);
+MG_API mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary);
 
 /* Runs one experiment of the report (experiment.h) exactly as the report
  * runs it: cfg's scale, seed and datasets (cfg->sections is ignored), the
@@ -81,14 +83,14 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary);
  * (per dataset for the experiments that run on each), every result table
  * (<prefix><table>.csv), every array (<prefix><field>.npy) and the numbers
  * (<prefix>results.json), prefix "<dataset>_" or "". */
-mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const char *const *sets, int nsets);
+MG_API mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const char *const *sets, int nsets);
 
 /* The parameters the report gives experiment `id` at a scale (params holds
  * the experiment's params_size bytes). */
-mg_status mg_repro_experiment_params(mg_repro_scale scale, const char *id, void *params);
+MG_API mg_status mg_repro_experiment_params(mg_repro_scale scale, const char *id, void *params);
 
 /* Comma-separated ids of the experiments mg_repro_experiment runs. */
-const char *mg_repro_experiment_list(void);
+MG_API const char *mg_repro_experiment_list(void);
 
 #ifdef __cplusplus
 }

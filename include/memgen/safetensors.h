@@ -20,66 +20,66 @@ extern "C" {
 typedef struct mg_st mg_st;
 
 /* Creates an empty collection (free with mg_st_free). NULL on out-of-memory. */
-mg_st *mg_st_new(void);
+MG_API mg_st *mg_st_new(void);
 
 /* Frees the collection and every tensor in it. Safe on NULL. */
-void mg_st_free(mg_st *st);
+MG_API void mg_st_free(mg_st *st);
 
 /* Reads a file into a new collection (*out, caller frees). */
-mg_status mg_st_read(const char *path, mg_st **out);
+MG_API mg_status mg_st_read(const char *path, mg_st **out);
 
 /* Parses an in-memory image; `name` is used in error messages. */
-mg_status mg_st_read_mem(const void *buf, size_t len, const char *name, mg_st **out);
+MG_API mg_status mg_st_read_mem(const void *buf, size_t len, const char *name, mg_st **out);
 
 /* Writes the collection to `path` atomically, byte for byte as
  * safetensors.torch.save_file would: data laid out by dtype alignment
  * (largest first) then by name, so every tensor is aligned in the file;
  * metadata keys sorted. */
-mg_status mg_st_write(const mg_st *st, const char *path);
+MG_API mg_status mg_st_write(const mg_st *st, const char *path);
 
 /* Serialises into a malloc'd buffer (*out, caller frees). */
-mg_status mg_st_encode(const mg_st *st, unsigned char **out, size_t *len);
+MG_API mg_status mg_st_encode(const mg_st *st, unsigned char **out, size_t *len);
 
 /* Adds a copy of `a` under `name` (replacing any tensor of that name). */
-mg_status mg_st_add(mg_st *st, const char *name, const mg_array *a);
+MG_API mg_status mg_st_add(mg_st *st, const char *name, const mg_array *a);
 
 /* Adds a copy of a float32 buffer of the given shape. */
-mg_status mg_st_add_f32(mg_st *st, const char *name, const float *data, int ndim, const int64_t *shape);
+MG_API mg_status mg_st_add_f32(mg_st *st, const char *name, const float *data, int ndim, const int64_t *shape);
 
 /* Adds `a` under `name`, taking ownership of a->data (a is emptied). */
-mg_status mg_st_add_take(mg_st *st, const char *name, mg_array *a);
+MG_API mg_status mg_st_add_take(mg_st *st, const char *name, mg_array *a);
 
 /* Number of tensors, and the i-th name in sorted order. */
-int mg_st_count(const mg_st *st);
-const char *mg_st_name(const mg_st *st, int i);
+MG_API int mg_st_count(const mg_st *st);
+MG_API const char *mg_st_name(const mg_st *st, int i);
 
 /* The tensor called `name`, or NULL. The pointer stays owned by st. */
-const mg_array *mg_st_get(const mg_st *st, const char *name);
+MG_API const mg_array *mg_st_get(const mg_st *st, const char *name);
 
 /* Looks up `name`, checks it is float32-convertible and has exactly the given
  * ndim and shape (a shape entry of -1 matches anything), and copies it as
  * float32 into *out (caller frees). Missing -> MG_ERR_NOT_FOUND; wrong shape ->
  * MG_ERR_SHAPE, each with a message naming the tensor. */
-mg_status mg_st_get_f32(const mg_st *st, const char *name, int ndim, const int64_t *shape, mg_array *out);
+MG_API mg_status mg_st_get_f32(const mg_st *st, const char *name, int ndim, const int64_t *shape, mg_array *out);
 
 /* Sets a metadata string (copied; replaces an existing key). */
-mg_status mg_st_set_meta(mg_st *st, const char *key, const char *value);
+MG_API mg_status mg_st_set_meta(mg_st *st, const char *key, const char *value);
 
 /* Convenience setters that format numbers ("%.17g" for doubles). */
-mg_status mg_st_set_meta_double(mg_st *st, const char *key, double value);
-mg_status mg_st_set_meta_int(mg_st *st, const char *key, int64_t value);
+MG_API mg_status mg_st_set_meta_double(mg_st *st, const char *key, double value);
+MG_API mg_status mg_st_set_meta_int(mg_st *st, const char *key, int64_t value);
 
 /* Metadata value for key, or NULL. */
-const char *mg_st_meta(const mg_st *st, const char *key);
+MG_API const char *mg_st_meta(const mg_st *st, const char *key);
 
 /* Parses a metadata value as a number; MG_ERR_NOT_FOUND if absent,
  * MG_ERR_FORMAT if not a number. */
-mg_status mg_st_meta_double(const mg_st *st, const char *key, double *value);
-mg_status mg_st_meta_int(const mg_st *st, const char *key, int64_t *value);
+MG_API mg_status mg_st_meta_double(const mg_st *st, const char *key, double *value);
+MG_API mg_status mg_st_meta_int(const mg_st *st, const char *key, int64_t *value);
 
 /* Number of metadata entries and the i-th key (sorted). */
-int mg_st_meta_count(const mg_st *st);
-const char *mg_st_meta_key(const mg_st *st, int i);
+MG_API int mg_st_meta_count(const mg_st *st);
+MG_API const char *mg_st_meta_key(const mg_st *st, int i);
 
 #ifdef __cplusplus
 }

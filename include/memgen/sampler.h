@@ -46,8 +46,8 @@ typedef enum {
 } mg_sampler_kind;
 
 /* Parses "ddim", "ancestral" (or "authors", the same), "euler", "heun". */
-mg_status mg_sampler_parse(const char *name, mg_sampler_kind *out);
-const char *mg_sampler_name(mg_sampler_kind k);
+MG_API mg_status mg_sampler_parse(const char *name, mg_sampler_kind *out);
+MG_API const char *mg_sampler_name(mg_sampler_kind k);
 
 typedef struct {
     mg_sampler_kind kind;
@@ -62,10 +62,10 @@ typedef struct {
 
 #define MG_SAMPLE_PARAMS_DEFAULT {MG_SAMPLER_DDIM, NULL, 0, 0, NULL, NULL, NULL, NAN, NAN}
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_sample_params mg_sample_params_default(void);
+MG_API mg_sample_params mg_sample_params_default(void);
 
 /* Draws X.rows samples into X (n x d). */
-mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_rng *rng, mg_mat X);
+MG_API mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_rng *rng, mg_mat X);
 
 #ifdef __cplusplus
 }

@@ -22,13 +22,13 @@ extern "C" {
 
 /* Parses a spec into a malloc'd ascending array (*sigmas, caller frees) of
  * *count levels. Every level must be finite and > 0; K in 1..100000. */
-mg_status mg_sigmas_parse(const char *spec, double **sigmas, int *count);
+MG_API mg_status mg_sigmas_parse(const char *spec, double **sigmas, int *count);
 
 /* Fills out[0..K-1] with K log-spaced levels from smin to smax (ascending). */
-mg_status mg_sigmas_geometric(double smin, double smax, int K, double *out);
+MG_API mg_status mg_sigmas_geometric(double smin, double smax, int K, double *out);
 
 /* Formats levels as "0.02,0.0365,..." (%.17g) into a malloc'd string (caller frees). */
-char *mg_sigmas_format(const double *sigmas, int count);
+MG_API char *mg_sigmas_format(const double *sigmas, int count);
 
 #ifdef __cplusplus
 }

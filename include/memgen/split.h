@@ -23,7 +23,7 @@ enum {
 /* Marks n_test = round(n * test_fraction) rows as test (is_test[i] = 1), chosen
  * uniformly at random (fork MG_FORK_SPLIT), the rest train (0). Requires
  * 0 <= test_fraction <= 1. is_test: n entries, caller-allocated. */
-mg_status mg_data_split(int64_t n, double test_fraction, const mg_rng *rng, uint8_t *is_test, int64_t *n_test);
+MG_API mg_status mg_data_split(int64_t n, double test_fraction, const mg_rng *rng, uint8_t *is_test, int64_t *n_test);
 
 #ifdef __cplusplus
 }

@@ -49,7 +49,7 @@ typedef struct {
 
 #define MG_STEER_VEC_PARAMS_DEFAULT {0.02, -1}
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_steer_vec_params mg_steer_vec_params_default(void);
+MG_API mg_steer_vec_params mg_steer_vec_params_default(void);
 
 /* Steering vectors of a DAE set. */
 typedef struct {
@@ -69,15 +69,15 @@ typedef struct {
  * chosen). eps_i (d) comes from mg_rng_fork(rng, i) and is the same at every
  * level, so the vectors do not depend on the level order or thread count.
  * prm NULL = MG_STEER_VEC_PARAMS_DEFAULT. Caller frees with mg_steer_vectors_free. */
-mg_status mg_steer_vectors_compute(const mg_daeset *set, mg_mat Xt, const mg_steer_vec_params *prm,
+MG_API mg_status mg_steer_vectors_compute(const mg_daeset *set, mg_mat Xt, const mg_steer_vec_params *prm,
                                    const mg_rng *rng, mg_steer_vectors *out);
 
 /* Reference oracle: the same vectors by plain double loops (for tests). */
-mg_status mg_steer_vectors_naive(const mg_daeset *set, mg_mat Xt, const mg_steer_vec_params *prm,
+MG_API mg_status mg_steer_vectors_naive(const mg_daeset *set, mg_mat Xt, const mg_steer_vec_params *prm,
                                  const mg_rng *rng, mg_steer_vectors *out);
 
 /* Frees the arrays; safe on NULL and on a zeroed struct. */
-void mg_steer_vectors_free(mg_steer_vectors *v);
+MG_API void mg_steer_vectors_free(mg_steer_vectors *v);
 
 /* ---- the steered denoiser -------------------------------------------------- */
 
@@ -94,26 +94,26 @@ typedef struct {
 
 #define MG_STEER_PARAMS_DEFAULT {0.0, 0.0, 0.0}
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_steer_params mg_steer_params_default(void);
+MG_API mg_steer_params mg_steer_params_default(void);
 
 /* A denoiser over the DAE set (level selection as mg_denoiser_daeset) with
  * Eq. 11's representation offset inside the window; outside it, for inactive
  * levels and for alpha == 0 it returns exactly the plain DAE-set output.
  * set and vecs are borrowed (must outlive the denoiser). Name
  * "dae_set_steered". */
-mg_status mg_denoiser_steered(const mg_daeset *set, mg_level_mode mode, const mg_steer_vectors *vecs,
+MG_API mg_status mg_denoiser_steered(const mg_daeset *set, mg_level_mode mode, const mg_steer_vectors *vecs,
                               const mg_steer_params *prm, mg_denoiser *out);
 
 /* Changes the strength of a denoiser made by mg_denoiser_steered (for
  * sweeps without rebuilding it). */
-mg_status mg_denoiser_steered_set_alpha(mg_denoiser *den, double alpha);
+MG_API mg_status mg_denoiser_steered_set_alpha(mg_denoiser *den, double alpha);
 
 /* The window that steers the last `final_steps` steps of a sampler visiting
  * the ascending grid sigmas[0..K-1] from the top, except the very last
  * `skip_last` of them: *sigma_hi = sigmas[final_steps-1] (0 when
  * final_steps <= 0, sigmas[K-1] when final_steps >= K) and
  * *sigma_lo = sigmas[skip_last-1] (0 when skip_last <= 0). */
-void mg_steer_window(const double *sigmas, int K, int final_steps, int skip_last, double *sigma_hi,
+MG_API void mg_steer_window(const double *sigmas, int K, int final_steps, int skip_last, double *sigma_hi,
                      double *sigma_lo);
 
 /* ---- steerability measures ------------------------------------------------- */
@@ -148,7 +148,7 @@ typedef struct {
  * the decoder is linear, so this kink, not a jump, is what memorized samples
  * show); smooth otherwise. */
 enum { MG_STEER_STATIC = 0, MG_STEER_SMOOTH = 1, MG_STEER_THRESHOLD = 2 };
-const char *mg_steer_class_name(int cls);
+MG_API const char *mg_steer_class_name(int cls);
 
 /* Optional target-mode posterior for a Gaussian mixture. */
 typedef struct {
@@ -161,11 +161,11 @@ typedef struct {
  * with alpha = alphas[j], sample i from the same seed for every j), target
  * centroid c (d) and an optional posterior (post may be NULL). alphas must be
  * strictly ascending, na >= 2. Caller frees with mg_steer_curves_free. */
-mg_status mg_steer_measure(const float *S, int na, const double *alphas, int64_t n, int64_t d, const float *centroid,
+MG_API mg_status mg_steer_measure(const float *S, int na, const double *alphas, int64_t n, int64_t d, const float *centroid,
                            const mg_steer_post *post, mg_steer_curves *out);
 
 /* Frees the arrays; safe on NULL and on a zeroed struct. */
-void mg_steer_curves_free(mg_steer_curves *c);
+MG_API void mg_steer_curves_free(mg_steer_curves *c);
 
 /* Summary of the curves over a group of samples. */
 typedef struct {
@@ -178,12 +178,12 @@ typedef struct {
 } mg_steer_summary;
 
 /* Summarises the samples i with mask[i] == want (every sample when mask is NULL). */
-mg_status mg_steer_summarize(const mg_steer_curves *c, const int *mask, int want, mg_steer_summary *out);
+MG_API mg_status mg_steer_summarize(const mg_steer_curves *c, const int *mask, int want, mg_steer_summary *out);
 
 /* Parses an alpha sweep: "list:A1,A2,..." or "A1,A2,..." (ascending, distinct,
  * finite, any sign) or "lin:A:B:K" (K >= 2 evenly spaced values from A to B,
  * A < B). *alphas is malloc'd (caller frees), at most 10000 values. */
-mg_status mg_steer_parse_alphas(const char *spec, double **alphas, int *count);
+MG_API mg_status mg_steer_parse_alphas(const char *spec, double **alphas, int *count);
 
 #ifdef __cplusplus
 }

@@ -55,37 +55,37 @@ typedef struct {
 /* Makes t a table named `name` of nrows rows with the numeric columns a
  * comma-separated list names ("a,b,c"; NULL or "" = none yet), every value 0.
  * Fails on a bad name list (empty or repeated names) or nrows < 0. */
-mg_status mg_table_init(mg_table *t, const char *name, int64_t nrows, const char *columns);
+MG_API mg_status mg_table_init(mg_table *t, const char *name, int64_t nrows, const char *columns);
 
 /* Appends a column of the given kind (zero / NULL filled); returns its index
  * in *index (may be NULL). Fails on a repeated name. */
-mg_status mg_table_add(mg_table *t, const char *name, mg_col_kind kind, int *index);
+MG_API mg_status mg_table_add(mg_table *t, const char *name, mg_col_kind kind, int *index);
 
 /* Index of the column `name`, or -1. */
-int mg_table_find(const mg_table *t, const char *name);
+MG_API int mg_table_find(const mg_table *t, const char *name);
 
 /* The values of the numeric column `name`, or NULL when there is none. */
-double *mg_table_col(const mg_table *t, const char *name);
+MG_API double *mg_table_col(const mg_table *t, const char *name);
 
 /* Sets the text of row i of text column c (copied; NULL = empty). */
-mg_status mg_table_set_text(mg_table *t, int c, int64_t i, const char *text);
+MG_API mg_status mg_table_set_text(mg_table *t, int c, int64_t i, const char *text);
 
 /* Frees the table and zeroes it; safe on NULL and on a zeroed table. */
-void mg_table_free(mg_table *t);
+MG_API void mg_table_free(mg_table *t);
 
 /* Appends an empty table to the list and returns it in *out (owned by the list). */
-mg_status mg_table_list_add(mg_table_list *l, mg_table **out);
+MG_API mg_status mg_table_list_add(mg_table_list *l, mg_table **out);
 
 /* The table named `name` in the list, or NULL. */
-const mg_table *mg_table_list_find(const mg_table_list *l, const char *name);
+MG_API const mg_table *mg_table_list_find(const mg_table_list *l, const char *name);
 
 /* Frees every table of the list and zeroes it; safe on NULL. */
-void mg_table_list_free(mg_table_list *l);
+MG_API void mg_table_list_free(mg_table_list *l);
 
 /* Writes the table as CSV, atomically: a header of the column names, then
  * one line per row; numbers as %.9g ("nan" for NaN, "inf"/"-inf"), text
  * quoted when it holds a comma, quote or line break (RFC 4180). */
-mg_status mg_table_write_csv(const mg_table *t, const char *path);
+MG_API mg_status mg_table_write_csv(const mg_table *t, const char *path);
 
 #ifdef __cplusplus
 }

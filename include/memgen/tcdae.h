@@ -67,21 +67,21 @@ typedef enum {
 
 /* "gated", "ungated" ("?" if invalid) and the parser (MG_ERR_ARG naming the
  * accepted values). */
-const char *mg_tc_rep_name(mg_tc_rep r);
-mg_status mg_tc_rep_parse(const char *s, mg_tc_rep *out);
+MG_API const char *mg_tc_rep_name(mg_tc_rep r);
+MG_API mg_status mg_tc_rep_parse(const char *s, mg_tc_rep *out);
 
 /* Allocates a d x p model with every parameter zero (caller frees with
  * mg_tcdae_free). */
-mg_status mg_tcdae_create(int64_t d, int64_t p, mg_tcdae **out);
+MG_API mg_status mg_tcdae_create(int64_t d, int64_t p, mg_tcdae **out);
 
 /* Frees the model. Safe on NULL. */
-void mg_tcdae_free(mg_tcdae *m);
+MG_API void mg_tcdae_free(mg_tcdae *m);
 
 /* A deep copy, metadata included (caller frees). */
-mg_status mg_tcdae_clone(const mg_tcdae *m, mg_tcdae **out);
+MG_API mg_status mg_tcdae_clone(const mg_tcdae *m, mg_tcdae **out);
 
-int64_t mg_tcdae_dim(const mg_tcdae *m);    /* d */
-int64_t mg_tcdae_hidden(const mg_tcdae *m); /* p */
+MG_API int64_t mg_tcdae_dim(const mg_tcdae *m);    /* d */
+MG_API int64_t mg_tcdae_hidden(const mg_tcdae *m); /* p */
 
 /* Views of the parameter blocks inside the flat vector (owned by the model). */
 typedef struct {
@@ -92,80 +92,80 @@ typedef struct {
     float *c2;   /* p: time_mlp.2.bias */
     float *skip; /* 1: skip */
 } mg_tcdae_parts;
-mg_tcdae_parts mg_tcdae_parts_of(mg_tcdae *m);
+MG_API mg_tcdae_parts mg_tcdae_parts_of(mg_tcdae *m);
 
 /* The same views of a const model. */
 typedef struct {
     const float *W, *a1, *c1, *A2, *c2, *skip;
 } mg_tcdae_cparts;
-mg_tcdae_cparts mg_tcdae_cparts_of(const mg_tcdae *m);
+MG_API mg_tcdae_cparts mg_tcdae_cparts_of(const mg_tcdae *m);
 
 /* The flat parameter vector (order above) and its length
  * p*d + p + p + p*p + p + 1 (count may be NULL). Optimizers and checkpoints
  * work on it. */
-float *mg_tcdae_params(mg_tcdae *m, int64_t *count);
-const float *mg_tcdae_params_const(const mg_tcdae *m, int64_t *count);
-int64_t mg_tcdae_param_count(const mg_tcdae *m);
+MG_API float *mg_tcdae_params(mg_tcdae *m, int64_t *count);
+MG_API const float *mg_tcdae_params_const(const mg_tcdae *m, int64_t *count);
+MG_API int64_t mg_tcdae_param_count(const mg_tcdae *m);
 
 /* The authors' initialisation: W ~ kaiming_uniform_(a=0, fan_in, relu), i.e.
  * U(-sqrt(6/d), sqrt(6/d)); the gate MLP's first layer as PyTorch's default
  * Linear(1, p) init (weight and bias U(-1, 1): fan_in 1); its last layer
  * zero (so every gate starts at 1); skip 0. Draws W, then a1, then c1. */
-void mg_tcdae_init(mg_tcdae *m, mg_rng *rng);
+MG_API void mg_tcdae_init(mg_tcdae *m, mg_rng *rng);
 
 /* Free-form metadata saved with the model (copied). The structural keys
  * "memgen.kind", "d", "p" are reserved. */
-mg_status mg_tcdae_set_meta(mg_tcdae *m, const char *key, const char *value);
-const char *mg_tcdae_meta(const mg_tcdae *m, const char *key);
+MG_API mg_status mg_tcdae_set_meta(mg_tcdae *m, const char *key, const char *value);
+MG_API const char *mg_tcdae_meta(const mg_tcdae *m, const char *key);
 
 /* The training range of sigma (NaN when unknown; set by the trainer, saved
  * as metadata "sigma_min", "sigma_max"). */
-void mg_tcdae_sigma_range(const mg_tcdae *m, double *lo, double *hi);
-void mg_tcdae_set_sigma_range(mg_tcdae *m, double lo, double hi);
+MG_API void mg_tcdae_sigma_range(const mg_tcdae *m, double *lo, double *hi);
+MG_API void mg_tcdae_set_sigma_range(mg_tcdae *m, double lo, double hi);
 
 /* The gates of n noise levels: row i of G (n x p, ld p) = g(sigma_i) for
  * t[i] = log(sigma_i) (float, as the model's input). U (n x p, may be NULL)
  * receives relu(a1 t_i + c1), the gate MLP's hidden layer. Products through
  * mg_sgemm_det (thread-count independent). */
-mg_status mg_tcdae_gates(const mg_tcdae *m, const float *t, int64_t n, float *G, float *U);
+MG_API mg_status mg_tcdae_gates(const mg_tcdae *m, const float *t, int64_t n, float *G, float *U);
 
 /* g(sigma) for one sigma > 0 (p floats). */
-mg_status mg_tcdae_gate(const mg_tcdae *m, double sigma, float *g);
+MG_API mg_status mg_tcdae_gate(const mg_tcdae *m, double sigma, float *g);
 
 /* The representation of every row of X (n x d) at level sigma > 0 into H
  * (n x p): relu(W x) .* g(sigma) (gated) or relu(W x) (ungated). No noise is
  * added here (see mg_repr_* for x + sigma eps). */
-mg_status mg_tcdae_encode(const mg_tcdae *m, mg_mat X, double sigma, mg_tc_rep rep, mg_mat H);
+MG_API mg_status mg_tcdae_encode(const mg_tcdae *m, mg_mat X, double sigma, mg_tc_rep rep, mg_mat H);
 
 /* Y = f(X, sigma) (both n x d; must not alias), sigma > 0. */
-mg_status mg_tcdae_forward(const mg_tcdae *m, mg_mat X, double sigma, mg_mat Y);
+MG_API mg_status mg_tcdae_forward(const mg_tcdae *m, mg_mat X, double sigma, mg_mat Y);
 
 /* The DAE (with skip) that equals the model at level sigma (see the top),
  * its hidden layer the chosen representation; caller frees. Its sigma is
  * set, its metadata records "tc.rep" and "tc.sigma". */
-mg_status mg_tcdae_to_dae(const mg_tcdae *m, double sigma, mg_tc_rep rep, mg_dae **out);
+MG_API mg_status mg_tcdae_to_dae(const mg_tcdae *m, double sigma, mg_tc_rep rep, mg_dae **out);
 
 /* A DAE set with one such level per sigma (count > 0, strictly ascending,
  * positive); caller frees with mg_daeset_free. */
-mg_status mg_tcdae_to_daeset(const mg_tcdae *m, const double *sigmas, int count, mg_tc_rep rep, mg_daeset *out);
+MG_API mg_status mg_tcdae_to_daeset(const mg_tcdae *m, const double *sigmas, int count, mg_tc_rep rep, mg_daeset *out);
 
 /* Whether a safetensors collection holds a time-conditioned model under
  * prefix ("" for a model file): its "<prefix>encoder.weight" and
  * "<prefix>time_mlp.2.weight" exist. */
-int mg_tcdae_st_is(const mg_st *st, const char *prefix);
+MG_API int mg_tcdae_st_is(const mg_st *st, const char *prefix);
 
 /* Adds the tensors (names above, each prefixed) and, at prefix "", the
  * metadata to st. */
-mg_status mg_tcdae_to_st(const mg_tcdae *m, mg_st *st, const char *prefix);
+MG_API mg_status mg_tcdae_to_st(const mg_tcdae *m, mg_st *st, const char *prefix);
 
 /* Builds a model from the tensors under prefix (caller frees), with shape
  * checks (every tensor against encoder.weight's (p, d)) and a finite-value
  * check; tensors of any float dtype are converted to float32. */
-mg_status mg_tcdae_from_st(const mg_st *st, const char *prefix, mg_tcdae **out);
+MG_API mg_status mg_tcdae_from_st(const mg_st *st, const char *prefix, mg_tcdae **out);
 
 /* Saves (atomic write) / loads a model file. */
-mg_status mg_tcdae_save(const mg_tcdae *m, const char *path);
-mg_status mg_tcdae_load(const char *path, mg_tcdae **out);
+MG_API mg_status mg_tcdae_save(const mg_tcdae *m, const char *path);
+MG_API mg_status mg_tcdae_load(const char *path, mg_tcdae **out);
 
 #ifdef __cplusplus
 }

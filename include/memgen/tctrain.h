@@ -52,26 +52,26 @@ typedef struct {
 
 /* The defaults: base = MG_TRAIN_PARAMS_DEFAULT with hidden 256 (the
  * authors' p), sigma in [0.02, 2]. */
-mg_tc_train_params mg_tc_train_params_default(void);
+MG_API mg_tc_train_params mg_tc_train_params_default(void);
 
 /* Checks every field for n x d data (MG_ERR_ARG naming it). */
-mg_status mg_tc_train_params_check(const mg_tc_train_params *p, int64_t n, int64_t d);
+MG_API mg_status mg_tc_train_params_check(const mg_tc_train_params *p, int64_t n, int64_t d);
 
 /* ---- loss and gradient ------------------------------------------------------ */
 
 /* Floats of workspace mg_tc_loss_grad needs for a batch of B rows. */
-size_t mg_tc_train_ws_floats(int64_t B, int64_t d, int64_t p);
+MG_API size_t mg_tc_train_ws_floats(int64_t B, int64_t d, int64_t p);
 
 /* Where in the workspace to put the noisy inputs (B x d, ld d) so that the
  * two products of dW run as one (optional). */
-float *mg_tc_train_ws_input(float *ws, int64_t B, int64_t d, int64_t p);
+MG_API float *mg_tc_train_ws_input(float *ws, int64_t B, int64_t d, int64_t p);
 
 /* For noisy inputs Xn, clean targets X0 (both B x d) and the model's time
  * inputs t[i] = log(sigma_i) (B floats): D = (1/B) sum ||f(Xn_i, sigma_i) -
  * X0_i||^2 into *data_loss, and into grad (mg_tcdae_param_count floats, the
  * layout of mg_tcdae_params) the gradient of data_scale * D. ws:
  * mg_tc_train_ws_floats floats. */
-mg_status mg_tc_loss_grad(const mg_tcdae *m, mg_mat Xn, mg_mat X0, const float *t, double data_scale, float *grad,
+MG_API mg_status mg_tc_loss_grad(const mg_tcdae *m, mg_mat Xn, mg_mat X0, const float *t, double data_scale, float *grad,
                           float *ws, double *data_loss);
 
 /* ---- the trainer -------------------------------------------------------------- */
@@ -81,16 +81,16 @@ typedef struct mg_tc_trainer mg_tc_trainer;
 /* A trainer for `model` (borrowed, updated in place; its shape must match
  * params and X) on the rows of X (borrowed, n x d); rng: the run's generator
  * (copied). Caller frees with mg_tc_trainer_free. */
-mg_status mg_tc_trainer_create(const mg_tc_train_params *params, mg_tcdae *model, mg_mat X, const mg_rng *rng,
+MG_API mg_status mg_tc_trainer_create(const mg_tc_train_params *params, mg_tcdae *model, mg_mat X, const mg_rng *rng,
                                mg_tc_trainer **out);
-void mg_tc_trainer_free(mg_tc_trainer *tr);
+MG_API void mg_tc_trainer_free(mg_tc_trainer *tr);
 
-int64_t mg_tc_trainer_step_count(const mg_tc_trainer *tr);
-const mg_tc_train_params *mg_tc_trainer_params(const mg_tc_trainer *tr); /* resolved (lr, wd never NaN) */
-int64_t mg_tc_trainer_batch_rows(const mg_tc_trainer *tr);               /* rows per step */
-const int64_t *mg_tc_trainer_batch_indices(const mg_tc_trainer *tr);     /* rows of the last sampled batch */
-const float *mg_tc_trainer_sigmas(const mg_tc_trainer *tr);              /* sigma of each row of the last step */
-size_t mg_tc_trainer_bytes(const mg_tc_trainer *tr);                     /* the trainer's own allocations */
+MG_API int64_t mg_tc_trainer_step_count(const mg_tc_trainer *tr);
+MG_API const mg_tc_train_params *mg_tc_trainer_params(const mg_tc_trainer *tr); /* resolved (lr, wd never NaN) */
+MG_API int64_t mg_tc_trainer_batch_rows(const mg_tc_trainer *tr);               /* rows per step */
+MG_API const int64_t *mg_tc_trainer_batch_indices(const mg_tc_trainer *tr);     /* rows of the last sampled batch */
+MG_API const float *mg_tc_trainer_sigmas(const mg_tc_trainer *tr);              /* sigma of each row of the last step */
+MG_API size_t mg_tc_trainer_bytes(const mg_tc_trainer *tr);                     /* the trainer's own allocations */
 
 /* One update. rows (batch_rows indices or NULL: the sampler's next batch),
  * sigmas (batch_rows noise levels > 0 or NULL: drawn from stream 5), eps
@@ -98,38 +98,38 @@ size_t mg_tc_trainer_bytes(const mg_tc_trainer *tr);                     /* the 
  * given does not advance its stream (how a run is replayed against a
  * reference). Fails with MG_ERR_NUMERIC (parameters untouched) when the loss
  * is not finite. *pr (may be NULL) receives step, loss and data_loss. */
-mg_status mg_tc_trainer_step(mg_tc_trainer *tr, const int64_t *rows, const float *sigmas, const float *eps,
+MG_API mg_status mg_tc_trainer_step(mg_tc_trainer *tr, const int64_t *rows, const float *sigmas, const float *eps,
                              mg_train_progress *pr);
 
 /* rep_std_* (gated representation of the clean probe rows at sigma_min) and
  * grad_norm (last update) into *pr. */
-mg_status mg_tc_trainer_probe(mg_tc_trainer *tr, mg_train_progress *pr);
+MG_API mg_status mg_tc_trainer_probe(mg_tc_trainer *tr, mg_train_progress *pr);
 
 /* Runs to params.base.steps with io (may be NULL), as mg_trainer_run. */
-mg_status mg_tc_trainer_run(mg_tc_trainer *tr, const mg_train_io *io);
+MG_API mg_status mg_tc_trainer_run(mg_tc_trainer *tr, const mg_train_io *io);
 
 /* Writes a checkpoint (atomic) / restores one written by a trainer with the
  * same trajectory parameters (steps may differ) and the same data. */
-mg_status mg_tc_trainer_save_checkpoint(const mg_tc_trainer *tr, const char *path);
-mg_status mg_tc_trainer_load_checkpoint(mg_tc_trainer *tr, const char *path);
+MG_API mg_status mg_tc_trainer_save_checkpoint(const mg_tc_trainer *tr, const char *path);
+MG_API mg_status mg_tc_trainer_load_checkpoint(mg_tc_trainer *tr, const char *path);
 
 /* The parameters, run generator, step, data shape and observation settings
  * stored in a checkpoint of this trainer (see mg_train_checkpoint_info). */
-mg_status mg_tc_train_checkpoint_info(const char *path, mg_tc_train_params *params, mg_rng *rng, int64_t *step,
+MG_API mg_status mg_tc_train_checkpoint_info(const char *path, mg_tc_train_params *params, mg_rng *rng, int64_t *step,
                                       int64_t *n, int64_t *d, mg_train_io *io);
 
 /* A new model of dimension d and width params.base.hidden, initialised as
  * the authors' (mg_tcdae_init) from stream 1 of rng; caller frees. */
-mg_status mg_tc_train_init_model(const mg_tc_train_params *params, int64_t d, const mg_rng *rng, mg_tcdae **out);
+MG_API mg_status mg_tc_train_init_model(const mg_tc_train_params *params, int64_t d, const mg_rng *rng, mg_tcdae **out);
 
 /* Records the sigma range and the hyper-parameters as model metadata. */
-mg_status mg_tc_train_annotate_model(mg_tcdae *model, const mg_tc_train_params *params, const mg_rng *rng, int64_t n,
+MG_API mg_status mg_tc_train_annotate_model(mg_tcdae *model, const mg_tc_train_params *params, const mg_rng *rng, int64_t n,
                                      int64_t d);
 
 /* One call: initialise *model if NULL, train to params.base.steps with io
  * (may be NULL), annotate. On failure an allocated *model is kept for the
  * caller to free. */
-mg_status mg_train_tcdae(const mg_tc_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
+MG_API mg_status mg_train_tcdae(const mg_tc_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
                          mg_tcdae **model);
 
 #ifdef __cplusplus

@@ -54,7 +54,7 @@ extern "C" {
  * *labels (n) and *values (K, the original value of each id) are malloc'd;
  * the caller frees both. Fails with a message naming `what` on a wrong
  * length, a non-integral value, or K > n. */
-mg_status mg_labels_compact(const mg_array *a, int64_t n, const char *what, int64_t **labels, int64_t *K,
+MG_API mg_status mg_labels_compact(const mg_array *a, int64_t n, const char *what, int64_t **labels, int64_t *K,
                             int64_t **values);
 
 /* ---- eigenpairs of a cluster's scatter matrix (Lemma C.1, Theorem 3.1) --- */
@@ -80,26 +80,26 @@ typedef struct {
  * dsyevr. want_vectors = 0 computes eigenvalues only. Eigenvalues below
  * 64 * max(n, d) * DBL_EPSILON * ev_max are treated as zero and not returned.
  * Caller frees with mg_scatter_eig_free. */
-mg_status mg_scatter_eig_top(mg_mat X, const int64_t *rows, int64_t nrows, int64_t q_max, int want_vectors,
+MG_API mg_status mg_scatter_eig_top(mg_mat X, const int64_t *rows, int64_t nrows, int64_t q_max, int want_vectors,
                              mg_scatter_eig *out);
 
 /* Reference oracle for tests: all eigenpairs of the d x d scatter matrix
  * formed by a plain triple loop and diagonalised by Jacobi rotations. */
-mg_status mg_scatter_eig_naive(mg_mat X, const int64_t *rows, int64_t nrows, mg_scatter_eig *out);
+MG_API mg_status mg_scatter_eig_naive(mg_mat X, const int64_t *rows, int64_t nrows, mg_scatter_eig *out);
 
 /* Frees the arrays; safe on NULL and on a zeroed struct. */
-void mg_scatter_eig_free(mg_scatter_eig *e);
+MG_API void mg_scatter_eig_free(mg_scatter_eig *e);
 
 /* Lemma C.1 coefficient for one direction: alpha = ((ev - wd_lae) /
  * (ev + noise_weight))_+, where noise_weight = n_k sigma^2 and wd_lae is the
  * LAE weight decay lambda' (= n * wd inside Theorem 3.1). The column scale of
  * Eq. 8 / Eq. 12 is s = sqrt(alpha). Returns 0 for ev <= wd_lae. */
-double mg_lae_alpha(double ev, double noise_weight, double wd_lae);
+MG_API double mg_lae_alpha(double ev, double noise_weight, double wd_lae);
 
 /* Lemma C.1 objective value of one direction at its optimum, split into the
  * data-fit + noise part ev (1 - a)^2 + noise_weight a^2 (returned) and the
  * penalty 2 wd_lae a (in *penalty, may be NULL), a = mg_lae_alpha(...). */
-double mg_lae_direction_loss(double ev, double noise_weight, double wd_lae, double *penalty);
+MG_API double mg_lae_direction_loss(double ev, double noise_weight, double wd_lae, double *penalty);
 
 /* ---- Theorem 3.1 and Corollaries 3.2-3.4 --------------------------------- */
 
@@ -111,7 +111,7 @@ typedef enum {
 } mg_construction_kind;
 
 /* "lae", "gen", "mem", "hybrid" (the model metadata value). */
-const char *mg_construction_kind_str(mg_construction_kind k);
+MG_API const char *mg_construction_kind_str(mg_construction_kind k);
 
 typedef struct {
     double sigma;          /* noise level of Eq. 6, >= 0 */
@@ -128,7 +128,7 @@ typedef struct {
 
 #define MG_CONSTRUCT_PARAMS_DEFAULT {0.1, 0.0, 0, NULL, 1e-6, 0}
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_construct_params mg_construct_params_default(void);
+MG_API mg_construct_params mg_construct_params_default(void);
 
 /* Per-cluster results. Columns col_start .. col_start + width - 1 of W
  * belong to the cluster; the first `kept` are nonzero. */
@@ -196,25 +196,25 @@ typedef struct {
  * from Eq. 8 (noise weight c sigma^2), which is Corollary 3.2's r_i for c = 1
  * or wd = 0 (Corollary 3.4 quotes the c = 1 form).
  * Caller frees with mg_construction_free. */
-mg_status mg_construct(mg_mat X, const int64_t *labels, int64_t K, const mg_construct_params *prm,
+MG_API mg_status mg_construct(mg_mat X, const int64_t *labels, int64_t K, const mg_construct_params *prm,
                        mg_construction *out);
 
 /* Lemma C.1 on all the data as one block (noise weight n sigma^2, decay n wd),
  * width min(hidden, usable directions). */
-mg_status mg_construct_lae(mg_mat X, const mg_construct_params *prm, mg_construction *out);
+MG_API mg_status mg_construct_lae(mg_mat X, const mg_construct_params *prm, mg_construction *out);
 
 /* Corollary 3.2: W_mem = (r_1 x_1 ... r_n x_n 0 ... 0), requires hidden >= n;
  * r_i = sqrt((|x_i|^2 - n wd) / (|x_i|^4 + sigma^2 |x_i|^2)); samples with
  * |x_i|^2 <= n wd get a zero column (reported as dropped). */
-mg_status mg_construct_mem(mg_mat X, const mg_construct_params *prm, mg_construction *out);
+MG_API mg_status mg_construct_mem(mg_mat X, const mg_construct_params *prm, mg_construction *out);
 
 /* Frees every array; safe on NULL and on a zeroed struct. */
-void mg_construction_free(mg_construction *c);
+MG_API void mg_construction_free(mg_construction *c);
 
 /* Builds a tied, bias-free memgen DAE holding W (caller frees with
  * mg_dae_free), sigma set, metadata "construction" (kind), "lambda" (wd of
  * Eq. 6), "clusters" (K), "widths" and "kept" (comma-separated), "n". */
-mg_status mg_construction_to_dae(const mg_construction *c, mg_dae **out);
+MG_API mg_status mg_construction_to_dae(const mg_construction *c, mg_dae **out);
 
 /* ---- spherical k-means ----------------------------------------------------- */
 
@@ -225,7 +225,7 @@ mg_status mg_construction_to_dae(const mg_construction *c, mg_dae **out);
  * 0 with every centroid and join the first one. *objective (may be NULL)
  * = mean cosine of each row to its centroid. Deterministic for a given rng
  * state on any thread count. */
-mg_status mg_spherical_kmeans(mg_mat X, int64_t K, mg_rng *rng, int max_iter, int restarts, int64_t *labels,
+MG_API mg_status mg_spherical_kmeans(mg_mat X, int64_t K, mg_rng *rng, int max_iter, int restarts, int64_t *labels,
                               double *objective);
 
 /* ---- separability (Definition 3.1) and the margin of Eq. 16 ---------------- */
@@ -260,22 +260,22 @@ typedef struct {
 
 /* Definition 3.1 for compact labels (K clusters, each nonempty); the
  * construction fields are zeroed. */
-mg_status mg_separability_compute(mg_mat X, const int64_t *labels, int64_t K, mg_separability *out);
+MG_API mg_status mg_separability_compute(mg_mat X, const int64_t *labels, int64_t K, mg_separability *out);
 
 /* Fills the construction-dependent fields of sep (computed by
  * mg_separability_compute on the same X and labels): gamma of Eq. 16 with
  * the construction's s values and widths, the measured pre-activation margins
  * of W on X, and the verdict. */
-mg_status mg_theory_verdict(mg_mat X, const mg_construction *c, mg_separability *sep);
+MG_API mg_status mg_theory_verdict(mg_mat X, const mg_construction *c, mg_separability *sep);
 
 /* ---- predicted losses -------------------------------------------------------- */
 
 /* Corollary 3.2 (wd -> 0): (1/n) sum_i sigma^2 |x_i|^2 / (sigma^2 + |x_i|^2). */
-double mg_mem_loss(mg_mat X, double sigma);
+MG_API double mg_mem_loss(mg_mat X, double sigma);
 
 /* The eigenvalues of S_k = mu_k mu_k^T + Sigma_k (Eq. 10), all d, descending,
  * into ev (d). */
-mg_status mg_mog_second_moment_eigs(const mg_mog *mog, int k, double *ev);
+MG_API mg_status mg_mog_second_moment_eigs(const mg_mog *mog, int k, double *ev);
 
 /* Population risk of the rank-p_k Wiener filter per component (Corollary 3.3,
  * corrected): for x ~ N(mu_k, Sigma_k),
@@ -283,7 +283,7 @@ mg_status mg_mog_second_moment_eigs(const mg_mog *mog, int k, double *ev);
  * a_j = ((e_j - wd/rho_k)_+) / (e_j + sigma^2), e_j = eig_j(S_k); at wd = 0
  * the kept term is sigma^2 e_j / (e_j + sigma^2). widths (K) may be NULL (all
  * d directions). risk (K, may be NULL) receives risk_k; *total = sum rho_k risk_k. */
-mg_status mg_mog_oracle_risk(const mg_mog *mog, double sigma, double wd, const int64_t *widths, double *risk,
+MG_API mg_status mg_mog_oracle_risk(const mg_mog *mog, double sigma, double wd, const int64_t *widths, double *risk,
                              double *total);
 
 /* Test risk of a construction on the mixture, with the masks of Theorem 3.1
@@ -293,7 +293,7 @@ mg_status mg_mog_oracle_risk(const mg_mog *mog, double sigma, double wd, const i
  *   risk_k = tr((A_k - I) S_k (A_k - I)) + sigma^2 ||A_k||_F^2.
  * match (K_blocks, may be NULL) receives the component of each block;
  * risk (mog->K, may be NULL) the per-component risk; *total = sum rho_k risk_k. */
-mg_status mg_construction_mog_risk(mg_mat X, const mg_construction *c, const mg_mog *mog, int64_t *match,
+MG_API mg_status mg_construction_mog_risk(mg_mat X, const mg_construction *c, const mg_mog *mog, int64_t *match,
                                    double *risk, double *total);
 
 /* ---- posterior-mean denoisers f_emp and f_gt (src/theory/posterior_mean.c) ----- */
@@ -311,17 +311,17 @@ mg_status mg_construction_mog_risk(mg_mat X, const mg_construction *c, const mg_
 typedef struct mg_femp mg_femp;
 
 /* Creates a context for training rows X (caller frees with mg_femp_free). */
-mg_status mg_femp_create(mg_mat X, mg_femp **out);
-void mg_femp_free(mg_femp *f);
+MG_API mg_status mg_femp_create(mg_mat X, mg_femp **out);
+MG_API void mg_femp_free(mg_femp *f);
 
 /* Out (m x d) = f_emp(Y) for queries Y (m x d); Out may not alias Y. */
-mg_status mg_femp_apply(mg_femp *f, mg_mat Y, double sigma, mg_mat Out);
+MG_API mg_status mg_femp_apply(mg_femp *f, mg_mat Y, double sigma, mg_mat Out);
 
 /* One-shot form of create + apply + free. */
-mg_status mg_femp_once(mg_mat X, mg_mat Y, double sigma, mg_mat Out);
+MG_API mg_status mg_femp_once(mg_mat X, mg_mat Y, double sigma, mg_mat Out);
 
 /* Reference oracle: a plain double loop over queries and samples. */
-mg_status mg_femp_naive(mg_mat X, mg_mat Y, double sigma, mg_mat Out);
+MG_API mg_status mg_femp_naive(mg_mat X, mg_mat Y, double sigma, mg_mat Out);
 
 /* The true denoiser of a Gaussian mixture (Tweedie, Eq. 2-4):
  *   f_gt(y) = sum_k P(k | y) [mu_k + Sigma_k (Sigma_k + sigma^2 I)^-1 (y - mu_k)],
@@ -331,11 +331,11 @@ mg_status mg_femp_naive(mg_mat X, mg_mat Y, double sigma, mg_mat Out);
  * covariance eigenvalue positive). post (m x K row-major, may be NULL)
  * receives the posteriors. Only O(K d) checks run per call: the mixture is
  * assumed to have passed mg_mog_validate (mg_mog_load does it). */
-mg_status mg_fgt(const mg_mog *mog, mg_mat Y, double sigma, mg_mat Out, double *post);
+MG_API mg_status mg_fgt(const mg_mog *mog, mg_mat Y, double sigma, mg_mat Out, double *post);
 
 /* Reference oracle: per query and component, forms C = Sigma_k + sigma^2 I
  * explicitly, Cholesky-factors it and uses y - sigma^2 C^-1 (y - mu_k). */
-mg_status mg_fgt_naive(const mg_mog *mog, mg_mat Y, double sigma, mg_mat Out, double *post);
+MG_API mg_status mg_fgt_naive(const mg_mog *mog, mg_mat Y, double sigma, mg_mat Out, double *post);
 
 #ifdef __cplusplus
 }

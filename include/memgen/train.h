@@ -132,39 +132,45 @@ typedef struct {
             0.9, 0.999, 1e-8, 0.99, 0, 256, MG_BATCH_SHUFFLE, 1000                                      \
     }
 /* The same defaults as a function (for bindings that cannot use the macro). */
-mg_train_params mg_train_params_default(void);
+MG_API mg_train_params mg_train_params_default(void);
 
 /* Lower-case names ("sgd", "adam", "adamw", "rmsprop"; "eq6", "torch";
  * "full", "shuffle", "replace"; "kaiming", "normal") and their parsers
  * (MG_ERR_ARG with the accepted names on a bad one). */
-const char *mg_optim_name(mg_optim_kind k);
-const char *mg_loss_name(mg_loss_kind k);
-const char *mg_batch_mode_name(mg_batch_mode m);
-const char *mg_init_name(mg_init_kind k);
-mg_status mg_optim_parse(const char *s, mg_optim_kind *out);
-mg_status mg_loss_parse(const char *s, mg_loss_kind *out);
+MG_API const char *mg_optim_name(mg_optim_kind k);
+/* The same names as NULL-terminated tables indexed by value (for field
+ * descriptors, fields.h). */
+MG_API extern const char *const mg_optim_names[];
+MG_API extern const char *const mg_loss_names[];
+MG_API extern const char *const mg_batch_mode_names[];
+MG_API extern const char *const mg_init_names[];
+MG_API const char *mg_loss_name(mg_loss_kind k);
+MG_API const char *mg_batch_mode_name(mg_batch_mode m);
+MG_API const char *mg_init_name(mg_init_kind k);
+MG_API mg_status mg_optim_parse(const char *s, mg_optim_kind *out);
+MG_API mg_status mg_loss_parse(const char *s, mg_loss_kind *out);
 
 /* The lr and weight decay a run uses after applying PyTorch's defaults. */
-double mg_train_resolved_lr(const mg_train_params *p);
-double mg_train_resolved_wd(const mg_train_params *p);
+MG_API double mg_train_resolved_lr(const mg_train_params *p);
+MG_API double mg_train_resolved_wd(const mg_train_params *p);
 
 /* Checks every field (ranges, SGD needs an lr, n >= batch for shuffle, ...)
  * for data with n rows of dimension d; MG_ERR_ARG naming the field. */
-mg_status mg_train_params_check(const mg_train_params *p, int64_t n, int64_t d);
+MG_API mg_status mg_train_params_check(const mg_train_params *p, int64_t n, int64_t d);
 
 /* The lambda of Eq. 6 that a run with these parameters minimises, for data
  * dimension d (see the table at the top); NaN where no exact mapping exists
  * (AdamW with wd != 0; wd != 0 with biases). */
-double mg_train_effective_lambda(const mg_train_params *p, int64_t d);
+MG_API double mg_train_effective_lambda(const mg_train_params *p, int64_t d);
 
 /* ---- loss and gradient (Eq. 6) ------------------------------------------- */
 
 /* Floats of workspace mg_train_loss_grad needs for a batch of B rows. */
-size_t mg_train_ws_floats(int64_t B, int64_t d, int64_t p);
+MG_API size_t mg_train_ws_floats(int64_t B, int64_t d, int64_t p);
 
 /* Where in a workspace to put the noisy inputs (B x d, ld d) so that a tied
  * model's two weight-gradient products run as one (optional). */
-float *mg_train_ws_input(float *ws, int64_t B, int64_t d, int64_t p);
+MG_API float *mg_train_ws_input(float *ws, int64_t B, int64_t d, int64_t p);
 
 /* For noisy inputs Xn and clean targets X0 (both B x d): data loss
  * D = (1/B) sum ||f(Xn_i) - X0_i||^2 into *data_loss, and into grad
@@ -175,7 +181,7 @@ float *mg_train_ws_input(float *ws, int64_t B, int64_t d, int64_t p);
  * Matrix products: H = Xn W1, Y = H W2^T, dH = R W2 masked by H > 0,
  * dW2 = R^T H, dW1 = Xn^T dH (tied: dW1 + dW2, one product when Xn is in
  * the workspace's input slot). */
-mg_status mg_train_loss_grad(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
+MG_API mg_status mg_train_loss_grad(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
                              float *ws, double *data_loss);
 
 /* ---- the trainer ---------------------------------------------------------- */
@@ -212,26 +218,26 @@ typedef struct {
  * n x d, must outlive the trainer). rng: the run's generator (copied; see
  * the stream list above). Allocates every buffer the step loop needs.
  * Caller frees with mg_trainer_free. */
-mg_status mg_trainer_create(const mg_train_params *params, mg_dae *model, mg_mat X, const mg_rng *rng,
+MG_API mg_status mg_trainer_create(const mg_train_params *params, mg_dae *model, mg_mat X, const mg_rng *rng,
                             mg_trainer **out);
-void mg_trainer_free(mg_trainer *tr);
+MG_API void mg_trainer_free(mg_trainer *tr);
 
 /* Completed updates so far. */
-int64_t mg_trainer_step_count(const mg_trainer *tr);
+MG_API int64_t mg_trainer_step_count(const mg_trainer *tr);
 
 /* The resolved parameters the trainer runs with. */
-const mg_train_params *mg_trainer_params(const mg_trainer *tr);
+MG_API const mg_train_params *mg_trainer_params(const mg_trainer *tr);
 
 /* Rows per step (n for full batch). */
-int64_t mg_trainer_batch_rows(const mg_trainer *tr);
+MG_API int64_t mg_trainer_batch_rows(const mg_trainer *tr);
 
 /* Bytes of memory the trainer allocated (batch buffers, gradient, optimizer
  * state, sampler, probe batch); the model and the data are not included. */
-size_t mg_trainer_bytes(const mg_trainer *tr);
+MG_API size_t mg_trainer_bytes(const mg_trainer *tr);
 
 /* The row indices of the batch of the last step taken from the sampler
  * (batch_rows entries, owned by the trainer). */
-const int64_t *mg_trainer_batch_indices(const mg_trainer *tr);
+MG_API const int64_t *mg_trainer_batch_indices(const mg_trainer *tr);
 
 /* One update. rows: batch_rows indices into X, or NULL to take the next batch
  * of the sampler; eps: batch_rows x d standard normals, or NULL to draw fresh
@@ -240,11 +246,11 @@ const int64_t *mg_trainer_batch_indices(const mg_trainer *tr);
  * an external reference, or driven with custom noise). Fails with
  * MG_ERR_NUMERIC (parameters untouched) if the loss is not finite.
  * *pr (may be NULL) receives loss, data_loss and step. */
-mg_status mg_trainer_step(mg_trainer *tr, const int64_t *rows, const float *eps, mg_train_progress *pr);
+MG_API mg_status mg_trainer_step(mg_trainer *tr, const int64_t *rows, const float *eps, mg_train_progress *pr);
 
 /* Fills rep_std_mean/max (probe batch, current weights) and grad_norm (last
  * update) in *pr. */
-mg_status mg_trainer_probe(mg_trainer *tr, mg_train_progress *pr);
+MG_API mg_status mg_trainer_probe(mg_trainer *tr, mg_train_progress *pr);
 
 /* Runs until params.steps updates are done, logging and checkpointing as io
  * says (io may be NULL). Stops early with MG_ERR_INTERRUPTED after writing a
@@ -252,39 +258,39 @@ mg_status mg_trainer_probe(mg_trainer *tr, mg_train_progress *pr);
  * caught by mg_train_catch_signals), and with MG_ERR_NUMERIC when the loss
  * turns NaN/Inf (the last good checkpoint is kept, not overwritten). When
  * resuming (step > 0) an existing log file is kept up to the resumed step. */
-mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io);
+MG_API mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io);
 
 /* Writes a checkpoint of the current state (atomic). */
-mg_status mg_trainer_save_checkpoint(const mg_trainer *tr, const char *path);
+MG_API mg_status mg_trainer_save_checkpoint(const mg_trainer *tr, const char *path);
 
 /* Restores model, optimizer, RNG, sampler and step from a checkpoint written
  * by a trainer with the same trajectory parameters (steps may differ) and
  * the same data; any mismatch is MG_ERR_ARG naming the field. */
-mg_status mg_trainer_load_checkpoint(mg_trainer *tr, const char *path);
+MG_API mg_status mg_trainer_load_checkpoint(mg_trainer *tr, const char *path);
 
 /* Reads the parameters, the run's rng and the data shape stored in a
  * checkpoint, so that a resumed run can be set up from the file alone. io
  * (may be NULL) receives the observation settings of the run that wrote it
  * (log_every, probe_rows, checkpoint_every; paths and callbacks are zeroed),
  * so that the resumed run logs at the same steps on the same probe rows. */
-mg_status mg_train_checkpoint_info(const char *path, mg_train_params *params, mg_rng *rng, int64_t *step,
+MG_API mg_status mg_train_checkpoint_info(const char *path, mg_train_params *params, mg_rng *rng, int64_t *step,
                                    int64_t *n, int64_t *d, mg_train_io *io);
 
 /* A new model initialised as params says (shape d x params.hidden) from
  * stream 1 of rng (caller frees). */
-mg_status mg_train_init_model(const mg_train_params *params, int64_t d, const mg_rng *rng, mg_dae **out);
+MG_API mg_status mg_train_init_model(const mg_train_params *params, int64_t d, const mg_rng *rng, mg_dae **out);
 
 /* Records sigma and the training hyper-parameters as model metadata
  * (sigma, lambda = the effective Eq. 6 lambda, loss, optim, lr, wd, steps,
  * batch, seed, stream, data_n, data_d, ...). */
-mg_status mg_train_annotate_model(mg_dae *model, const mg_train_params *params, const mg_rng *rng, int64_t n,
+MG_API mg_status mg_train_annotate_model(mg_dae *model, const mg_train_params *params, const mg_rng *rng, int64_t n,
                                   int64_t d);
 
 /* One call for the common case (and for a set trainer, once per noise level
  * with mg_rng_fork(&base, level)): if *model is NULL a model is initialised
  * from params; trains to params.steps with io; annotates the model. On
  * failure an allocated *model is kept for the caller to free. */
-mg_status mg_train_dae(const mg_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
+MG_API mg_status mg_train_dae(const mg_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
                        mg_dae **model);
 
 /* ---- DAE sets over noise levels (App. B.1) --------------------------------- */
@@ -304,7 +310,7 @@ typedef struct {
  * run mg_train_dae would give with that sigma and generator. Levels are
  * trained one after another, each using all threads. opts may be NULL.
  * On failure *out is freed and the error names the level. */
-mg_status mg_train_daeset(const mg_train_params *params, const double *sigmas, int count, mg_mat X, const mg_rng *rng,
+MG_API mg_status mg_train_daeset(const mg_train_params *params, const double *sigmas, int count, mg_mat X, const mg_rng *rng,
                           const mg_train_set_opts *opts, mg_daeset *out);
 
 /* ---- stopping on request ---------------------------------------------------- */
@@ -314,11 +320,11 @@ mg_status mg_train_daeset(const mg_train_params *params, const double *sigmas, i
  * caller's request: no library function installs them (a program that keeps
  * its own handlers calls mg_train_request_stop from them instead). Returns
  * MG_ERR_IO if sigaction fails. */
-mg_status mg_train_catch_signals(void);
+MG_API mg_status mg_train_catch_signals(void);
 /* Requests / clears / queries a stop (async-signal-safe flag). */
-void mg_train_request_stop(void);
-void mg_train_clear_stop(void);
-int mg_train_stop_requested(void);
+MG_API void mg_train_request_stop(void);
+MG_API void mg_train_clear_stop(void);
+MG_API int mg_train_stop_requested(void);
 
 #ifdef __cplusplus
 }

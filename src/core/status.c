@@ -50,8 +50,8 @@ mg_status mg_fail_context(mg_status st, const char *fmt, ...) {
     va_end(ap);
     memcpy(old, mg_errbuf, sizeof old);
     if (old[0])
-        snprintf(mg_errbuf, sizeof mg_errbuf, "%s: %s", prefix, old);
+        snprintf(mg_errbuf, sizeof mg_errbuf, "%.500s: %.500s", prefix, old);
     else
-        snprintf(mg_errbuf, sizeof mg_errbuf, "%s: %s", prefix, mg_status_str(st));
+        snprintf(mg_errbuf, sizeof mg_errbuf, "%.900s: %s", prefix, mg_status_str(st));
     return st;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "memgen/detect.h"
+#include "memgen/dup.h"
 #include "memgen/memorization.h"
 #include "memgen/theory.h"
 
@@ -203,4 +204,10 @@ mg_status mg_detect_benchmark(const mg_daeset *set, mg_mat train, mg_mat S, cons
     free(Tu);
     if (st != MG_OK) mg_detect_bench_free(out);
     return st;
+}
+
+/* MG_BENCH_PARAMS_DEFAULT as a value. */
+mg_bench_params mg_bench_params_default(void) {
+    mg_bench_params p = MG_BENCH_PARAMS_DEFAULT;
+    return p;
 }

@@ -10,12 +10,46 @@
  * so that they converge in minutes instead of the paper's 4e7 steps).
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memgen/data.h"
 #include "memgen/experiment.h"
+
+const char *const mg_exp_source_names[] = {"mog", "fmnist", NULL};
+
+/* The recorded fields of one training's parameters, under a prefix. */
+#define TRAIN_FIELDS(m, what)                                                                                      \
+    MG_FIELD_AS(mg_exp_data_params, m.hidden, #m ".hidden", MG_FIELD_I64, "hidden units p of the " what " sets"),  \
+        {#m ".optim", MG_FIELD_ENUM, offsetof(mg_exp_data_params, m.optim), "optimizer", mg_optim_names},          \
+        {#m ".loss", MG_FIELD_ENUM, offsetof(mg_exp_data_params, m.loss), "loss convention (train.h)",            \
+         mg_loss_names},                                                                                           \
+        MG_FIELD_AS(mg_exp_data_params, m.lr, #m ".lr", MG_FIELD_F64, "learning rate"),                           \
+        MG_FIELD_AS(mg_exp_data_params, m.weight_decay, #m ".weight_decay", MG_FIELD_F64,                          \
+                    "PyTorch (coupled) weight decay"),                                                             \
+        {#m ".batch_mode", MG_FIELD_ENUM, offsetof(mg_exp_data_params, m.batch_mode), "batch sampling",           \
+         mg_batch_mode_names},                                                                                     \
+        MG_FIELD_AS(mg_exp_data_params, m.batch, #m ".batch", MG_FIELD_I64, "rows per step (not full batch)"),     \
+        MG_FIELD_AS(mg_exp_data_params, m.steps, #m ".steps", MG_FIELD_I64, "updates per noise level"),            \
+        MG_FIELD_AS(mg_exp_data_params, m.tied, #m ".tied", MG_FIELD_BOOL, "W2 = W1")
+
+static const mg_field DATA_PARAM_FIELDS[] = {
+    {"source", MG_FIELD_ENUM, offsetof(mg_exp_data_params, source), "which dataset", mg_exp_source_names},
+    MG_FIELD(mg_exp_data_params, d, MG_FIELD_I64, "dimension (Fashion-MNIST: 784)"),
+    MG_FIELD(mg_exp_data_params, n_gen, MG_FIELD_I64, "generalizing training rows"),
+    MG_FIELD(mg_exp_data_params, n_test, MG_FIELD_I64, "held-out rows"),
+    MG_FIELD(mg_exp_data_params, mem_pool, MG_FIELD_I64, "Fashion-MNIST: rows the memorizing images are picked among"),
+    TRAIN_FIELDS(mem_train, "memorizing"),
+    TRAIN_FIELDS(gen_train, "generalizing"),
+};
+
+/* The data parameters' descriptors. */
+const mg_field *mg_exp_data_param_fields(int *n) {
+    *n = (int)(sizeof DATA_PARAM_FIELDS / sizeof DATA_PARAM_FIELDS[0]);
+    return DATA_PARAM_FIELDS;
+}
 
 /* Library defaults: the quick report's sizes. */
 mg_exp_data_params mg_exp_data_params_default(mg_exp_source source) {

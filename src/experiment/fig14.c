@@ -117,9 +117,11 @@ static mg_status run_cell(const mg_exp_env *env, const mg_dae *m, double sigma, 
     MG_TRY(mg_table_init(t, name, n, cols));
     st->cos_out = NAN;
     double *sc = mg_alloc((size_t)(n * MG_SPIKE_COUNT), sizeof(double)); /* n x MG_SPIKE_COUNT */
-    mg_mat Xt = {n, d, d, mg_alloc((size_t)(n * d), sizeof(float))}, Y = {n, d, d, mg_alloc((size_t)(n * d), sizeof(float))};
-    mg_mat H = {n, p, p, mg_alloc((size_t)(n * p), sizeof(float))};
-    mg_status s = sc && Xt.data && Y.data && H.data ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
+    mg_array bufs[3] = {{0}}; /* the noisy rows, the outputs (n x d) and the representations (n x p) */
+    const int64_t shapes[3][2] = {{n, d}, {n, d}, {n, p}};
+    mg_status s = sc ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
+    for (int b = 0; b < 3 && s == MG_OK; b++) s = mg_array_alloc(&bufs[b], MG_F32, 2, shapes[b]);
+    mg_mat Xt = mg_mat_of_array(&bufs[0]), Y = mg_mat_of_array(&bufs[1]), H = mg_mat_of_array(&bufs[2]);
     if (s == MG_OK) s = denoise(env, m, sigma, k, X, Xt, H, Y);
     if (s == MG_OK) s = mg_spikiness_all(H, sc);
     for (int64_t i = 0; i < n && s == MG_OK; i++)
@@ -141,7 +143,8 @@ static mg_status run_cell(const mg_exp_env *env, const mg_dae *m, double sigma, 
     if (s == MG_OK) st->std_median = sm.median;
     if (s == MG_OK) s = mg_summarize(t->cols[1 + MG_SPIKE_TOP1].num, n, &sm);
     if (s == MG_OK) st->top1_median = sm.median;
-    free(sc), free(Xt.data), free(Y.data), free(H.data);
+    free(sc);
+    for (int b = 0; b < 3; b++) mg_array_free(&bufs[b]);
     return s;
 }
 

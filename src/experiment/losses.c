@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exp_internal.h"
+#include "memgen/compare.h"
 #include "memgen/experiment/losses.h"
 #include "memgen/partition.h"
 #include "memgen/repr.h"

@@ -15,6 +15,7 @@
 
 #include "exp_internal.h"
 #include "hybrid.h"
+#include "memgen/partition.h"
 #include "memgen/denoiser.h"
 #include "memgen/experiment/table1.h"
 #include "memgen/data.h"
@@ -157,21 +158,10 @@ static mg_status check_params(const mg_exp_table1_params *p) {
     return MG_OK;
 }
 
-/* The construction's partition of the training rows (Theorem 3.1 solves per
- * cluster): one cluster per mixture component, so the abundant modes are
- * generalised blocks and each duplicated sample is a rank-1 cluster
- * memorised by one column (Cor. 3.4). Fills labels (n compact ids) from the
- * components mg_mog_sample drew and returns the number of clusters. Kept
- * apart so that a shared partition rule can take its place. */
-static int64_t hybrid_partition(const int64_t *component, int64_t n, int components, int64_t *labels) {
-    if (labels != component) memcpy(labels, component, (size_t)n * sizeof(int64_t));
-    return components;
-}
-
 /* The imbalanced mixture: `modes` abundant components, dup_count scarce ones
  * holding one sample repeated dup_times; rows grouped by component into
- * m->train, their clusters into m->train_labels (*K clusters). */
-static mg_status make_data(const mg_exp_table1_params *p, const mg_rng *rng, mg_exp_table1_model *m, int64_t *K) {
+ * m->train, their components into m->train_labels. */
+static mg_status make_data(const mg_exp_table1_params *p, const mg_rng *rng, mg_exp_table1_model *m) {
     int KT = p->modes + (int)p->dup_count;
     mg_mog_spec spec = MG_MOG_SPEC_DEFAULT;
     spec.K = KT;
@@ -198,7 +188,6 @@ static mg_status make_data(const mg_exp_table1_params *p, const mg_rng *rng, mg_
                 for (int64_t c = 1; c < counts[k]; c++) memcpy(X + (row + c) * d, X + row * d, (size_t)d * sizeof(float));
             row += counts[k];
         }
-        *K = hybrid_partition(m->train_labels, n, KT, m->train_labels);
     }
     mg_mog_free(&mog);
     free(counts);
@@ -219,17 +208,29 @@ static mg_status build_run(const mg_exp_table1_params *p, uint64_t seed, mg_exp_
     mg_denoiser den = {0};
     mg_status st = sig ? MG_OK : mg_fail(MG_ERR_NOMEM, "table 1: out of memory");
     double t0 = mg_now();
-    if (st == MG_OK) st = make_data(p, &rdata, m, clusters);
+    if (st == MG_OK) st = make_data(p, &rdata, m);
     if (st == MG_OK) st = mg_sigmas_geometric(p->sigma_min, p->sigma_max, p->levels, sig);
     if (st == MG_OK) st = mg_daeset_alloc(p->levels, sig, &m->set);
     mg_mat X = mg_mat_of_array(&m->train);
+    /* Cor. 3.4's partition: the components (each duplicated point its own
+     * component, so its copies are already a cluster of their own) */
+    mg_partition part = {0};
+    if (st == MG_OK) {
+        mg_array comp = {MG_I64, 1, {X.rows}, m->train_labels}; /* a view */
+        mg_partition_params pp = mg_partition_params_default();
+        pp.mode = MG_PARTITION_BLOCKS;
+        pp.labels = &comp;
+        pp.labels_name = "table 1: mixture components";
+        st = mg_partition_make(X, &pp, NULL, &part);
+        *clusters = part.K;
+    }
     for (int l = 0; st == MG_OK && l < p->levels; l++) {
         mg_construct_params cp = MG_CONSTRUCT_PARAMS_DEFAULT;
         cp.sigma = sig[l];
         cp.wd = p->wd;
         cp.hidden = p->hidden;
         mg_construction c = {0};
-        st = mg_construct(X, m->train_labels, *clusters, &cp, &c);
+        st = mg_partition_construct(X, &part, &cp, &c);
         if (st == MG_OK) {
             *rank1 = c.rank1_clusters;
             st = mg_construction_to_dae(&c, &m->set.levels[l]);
@@ -237,6 +238,7 @@ static mg_status build_run(const mg_exp_table1_params *p, uint64_t seed, mg_exp_
         mg_construction_free(&c);
         if (st != MG_OK) st = mg_fail_context(st, "table 1: constructing level %d (sigma %g)", l, sig[l]);
     }
+    mg_partition_free(&part);
     if (st == MG_OK) st = mg_daeset_set_meta(&m->set, "construction", "hybrid (Theorem 3.1 / Cor. 3.4, memgen detect --table1)");
     m->seconds_build = mg_now() - t0;
     t0 = mg_now();

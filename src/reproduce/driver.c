@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "experiment/exp_internal.h"
 #include "memgen/fileio.h"
+#include "memgen/fmnist.h"
 #include "memgen/schedule.h"
 #include "repro.h"
 #include "section.h"
@@ -21,9 +23,33 @@ static const mg_section *const SECTIONS[] = {
 };
 #define NSECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
 
+/* The value for the run's scale. */
+static double pick(const mg_repro_ctx *ctx, double smoke, double quick, double full) {
+    return ctx->scale == MG_REPRO_SMOKE ? smoke : ctx->scale == MG_REPRO_QUICK ? quick : full;
+}
+
 /* The data stage's weight on the same scale: 45% of a quick run, but 91% of
  * a full one (21 levels x 10x longer training; measured 1507 s of 1651 s). */
-static double data_weight(const mg_repro_ctx *ctx) { return mg_repro_pick_d(ctx, 45.0, 45.0, 580.0); }
+static double data_weight(const mg_repro_ctx *ctx) { return pick(ctx, 45.0, 45.0, 580.0); }
+
+/* Sends a progress report for the running stage. */
+void mg_repro_step(mg_repro_ctx *ctx, const char *detail, double fraction) {
+    if (!ctx->cfg->progress) return;
+    if (fraction < 0) fraction = 0;
+    if (fraction > 1) fraction = 1;
+    mg_repro_progress pr;
+    pr.stage = ctx->stage ? ctx->stage : "";
+    pr.detail = detail ? detail : "";
+    pr.fraction = ctx->total_weight > 0 ? (ctx->done_weight + fraction * ctx->stage_weight) / ctx->total_weight : 0;
+    pr.elapsed = mg_now() - ctx->t0;
+    ctx->cfg->progress(ctx->cfg->progress_ctx, &pr);
+}
+
+/* MG_REPRO_CONFIG_DEFAULT as a value. */
+mg_repro_config mg_repro_config_default(void) {
+    mg_repro_config c = MG_REPRO_CONFIG_DEFAULT;
+    return c;
+}
 
 /* Scale names. */
 const char *mg_repro_scale_name(mg_repro_scale s) {
@@ -102,6 +128,65 @@ static mg_status record_config(mg_repro_ctx *ctx) {
     return MG_OK;
 }
 
+/* Build progress of one dataset, mapped into its share of the data stage. */
+typedef struct {
+    mg_repro_ctx *ctx;
+    double f0, f1;
+} build_progress;
+
+/* mg_exp_progress_fn of a build. */
+static void on_build(void *vp, const char *detail, double fraction) {
+    build_progress *bp = vp;
+    mg_repro_step(bp->ctx, detail, bp->f0 + fraction * (bp->f1 - bp->f0));
+}
+
+/* Builds one dataset at the run's scale (the setup section's data tables)
+ * into ctx->xdata[slot]; progress over [f0, f1] of the stage. */
+static mg_status build_one(mg_repro_ctx *ctx, mg_exp_source src, int slot, double f0, double f1) {
+    mg_exp_data_params p = mg_exp_data_params_default(src);
+    p.fmnist_dir = ctx->cfg->fmnist_dir;
+    int nf;
+    const mg_field *fields = mg_exp_data_param_fields(&nf);
+    MG_TRY(mg_repro_apply_scaled(ctx, mg_sec_setup.data_scaled[src], mg_sec_setup.ndata_scaled[src], fields, nf, &p,
+                                 "setup"));
+    build_progress bp = {ctx, f0, f1};
+    return mg_exp_data_build(&p, ctx->sigmas, ctx->nsigmas, &ctx->rng, on_build, &bp, &ctx->xdata[slot]);
+}
+
+/* Builds the datasets the run needs (the mixture always, Fashion-MNIST when
+ * wanted, installed and not mog_only) and trains their sets. */
+static mg_status build_data(mg_repro_ctx *ctx, int mog_only) {
+    const int want_fmnist = ctx->cfg->fmnist && !mog_only;
+    double span = want_fmnist ? 0.5 : 1.0;
+    MG_TRY(build_one(ctx, MG_EXP_MOG, 0, 0.0, span));
+    ctx->ndata = 1;
+    if (!want_fmnist) return MG_OK;
+    /* the loader's own check of its four files decides whether it is installed */
+    mg_repro_step(ctx, "loading Fashion-MNIST", span);
+    mg_status st = build_one(ctx, MG_EXP_FMNIST, 1, span, 1.0);
+    if (st == MG_OK) ctx->ndata = 2;
+    else if (st == MG_ERR_NOT_FOUND) mg_clear_error();
+    else return st;
+    return MG_OK;
+}
+
+/* Records the datasets' parameters in config.json. */
+static mg_status record_data(mg_repro_ctx *ctx) {
+    cJSON *o = cJSON_AddObjectToObject(ctx->config, "datasets");
+    int nf;
+    const mg_field *fields = mg_exp_data_param_fields(&nf);
+    for (int i = 0; o && i < ctx->ndata; i++) {
+        cJSON *d = cJSON_AddObjectToObject(o, ctx->xdata[i].name);
+        if (!d) return mg_fail(MG_ERR_NOMEM, "out of memory");
+        MG_TRY(mg_exp_fields_json(d, fields, nf, &ctx->xdata[i].params));
+    }
+    const char *fdir = ctx->cfg->fmnist_dir ? ctx->cfg->fmnist_dir : MG_FMNIST_DIR;
+    if (!o || !cJSON_AddBoolToObject(ctx->config, "fmnist_used", ctx->ndata > 1) ||
+        !cJSON_AddStringToObject(ctx->config, "fmnist_dir", fdir))
+        return mg_fail(MG_ERR_NOMEM, "out of memory");
+    return MG_OK;
+}
+
 /* Frees everything the context owns (not the config). */
 static void ctx_free(mg_repro_ctx *ctx) {
     for (int i = 0; i < 2; i++) mg_exp_data_free(&ctx->xdata[i]);
@@ -139,8 +224,8 @@ static mg_status finish(mg_repro_ctx *ctx, cJSON *timing, double seconds, int fa
              "also in the CSV/JSON files linked beside it; config.json records every setting, and '%s' reruns it. "
              "Run time %.1f s.",
              mg_repro_scale_name(ctx->scale), (unsigned long long)ctx->cfg->seed, ctx->nsigmas, ctx->sigmas[0],
-             ctx->sigmas[ctx->nsigmas - 1], ctx->ndata > 0 ? ctx->data[0].title : "none",
-             ctx->ndata > 1 ? (ctx->data[1].title[0] ? ", Fashion-MNIST" : "") : " (Fashion-MNIST not used)",
+             ctx->sigmas[ctx->nsigmas - 1], ctx->ndata > 0 ? ctx->xdata[0].title : "none",
+             ctx->ndata > 1 ? (ctx->xdata[1].title[0] ? ", Fashion-MNIST" : "") : " (Fashion-MNIST not used)",
              cJSON_GetObjectItem(ctx->config, "rerun")->valuestring, seconds);
     MG_TRY(mg_report_intro(ctx->rep, buf));
     if (failed) {
@@ -183,15 +268,15 @@ static mg_status ctx_init(mg_repro_ctx *ctx, const mg_repro_config *cfg) {
     ctx->scale = cfg->scale;
     ctx->t0 = mg_now();
     mg_rng_init(&ctx->rng, cfg->seed);
-    ctx->nsigmas = (int)mg_repro_pick(ctx, 3, 7, 21);
-    ctx->level02 = ctx->nsigmas / 2;
+    ctx->nsigmas = (int)pick(ctx, 3, 7, 21);
     ctx->sigmas = malloc((size_t)ctx->nsigmas * sizeof(double));
     ctx->config = cJSON_CreateObject();
     ctx->results = cJSON_CreateObject();
     if (!ctx->sigmas || !ctx->config || !ctx->results) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    /* geom:0.02:2:K with K odd: the middle level is sqrt(0.02 * 2) = 0.2 */
+    /* geom:0.02:2:K with K odd: the middle level is sqrt(0.02 * 2) = 0.2, the
+     * level of the paper's single-DAE figures, stored exactly */
     MG_TRY(mg_sigmas_geometric(0.02, 2.0, ctx->nsigmas, ctx->sigmas));
-    ctx->sigmas[ctx->level02] = 0.2;
+    ctx->sigmas[ctx->nsigmas / 2] = 0.2;
     return MG_OK;
 }
 
@@ -221,9 +306,10 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
     if (s == MG_OK) {
         begin_stage(&ctx, "data", data_weight(&ctx));
         double t = mg_now();
-        s = mg_report_section(ctx.rep, "Setup: data and trained DAE sets");
-        if (s == MG_OK) s = mg_repro_build_data(&ctx, 0);
-        if (s == MG_OK) s = mg_repro_describe_data(&ctx);
+        s = mg_report_section(ctx.rep, mg_sec_setup.heading);
+        if (s == MG_OK) s = build_data(&ctx, 0);
+        if (s == MG_OK) s = record_data(&ctx);
+        if (s == MG_OK) s = mg_repro_render(&ctx, &mg_sec_setup);
         cJSON_AddNumberToObject(timing, "data", mg_now() - t);
         end_stage(&ctx);
     }
@@ -255,33 +341,32 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
     return s;
 }
 
-/* The index of the section running experiment id. */
-static mg_status find_experiment(const char *id, int *index) {
-    int i = 0;
-    while (i < NSECTIONS && strcmp(SECTIONS[i]->id, id ? id : "")) i++;
-    if (i == NSECTIONS)
+/* The section that runs experiment id (the setup section or a report section). */
+static mg_status find_experiment(const char *id, const mg_section **out) {
+    *out = id && !strcmp(id, mg_sec_setup.id) ? &mg_sec_setup : NULL;
+    for (int i = 0; i < NSECTIONS && !*out; i++)
+        if (id && !strcmp(SECTIONS[i]->id, id)) *out = SECTIONS[i];
+    if (!*out)
         return mg_fail(MG_ERR_ARG, "unknown experiment '%s' (experiments: %s)", id ? id : "", mg_repro_experiment_list());
-    *index = i;
     return MG_OK;
 }
 
 /* The report's parameters of an experiment at a scale. */
 mg_status mg_repro_experiment_params(mg_repro_scale scale, const char *id, void *params) {
-    int i;
-    MG_TRY(find_experiment(id, &i));
+    const mg_section *sec;
+    MG_TRY(find_experiment(id, &sec));
     if (scale < MG_REPRO_SMOKE || scale > MG_REPRO_FULL) return mg_fail(MG_ERR_ARG, "reproduce: bad scale");
     mg_repro_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.scale = scale;
-    return mg_repro_section_params(&ctx, SECTIONS[i], NULL, 0, params);
+    return mg_repro_section_params(&ctx, sec, NULL, 0, params);
 }
 
 /* Runs one experiment as the report would and writes its results. */
 mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const char *const *sets, int nsets) {
     MG_TRY(check_config(cfg));
-    int i;
-    MG_TRY(find_experiment(id, &i));
-    const mg_section *sec = SECTIONS[i];
+    const mg_section *sec;
+    MG_TRY(find_experiment(id, &sec));
     mg_repro_ctx ctx;
     mg_status s = ctx_init(&ctx, cfg);
     /* fail on a bad override before the data are built */
@@ -289,14 +374,14 @@ mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const 
     if (s == MG_OK && !probe) s = mg_fail(MG_ERR_NOMEM, "out of memory");
     if (s == MG_OK) s = mg_repro_section_params(&ctx, sec, sets, nsets, probe);
     free(probe);
-    ctx.total_weight = data_weight(&ctx) + SECTIONS[i]->weight;
+    ctx.total_weight = data_weight(&ctx) + sec->weight;
     if (s == MG_OK && sec->exp->inputs != MG_EXP_OWN_DATA) {
         begin_stage(&ctx, "data", data_weight(&ctx));
-        s = mg_repro_build_data(&ctx, sec->exp->inputs == MG_EXP_MOG_DATASET);
+        s = build_data(&ctx, sec->exp->inputs == MG_EXP_MOG_DATASET);
         end_stage(&ctx);
     }
     if (s == MG_OK) {
-        begin_stage(&ctx, id, SECTIONS[i]->weight);
+        begin_stage(&ctx, id, sec->weight);
         s = mg_repro_run_experiment(&ctx, sec, sets, nsets, cfg->out_dir);
         end_stage(&ctx);
     }
@@ -304,13 +389,15 @@ mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const 
     return s;
 }
 
-/* Comma-separated ids of the sections that run a library experiment. */
+/* Comma-separated ids of the experiments the report runs (setup first). */
 const char *mg_repro_experiment_list(void) {
     static char list[256];
-    if (!list[0])
+    if (!list[0]) {
+        strcat(list, mg_sec_setup.id);
         for (int i = 0; i < NSECTIONS; i++) {
-            if (list[0]) strcat(list, ",");
+            strcat(list, ",");
             strcat(list, SECTIONS[i]->id);
         }
+    }
     return list;
 }

@@ -43,6 +43,7 @@ static mg_status run_lookup(const void *vctx, const char *name, double *num, con
     else if (!strcmp(name, "seed")) *num = (double)ctx->cfg->seed;
     else if (!strcmp(name, "scale")) *text = mg_repro_scale_name(ctx->scale);
     else if (!strcmp(name, "ndata")) *num = ctx->ndata;
+    else if (!strcmp(name, "fmnist_wanted")) *num = ctx->cfg->fmnist;
     else return MG_ERR_NOT_FOUND;
     return MG_OK;
 }
@@ -190,6 +191,75 @@ static mg_status holds_when(const call_t *c, const char *when, const mg_tpl_scop
     MG_TRY(eval(c, when, sc, &v));
     *yes = v != 0 && !isnan(v);
     return MG_OK;
+}
+
+/* ---- the run's JSON records and output files ----------------------------------------------- */
+
+/* The object `key` of parent, created when missing (NULL on OOM). */
+static cJSON *child_object(cJSON *parent, const char *key) {
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
+    if (!o) o = cJSON_AddObjectToObject(parent, key);
+    return o;
+}
+
+/* The section's settings object in config.json. */
+cJSON *mg_repro_settings(mg_repro_ctx *ctx, const char *section) {
+    return child_object(child_object(ctx->config, "sections"), section);
+}
+
+/* The section's object in summary.json. */
+cJSON *mg_repro_results(mg_repro_ctx *ctx, const char *section) {
+    return child_object(child_object(ctx->results, "sections"), section);
+}
+
+/* JSON file beside the report. */
+mg_status mg_repro_json(const mg_repro_ctx *ctx, const char *rel, const cJSON *v) {
+    char *path;
+    MG_TRY(mg_report_path(ctx->rep, rel, &path));
+    mg_status s = mg_write_json_atomic(path, v);
+    free(path);
+    return s;
+}
+
+/* Records a claim's verdict in summary.json's "claims" object (and its id in
+ * "timing_claims" when its rule reads wall times). */
+static mg_status record_claim(mg_repro_ctx *ctx, const char *id, mg_verdict v, int timing) {
+    if (!ctx->claims && !(ctx->claims = cJSON_AddObjectToObject(ctx->results, "claims")))
+        return mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (cJSON_GetObjectItemCaseSensitive(ctx->claims, id))
+        return mg_fail(MG_ERR_ARG, "reproduce: claim id '%s' is used twice", id);
+    if (!cJSON_AddStringToObject(ctx->claims, id, mg_verdict_str(v))) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    if (timing) {
+        cJSON *t = cJSON_GetObjectItemCaseSensitive(ctx->results, "timing_claims");
+        if (!t) t = cJSON_AddArrayToObject(ctx->results, "timing_claims");
+        cJSON *item = cJSON_CreateString(id);
+        if (!t || !item || !cJSON_AddItemToArray(t, item)) {
+            cJSON_Delete(item);
+            return mg_fail(MG_ERR_NOMEM, "out of memory");
+        }
+    }
+    return MG_OK;
+}
+
+/* Titles, labels, embeds and frees a plot; s is the status of building it so
+ * far (when not MG_OK the plot is only freed). */
+static mg_status plot_emit(mg_repro_ctx *ctx, mg_plot *p, mg_status s, const char *title, const char *xlabel,
+                           const char *ylabel, const char *caption) {
+    if (s == MG_OK) s = mg_plot_title(p, title);
+    if (s == MG_OK) s = mg_plot_xlabel(p, xlabel);
+    if (s == MG_OK) s = mg_plot_ylabel(p, ylabel);
+    if (s == MG_OK) s = mg_report_plot(ctx->rep, p, caption);
+    mg_plot_free(p);
+    return s;
+}
+
+/* Writes a section's results object to DIR/<section>/<name> and links it. */
+static mg_status summary_file(mg_repro_ctx *ctx, const char *section, const char *name, const cJSON *res) {
+    char rel[160];
+    snprintf(rel, sizeof rel, "%s/%s", section, name);
+    const char *f = rel;
+    MG_TRY(mg_repro_json(ctx, rel, res));
+    return mg_report_files(ctx->rep, &f, 1);
 }
 
 /* ---- result access ------------------------------------------------------------------ */
@@ -515,7 +585,7 @@ static mg_status figure(const call_t *c, const mg_figure_spec *f) {
         s = draw_series(c, f, &f->series[k], lo, hi, p);
     if (s == MG_OK) s = draw_lines(c, f->vlines, 1, p);
     if (s == MG_OK) s = draw_lines(c, f->hlines, 0, p);
-    if (s == MG_OK) s = mg_repro_plot_emit(c->ctx, p, s, title, xl, yl, cap);
+    if (s == MG_OK) s = plot_emit(c->ctx, p, s, title, xl, yl, cap);
     else mg_plot_free(p);
     free(title), free(xl), free(yl), free(cap);
     return s;
@@ -591,7 +661,7 @@ static mg_status data_files(const call_t *c) {
     char **names;
     int nf;
     MG_TRY(mg_experiment_write(c->sec->exp, c->result, &o, &names, &nf));
-    mg_status s = nf > 0 ? mg_repro_files(c->ctx, (const char *const *)names, nf) : MG_OK;
+    mg_status s = nf > 0 ? mg_report_files(c->ctx->rep, (const char *const *)names, nf) : MG_OK;
     mg_experiment_names_free(names, nf);
     return s;
 }
@@ -700,7 +770,7 @@ static mg_status claim(const call_t *c, const mg_claim_spec *cl) {
     if (s == MG_OK) s = mg_report_claim(c->ctx->rep, text, meas, v, full);
     char id[128];
     snprintf(id, sizeof id, "%s.%s%s%s", c->sec->id, cl->id, c->data ? "." : "", c->data ? c->data->name : "");
-    if (s == MG_OK) s = mg_repro_record_claim(c->ctx, id, v);
+    if (s == MG_OK) s = record_claim(c->ctx, id, v, cl->timing);
     free(text), free(meas), free(note), free(extra), free(full);
     return s;
 }
@@ -750,9 +820,98 @@ static mg_status paragraphs(const call_t *c, const char *tpl, const mg_tpl_scope
     return s;
 }
 
+/* ---- checking a section's names ------------------------------------------------------ */
+
+/* What mg_tpl_names' callback resolves a name in. */
+typedef struct {
+    const call_t *c;
+    const mg_tpl_scope *sc;
+    int dynamic;       /* 1: the names may also be columns known only per row (series x / y / where, labels) */
+    const char *where; /* what is being checked, for the message */
+} name_check;
+
+/* mg_tpl_names callback: the name must resolve (functions are not names). */
+static mg_status check_name(void *vnc, const char *name) {
+    const name_check *nc = vnc;
+    double num;
+    const char *text;
+    for (const mg_tpl_scope *sc = nc->sc; sc; sc = sc->parent)
+        if (sc->lookup(sc->ctx, name, &num, &text) != MG_ERR_NOT_FOUND) return MG_OK;
+    if (nc->dynamic) return MG_OK;
+    return mg_fail(MG_ERR_ARG, "section %s: %s names '%s', which nothing defines", nc->c->sec->id, nc->where, name);
+}
+
+/* Checks the names of one template (is_template) or expression. */
+static mg_status check_text(const call_t *c, const char *text, int is_template, const mg_tpl_scope *sc, int dynamic,
+                            const char *where) {
+    if (!text) return MG_OK;
+    name_check nc = {c, sc, dynamic, where};
+    mg_status s = mg_tpl_names(text, is_template, check_name, &nc);
+    return s == MG_OK ? s : mg_fail_context(s, "section %s, %s", c->sec->id, where);
+}
+
+/* Every template and expression of the section must name only what its
+ * scope defines, in both branches of every {?...}, before anything is drawn:
+ * a misspelt name fails the run instead of hiding in a branch that this run
+ * does not take. Per-row names (series columns, page-table cells) are
+ * checked against the first row of their table. */
+static mg_status check_names(const call_t *c) {
+    const mg_section *sec = c->sec;
+    const mg_tpl_scope *sc = &c->result_sc;
+    MG_TRY(check_text(c, sec->intro, 1, &c->params_sc, 0, "the intro"));
+    MG_TRY(check_text(c, sec->dataset_intro, 1, sc, 0, "the dataset intro"));
+    for (int i = 0; i < sec->nfigures; i++) {
+        const mg_figure_spec *f = &sec->figures[i];
+        const char *texts[] = {f->id, f->title, f->xlabel, f->ylabel, f->caption};
+        for (int k = 0; k < 5; k++) MG_TRY(check_text(c, texts[k], 1, sc, 0, "a figure"));
+        MG_TRY(check_text(c, f->when, 0, sc, 0, "a figure's condition"));
+        MG_TRY(check_text(c, f->lo, 0, sc, 0, "a histogram range"));
+        MG_TRY(check_text(c, f->hi, 0, sc, 0, "a histogram range"));
+        for (int k = 0; k < MG_SEC_MAX_LINES; k++) {
+            const mg_refline_spec *ls[2] = {&f->vlines[k], &f->hlines[k]};
+            for (int j = 0; j < 2; j++) {
+                MG_TRY(check_text(c, ls[j]->at, 0, sc, 0, "a reference line"));
+                MG_TRY(check_text(c, ls[j]->label, 1, sc, 0, "a reference line"));
+            }
+        }
+        for (int k = 0; k < MG_SEC_MAX_SERIES; k++) {
+            const mg_series_spec *se = &f->series[k];
+            MG_TRY(check_text(c, se->table, 1, sc, 0, "a series' table"));
+            MG_TRY(check_text(c, se->when, 0, sc, 0, "a series' condition"));
+            MG_TRY(check_text(c, se->label, 1, sc, 1, "a series' label"));
+            MG_TRY(check_text(c, se->where, 0, sc, 1, "a series' row filter"));
+        }
+    }
+    for (int i = 0; i < sec->ntables; i++) {
+        const mg_page_table_spec *pt = &sec->tables[i];
+        MG_TRY(check_text(c, pt->caption, 1, sc, 0, "a table caption"));
+        MG_TRY(check_text(c, pt->when, 0, sc, 0, "a table's condition"));
+        const mg_table *t = result_table(c, pt->table), *join = pt->join ? result_table(c, pt->join) : NULL;
+        if (!t || t->nrows < 1) continue; /* page_table reports a missing table; an empty one has no cells */
+        row_ctx rc = {t, 0, NULL, join};
+        mg_tpl_scope rs = {row_lookup, &rc, sc};
+        for (int k = 0; k < MG_SEC_MAX_COLS && pt->cols[k].header; k++)
+            MG_TRY(check_text(c, pt->cols[k].cell, 1, &rs, 0, "a table cell"));
+    }
+    for (int i = 0; i < sec->nclaims; i++) {
+        const mg_claim_spec *cl = &sec->claims[i];
+        mg_tpl_scope ts = {threshold_lookup, cl, sc};
+        const char *tpls[] = {cl->claim, cl->measured, cl->note, cl->note_unless_holds, cl->note_if_na};
+        for (int k = 0; k < 5; k++) MG_TRY(check_text(c, tpls[k], 1, &ts, 0, cl->id));
+        const char *exprs[] = {cl->when, cl->needs};
+        for (int k = 0; k < 2; k++) MG_TRY(check_text(c, exprs[k], 0, &ts, 0, cl->id));
+        for (int k = 0; k < MG_SEC_MAX_CONDS; k++) {
+            MG_TRY(check_text(c, cl->holds[k].expr, 0, &ts, 0, cl->id));
+            MG_TRY(check_text(c, cl->partly[k].expr, 0, &ts, 0, cl->id));
+        }
+    }
+    return MG_OK;
+}
+
 /* The body of one call: paragraphs, figures, tables, files, claims, results. */
 static mg_status render_call(call_t *c, int subsection) {
     const mg_section *sec = c->sec;
+    MG_TRY(check_names(c));
     if (subsection) MG_TRY(mg_report_subsection(c->ctx->rep, c->data->title));
     mg_status s = paragraphs(c, sec->dataset_intro, &c->result_sc);
     for (int i = 0; i < sec->nfigures && s == MG_OK; i++) s = figure(c, &sec->figures[i]);
@@ -779,20 +938,27 @@ static void on_progress(void *vp, const char *detail, double fraction) {
     mg_repro_step(ep->ctx, buf, ep->f0 + fraction * (ep->f1 - ep->f0));
 }
 
+/* Applies scaled values to a described struct. */
+mg_status mg_repro_apply_scaled(const mg_repro_ctx *ctx, const mg_sec_scaled *scaled, int n, const mg_field *fields,
+                                int nfields, void *obj, const char *what) {
+    for (int i = 0; i < n; i++) {
+        const mg_field *f = mg_field_find(fields, nfields, scaled[i].param);
+        if (!f || !mg_field_is_number(f->type))
+            return mg_fail(MG_ERR_ARG, "%s: no numeric parameter '%s'", what, scaled[i].param);
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.17g", scaled[i].at[ctx->scale]);
+        MG_TRY(mg_field_parse(obj, f, buf));
+    }
+    return MG_OK;
+}
+
 /* The section's parameters: the library defaults, the scaled values, then
  * the overrides "name=value" (sets may be NULL). */
 mg_status mg_repro_section_params(const mg_repro_ctx *ctx, const mg_section *sec, const char *const *sets, int nsets,
                                   void *params) {
     const mg_experiment *e = sec->exp;
     e->defaults(params);
-    for (int i = 0; i < sec->nscaled; i++) {
-        const mg_field *f = mg_field_find(e->params, e->nparams, sec->scaled[i].param);
-        if (!f || !mg_field_is_number(f->type))
-            return mg_fail(MG_ERR_ARG, "section %s: no numeric parameter '%s'", sec->id, sec->scaled[i].param);
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.17g", sec->scaled[i].at[ctx->scale]);
-        MG_TRY(mg_field_parse(params, f, buf));
-    }
+    MG_TRY(mg_repro_apply_scaled(ctx, sec->scaled, sec->nscaled, e->params, e->nparams, params, sec->id));
     for (int i = 0; i < nsets; i++) {
         const char *eq = strchr(sets[i], '=');
         char name[96];
@@ -875,14 +1041,7 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     int per = e->inputs == MG_EXP_EACH_DATASET;
     if (s == MG_OK) s = for_each_call(ctx, sec, params, res, render_fn, &per);
     if (s == MG_OK) s = mg_report_subsection(ctx->rep, "All numbers");
-    if (s == MG_OK && !sec->summary_file) s = mg_repro_summary_file(ctx, sec->id);
-    if (s == MG_OK && sec->summary_file) {
-        char rel[96];
-        snprintf(rel, sizeof rel, "%s/%s", sec->id, sec->summary_file);
-        const char *f = rel;
-        s = mg_repro_json(ctx, rel, res);
-        if (s == MG_OK) s = mg_repro_files(ctx, &f, 1);
-    }
+    if (s == MG_OK) s = summary_file(ctx, sec->id, sec->summary_file ? sec->summary_file : "summary.json", res);
     free(params);
     return s;
 }

@@ -28,12 +28,12 @@
 #define MG_SEC_MAX_CONDS 3
 #define MG_SEC_MAX_SERIES 8
 #define MG_SEC_MAX_LINES 3
-#define MG_SEC_MAX_COLS 10
+#define MG_SEC_MAX_COLS 12
 #define MG_SEC_MAX_FIGURES 32
 
 /* A parameter's value at each scale (smoke, quick, full); set through the
  * parameter's field descriptor (numbers only). */
-typedef struct {
+typedef struct mg_sec_scaled_s {
     const char *param;
     double at[3];
 } mg_sec_scaled;
@@ -64,6 +64,8 @@ typedef struct {
     const char *note;        /* template, shown whatever the verdict (NULL: none) */
     const char *note_unless_holds; /* template, shown when the verdict is not "holds" */
     const char *note_if_na;  /* template, shown when not measured */
+    int timing;              /* 1: the rule reads wall times, so the verdict may differ between runs of one seed
+                                (listed in summary.json's "timing_claims"; the tests do not pin it) */
 } mg_claim_spec;
 
 /* Figure kinds. */
@@ -154,12 +156,17 @@ typedef struct mg_section_s {
     const mg_claim_spec *claims;
     int nclaims;
     const char *summary_file;     /* name of the results file in the section's folder (NULL: summary.json) */
+    const mg_sec_scaled *data_scaled[2]; /* the setup section only: the shared data's parameters at each scale, */
+    int ndata_scaled[2];                 /* per source (mg_exp_source), by mg_exp_data_param_fields names */
     const char *wall_time_tables; /* comma-separated result tables that hold wall times: shown on the page and
                                      recorded in summary.json ({column: [values]}), never written as files (the data
                                      files of two runs with one seed are the same) */
 } mg_section;
 
 #define MG_SEC_COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* The data stage's section (the shared datasets and their sets). */
+extern const mg_section mg_sec_setup;
 
 /* The sections, in report order (one file each). */
 extern const mg_section mg_sec_fig3;

@@ -12,15 +12,15 @@
 #include "train_internal.h"
 
 /* Names indexed by the enums' values; the counts are checked at compile time. */
-static const char *const k_optim_names[] = {"sgd", "adam", "adamw", "rmsprop"};
-static const char *const k_loss_names[] = {"eq6", "torch"};
-static const char *const k_batch_names[] = {"full", "shuffle", "replace"};
-static const char *const k_init_names[] = {"kaiming", "normal"};
-#define NAMES_OF(tab, count) _Static_assert(sizeof tab / sizeof *tab == count, "a name per value of " #count)
-NAMES_OF(k_optim_names, MG_OPTIM_COUNT);
-NAMES_OF(k_loss_names, MG_LOSS_COUNT);
-NAMES_OF(k_batch_names, MG_BATCH_COUNT);
-NAMES_OF(k_init_names, MG_INIT_COUNT);
+const char *const mg_optim_names[] = {"sgd", "adam", "adamw", "rmsprop", NULL};
+const char *const mg_loss_names[] = {"eq6", "torch", NULL};
+const char *const mg_batch_mode_names[] = {"full", "shuffle", "replace", NULL};
+const char *const mg_init_names[] = {"kaiming", "normal", NULL};
+#define NAMES_OF(tab, count) _Static_assert(sizeof tab / sizeof *tab == count + 1, "a name per value of " #count)
+NAMES_OF(mg_optim_names, MG_OPTIM_COUNT);
+NAMES_OF(mg_loss_names, MG_LOSS_COUNT);
+NAMES_OF(mg_batch_mode_names, MG_BATCH_COUNT);
+NAMES_OF(mg_init_names, MG_INIT_COUNT);
 
 /* Name of an enum value from a table (or "?" when out of range). */
 static const char *name_of(const char *const *tab, int count, int v) {
@@ -34,14 +34,14 @@ static int index_of(const char *const *tab, int count, const char *s) {
     return -1;
 }
 
-const char *mg_optim_name(mg_optim_kind k) { return name_of(k_optim_names, MG_OPTIM_COUNT, (int)k); }
-const char *mg_loss_name(mg_loss_kind k) { return name_of(k_loss_names, MG_LOSS_COUNT, (int)k); }
-const char *mg_batch_mode_name(mg_batch_mode m) { return name_of(k_batch_names, MG_BATCH_COUNT, (int)m); }
-const char *mg_init_name(mg_init_kind k) { return name_of(k_init_names, MG_INIT_COUNT, (int)k); }
+const char *mg_optim_name(mg_optim_kind k) { return name_of(mg_optim_names, MG_OPTIM_COUNT, (int)k); }
+const char *mg_loss_name(mg_loss_kind k) { return name_of(mg_loss_names, MG_LOSS_COUNT, (int)k); }
+const char *mg_batch_mode_name(mg_batch_mode m) { return name_of(mg_batch_mode_names, MG_BATCH_COUNT, (int)m); }
+const char *mg_init_name(mg_init_kind k) { return name_of(mg_init_names, MG_INIT_COUNT, (int)k); }
 
 /* "adam" -> MG_OPTIM_ADAM. */
 mg_status mg_optim_parse(const char *s, mg_optim_kind *out) {
-    int i = index_of(k_optim_names, MG_OPTIM_COUNT, s);
+    int i = index_of(mg_optim_names, MG_OPTIM_COUNT, s);
     if (i < 0) return mg_fail(MG_ERR_ARG, "unknown optimizer '%s' (use sgd, adam, adamw or rmsprop)", s ? s : "");
     *out = (mg_optim_kind)i;
     return MG_OK;
@@ -49,7 +49,7 @@ mg_status mg_optim_parse(const char *s, mg_optim_kind *out) {
 
 /* "eq6" -> MG_LOSS_EQ6. */
 mg_status mg_loss_parse(const char *s, mg_loss_kind *out) {
-    int i = index_of(k_loss_names, MG_LOSS_COUNT, s);
+    int i = index_of(mg_loss_names, MG_LOSS_COUNT, s);
     if (i < 0) return mg_fail(MG_ERR_ARG, "unknown loss convention '%s' (use eq6 or torch)", s ? s : "");
     *out = (mg_loss_kind)i;
     return MG_OK;
@@ -206,10 +206,10 @@ static int field_parse(const param_field *f, const char *v, mg_train_params *p) 
         }
         return 0;
     }
-    case 'o': idx = index_of(k_optim_names, MG_OPTIM_COUNT, v); if (idx < 0) return -1; *(mg_optim_kind *)base = (mg_optim_kind)idx; return 0;
-    case 's': idx = index_of(k_loss_names, MG_LOSS_COUNT, v); if (idx < 0) return -1; *(mg_loss_kind *)base = (mg_loss_kind)idx; return 0;
-    case 'b': idx = index_of(k_batch_names, MG_BATCH_COUNT, v); if (idx < 0) return -1; *(mg_batch_mode *)base = (mg_batch_mode)idx; return 0;
-    default: idx = index_of(k_init_names, MG_INIT_COUNT, v); if (idx < 0) return -1; *(mg_init_kind *)base = (mg_init_kind)idx; return 0;
+    case 'o': idx = index_of(mg_optim_names, MG_OPTIM_COUNT, v); if (idx < 0) return -1; *(mg_optim_kind *)base = (mg_optim_kind)idx; return 0;
+    case 's': idx = index_of(mg_loss_names, MG_LOSS_COUNT, v); if (idx < 0) return -1; *(mg_loss_kind *)base = (mg_loss_kind)idx; return 0;
+    case 'b': idx = index_of(mg_batch_mode_names, MG_BATCH_COUNT, v); if (idx < 0) return -1; *(mg_batch_mode *)base = (mg_batch_mode)idx; return 0;
+    default: idx = index_of(mg_init_names, MG_INIT_COUNT, v); if (idx < 0) return -1; *(mg_init_kind *)base = (mg_init_kind)idx; return 0;
     }
 }
 

@@ -70,15 +70,15 @@ typedef struct {
                                    DAE's outputs, the generalizing DAE's outputs; empty otherwise */
 } mg_exp_fig14_result;
 
-mg_exp_fig14_params mg_exp_fig14_defaults(void);
+MG_API mg_exp_fig14_params mg_exp_fig14_defaults(void);
 
 /* Runs on env->data[0] (MG_EXP_EACH_DATASET). Free with mg_exp_fig14_free. */
-mg_status mg_exp_fig14_run(const mg_exp_fig14_params *p, const mg_exp_env *env, mg_exp_fig14_result *r);
+MG_API mg_status mg_exp_fig14_run(const mg_exp_fig14_params *p, const mg_exp_env *env, mg_exp_fig14_result *r);
 
 /* Frees what a run filled and zeroes the result; safe on NULL. */
-void mg_exp_fig14_free(mg_exp_fig14_result *r);
+MG_API void mg_exp_fig14_free(mg_exp_fig14_result *r);
 
-extern const mg_experiment mg_exp_fig14;
+MG_API extern const mg_experiment mg_exp_fig14;
 
 #ifdef __cplusplus
 }

@@ -72,15 +72,15 @@ typedef struct {
     mg_array gen_pairs_u1;
 } mg_exp_fig16_result;
 
-mg_exp_fig16_params mg_exp_fig16_defaults(void);
+MG_API mg_exp_fig16_params mg_exp_fig16_defaults(void);
 
 /* Runs on env->data[0] (MG_EXP_EACH_DATASET). Free with mg_exp_fig16_free. */
-mg_status mg_exp_fig16_run(const mg_exp_fig16_params *p, const mg_exp_env *env, mg_exp_fig16_result *r);
+MG_API mg_status mg_exp_fig16_run(const mg_exp_fig16_params *p, const mg_exp_env *env, mg_exp_fig16_result *r);
 
 /* Frees what a run filled and zeroes the result; safe on NULL. */
-void mg_exp_fig16_free(mg_exp_fig16_result *r);
+MG_API void mg_exp_fig16_free(mg_exp_fig16_result *r);
 
-extern const mg_experiment mg_exp_fig16;
+MG_API extern const mg_experiment mg_exp_fig16;
 
 #ifdef __cplusplus
 }

@@ -53,13 +53,13 @@ typedef struct {
     mg_table hist_cos, hist_ratio; /* "hist_cos", "hist_ratio": bin_lo, bin_hi, count */
 } mg_exp_fig17_result;
 
-mg_exp_fig17_params mg_exp_fig17_defaults(void);
+MG_API mg_exp_fig17_params mg_exp_fig17_defaults(void);
 
 /* Runs the experiment (MG_EXP_OWN_DATA). Free with mg_exp_fig17_free. */
-mg_status mg_exp_fig17_run(const mg_exp_fig17_params *p, const mg_exp_env *env, mg_exp_fig17_result *r);
-void mg_exp_fig17_free(mg_exp_fig17_result *r);
+MG_API mg_status mg_exp_fig17_run(const mg_exp_fig17_params *p, const mg_exp_env *env, mg_exp_fig17_result *r);
+MG_API void mg_exp_fig17_free(mg_exp_fig17_result *r);
 
-extern const mg_experiment mg_exp_fig17;
+MG_API extern const mg_experiment mg_exp_fig17;
 
 #ifdef __cplusplus
 }

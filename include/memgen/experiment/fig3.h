@@ -83,14 +83,14 @@ typedef struct {
                                               row of their nearest training images */
 } mg_exp_fig3_result;
 
-mg_exp_fig3_params mg_exp_fig3_defaults(void);
+MG_API mg_exp_fig3_params mg_exp_fig3_defaults(void);
 
 /* Runs on env->data[0] (MG_EXP_EACH_DATASET). The result owns its tables and
  * arrays; free with mg_exp_fig3_free (run frees them itself on failure). */
-mg_status mg_exp_fig3_run(const mg_exp_fig3_params *p, const mg_exp_env *env, mg_exp_fig3_result *r);
-void mg_exp_fig3_free(mg_exp_fig3_result *r);
+MG_API mg_status mg_exp_fig3_run(const mg_exp_fig3_params *p, const mg_exp_env *env, mg_exp_fig3_result *r);
+MG_API void mg_exp_fig3_free(mg_exp_fig3_result *r);
 
-extern const mg_experiment mg_exp_fig3;
+MG_API extern const mg_experiment mg_exp_fig3;
 
 #ifdef __cplusplus
 }

@@ -64,15 +64,15 @@ typedef struct {
     mg_array gen_column_images; /* p_gen x d: every generalizing column scaled to [0, 1] */
 } mg_exp_fig4_result;
 
-mg_exp_fig4_params mg_exp_fig4_defaults(void);
+MG_API mg_exp_fig4_params mg_exp_fig4_defaults(void);
 
 /* Runs on env->data[0] (MG_EXP_EACH_DATASET). The result owns its tables and
  * arrays; free with mg_exp_fig4_free (also on failure: run frees what it
  * filled). */
-mg_status mg_exp_fig4_run(const mg_exp_fig4_params *p, const mg_exp_env *env, mg_exp_fig4_result *r);
-void mg_exp_fig4_free(mg_exp_fig4_result *r);
+MG_API mg_status mg_exp_fig4_run(const mg_exp_fig4_params *p, const mg_exp_env *env, mg_exp_fig4_result *r);
+MG_API void mg_exp_fig4_free(mg_exp_fig4_result *r);
 
-extern const mg_experiment mg_exp_fig4;
+MG_API extern const mg_experiment mg_exp_fig4;
 
 #ifdef __cplusplus
 }

@@ -47,13 +47,13 @@ typedef struct {
     mg_array single_h_gen;       /* 1 x p_gen: h of the same / a same-class sample under the generalizing model */
 } mg_exp_fig5_result;
 
-mg_exp_fig5_params mg_exp_fig5_defaults(void);
+MG_API mg_exp_fig5_params mg_exp_fig5_defaults(void);
 
 /* Runs on env->data[0] (MG_EXP_EACH_DATASET). Free with mg_exp_fig5_free. */
-mg_status mg_exp_fig5_run(const mg_exp_fig5_params *p, const mg_exp_env *env, mg_exp_fig5_result *r);
-void mg_exp_fig5_free(mg_exp_fig5_result *r);
+MG_API mg_status mg_exp_fig5_run(const mg_exp_fig5_params *p, const mg_exp_env *env, mg_exp_fig5_result *r);
+MG_API void mg_exp_fig5_free(mg_exp_fig5_result *r);
 
-extern const mg_experiment mg_exp_fig5;
+MG_API extern const mg_experiment mg_exp_fig5;
 
 #ifdef __cplusplus
 }

@@ -104,13 +104,13 @@ typedef struct {
     int64_t grid_other;         /* the other columns in column_grid */
 } mg_exp_fig7_result;
 
-mg_exp_fig7_params mg_exp_fig7_defaults(void);
+MG_API mg_exp_fig7_params mg_exp_fig7_defaults(void);
 
 /* Runs on env->data[0] (MG_EXP_EACH_DATASET). Free with mg_exp_fig7_free. */
-mg_status mg_exp_fig7_run(const mg_exp_fig7_params *p, const mg_exp_env *env, mg_exp_fig7_result *r);
-void mg_exp_fig7_free(mg_exp_fig7_result *r);
+MG_API mg_status mg_exp_fig7_run(const mg_exp_fig7_params *p, const mg_exp_env *env, mg_exp_fig7_result *r);
+MG_API void mg_exp_fig7_free(mg_exp_fig7_result *r);
 
-extern const mg_experiment mg_exp_fig7;
+MG_API extern const mg_experiment mg_exp_fig7;
 
 #ifdef __cplusplus
 }

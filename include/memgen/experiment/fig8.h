@@ -74,14 +74,14 @@ typedef struct {
                                     sweep (empty for non-image data) */
 } mg_exp_fig8_result;
 
-mg_exp_fig8_params mg_exp_fig8_defaults(void);
+MG_API mg_exp_fig8_params mg_exp_fig8_defaults(void);
 
 /* Runs on env->data[0] (MG_EXP_EACH_DATASET) over env->sigmas. Free with
  * mg_exp_fig8_free. */
-mg_status mg_exp_fig8_run(const mg_exp_fig8_params *p, const mg_exp_env *env, mg_exp_fig8_result *r);
-void mg_exp_fig8_free(mg_exp_fig8_result *r);
+MG_API mg_status mg_exp_fig8_run(const mg_exp_fig8_params *p, const mg_exp_env *env, mg_exp_fig8_result *r);
+MG_API void mg_exp_fig8_free(mg_exp_fig8_result *r);
 
-extern const mg_experiment mg_exp_fig8;
+MG_API extern const mg_experiment mg_exp_fig8;
 
 #ifdef __cplusplus
 }

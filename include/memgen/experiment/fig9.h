@@ -75,15 +75,15 @@ typedef struct {
                                         angle_max_lead */
 } mg_exp_fig9_result;
 
-mg_exp_fig9_params mg_exp_fig9_defaults(void);
+MG_API mg_exp_fig9_params mg_exp_fig9_defaults(void);
 
 /* Runs on env->data[0], the Gaussian mixture (MG_EXP_MOG_DATASET). Free with mg_exp_fig9_free. */
-mg_status mg_exp_fig9_run(const mg_exp_fig9_params *p, const mg_exp_env *env, mg_exp_fig9_result *r);
+MG_API mg_status mg_exp_fig9_run(const mg_exp_fig9_params *p, const mg_exp_env *env, mg_exp_fig9_result *r);
 
 /* Frees what a run filled and zeroes the result; safe on NULL. */
-void mg_exp_fig9_free(mg_exp_fig9_result *r);
+MG_API void mg_exp_fig9_free(mg_exp_fig9_result *r);
 
-extern const mg_experiment mg_exp_fig9;
+MG_API extern const mg_experiment mg_exp_fig9;
 
 #ifdef __cplusplus
 }

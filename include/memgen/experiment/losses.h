@@ -85,14 +85,14 @@ typedef struct {
     double mog_gen_alpha;             /* Definition 3.1's alpha of that set's partition (NaN without a mixture) */
 } mg_exp_losses_result;
 
-mg_exp_losses_params mg_exp_losses_defaults(void);
+MG_API mg_exp_losses_params mg_exp_losses_defaults(void);
 
 /* Runs on every dataset of env (MG_EXP_ALL_DATASETS, at most 2). Free with
  * mg_exp_losses_free. */
-mg_status mg_exp_losses_run(const mg_exp_losses_params *p, const mg_exp_env *env, mg_exp_losses_result *r);
-void mg_exp_losses_free(mg_exp_losses_result *r);
+MG_API mg_status mg_exp_losses_run(const mg_exp_losses_params *p, const mg_exp_env *env, mg_exp_losses_result *r);
+MG_API void mg_exp_losses_free(mg_exp_losses_result *r);
 
-extern const mg_experiment mg_exp_losses;
+MG_API extern const mg_experiment mg_exp_losses;
 
 #ifdef __cplusplus
 }

@@ -128,14 +128,14 @@ typedef struct {
     mg_exp_table1_model model; /* run 0's data, set and generations (not described: C callers only) */
 } mg_exp_table1_result;
 
-mg_exp_table1_params mg_exp_table1_defaults(void);
+MG_API mg_exp_table1_params mg_exp_table1_defaults(void);
 
 /* Runs the experiment (MG_EXP_OWN_DATA: env needs only rng, and progress).
  * Free with mg_exp_table1_free. */
-mg_status mg_exp_table1_run(const mg_exp_table1_params *p, const mg_exp_env *env, mg_exp_table1_result *r);
-void mg_exp_table1_free(mg_exp_table1_result *r);
+MG_API mg_status mg_exp_table1_run(const mg_exp_table1_params *p, const mg_exp_env *env, mg_exp_table1_result *r);
+MG_API void mg_exp_table1_free(mg_exp_table1_result *r);
 
-extern const mg_experiment mg_exp_table1;
+MG_API extern const mg_experiment mg_exp_table1;
 
 #ifdef __cplusplus
 }
