@@ -41,7 +41,7 @@ help:
 
 # Hot kernels written as plain loops for the auto-vectoriser get -O3 (and no
 # errno from sqrtf, which would block vectorising; IEEE results are unchanged).
-HOT_SRC := src/core/rng.c src/train/loss.c src/train/optim.c src/train/small.c
+HOT_SRC := src/core/rng.c src/train/loss.c src/train/optim.c src/train/small.c src/train/tc_loss.c
 $(HOT_SRC:%.c=$(BUILD)/obj/%.o): CFLAGS += -O3 -fno-math-errno
 
 # The library exports only what its headers mark MG_API (memgen/core.h).

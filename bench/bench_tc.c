@@ -50,7 +50,8 @@ static void run_setting(setting *s) {
     mg_tcdae *m = NULL;
     mg_tc_trainer *tr = NULL;
     tp.base.steps = 20; /* warm-up and calibration */
-    if (mg_tc_train_init_model(&tp, d, &r, &m) != MG_OK || mg_tc_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr) != MG_OK) {
+    if (mg_tc_train_init_model(&tp, d, &r, &m) != MG_OK ||
+        mg_tc_trainer_create(&tp, m, (mg_mat){n, d, d, X}, &r, &tr) != MG_OK) {
         fprintf(stderr, "bench_tc: %s\n", mg_last_error());
         exit(1);
     }
@@ -87,7 +88,8 @@ typedef struct {
     int torch, blas;
     const char *name;
 } torch_config;
-static const torch_config k_torch[] = {{2, 0, "2 threads"}, {1, 0, "1 + 2 BLAS"}, {2, 1, "2 + 1 BLAS"}, {1, 1, "1 + 1 BLAS"}};
+static const torch_config k_torch[] = {
+    {2, 0, "2 threads"}, {1, 0, "1 + 2 BLAS"}, {2, 1, "2 + 1 BLAS"}, {1, 1, "1 + 1 BLAS"}};
 #define NTORCH (int)(sizeof k_torch / sizeof k_torch[0])
 
 /* Runs the PyTorch script in configuration c; fills a (setting A), b (B) or NAN. */

@@ -430,8 +430,8 @@ int cmd_train(int argc, char **argv) {
     if (strcmp(kind, "dae") && strcmp(kind, "tc")) return cli_usage(cmd, "--kind must be dae or tc, got '%s'", kind);
     const int is_tc = !strcmp(kind, "tc");
     if (is_tc && (tied || untied || given[G_BIAS] || given[G_SIGMA] || given[G_LAMBDA] || sigmas_spec || resume_levels))
-        return cli_usage(cmd, "--kind tc is tied and bias-free over all noise levels: --tied/--untied, --bias, --sigma, "
-                         "--sigmas, --lambda and --resume-levels do not apply (use --sigma-min/--sigma-max)");
+        return cli_usage(cmd, "--kind tc is tied and bias-free over all noise levels: --tied/--untied, --bias, "
+                         "--sigma, --sigmas, --lambda and --resume-levels do not apply (use --sigma-min/--sigma-max)");
     if (!is_tc && (range_given[0] || range_given[1]))
         return cli_usage(cmd, "--sigma-min/--sigma-max apply to --kind tc (a DAE set takes --sigmas)");
     if (tied && untied) return cli_usage(cmd, "--tied and --untied exclude each other");

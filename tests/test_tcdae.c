@@ -163,7 +163,8 @@ static void test_torch_reference(void **state) {
     assert_non_null(xa);
     assert_non_null(ia);
     const int64_t n = xa->shape[0], d = xa->shape[1], steps = atoll(mg_st_meta(st, "steps")), ib = ia->shape[1];
-    float *X = fixture_f32(st, "X", NULL), *sig = fixture_f32(st, "sigma", NULL), *noise = fixture_f32(st, "noise", NULL);
+    float *X = fixture_f32(st, "X", NULL), *sig = fixture_f32(st, "sigma", NULL);
+    float *noise = fixture_f32(st, "noise", NULL);
     const int64_t *idx = ia->data;
     char *cfgs = strdup(mg_st_meta(st, "configs"));
     int ncfg = 0;

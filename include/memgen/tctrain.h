@@ -71,8 +71,8 @@ MG_API float *mg_tc_train_ws_input(float *ws, int64_t B, int64_t d, int64_t p);
  * X0_i||^2 into *data_loss, and into grad (mg_tcdae_param_count floats, the
  * layout of mg_tcdae_params) the gradient of data_scale * D. ws:
  * mg_tc_train_ws_floats floats. */
-MG_API mg_status mg_tc_loss_grad(const mg_tcdae *m, mg_mat Xn, mg_mat X0, const float *t, double data_scale, float *grad,
-                          float *ws, double *data_loss);
+MG_API mg_status mg_tc_loss_grad(const mg_tcdae *m, mg_mat Xn, mg_mat X0, const float *t, double data_scale,
+                                 float *grad, float *ws, double *data_loss);
 
 /* ---- the trainer -------------------------------------------------------------- */
 
@@ -123,8 +123,8 @@ MG_API mg_status mg_tc_train_checkpoint_info(const char *path, mg_tc_train_param
 MG_API mg_status mg_tc_train_init_model(const mg_tc_train_params *params, int64_t d, const mg_rng *rng, mg_tcdae **out);
 
 /* Records the sigma range and the hyper-parameters as model metadata. */
-MG_API mg_status mg_tc_train_annotate_model(mg_tcdae *model, const mg_tc_train_params *params, const mg_rng *rng, int64_t n,
-                                     int64_t d);
+MG_API mg_status mg_tc_train_annotate_model(mg_tcdae *model, const mg_tc_train_params *params, const mg_rng *rng,
+                                            int64_t n, int64_t d);
 
 /* One call: initialise *model if NULL, train to params.base.steps with io
  * (may be NULL), annotate. On failure an allocated *model is kept for the

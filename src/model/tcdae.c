@@ -418,7 +418,8 @@ mg_status mg_tcdae_from_st(const mg_st *st, const char *prefix, mg_tcdae **out) 
     int64_t o[7];
     block_offsets(d, p, o);
     mg_status s = MG_OK;
-    for (int b = 0; b < 6 && s == MG_OK; b++) s = load_block(st, prefix, k_names[b], ndims[b], shapes[b], m->params + o[b]);
+    for (int b = 0; b < 6 && s == MG_OK; b++)
+        s = load_block(st, prefix, k_names[b], ndims[b], shapes[b], m->params + o[b]);
     if (s == MG_OK && !*prefix) {
         s = meta_sigma(st, "sigma_min", &m->sigma_lo);
         if (s == MG_OK) s = meta_sigma(st, "sigma_max", &m->sigma_hi);
