@@ -1,0 +1,93 @@
+/*
+ * Internals of the report's renderer, shared by its files: a call of a
+ * section's experiment and the scopes its templates see (render_scope.c),
+ * figures and page tables (render_figures.c), claims and the check of every
+ * name a section uses (render_claims.c), and the section driver itself
+ * (render.c).
+ */
+#ifndef MEMGEN_REPRO_RENDER_INTERNAL_H
+#define MEMGEN_REPRO_RENDER_INTERNAL_H
+
+#include "repro.h"
+#include "section.h"
+#include "template.h"
+
+/* A described struct seen as a scope. */
+typedef struct {
+    const mg_field *fields;
+    int n;
+    const void *obj;
+} fields_ctx;
+
+/* One call of a section's experiment and what the templates see. */
+typedef struct {
+    mg_repro_ctx *ctx;
+    const mg_section *sec;
+    const void *params;
+    const mg_exp_data *data; /* the dataset of an EACH / MOG call, else NULL */
+    const void *result;
+    char prefix[24];         /* "mog_" for per-dataset calls, else "" */
+    cJSON *res;              /* this call's object in summary.json */
+    mg_tpl_scope claims_sc, run_sc, data_sc, params_sc, result_sc;
+} call_t;
+
+/* One row of a table as a scope. */
+typedef struct {
+    const mg_table *t;
+    int64_t i;
+    const char *group;    /* series label: the group value */
+    const mg_table *join; /* page tables: a second table whose row i is also in scope, or NULL */
+} row_ctx;
+
+/* ---- render_scope.c ---------------------------------------------------------- */
+
+/* Builds the scope chain of a call: result -> params -> data -> run -> claims
+ * (pf and rf must live as long as the call). */
+void rd_call_scopes(call_t *c, fields_ctx *pf, fields_ctx *rf);
+
+/* Column c of row i of t as a number or text. */
+void rd_cell(const mg_table *t, int c, int64_t i, double *num, const char **text);
+
+/* A row_ctx's lookup: the row's columns (then the joined row's); "table" and "group". */
+mg_status rd_row_lookup(const void *vrc, const char *name, double *num, const char **text);
+
+/* H1.. / P1..: the thresholds of the claim vcl (an mg_claim_spec). */
+mg_status rd_threshold_lookup(const void *vcl, const char *name, double *num, const char **text);
+
+/* Expands a template / evaluates an expression (NULL is 1) in a scope; errors name the section. */
+mg_status rd_expand(const call_t *c, const char *tpl, const mg_tpl_scope *sc, char **out);
+mg_status rd_eval(const call_t *c, const char *expr, const mg_tpl_scope *sc, double *v);
+
+/* Whether an optional condition expression holds (nonzero, not NaN; NULL holds). */
+mg_status rd_holds_when(const call_t *c, const char *when, const mg_tpl_scope *sc, int *yes);
+
+/* The result's field of that name and type, or NULL. */
+const void *rd_result_member(const call_t *c, const char *name, mg_field_type type);
+
+/* The result table named `name` (a TABLE field or a table of a TABLES list), or NULL. */
+const mg_table *rd_result_table(const call_t *c, const char *name);
+
+/* The tables a series names (a template; "name*" = every listed table with that prefix), up to max. */
+int rd_series_tables(const call_t *c, const char *pattern, const mg_table **out, int max);
+
+/* A numeric column of t, or an expression over each row's columns (*owned
+ * then holds the values, caller frees; else NULL). */
+mg_status rd_column(const call_t *c, const mg_table *t, const char *col, const double **out, double **owned);
+
+/* ---- render_figures.c ------------------------------------------------------------ */
+
+/* One figure (an SVG plot, or a PNG grid of an image array) on the page. */
+mg_status rd_figure(const call_t *c, const mg_figure_spec *f);
+
+/* One page table, a line per row of a result table. */
+mg_status rd_page_table(const call_t *c, const mg_page_table_spec *pt);
+
+/* ---- render_claims.c ------------------------------------------------------------------ */
+
+/* One claim box with its verdict, recorded in summary.json. */
+mg_status rd_claim(const call_t *c, const mg_claim_spec *cl);
+
+/* Checks every name the section's templates and rules use against the call's scopes. */
+mg_status rd_check_names(const call_t *c);
+
+#endif /* MEMGEN_REPRO_RENDER_INTERNAL_H */
