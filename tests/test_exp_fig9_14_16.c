@@ -178,22 +178,35 @@ static void test_fig16(void **state) {
     mg_mat test = mg_exp_test(&g_data), gen = mg_exp_gen(&g_data);
     double *J = malloc((size_t)(d * d) * sizeof(double));
     float *y = malloc((size_t)d * sizeof(float));
+    double *mean = malloc((size_t)d * sizeof(double)), *res = malloc((size_t)d * sizeof(double));
+    const double *os = mg_table_col(&r.points, "energy_share_own_direction");
     for (int64_t i = 0; i < 3; i++) {
         mg_rng rr = mg_rng_fork(&g_rng, 1);
         mg_mat x1 = {1, d, d, test.data + i * test.ld}, y1 = {1, d, d, y};
         tu_assert_ok(mg_noisy_rows(x1, 0.2, &rr, i, y1));
         tu_assert_ok(mg_jacobian_dense(g_data.gen_set.levels[1], y, J));
-        const float *x = gen.data + (int64_t)nn[nm + i] * gen.ld;
-        double xx = 0, tot = 0, along = 0;
-        for (int64_t a = 0; a < d; a++) xx += (double)x[a] * x[a];
+        int64_t k = (int64_t)nn[nm + i];
+        const float *x = gen.data + k * gen.ld;
+        /* the nearest row's part orthogonal to its class's mean, r = x - (x.m / m.m) m */
+        double xx = 0, xm = 0, mm = 0, r2 = 0, tot = 0, along = 0, along_r = 0;
+        for (int64_t a = 0; a < d; a++) mean[a] = 0;
+        for (int64_t j = 0; j < gen.rows; j++)
+            for (int64_t a = 0; a < d && g_data.gen_labels[j] == g_data.gen_labels[k]; a++)
+                mean[a] += gen.data[j * gen.ld + a];
+        for (int64_t a = 0; a < d; a++) xx += (double)x[a] * x[a], xm += x[a] * mean[a], mm += mean[a] * mean[a];
+        for (int64_t a = 0; a < d; a++) res[a] = x[a] - xm / mm * mean[a], r2 += res[a] * res[a];
         for (int64_t b = 0; b < d; b++) {
-            double v = 0;
-            for (int64_t a = 0; a < d; a++) v += x[a] / sqrt(xx) * J[a * d + b], tot += J[a * d + b] * J[a * d + b];
-            along += v * v;
+            double v = 0, w = 0;
+            for (int64_t a = 0; a < d; a++) {
+                v += x[a] / sqrt(xx) * J[a * d + b], w += res[a] / sqrt(r2) * J[a * d + b];
+                tot += J[a * d + b] * J[a * d + b];
+            }
+            along += v * v, along_r += w * w;
         }
         tu_assert_close_d(&ss[nm + i], &(double){along / tot}, 1, 1e-6, 1e-4, "share along the nearest row");
+        tu_assert_close_d(&os[nm + i], &(double){along_r / tot}, 1, 1e-6, 1e-4, "share along its own direction");
     }
-    free(J), free(y);
+    free(J), free(y), free(mean), free(res);
     /* summaries are those of the point table */
     mg_summary sm;
     double *v = malloc((size_t)nm * sizeof(double));

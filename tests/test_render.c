@@ -37,6 +37,7 @@ static void make_ctx(mg_repro_ctx *ctx, mg_repro_config *cfg, const char *dir) {
     p.d = 16, p.n_gen = 64, p.n_test = 16;
     p.mem_train.steps = 50, p.gen_train.hidden = 4, p.gen_train.steps = 20, p.gen_train.batch = 32;
     tu_assert_ok(mg_exp_data_build(&p, ctx->sigmas, 3, &ctx->rng, NULL, NULL, &ctx->xdata[0]));
+    ctx->have[0] = 1;
     ctx->ndata = 1;
 }
 

@@ -50,10 +50,14 @@ typedef enum {
 /* How a dataset in both regimes is made and its DAE sets trained. */
 typedef struct {
     mg_exp_source source;
+    const char *name;       /* the dataset's name in files and ids (NULL: "mog" / "fmnist"; at most 15 characters) */
     int64_t d;              /* MoG dimension (Fashion-MNIST: always 784) */
+    double cov_scale;       /* MoG: the covariance eigenvalues are cov_scale x 0.9^j (the paper's App. B.1: 1;
+                               default 0.1, tight enough for Definition 3.1 and Theorem 3.1's masks to hold) */
     int64_t n_gen;          /* generalizing training rows (MoG: split evenly over the modes) */
     int64_t n_test;         /* held-out rows (MoG: split evenly) */
-    int64_t mem_pool;       /* Fashion-MNIST: the memorizing images are picked among the first mem_pool rows */
+    int64_t mem_pool;       /* Fashion-MNIST: the 5 memorizing images, every pairwise cosine negative (Def. 3.1),
+                               are picked among the first mem_pool training images (default 60000: all) */
     const char *fmnist_dir; /* NULL: MG_FMNIST_DIR */
     mg_train_params mem_train, gen_train; /* the two sets' training (sigma is set per level) */
 } mg_exp_data_params;
@@ -72,7 +76,7 @@ MG_API extern const char *const mg_exp_source_names[];
  * float32 2-D array, one sample per row; free with mg_exp_data_free. */
 typedef struct {
     char name[16];            /* "mog" or "fmnist": file prefixes and claim ids */
-    char title[96];           /* for headings */
+    char title[128];          /* for headings */
     mg_exp_source source;
     int64_t d;                /* dimension */
     int img_h, img_w;         /* image shape (0 for non-image data) */
@@ -92,9 +96,10 @@ typedef struct {
 /* Progress of a long call: a line of detail and the fraction done (0..1). */
 typedef void (*mg_exp_progress_fn)(void *ctx, const char *detail, double fraction);
 
-/* Builds a dataset (generator forks "data.mog" / "data.fmnist" of rng) and
- * trains its memorizing and generalizing sets over sigmas (forks "<name>" and
- * "<name>.gen"). A missing Fashion-MNIST is MG_ERR_NOT_FOUND. */
+/* Builds a dataset (generator forks "data.<name>" of rng; Fashion-MNIST:
+ * "data.fmnist") and trains its memorizing and generalizing sets over sigmas
+ * (forks "<name>" and "<name>.gen"). A missing Fashion-MNIST is
+ * MG_ERR_NOT_FOUND. */
 MG_API mg_status mg_exp_data_build(const mg_exp_data_params *p, const double *sigmas, int nsigmas, const mg_rng *rng,
                             mg_exp_progress_fn progress, void *progress_ctx, mg_exp_data *out);
 
@@ -126,7 +131,7 @@ MG_API void mg_exp_progress(const mg_exp_env *env, const char *detail, double fr
 /* What data an experiment needs. */
 typedef enum {
     MG_EXP_EACH_DATASET = 0, /* one call per dataset (env->ndata = 1); results are per dataset */
-    MG_EXP_MOG_DATASET,      /* one call on the Gaussian mixture (it needs the true density) */
+    MG_EXP_MOG_DATASET,      /* one call per Gaussian-mixture dataset (it needs the true density) */
     MG_EXP_ALL_DATASETS,     /* one call that sees every dataset */
     MG_EXP_OWN_DATA          /* one call that makes its own data from env->rng */
 } mg_exp_inputs;

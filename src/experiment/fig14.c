@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "exp_internal.h"
+#include "memgen/detect.h"
 #include "memgen/experiment/fig14.h"
 #include "memgen/neighbors.h"
 #include "memgen/repr.h"
@@ -47,7 +48,9 @@ static const mg_field PARAM_FIELDS[] = {
         LEVEL_FIELD(l, mem_std_ratio, "memorizing DAE: test / train median std"),                                 \
         LEVEL_FIELD(l, gen_std_ratio, "generalizing DAE: test / train median std"),                               \
         LEVEL_FIELD(l, mem_top1_ratio, "memorizing DAE: test / train median top-1 share"),                        \
-        LEVEL_FIELD(l, gen_top1_ratio, "generalizing DAE: test / train median top-1 share")
+        LEVEL_FIELD(l, gen_top1_ratio, "generalizing DAE: test / train median top-1 share"),                       \
+        LEVEL_FIELD(l, test_std_auroc, "Fig. 15: AUROC of std, test rows, memorizing (positive) vs generalizing"),  \
+        LEVEL_FIELD(l, test_top1_auroc, "Fig. 15: AUROC of the top-1 share, test rows, memorizing vs generalizing")
 
 static const mg_field RESULT_FIELDS[] = {
     MG_FIELD(mg_exp_fig14_result, samples_mem, MG_FIELD_I64, "distinct memorizing training samples"),
@@ -166,6 +169,22 @@ static mg_status grid(const mg_exp_env *env, const mg_exp_data *d, int level, ui
     return mg_dae_forward(d->gen_set.levels[level], Xt, Hn, Yg);
 }
 
+/* AUROC of metric m (1 + spike metric column of a cell table) between two
+ * tables' rows, the first positive. */
+static mg_status cells_auroc(const mg_table *pos, const mg_table *neg, int col, double *auc) {
+    int64_t np = pos->nrows, nn = neg->nrows, n = np + nn;
+    double *s = mg_alloc((size_t)n, sizeof(double));
+    int *lab = mg_alloc((size_t)n, sizeof(int));
+    mg_status st = s && lab ? MG_OK : mg_fail(MG_ERR_NOMEM, "fig14: out of memory");
+    for (int64_t i = 0; i < n && st == MG_OK; i++) {
+        s[i] = i < np ? pos->cols[col].num[i] : neg->cols[col].num[i - np];
+        lab[i] = i < np;
+    }
+    if (st == MG_OK) st = mg_auroc(s, lab, n, auc);
+    free(s), free(lab);
+    return st;
+}
+
 /* a / b (NaN when b is 0). */
 static double ratio(double a, double b) { return b != 0 ? a / b : NAN; }
 
@@ -264,7 +283,14 @@ static mg_status run(const mg_exp_fig14_params *p, const mg_exp_env *env, mg_exp
     if (s == MG_OK) {
         fill_level(&r->lo, levels[0], d->mem_set.sigmas[levels[0]], c[0], cos_in);
         fill_level(&r->hi, levels[1], d->mem_set.sigmas[levels[1]], c[1], cos_in);
-        s = denoising_table(r);
+        /* Fig. 15: the same test rows under the two models (cells 4 l + 1 and 4 l + 3) */
+        mg_exp_fig14_level *L[2] = {&r->lo, &r->hi};
+        for (int l = 0; l < 2 && s == MG_OK; l++) {
+            const mg_table *mt = &r->cells.t[4 * l + 1], *gt = &r->cells.t[4 * l + 3];
+            s = cells_auroc(mt, gt, 1 + MG_SPIKE_STD, &L[l]->test_std_auroc);
+            if (s == MG_OK) s = cells_auroc(mt, gt, 1 + MG_SPIKE_TOP1, &L[l]->test_top1_auroc);
+        }
+        if (s == MG_OK) s = denoising_table(r);
     }
     if (s == MG_OK && d->img_h > 0) {
         r->grid_train = mem.rows;

@@ -36,7 +36,8 @@ static const mg_field PARAM_FIELDS[] = {
         STAT_FIELDS(M, sv1_share, "sv1 / sum sv"), STAT_FIELDS(M, align, "|cos(u1, nearest training sample)|"), \
         STAT_FIELDS(M, align_mean, "|cos(u1, class mean)|"),                                                  \
         STAT_FIELDS(M, sample_share, "energy share along the nearest training sample"),                      \
-        STAT_FIELDS(M, class_share, "energy share in the class subspace")
+        STAT_FIELDS(M, class_share, "energy share in the class subspace"),                                   \
+        STAT_FIELDS(M, own_share, "energy share along the nearest sample's part orthogonal to its class mean")
 
 static const mg_field RESULT_FIELDS[] = {
     MG_FIELD(mg_exp_fig16_result, samples_mem, MG_FIELD_I64, "memorized training samples"),
@@ -79,6 +80,7 @@ typedef struct {
     double *sv;             /* n x keep */
     double *sample_share;   /* n: energy share along the nearest training sample */
     double *class_share;    /* n: energy share in the class subspace */
+    double *own_share;      /* n: energy share along the nearest sample's part orthogonal to its class mean */
     int64_t *cls;           /* n: class of the point */
     int64_t *src;           /* n: row of the source set (training or test) */
     double *align_mean;     /* n: |cos(u1, mean of the point's class in the model's training set)| */
@@ -88,7 +90,7 @@ typedef struct {
 /* Frees one model's points. */
 static void points_free(jac_points *j) {
     free(j->info), free(j->sv), free(j->sample_share), free(j->class_share), free(j->cls), free(j->src), free(j->u1);
-    free(j->align_mean);
+    free(j->align_mean), free(j->own_share);
     memset(j, 0, sizeof *j);
 }
 
@@ -140,6 +142,20 @@ static double abs_cos(const double *u, const double *v, int64_t d) {
     return uu > 0 && vv > 0 ? fabs(uv) / sqrt(uu * vv) : 0.0;
 }
 
+/* *share = the energy share of J(y) along the part of the unit sample x
+ * orthogonal to its class's mean direction `mean` (d-vectors; x is
+ * overwritten): what sets the sample apart from its class. 0 when x lies
+ * along the mean. */
+static mg_status own_share(const mg_dae *m, const float *y, const double *mean, double *x, int64_t d, double *share) {
+    double mm = 0, xm = 0, rr = 0;
+    for (int64_t a = 0; a < d; a++) mm += mean[a] * mean[a], xm += x[a] * mean[a];
+    for (int64_t a = 0; a < d; a++) x[a] -= mm > 0 ? xm / mm * mean[a] : 0.0, rr += x[a] * x[a];
+    *share = 0.0;
+    if (!(rr > 1e-12)) return MG_OK;
+    for (int64_t a = 0; a < d; a++) x[a] /= sqrt(rr);
+    return mg_jacobian_subspace_share(m, y, x, 1, share);
+}
+
 /* Analyses the Jacobians of model m at noisy copies (noise level sigma,
  * generator k) of the rows of P named by j->src (classes j->cls), with
  * `train` (labels train_labels) as the model's training set. */
@@ -152,11 +168,13 @@ static mg_status analyse(const mg_exp_env *env, const mg_dae *m, double sigma, u
     j->sv = mg_alloc((size_t)n * (size_t)j->keep, sizeof(double));
     j->sample_share = mg_alloc((size_t)n, sizeof(double));
     j->class_share = mg_alloc((size_t)n, sizeof(double));
+    j->own_share = mg_alloc((size_t)n, sizeof(double));
     float *Y = mg_alloc((size_t)n * (size_t)dim, sizeof(float)); /* n x d: the points */
     double *unit = mg_alloc((size_t)dim, sizeof(double)), *sums = NULL;
     j->u1 = mg_alloc((size_t)n * (size_t)dim, sizeof(double));
     j->align_mean = mg_alloc((size_t)n, sizeof(double));
-    mg_status s = j->info && j->sv && j->sample_share && j->class_share && Y && unit && j->u1 && j->align_mean
+    mg_status s = j->info && j->sv && j->sample_share && j->class_share && j->own_share && Y && unit && j->u1 &&
+                          j->align_mean
                       ? MG_OK
                       : mg_fail(MG_ERR_NOMEM, "fig16: out of memory");
     /* y_i = x_src[i] + sigma eps_i, the noise of point i from fork i of generator k */
@@ -178,6 +196,7 @@ static mg_status analyse(const mg_exp_env *env, const mg_dae *m, double sigma, u
         if (s == MG_OK) s = class_basis(d, cb, j->cls[i], &U, &q);
         if (s == MG_OK) s = mg_jacobian_subspace_share(m, y, U, q, &j->class_share[i]);
         if (s == MG_OK) j->align_mean[i] = abs_cos(j->u1 + i * dim, sums + j->cls[i] * dim, dim);
+        if (s == MG_OK) s = own_share(m, y, sums + train_labels[j->info[i].nn] * dim, unit, dim, &j->own_share[i]);
     }
     free(Y);
     free(unit);
@@ -212,6 +231,7 @@ static mg_status summarize_model(const jac_points *j, mg_exp_fig16_model *out) {
     if (s == MG_OK) s = stat_of(j->sample_share, j->n, &out->sample_share);
     if (s == MG_OK) s = stat_of(j->class_share, j->n, &out->class_share);
     if (s == MG_OK) s = stat_of(j->align_mean, j->n, &out->align_mean);
+    if (s == MG_OK) s = stat_of(j->own_share, j->n, &out->own_share);
     return s;
 }
 
@@ -246,30 +266,30 @@ static mg_status points_table(const jac_points js[2], mg_table *t) {
     MG_TRY(mg_table_init(t, "points", js[0].n + js[1].n,
                          "model_is_generalizing,source_row,class,active_units,erank,rank_above_1pct,sv1_share,"
                          "nearest_train_row,abs_cos_u1_nearest,abs_cos_u1_class_mean,energy_share_nearest_sample,"
-                         "energy_share_class_subspace"));
+                         "energy_share_class_subspace,energy_share_own_direction"));
     int64_t row = 0;
     for (int r = 0; r < 2; r++)
         for (int64_t i = 0; i < js[r].n; i++, row++) {
             const mg_jacobian_info *o = &js[r].info[i];
-            double v[12] = {r, (double)js[r].src[i], (double)js[r].cls[i], (double)o->active, o->erank,
+            double v[13] = {r, (double)js[r].src[i], (double)js[r].cls[i], (double)o->active, o->erank,
                             (double)o->rank1pc, o->sv_ratio, (double)o->nn, o->align_nn, js[r].align_mean[i],
-                            js[r].sample_share[i], js[r].class_share[i]};
-            for (int c = 0; c < 12; c++) t->cols[c].num[row] = v[c];
+                            js[r].sample_share[i], js[r].class_share[i], js[r].own_share[i]};
+            for (int c = 0; c < 13; c++) t->cols[c].num[row] = v[c];
         }
     return MG_OK;
 }
 
 /* The "stats" table: one row per model, median and quartiles of every measure. */
 static mg_status stats_table(const mg_exp_fig16_result *r, mg_table *t) {
-    static const char *const measure[7] = {"erank",      "rank1",        "sv1_share",  "align",
-                                           "align_mean", "sample_share", "class_share"};
+    static const char *const measure[8] = {"erank",      "rank1",        "sv1_share",   "align",
+                                           "align_mean", "sample_share", "class_share", "own_share"};
     static const char *const stat[3] = {"median", "q25", "q75"};
     int rc;
     MG_TRY(mg_table_init(t, "stats", 2, NULL));
     MG_TRY(mg_table_add(t, "regime", MG_COL_TEXT, &rc));
     MG_TRY(mg_table_add(t, "points", MG_COL_F64, NULL));
     MG_TRY(mg_table_add(t, "units", MG_COL_F64, NULL));
-    for (int m = 0; m < 7; m++)
+    for (int m = 0; m < 8; m++)
         for (int q = 0; q < 3; q++) {
             char name[48];
             snprintf(name, sizeof name, "%s_%s", measure[m], stat[q]);
@@ -277,12 +297,12 @@ static mg_status stats_table(const mg_exp_fig16_result *r, mg_table *t) {
         }
     for (int k = 0; k < 2; k++) {
         const mg_exp_fig16_model *mo = k ? &r->gen : &r->mem;
-        const mg_exp_fig16_stat *st[7] = {&mo->erank,      &mo->rank1,        &mo->sv1_share,  &mo->align,
-                                          &mo->align_mean, &mo->sample_share, &mo->class_share};
+        const mg_exp_fig16_stat *st[8] = {&mo->erank,      &mo->rank1,        &mo->sv1_share,   &mo->align,
+                                          &mo->align_mean, &mo->sample_share, &mo->class_share, &mo->own_share};
         MG_TRY(mg_table_set_text(t, rc, k, k ? "generalizing" : "memorizing"));
         t->cols[1].num[k] = (double)mo->points;
         t->cols[2].num[k] = (double)mo->units;
-        for (int m = 0; m < 7; m++) {
+        for (int m = 0; m < 8; m++) {
             t->cols[3 + 3 * m].num[k] = st[m]->median;
             t->cols[4 + 3 * m].num[k] = st[m]->q25;
             t->cols[5 + 3 * m].num[k] = st[m]->q75;

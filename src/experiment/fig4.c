@@ -31,6 +31,8 @@ static const mg_field RESULT_FIELDS[] = {
     MG_FIELD(mg_exp_fig4_result, mem_samples_stored, MG_FIELD_I64, "samples with a column at cosine >= store_cosine"),
     MG_FIELD(mg_exp_fig4_result, mem_stored_share, MG_FIELD_F64, "share of the samples stored"),
     MG_FIELD(mg_exp_fig4_result, mem_distinct_columns, MG_FIELD_I64, "distinct columns holding the stored samples"),
+    MG_FIELD(mg_exp_fig4_result, mem_stored_distinct_share, MG_FIELD_F64,
+             "share of the samples stored each in a column of its own"),
     MG_FIELD(mg_exp_fig4_result, mem_min_best_cosine, MG_FIELD_F64, "smallest best cosine of a sample to a column"),
     MG_FIELD(mg_exp_fig4_result, mem_max_pairwise_cosine, MG_FIELD_F64, "largest cosine between two samples"),
     MG_FIELD(mg_exp_fig4_result, lambda, MG_FIELD_F64, "Eq. 6 lambda of the memorizing training"),
@@ -40,6 +42,8 @@ static const mg_field RESULT_FIELDS[] = {
              "generalizing columns at cosine >= store_cosine with a training sample"),
     MG_FIELD(mg_exp_fig4_result, gen_max_column_sample_cosine, MG_FIELD_F64,
              "largest cosine of a generalizing column to a training sample"),
+    MG_FIELD(mg_exp_fig4_result, sample_pc1_median_cosine, MG_FIELD_F64,
+             "median |cosine| of a training row with the data's leading principal direction"),
     MG_FIELD(mg_exp_fig4_result, heldout_energy_span_w1_gen, MG_FIELD_F64,
              "held-out energy share inside span(W1), generalizing"),
     MG_FIELD(mg_exp_fig4_result, heldout_energy_top_p_pca, MG_FIELD_F64,
@@ -188,6 +192,26 @@ static mg_status blocks(const mg_exp_data *d, mg_mat Cg, int64_t cap, mg_exp_fig
     return s;
 }
 
+/* Median over the rows of X of |cos(x_i, u_1)|, u_1 the leading eigenvector
+ * of e (NaN when e holds none). */
+static mg_status pc1_median_cosine(mg_mat X, const mg_scatter_eig *e, double *out) {
+    *out = NAN;
+    if (e->q < 1 || X.rows < 1) return MG_OK;
+    double *c = mg_alloc((size_t)X.rows, sizeof(double));
+    if (!c) return mg_fail(MG_ERR_NOMEM, "fig4: out of memory");
+    for (int64_t i = 0; i < X.rows; i++) {
+        const float *x = X.data + i * X.ld;
+        double dot = 0, n2 = 0;
+        for (int64_t j = 0; j < X.cols; j++) dot += x[j] * e->evecs[j * e->q], n2 += (double)x[j] * x[j];
+        c[i] = n2 > 0 ? fabs(dot) / sqrt(n2) : 0.0;
+    }
+    mg_summary sm;
+    mg_status s = mg_summarize(c, X.rows, &sm);
+    if (s == MG_OK) *out = sm.median;
+    free(c);
+    return s;
+}
+
 /* Held-out energy in span(W1) of both models vs the training set's top-p
  * principal subspace (from at most cap rows). */
 static mg_status spans(const mg_exp_data *d, mg_mat Cm, mg_mat Cg, int64_t cap, mg_exp_fig4_result *r) {
@@ -206,6 +230,7 @@ static mg_status spans(const mg_exp_data *d, mg_mat Cm, mg_mat Cg, int64_t cap, 
         r->heldout_energy_top_p_pca = energy_share(test, ep.evecs, ep.q);
         r->span_ratio =
             r->heldout_energy_top_p_pca > 0 ? r->heldout_energy_span_w1_gen / r->heldout_energy_top_p_pca : 0;
+        s = pc1_median_cosine(sub, &ep, &r->sample_pc1_median_cosine);
     }
     mg_scatter_eig_free(&eg), mg_scatter_eig_free(&ep), mg_scatter_eig_free(&em);
     return s;
@@ -229,6 +254,7 @@ static mg_status counts(const mg_exp_fig4_params *p, const mg_exp_data *d, mg_ex
         r->mem_distinct_columns += first && s_cos[i] >= p->store_cosine;
     }
     r->mem_stored_share = (double)r->mem_samples_stored / (double)n;
+    r->mem_stored_distinct_share = (double)r->mem_distinct_columns / (double)n;
     r->gen_max_column_sample_cosine = -2;
     for (int64_t j = 0; j < pg; j++) {
         r->gen_columns_storing_a_sample += cg_cos[j] >= p->store_cosine;

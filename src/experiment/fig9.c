@@ -197,7 +197,7 @@ static mg_status learned_model(const mg_exp_env *env, const mg_exp_data *d, int 
         io.probe_rows = 1;
         io.progress = train_progress;
         io.ctx = &slot;
-        mg_rng r = mg_rng_fork(env->rng, (uint64_t)k);
+        mg_rng r = mg_rng_fork(env->rng, (uint64_t)(2 * env->index + k));
         MG_TRY(mg_train_dae(&tp, mg_exp_gen(d), &r, &io, out));
     }
     return MG_OK;

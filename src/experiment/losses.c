@@ -1,6 +1,6 @@
 /*
  * Experiment losses (memgen/experiment/losses.h; Theorem 3.1, Cor. 3.2-3.3):
- * at every measured noise level of both regimes of every dataset, the
+ * at every measured noise level of both regimes of one dataset, the
  * training loss the closed form predicts for the construction against the
  * Monte Carlo loss of the constructed model and of the trained DAE, and on a
  * Gaussian mixture the test losses (Cor. 3.3's rank-p_k Wiener filters and
@@ -31,12 +31,9 @@ static const mg_field PARAM_FIELDS[] = {
 };
 
 static const mg_field RESULT_FIELDS[] = {
-    MG_FIELD(mg_exp_losses_result, ndata, MG_FIELD_INT, "datasets"),
-    MG_FIELD(mg_exp_losses_result, dataset0, MG_FIELD_TEXT, "name of dataset 0"),
-    MG_FIELD(mg_exp_losses_result, dataset1, MG_FIELD_TEXT, "name of dataset 1 (empty when absent)"),
-    MG_FIELD(mg_exp_losses_result, train_losses, MG_FIELD_TABLE, "training losses per dataset, regime and level"),
+    MG_FIELD(mg_exp_losses_result, train_losses, MG_FIELD_TABLE, "training losses per regime and level"),
     MG_FIELD(mg_exp_losses_result, test_losses, MG_FIELD_TABLE, "mixture: test losses per level"),
-    MG_FIELD(mg_exp_losses_result, partitions, MG_FIELD_TABLE, "the partition of each dataset and regime"),
+    MG_FIELD(mg_exp_losses_result, partitions, MG_FIELD_TABLE, "the partition of each regime"),
     MG_FIELD(mg_exp_losses_result, rows, MG_FIELD_I64, "rows of train_losses"),
     MG_FIELD(mg_exp_losses_result, rows_masks_fail, MG_FIELD_I64, "rows whose masks fail"),
     MG_FIELD(mg_exp_losses_result, checks_masks_hold, MG_FIELD_I64, "constructed-model checks where the masks hold"),
@@ -53,8 +50,10 @@ static const mg_field RESULT_FIELDS[] = {
     MG_FIELD(mg_exp_losses_result, test_trained_median_rel, MG_FIELD_F64, "lower median relative difference to Cor. 3.3"),
     MG_FIELD(mg_exp_losses_result, test_trained_worst_rel, MG_FIELD_F64, "largest relative difference to Cor. 3.3"),
     MG_FIELD(mg_exp_losses_result, test_trained_worst_sigma, MG_FIELD_F64, "its noise level"),
-    MG_FIELD(mg_exp_losses_result, mog_gen_violation_share, MG_FIELD_F64, "mixture: masks failing at sigma_part"),
-    MG_FIELD(mg_exp_losses_result, mog_gen_alpha, MG_FIELD_F64, "mixture: Definition 3.1's alpha, generalizing"),
+    MG_FIELD(mg_exp_losses_result, gen_violation_share, MG_FIELD_F64,
+             "generalizing set: share of rows whose masks fail at sigma_part"),
+    MG_FIELD(mg_exp_losses_result, gen_alpha, MG_FIELD_F64, "Definition 3.1's alpha of the generalizing partition"),
+    MG_FIELD(mg_exp_losses_result, gen_beta, MG_FIELD_F64, "Definition 3.1's beta of the generalizing partition"),
 };
 
 /* Library defaults (the quick report's). */
@@ -95,6 +94,7 @@ typedef struct {
     mg_partition part;
     mg_separability sep0;  /* Definition 3.1 (construction-independent) */
     int64_t violations;    /* samples whose masks fail at sigma_part */
+    double gamma;          /* Eq. 16's margin at sigma_part (with the construction there) */
 } regime_part;
 
 /* The regime's training rows, labels, set and Eq. 6 lambda. */
@@ -174,6 +174,7 @@ static mg_status choose_partition(const mg_exp_losses_params *p, const mg_exp_en
             return s;
         }
         t.violations = sep.mask_violations;
+        t.gamma = sep.gamma;
         int64_t viol = sep.masks_ok ? 0 : (sep.mask_violations > 0 ? sep.mask_violations : 1);
         if (best < 0 || viol < best) {
             mg_partition_free(&rp->part);
@@ -199,9 +200,10 @@ static mg_status component_widths(mg_mat X, const mg_construction *con, const mg
 }
 
 /* Measures one row: the construction's prediction and the Monte Carlo losses. */
-static mg_status measure(const mg_exp_losses_params *p, const mg_exp_env *env, int di, int regime, int level,
+static mg_status measure(const mg_exp_losses_params *p, const mg_exp_env *env, int regime, int level,
                          const regime_part *rp, loss_row *row) {
-    const mg_exp_data *d = env->data[di];
+    const mg_exp_data *d = env->data[0];
+    const int di = env->index;
     mg_mat X = regime_rows(d, regime);
     const mg_dae *m = regime_set(d, regime)->levels[level];
     double sigma = env->sigmas[level], lambda = regime_lambda(d, regime);
@@ -306,10 +308,10 @@ static mg_status train_table(const loss_row *rows, int64_t n, mg_table *t) {
     return MG_OK;
 }
 
-/* The mog_test_losses table of the rows with a test loss (left empty when none). */
+/* The test_losses table of the rows with a test loss (a mixture's; left empty when none). */
 static mg_status test_table(const loss_row *rows, int64_t n, int64_t ntest, mg_table *t) {
     if (ntest == 0) return MG_OK;
-    MG_TRY(mg_table_init(t, "mog_test_losses", ntest,
+    MG_TRY(mg_table_init(t, "test_losses", ntest,
                          "sigma,cor33_oracle,construction_risk,constructed_mc,constructed_se,trained_mc,trained_se"));
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -322,34 +324,34 @@ static mg_status test_table(const loss_row *rows, int64_t n, int64_t ntest, mg_t
     return MG_OK;
 }
 
-/* The partitions table: one row per (dataset, regime). */
-static mg_status partition_table(const mg_exp_env *env, regime_part (*parts)[2], const loss_row *rows, int64_t n,
+/* The partitions table: one row per regime. */
+static mg_status partition_table(const mg_exp_env *env, const regime_part *parts, const loss_row *rows, int64_t n,
                                  mg_table *t) {
-    int64_t np = 2 * (int64_t)env->ndata;
-    MG_TRY(mg_table_init(t, "partitions", np, NULL));
+    MG_TRY(mg_table_init(t, "partitions", 2, NULL));
     int cd, cr, cp;
     MG_TRY(mg_table_add(t, "data", MG_COL_TEXT, &cd));
     MG_TRY(mg_table_add(t, "regime", MG_COL_TEXT, &cr));
     MG_TRY(mg_table_add(t, "partition", MG_COL_TEXT, &cp));
-    static const char *const num[6] = {"K", "alpha", "beta", "levels_masks_hold", "levels_all_assumptions", "levels"};
-    for (int j = 0; j < 6; j++) MG_TRY(mg_table_add(t, num[j], MG_COL_F64, NULL));
-    for (int di = 0; di < env->ndata; di++)
-        for (int regime = 0; regime < 2; regime++) {
-            int64_t k = 2 * di + regime, app = 0, all = 0, tot = 0;
-            const regime_part *rp = &parts[di][regime];
-            for (int64_t i = 0; i < n; i++)
-                if (rows[i].di == di && rows[i].regime == regime) tot++, app += rows[i].applies, all += rows[i].holds;
-            MG_TRY(mg_table_set_text(t, cd, k, env->data[di]->name));
-            MG_TRY(mg_table_set_text(t, cr, k, regime ? "generalizing" : "memorizing"));
-            MG_TRY(mg_table_set_text(t, cp, k, part_name(rp->part.mode, env->data[di]->has_mog, regime)));
-            double v[6] = {(double)rp->part.K, rp->sep0.alpha, rp->sep0.beta, (double)app, (double)all, (double)tot};
-            for (int j = 0; j < 6; j++) t->cols[3 + j].num[k] = v[j];
-        }
+    static const char *const num[7] = {"K",     "alpha", "beta", "gamma", "levels_masks_hold", "levels_all_assumptions",
+                                       "levels"};
+    for (int j = 0; j < 7; j++) MG_TRY(mg_table_add(t, num[j], MG_COL_F64, NULL));
+    for (int regime = 0; regime < 2; regime++) {
+        int64_t app = 0, all = 0, tot = 0;
+        const regime_part *rp = &parts[regime];
+        for (int64_t i = 0; i < n; i++)
+            if (rows[i].regime == regime) tot++, app += rows[i].applies, all += rows[i].holds;
+        MG_TRY(mg_table_set_text(t, cd, regime, env->data[0]->name));
+        MG_TRY(mg_table_set_text(t, cr, regime, regime ? "generalizing" : "memorizing"));
+        MG_TRY(mg_table_set_text(t, cp, regime, part_name(rp->part.mode, env->data[0]->has_mog, regime)));
+        double v[7] = {(double)rp->part.K, rp->sep0.alpha, rp->sep0.beta, rp->gamma, (double)app, (double)all,
+                       (double)tot};
+        for (int j = 0; j < 7; j++) t->cols[3 + j].num[regime] = v[j];
+    }
     return MG_OK;
 }
 
 /* Counts, summaries and tables from the measured rows. */
-static mg_status summarize(const mg_exp_losses_params *p, const mg_exp_env *env, regime_part (*parts)[2],
+static mg_status summarize(const mg_exp_losses_params *p, const mg_exp_env *env, const regime_part *parts,
                            const loss_row *rows, int64_t n, mg_exp_losses_result *r) {
     rel_list tr = {0, mg_alloc((size_t)(n > 0 ? n : 1), sizeof(double)), 0, NAN};
     rel_list te = {0, mg_alloc((size_t)(n > 0 ? n : 1), sizeof(double)), 0, NAN};
@@ -368,12 +370,9 @@ static mg_status summarize(const mg_exp_losses_params *p, const mg_exp_env *env,
     r->test_levels = te.n;
     rel_summary(&tr, &r->trained_median_rel, &r->trained_worst_rel, &r->trained_worst_sigma);
     rel_summary(&te, &r->test_trained_median_rel, &r->test_trained_worst_rel, &r->test_trained_worst_sigma);
-    r->mog_gen_violation_share = r->mog_gen_alpha = NAN;
-    for (int di = env->ndata - 1; di >= 0; di--)
-        if (env->data[di]->has_mog) {
-            r->mog_gen_violation_share = (double)parts[di][1].violations / (double)env->data[di]->gen.shape[0];
-            r->mog_gen_alpha = parts[di][1].sep0.alpha;
-        }
+    r->gen_violation_share = (double)parts[1].violations / (double)env->data[0]->gen.shape[0];
+    r->gen_alpha = parts[1].sep0.alpha;
+    r->gen_beta = parts[1].sep0.beta;
     if (s == MG_OK) s = train_table(rows, n, &r->train_losses);
     if (s == MG_OK) s = test_table(rows, n, te.n, &r->test_losses);
     if (s == MG_OK) s = partition_table(env, parts, rows, n, &r->partitions);
@@ -381,54 +380,44 @@ static mg_status summarize(const mg_exp_losses_params *p, const mg_exp_env *env,
     return s;
 }
 
-/* Runs the experiment on every dataset. */
+/* Runs the experiment on one dataset. */
 mg_status mg_exp_losses_run(const mg_exp_losses_params *p, const mg_exp_env *env, mg_exp_losses_result *r) {
     memset(r, 0, sizeof *r);
     MG_TRY(mg_experiment_check_env(&mg_exp_losses, env));
-    if (env->ndata > 2) return mg_fail(MG_ERR_ARG, "losses: at most 2 datasets (got %d)", env->ndata);
     if (p->level_step < 1 || p->mc_mem < 1 || p->mc_gen < 1 || p->mc_test < 1 || !(p->sigma_part > 0) ||
         !(p->tol_rel >= 0) || !(p->tol_se >= 0))
         return mg_fail(MG_ERR_ARG, "losses: need level_step and Monte Carlo draws >= 1, sigma_part > 0, tolerances >= 0");
-    for (int di = 0; di < env->ndata; di++)
-        for (int regime = 0; regime < 2; regime++)
-            if (regime_set(env->data[di], regime)->count != env->nsigmas)
-                return mg_fail(MG_ERR_ARG, "losses: the DAE sets of %s are not trained over the run's %d levels",
-                               env->data[di]->name, env->nsigmas);
-    r->ndata = env->ndata;
-    snprintf(r->dataset0, sizeof r->dataset0, "%s", env->data[0]->name);
-    if (env->ndata > 1) snprintf(r->dataset1, sizeof r->dataset1, "%s", env->data[1]->name);
+    const mg_exp_data *d = env->data[0];
+    for (int regime = 0; regime < 2; regime++)
+        if (regime_set(d, regime)->count != env->nsigmas)
+            return mg_fail(MG_ERR_ARG, "losses: the DAE sets of %s are not trained over the run's %d levels", d->name,
+                           env->nsigmas);
     int step = (int)p->level_step, nlev = (env->nsigmas + step - 1) / step;
-    int64_t cap = (int64_t)env->ndata * 2 * nlev, nrows = 0;
+    int64_t cap = 2 * (int64_t)nlev, nrows = 0;
     loss_row *rows = mg_calloc((size_t)cap, sizeof(loss_row));
-    regime_part parts[2][2];
+    regime_part parts[2];
     memset(parts, 0, sizeof parts);
     mg_status s = rows ? MG_OK : mg_fail(MG_ERR_NOMEM, "losses: out of memory");
     /* partitions */
-    for (int di = 0; di < env->ndata && s == MG_OK; di++)
-        for (int regime = 0; regime < 2 && s == MG_OK; regime++) {
-            char st[96];
-            snprintf(st, sizeof st, "%s: %s partition", env->data[di]->name, regime ? "generalizing" : "memorizing");
-            mg_exp_progress(env, st, (double)(2 * di + regime) / (2 * env->ndata) * 0.1);
-            s = choose_partition(p, env, env->data[di], regime, &parts[di][regime]);
-        }
+    for (int regime = 0; regime < 2 && s == MG_OK; regime++) {
+        mg_exp_progress(env, regime ? "generalizing partition" : "memorizing partition", 0.05 * regime);
+        s = choose_partition(p, env, d, regime, &parts[regime]);
+    }
     /* measurements */
-    for (int di = 0; di < env->ndata && s == MG_OK; di++)
-        for (int regime = 0; regime < 2 && s == MG_OK; regime++)
-            for (int level = 0; level < env->nsigmas && s == MG_OK; level += step) {
-                char st[128];
-                snprintf(st, sizeof st, "%s: %s set, sigma %.3g", env->data[di]->name,
-                         regime ? "generalizing" : "memorizing", env->sigmas[level]);
-                mg_exp_progress(env, st, 0.1 + 0.85 * (double)nrows / (double)cap);
-                s = measure(p, env, di, regime, level, &parts[di][regime], &rows[nrows]);
-                if (s == MG_OK) nrows++;
-            }
+    for (int regime = 0; regime < 2 && s == MG_OK; regime++)
+        for (int level = 0; level < env->nsigmas && s == MG_OK; level += step) {
+            char st[128];
+            snprintf(st, sizeof st, "%s set, sigma %.3g", regime ? "generalizing" : "memorizing", env->sigmas[level]);
+            mg_exp_progress(env, st, 0.1 + 0.85 * (double)nrows / (double)cap);
+            s = measure(p, env, regime, level, &parts[regime], &rows[nrows]);
+            if (s == MG_OK) nrows++;
+        }
     if (s == MG_OK) s = summarize(p, env, parts, rows, nrows, r);
-    for (int di = 0; di < 2; di++)
-        for (int regime = 0; regime < 2; regime++) mg_partition_free(&parts[di][regime].part);
+    for (int regime = 0; regime < 2; regime++) mg_partition_free(&parts[regime].part);
     free(rows);
     if (s != MG_OK) mg_exp_losses_free(r);
     return s;
 }
 
 MG_EXP_DEFINE(losses, mg_exp_losses_params, mg_exp_losses_result, "Predicted vs measured losses",
-              "Theorem 3.1, Cor. 3.2-3.3", MG_EXP_ALL_DATASETS);
+              "Theorem 3.1, Cor. 3.2-3.3", MG_EXP_EACH_DATASET);

@@ -140,48 +140,63 @@ static void on_build(void *vp, const char *detail, double fraction) {
     mg_repro_step(bp->ctx, detail, bp->f0 + fraction * (bp->f1 - bp->f0));
 }
 
-/* Builds one dataset at the run's scale (the setup section's data tables)
- * into ctx->xdata[slot]; progress over [f0, f1] of the stage. */
-static mg_status build_one(mg_repro_ctx *ctx, mg_exp_source src, int slot, double f0, double f1) {
-    mg_exp_data_params p = mg_exp_data_params_default(src);
+/* Builds the dataset of slot k at the run's scale (the setup section's
+ * data tables) into ctx->xdata[k]; progress over [f0, f1] of the stage. */
+static mg_status build_one(mg_repro_ctx *ctx, int k, double f0, double f1) {
+    const mg_sec_dataset *ds = &mg_sec_setup.datasets[k];
+    mg_exp_data_params p = mg_exp_data_params_default(ds->source);
+    p.name = ds->name;
     p.fmnist_dir = ctx->cfg->fmnist_dir;
     int nf;
     const mg_field *fields = mg_exp_data_param_fields(&nf);
-    MG_TRY(mg_repro_apply_scaled(ctx, mg_sec_setup.data_scaled[src], mg_sec_setup.ndata_scaled[src], fields, nf, &p,
-                                 "setup"));
+    MG_TRY(mg_repro_apply_scaled(ctx, ds->scaled, ds->nscaled, fields, nf, &p, "setup"));
     build_progress bp = {ctx, f0, f1};
-    return mg_exp_data_build(&p, ctx->sigmas, ctx->nsigmas, &ctx->rng, on_build, &bp, &ctx->xdata[slot]);
+    return mg_exp_data_build(&p, ctx->sigmas, ctx->nsigmas, &ctx->rng, on_build, &bp, &ctx->xdata[k]);
 }
 
-/* Builds the datasets the run needs (the mixture always, Fashion-MNIST when
+/* Builds the datasets the run needs (every mixture; Fashion-MNIST when
  * wanted, installed and not mog_only) and trains their sets. */
 static mg_status build_data(mg_repro_ctx *ctx, int mog_only) {
-    const int want_fmnist = ctx->cfg->fmnist && !mog_only;
-    double span = want_fmnist ? 0.5 : 1.0;
-    MG_TRY(build_one(ctx, MG_EXP_MOG, 0, 0.0, span));
-    ctx->ndata = 1;
-    if (!want_fmnist) return MG_OK;
-    /* the loader's own check of its four files decides whether it is installed */
-    mg_repro_step(ctx, "loading Fashion-MNIST", span);
-    mg_status st = build_one(ctx, MG_EXP_FMNIST, 1, span, 1.0);
-    if (st == MG_OK) ctx->ndata = 2;
-    else if (st == MG_ERR_NOT_FOUND) mg_clear_error();
-    else return st;
+    _Static_assert(MG_REPRO_MAX_DATASETS >= 3, "room for the setup section's datasets");
+    const mg_section *su = &mg_sec_setup;
+    int want[MG_REPRO_MAX_DATASETS] = {0}, nwant = 0, done = 0;
+    for (int k = 0; k < su->ndatasets && k < MG_REPRO_MAX_DATASETS; k++) {
+        int fm = su->datasets[k].source == MG_EXP_FMNIST;
+        want[k] = !fm || (ctx->cfg->fmnist && !mog_only);
+        nwant += want[k];
+    }
+    for (int k = 0; k < su->ndatasets && k < MG_REPRO_MAX_DATASETS; k++) {
+        if (!want[k]) continue;
+        double f0 = (double)done / nwant, f1 = (double)(done + 1) / nwant;
+        done++;
+        if (su->datasets[k].source == MG_EXP_FMNIST) mg_repro_step(ctx, "loading Fashion-MNIST", f0);
+        mg_status st = build_one(ctx, k, f0, f1);
+        /* the loader's own check of its four files decides whether Fashion-MNIST is installed */
+        if (st == MG_ERR_NOT_FOUND && su->datasets[k].source == MG_EXP_FMNIST) {
+            mg_clear_error();
+            continue;
+        }
+        MG_TRY(st);
+        ctx->have[k] = 1;
+        ctx->ndata++;
+    }
     return MG_OK;
 }
 
 /* Records the datasets' parameters in config.json. */
 static mg_status record_data(mg_repro_ctx *ctx) {
     cJSON *o = cJSON_AddObjectToObject(ctx->config, "datasets");
-    int nf;
+    int nf, fmnist = 0;
     const mg_field *fields = mg_exp_data_param_fields(&nf);
-    for (int i = 0; o && i < ctx->ndata; i++) {
-        cJSON *d = cJSON_AddObjectToObject(o, ctx->xdata[i].name);
+    for (int k = 0; o && k < MG_REPRO_MAX_DATASETS; k++) {
+        if (!ctx->have[k]) continue;
+        fmnist |= ctx->xdata[k].source == MG_EXP_FMNIST;
+        cJSON *d = cJSON_AddObjectToObject(o, ctx->xdata[k].name);
         if (!d) return mg_fail(MG_ERR_NOMEM, "out of memory");
-        MG_TRY(mg_exp_fields_json(d, fields, nf, &ctx->xdata[i].params));
+        MG_TRY(mg_exp_fields_json(d, fields, nf, &ctx->xdata[k].params));
     }
     const char *fdir = ctx->cfg->fmnist_dir ? ctx->cfg->fmnist_dir : MG_FMNIST_DIR;
-    if (!o || !cJSON_AddBoolToObject(ctx->config, "fmnist_used", ctx->ndata > 1) ||
+    if (!o || !cJSON_AddBoolToObject(ctx->config, "fmnist_used", fmnist) ||
         !cJSON_AddStringToObject(ctx->config, "fmnist_dir", fdir))
         return mg_fail(MG_ERR_NOMEM, "out of memory");
     return MG_OK;
@@ -189,7 +204,7 @@ static mg_status record_data(mg_repro_ctx *ctx) {
 
 /* Frees everything the context owns (not the config). */
 static void ctx_free(mg_repro_ctx *ctx) {
-    for (int i = 0; i < 2; i++) mg_exp_data_free(&ctx->xdata[i]);
+    for (int k = 0; k < MG_REPRO_MAX_DATASETS; k++) mg_exp_data_free(&ctx->xdata[k]);
     free(ctx->sigmas);
     mg_report_free(ctx->rep);
     cJSON_Delete(ctx->config);
@@ -218,14 +233,18 @@ static mg_status run_section(mg_repro_ctx *ctx, int i, cJSON *timing) {
 
 /* Adds the intro paragraphs and the timing table, then writes the files. */
 static mg_status finish(mg_repro_ctx *ctx, cJSON *timing, double seconds, int failed) {
-    char buf[1024];
+    char buf[1024], names[256] = "";
+    for (int k = 0; k < MG_REPRO_MAX_DATASETS; k++)
+        if (ctx->have[k]) {
+            if (names[0]) strncat(names, "; ", sizeof names - strlen(names) - 1);
+            strncat(names, ctx->xdata[k].title, sizeof names - strlen(names) - 1);
+        }
     snprintf(buf, sizeof buf,
-             "Scale '%s', seed %llu, %d noise levels (sigma %.3g .. %.3g), datasets: %s%s. Every number on this page is "
+             "Scale '%s', seed %llu, %d noise levels (sigma %.3g .. %.3g), datasets: %s. Every number on this page is "
              "also in the CSV/JSON files linked beside it; config.json records every setting, and '%s' reruns it. "
              "Run time %.1f s.",
              mg_repro_scale_name(ctx->scale), (unsigned long long)ctx->cfg->seed, ctx->nsigmas, ctx->sigmas[0],
-             ctx->sigmas[ctx->nsigmas - 1], ctx->ndata > 0 ? ctx->xdata[0].title : "none",
-             ctx->ndata > 1 ? (ctx->xdata[1].title[0] ? ", Fashion-MNIST" : "") : " (Fashion-MNIST not used)",
+             ctx->sigmas[ctx->nsigmas - 1], names[0] ? names : "none",
              cJSON_GetObjectItem(ctx->config, "rerun")->valuestring, seconds);
     MG_TRY(mg_report_intro(ctx->rep, buf));
     if (failed) {

@@ -59,10 +59,11 @@ static mg_status summary_file(mg_repro_ctx *ctx, const char *section, const char
 
 /* ---- data files ---------------------------------------------------------------------------- */
 
-/* Whether a result table holds wall times (mg_section.wall_time_tables). */
-static int is_wall_time(const mg_section *sec, const char *name) {
+/* Whether name is in a comma-separated list; a NULL list holds every name. */
+static int in_list(const char *list, const char *name) {
+    if (!list) return 1;
     size_t len = strlen(name);
-    for (const char *p = sec->wall_time_tables; p && *p;) {
+    for (const char *p = list; *p;) {
         const char *e = strchr(p, ',');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         if (n == len && !strncmp(p, name, len)) return 1;
@@ -70,6 +71,11 @@ static int is_wall_time(const mg_section *sec, const char *name) {
         p = e + 1;
     }
     return 0;
+}
+
+/* Whether a result table holds wall times (mg_section.wall_time_tables). */
+static int is_wall_time(const mg_section *sec, const char *name) {
+    return sec->wall_time_tables && in_list(sec->wall_time_tables, name);
 }
 
 /* Writes every table and array of the result (arrays drawn by an image
@@ -152,7 +158,13 @@ static mg_status paragraphs(const call_t *c, const char *tpl, const mg_tpl_scope
 static mg_status render_call(call_t *c, int subsection) {
     const mg_section *sec = c->sec;
     MG_TRY(rd_check_names(c));
-    if (subsection) MG_TRY(mg_report_subsection(c->ctx->rep, c->data->title));
+    if (subsection) {
+        char title[224];
+        snprintf(title, sizeof title, "%s%s", c->data->title,
+                 in_list(sec->paper_data, mg_exp_source_names[c->data->source]) ? ""
+                                                                               : " (an extension: not in the paper)");
+        MG_TRY(mg_report_subsection(c->ctx->rep, title));
+    }
     mg_status s = paragraphs(c, sec->dataset_intro, &c->result_sc);
     for (int i = 0; i < sec->nfigures && s == MG_OK; i++) s = rd_figure(c, &sec->figures[i]);
     for (int i = 0; i < sec->ntables && s == MG_OK; i++) s = rd_page_table(c, &sec->tables[i]);
@@ -227,12 +239,18 @@ typedef mg_status (*call_fn)(call_t *c, void *arg);
 static mg_status for_each_call(mg_repro_ctx *ctx, const mg_section *sec, const void *params, cJSON *res, call_fn fn,
                                void *arg) {
     const mg_experiment *e = sec->exp;
-    const mg_exp_data *datas[2];
-    int ncalls = 0, per = e->inputs == MG_EXP_EACH_DATASET;
-    for (int i = 0; i < ctx->ndata; i++) datas[i] = &ctx->xdata[i];
-    if (per) ncalls = ctx->ndata;
-    else if (e->inputs == MG_EXP_MOG_DATASET) ncalls = ctx->ndata > 0 && ctx->xdata[0].has_mog ? 1 : 0;
-    else ncalls = 1;
+    /* the datasets of the run in slot order, and the calls: one per dataset
+     * (each, or each mixture), or one that sees them all / none */
+    const mg_exp_data *all[MG_REPRO_MAX_DATASETS], *calls[MG_REPRO_MAX_DATASETS];
+    int slots[MG_REPRO_MAX_DATASETS], nall = 0, ncalls = 0;
+    int per = e->inputs == MG_EXP_EACH_DATASET || e->inputs == MG_EXP_MOG_DATASET;
+    for (int k = 0; k < MG_REPRO_MAX_DATASETS; k++) {
+        if (!ctx->have[k]) continue;
+        all[nall++] = &ctx->xdata[k];
+        if (e->inputs == MG_EXP_EACH_DATASET || (e->inputs == MG_EXP_MOG_DATASET && ctx->xdata[k].has_mog))
+            slots[ncalls] = k, calls[ncalls++] = &ctx->xdata[k];
+    }
+    if (!per) ncalls = 1;
     mg_rng rng = mg_rng_fork_named(&ctx->rng, sec->id);
     fields_ctx pf, rf;
     mg_status s = MG_OK;
@@ -240,16 +258,12 @@ static mg_status for_each_call(mg_repro_ctx *ctx, const mg_section *sec, const v
         void *result = calloc(1, e->result_size);
         if (!result) return mg_fail(MG_ERR_NOMEM, "out of memory");
         exp_progress ep = {ctx, "", (double)k / ncalls, (double)(k + 1) / ncalls};
-        mg_exp_env env = {datas + (per ? k : 0), e->inputs == MG_EXP_ALL_DATASETS ? ctx->ndata
-                                                  : e->inputs == MG_EXP_OWN_DATA   ? 0
-                                                                                   : 1,
-                          per ? k : 0, &rng, ctx->sigmas, ctx->nsigmas, on_progress, &ep};
+        mg_exp_env env = {per ? calls + k : all, per ? 1 : e->inputs == MG_EXP_ALL_DATASETS ? nall : 0,
+                          per ? slots[k] : 0, &rng, ctx->sigmas, ctx->nsigmas, on_progress, &ep};
         call_t c = {ctx, sec, params, NULL, result, "", res, {0}, {0}, {0}, {0}, {0}};
-        if (per || e->inputs == MG_EXP_MOG_DATASET) {
-            c.data = datas[per ? k : 0];
-            snprintf(ep.what, sizeof ep.what, "%s", c.data->name);
-        }
         if (per) {
+            c.data = calls[k];
+            snprintf(ep.what, sizeof ep.what, "%s", c.data->name);
             snprintf(c.prefix, sizeof c.prefix, "%s_", c.data->name);
             if (res && !(c.res = cJSON_AddObjectToObject(res, c.data->name))) s = mg_fail(MG_ERR_NOMEM, "out of memory");
         }
@@ -277,8 +291,12 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}, {0}};
     fields_ctx pf, rf;
     rd_call_scopes(&c0, &pf, &rf);
+    char *analog = NULL;
+    if (s == MG_OK && sec->analog) s = rd_expand(&c0, sec->analog, &c0.params_sc, &analog);
+    if (s == MG_OK && analog) s = mg_report_paragraphf(ctx->rep, "Analog of the paper's result: %s", analog);
+    free(analog);
     if (s == MG_OK) s = paragraphs(&c0, sec->intro, &c0.params_sc);
-    int per = e->inputs == MG_EXP_EACH_DATASET;
+    int per = e->inputs == MG_EXP_EACH_DATASET || e->inputs == MG_EXP_MOG_DATASET;
     if (s == MG_OK) s = for_each_call(ctx, sec, params, res, render_fn, &per);
     if (s == MG_OK) s = mg_report_subsection(ctx->rep, "All numbers");
     if (s == MG_OK) s = summary_file(ctx, sec->id, sec->summary_file ? sec->summary_file : "summary.json", res);

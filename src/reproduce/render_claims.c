@@ -167,6 +167,7 @@ static mg_status check_text(const call_t *c, const char *text, int is_template, 
 mg_status rd_check_names(const call_t *c) {
     const mg_section *sec = c->sec;
     const mg_tpl_scope *sc = &c->result_sc;
+    MG_TRY(check_text(c, sec->analog, 1, &c->params_sc, 0, "the analog note"));
     MG_TRY(check_text(c, sec->intro, 1, &c->params_sc, 0, "the intro"));
     MG_TRY(check_text(c, sec->dataset_intro, 1, sc, 0, "the dataset intro"));
     for (int i = 0; i < sec->nfigures; i++) {

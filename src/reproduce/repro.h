@@ -17,6 +17,9 @@
 #include "memgen/reproduce.h"
 #include "memgen/rng.h"
 
+/* Datasets a run can hold (the setup section lists them). */
+#define MG_REPRO_MAX_DATASETS 3
+
 /* A run. */
 typedef struct {
     const mg_repro_config *cfg;
@@ -25,8 +28,9 @@ typedef struct {
     mg_rng rng;               /* the run's base generator (seed) */
     double *sigmas;           /* the DAE sets' noise grid, geom:0.02:2:K (K odd, the middle level exactly 0.2) */
     int nsigmas;
-    mg_exp_data xdata[2];     /* xdata[0] = MoG, xdata[1] = Fashion-MNIST when present (owned) */
-    int ndata;
+    mg_exp_data xdata[MG_REPRO_MAX_DATASETS]; /* by slot, the setup section's order (owned) */
+    int have[MG_REPRO_MAX_DATASETS];          /* 1: xdata[slot] was built */
+    int ndata;                                /* datasets built */
     cJSON *config;            /* config.json: run settings, then one object per section */
     cJSON *results;           /* summary.json: headline numbers per section */
     cJSON *claims;            /* summary.json's "claims": {claim id: verdict} in report order (owned by results) */

@@ -69,6 +69,7 @@ static const mg_page_table_spec TABLES[] = {
               {"|cos(u1, class mean)|", IQR("align_mean", "%.3f")},
               {"energy along nearest train", IQR("sample_share", "%.3f")},
               {"energy in class subspace", IQR("class_share", "%.3f")},
+              {"energy along nearest train, its own part", IQR("own_share", "%.3f")},
               {"hidden units", "{units}"}}},
 };
 
@@ -95,16 +96,21 @@ static const mg_claim_spec CLAIMS[] = {
               "sample.",
      .measured = "Generalizing DAE, {gen_points} test points: median effective rank {gen_erank_median:%.2f} "
                  "(memorizing: {mem_erank_median:%.2f}), median energy share along the nearest training sample "
-                 "{gen_sample_share_median:%.3f} (memorizing: {mem_sample_share_median:%.3f}), median share in the "
+                 "{gen_sample_share_median:%.3f} (memorizing: {mem_sample_share_median:%.3f}), along that sample's own "
+                 "part (orthogonal to its " CLASS "'s mean) {gen_own_share_median:%.3f}, median share in the "
                  "top-{class_subspace_dim} " CLASS " subspace {gen_class_share_median:%.3f} (random subspace: "
                  "{random_share:%.3f}).",
      .holds = {{"gen_erank_median", MG_GE, 3.0},
-               {"gen_sample_share_median", MG_LE, 0.5},
+               {"gen_own_share_median", MG_LE, 0.5},
                {"gen_class_share_median", MG_GE, 0.8}},
-     .partly = {{"(gen_erank_median >= H1) + (gen_sample_share_median <= H2) + (gen_class_share_median >= H3)", MG_GE,
+     .partly = {{"(gen_erank_median >= H1) + (gen_own_share_median <= H2) + (gen_class_share_median >= H3)", MG_GE,
                  2}},
      .note = "Holds when all three hold: median effective rank >= {H1:%.0f}, median share along the nearest training "
-             "sample <= {H2:%.2f}, median share in the class subspace >= {H3:%.2f}; partly when two do."},
+             "sample's own part <= {H2:%.2f}, median share in the class subspace >= {H3:%.2f}; partly when two do. "
+             "\"Along a single training sample\" is read as along what sets the sample apart from its " CLASS ": its "
+             "part orthogonal to the " CLASS "'s mean. The " CLASS " mean is a statistic of the data, and in tight "
+             "modes every sample is nearly along it (then the share along the whole sample, "
+             "{gen_sample_share_median:%.2f} here, measures the mean, not the sample)."},
 };
 
 const mg_section mg_sec_fig16 = {
@@ -112,6 +118,7 @@ const mg_section mg_sec_fig16 = {
     .heading = "Fig. 16: Jacobians around memorized and generalized samples (App. A.3)",
     .weight = 1.5,
     .exp = &mg_exp_fig16,
+    .paper_data = "fmnist",
     .scaled = SCALED,
     .nscaled = MG_SEC_COUNT_OF(SCALED),
     .intro = "Paper (App. A.3, Fig. 16c): the ReLU DAE is piecewise linear, J(x) = W2 diag(mask(x)) W1^T. Around "

@@ -121,6 +121,10 @@ const mg_section mg_sec_fig17 = {
     .heading = "Fig. 17: duplication induces a memorization mode (App. A.4)",
     .weight = 1.0,
     .exp = &mg_exp_fig17,
+    .analog = "the paper's Fig. 17 trains EDM on CIFAR-10 with a duplicated subset and finds a memorization mode among "
+              "its generations. Here the model is a two-layer DAE set constructed by Theorem 3.1 / Cor. 3.4 "
+              "(duplicated points stored as columns by construction), so the result shows the mechanism, not what a "
+              "trained network does.",
     .scaled = SCALED,
     .nscaled = MG_SEC_COUNT_OF(SCALED),
     .intro = "Paper (Fig. 17, App. A.4): training sets with duplicates make diffusion models memorize the duplicated "

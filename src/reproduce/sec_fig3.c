@@ -186,6 +186,7 @@ const mg_section mg_sec_fig3 = {
     .heading = "Fig. 3: sampling with memorizing vs generalizing DAE sets",
     .weight = 1.0,
     .exp = &mg_exp_fig3,
+    .paper_data = "fmnist",
     .scaled = SCALED,
     .nscaled = MG_SEC_COUNT_OF(SCALED),
     .intro = "Paper (Fig. 3, Sec. 3.1-3.2): sampling with a set of memorizing ReLU DAEs reproduces training images, "

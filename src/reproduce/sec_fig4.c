@@ -83,12 +83,13 @@ static const mg_figure_spec FIGURES[] = {
 static const mg_claim_spec CLAIMS[] = {
     {.id = "stored",
      .claim = "Cor. 3.2 / Fig. 4 (left): the memorizing DAE (sigma = {sigma}, p = {p_mem}, n = {mem_samples}) stores "
-              "every training sample as a column of W1. Holds when every sample has a column with cosine >= "
-              "{store_cosine:%.2f}; partly when at least {100 * P1:%.0f}% do.",
-     .measured = "{mem_samples_stored} of {mem_samples} samples stored (in {mem_distinct_columns} distinct columns); "
-                 "smallest best cosine {mem_min_best_cosine:%.4f}.",
-     .holds = {{"mem_stored_share", MG_GE, 1}},
-     .partly = {{"mem_stored_share", MG_GE, 0.5}},
+              "every training sample as a column of W1. Holds when every sample has a column of its own with cosine "
+              ">= {store_cosine:%.2f} (a column that matches two samples stores neither as a column); partly when at "
+              "least {100 * P1:%.0f}% do.",
+     .measured = "{mem_samples_stored} of {mem_samples} samples reach the cosine, in {mem_distinct_columns} distinct "
+                 "columns; smallest best cosine {mem_min_best_cosine:%.4f}.",
+     .holds = {{"mem_stored_distinct_share", MG_GE, 1}},
+     .partly = {{"mem_stored_distinct_share", MG_GE, 0.5}},
      .note = "Cor. 3.2 assumes (0, beta_1)-separable samples with beta_1 < 0 (pairwise negatively correlated) and "
              "n lambda < min |x_i|^2. Here the largest pairwise cosine is {mem_max_pairwise_cosine:%.3f}, and n lambda = "
              "{mem_n_lambda:%.3g} (lambda = {lambda:%.3g}, the Eq. 6 lambda the training minimises) vs min |x_i|^2 = "
@@ -99,7 +100,12 @@ static const mg_claim_spec CLAIMS[] = {
               "training sample: holds when no column reaches cosine {store_cosine:%.2f} with any training sample.",
      .measured = "{gen_columns_storing_a_sample} of {p_gen} columns reach it; the largest cosine of any column to any "
                  "training sample is {gen_max_column_sample_cosine:%.4f}.",
-     .holds = {{"gen_columns_storing_a_sample", MG_LE, 0}}},
+     .holds = {{"gen_columns_storing_a_sample", MG_LE, 0}},
+     .needs = "sample_pc1_median_cosine < store_cosine",
+     .note_if_na = "The check cannot tell a sample from a statistic here: the median training sample has cosine "
+                   "{sample_pc1_median_cosine:%.3f} with the data's leading principal direction (the modes are so "
+                   "tight that every sample is nearly its mode's mean), so a column along that direction, which Cor. "
+                   "3.3 predicts, reaches {store_cosine:%.2f} with some sample whatever it stores."},
     {.id = "span",
      .claim = "Cor. 3.3: the generalizing W1 captures the data's statistics (its columns span principal directions of "
               "the data). Measured on held-out rows: the share of their energy inside span(W1) relative to the share "
@@ -127,6 +133,7 @@ const mg_section mg_sec_fig4 = {
     .heading = "Fig. 4: what the encoder W1 stores (Cor. 3.2 / 3.3)",
     .weight = 0.5,
     .exp = &mg_exp_fig4,
+    .paper_data = "fmnist",
     .scaled = SCALED,
     .nscaled = MG_SEC_COUNT_OF(SCALED),
     .intro = "Paper (Fig. 4): the encoder W1 of a DAE trained at sigma = 0.2 on 5 images stores the training images in "

@@ -105,6 +105,7 @@ const mg_section mg_sec_fig5 = {
     .heading = "Fig. 5: spiky vs balanced representations",
     .weight = 0.2,
     .exp = &mg_exp_fig5,
+    .paper_data = "mog,fmnist",
     .scaled = SCALED,
     .nscaled = MG_SEC_COUNT_OF(SCALED),
     .intro = "Paper (Fig. 5, Sec. 3.1): memorized and generalized samples are separated by the standard deviation of "

@@ -153,6 +153,7 @@ const mg_section mg_sec_fig7 = {
     .heading = "Fig. 7: the hybrid regime under duplication (Cor. 3.4)",
     .weight = 13.0,
     .exp = &mg_exp_fig7,
+    .paper_data = "fmnist",
     .scaled = SCALED,
     .nscaled = MG_SEC_COUNT_OF(SCALED),
     .intro = "Paper (Fig. 7, Cor. 3.4): when some training samples are duplicated, a DAE has a local minimizer W1 = W2 "

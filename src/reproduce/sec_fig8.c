@@ -138,6 +138,9 @@ const mg_section mg_sec_fig8 = {
     .heading = "Fig. 8 analog: steering in representation space (Eq. 11)",
     .weight = 1.0,
     .exp = &mg_exp_fig8,
+    .analog = "the paper's Fig. 8 steers Stable Diffusion 1.4 (and 3.5) by adding a concept's mean representation in "
+              "its U-Net during sampling. Here the same edit (Eq. 11) is applied to the hidden layer of the memorizing "
+              "and generalizing DAE sets.",
     .scaled = SCALED,
     .nscaled = MG_SEC_COUNT_OF(SCALED),
     .intro = "Paper (Fig. 8, Eq. 11, App. B.3): adding a times the mean representation v of a target concept, "

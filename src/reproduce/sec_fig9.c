@@ -96,6 +96,7 @@ const mg_section mg_sec_fig9 = {
     .heading = "Fig. 9: learned DAE vs the constructed solution of Theorem 3.1",
     .weight = 18.0,
     .exp = &mg_exp_fig9,
+    .paper_data = "mog",
     .scaled = SCALED,
     .nscaled = MG_SEC_COUNT_OF(SCALED),
     .intro = "Paper (App. A.1, Fig. 9): a ReLU DAE with p = 50 hidden units trained at sigma = 0.2 on 5,000 samples "

@@ -1,9 +1,7 @@
 /*
  * Section losses of `memgen reproduce` (Theorem 3.1, Cor. 3.2-3.3): the
  * losses the closed forms predict against Monte Carlo measurements, the
- * tables of experiment losses (section.h). One call sees every dataset; its
- * files carry no dataset prefix (losses/train_losses.csv,
- * losses/mog_test_losses.csv, losses/partitions.csv).
+ * tables of experiment losses (section.h), once per dataset.
  */
 #include "memgen/experiment/losses.h"
 #include "section.h"
@@ -39,25 +37,13 @@ static const mg_sec_scaled SCALED[] = {
     "Monte Carlo; crosses: the trained DAE of the shared set, Monte Carlo, on its own training data."
 
 static const mg_figure_spec FIGURES[] = {
-    {.id = "train_0",
+    {.id = "train",
      .kind = MG_FIG_LINES,
-     .title = "Training loss vs noise level, {dataset0}",
+     .title = "Training loss vs noise level, {data.name}",
      .xlabel = "sigma",
      .ylabel = "(1/n) sum E|f(x + sigma eps) - x|^2",
      .caption = TRAIN_CAPTION,
-     .series = TRAIN_SERIES("!dataset * !generalizing", "!dataset * generalizing"),
-     .xlog = 1,
-     .ylog = 1,
-     .width = 720,
-     .height = 420},
-    {.id = "train_1",
-     .when = "ndata - 1",
-     .kind = MG_FIG_LINES,
-     .title = "Training loss vs noise level, {dataset1}",
-     .xlabel = "sigma",
-     .ylabel = "(1/n) sum E|f(x + sigma eps) - x|^2",
-     .caption = TRAIN_CAPTION,
-     .series = TRAIN_SERIES("dataset * !generalizing", "dataset * generalizing"),
+     .series = TRAIN_SERIES("!generalizing", "generalizing"),
      .xlog = 1,
      .ylog = 1,
      .width = 720,
@@ -65,20 +51,20 @@ static const mg_figure_spec FIGURES[] = {
     {.id = "test",
      .when = "test_levels",
      .kind = MG_FIG_LINES,
-     .title = "Test loss vs noise level, MoG, generalizing DAEs",
+     .title = "Test loss vs noise level, {data.name}, generalizing DAEs",
      .xlabel = "sigma",
      .ylabel = "E|f(x + sigma eps) - x|^2, x from the mixture",
      .caption = "Population (test) loss of the generalizing regime: Cor. 3.3's closed form with the per-direction "
                 "term sigma^2 e/(e + sigma^2) (docs/corrections.md, section 3), the construction's exact risk on the true mixture, and "
                 "Monte Carlo estimates on held-out samples.",
-     .series = {{.table = "mog_test_losses", .x = "sigma", .y = "cor33_oracle",
+     .series = {{.table = "test_losses", .x = "sigma", .y = "cor33_oracle",
                  .label = "Cor. 3.3 (corrected): rank-p_k Wiener filters on the true mixture", .color = GEN_COLOR},
-                {.table = "mog_test_losses", .x = "sigma", .y = "construction_risk",
+                {.table = "test_losses", .x = "sigma", .y = "construction_risk",
                  .label = "construction's exact risk on the mixture", .color = CON_COLOR, .dashed = 1},
-                {.table = "mog_test_losses", .x = "sigma", .y = "constructed_mc", .markers_only = 1,
+                {.table = "test_losses", .x = "sigma", .y = "constructed_mc", .markers_only = 1,
                  .marker = MG_MARKER_CIRCLE, .label = "constructed model, Monte Carlo on test samples",
                  .color = CON_COLOR},
-                {.table = "mog_test_losses", .x = "sigma", .y = "trained_mc", .markers_only = 1, .marker = MG_MARKER_CROSS,
+                {.table = "test_losses", .x = "sigma", .y = "trained_mc", .markers_only = 1, .marker = MG_MARKER_CROSS,
                  .label = "trained DAE, Monte Carlo on test samples", .color = MEM_COLOR}},
      .xlog = 1,
      .ylog = 1,
@@ -91,7 +77,8 @@ static const mg_page_table_spec TABLES[] = {
      .caption = "The partition behind each construction: the first of the natural partitions whose masks hold at "
                 "sigma = {sigma_part}, else the one with the fewest violations (memorizing: per sample, then by "
                 "mode/class; generalizing: by mode/class, then one block). beta >= 0 or alpha >= 1 means Definition "
-                "3.1 fails.{?rows_masks_fail| Where the masks fail ({rows_masks_fail} rows) the closed form describes "
+                "3.1 fails; gamma <= 0 means the margin of Eq. 16 (at sigma = {sigma_part}) does not guarantee the "
+                "masks.{?rows_masks_fail| Where the masks fail ({rows_masks_fail} rows) the closed form describes "
                 "an idealised model: the constructed ReLU DAE does not realise it, so those rows are shown but only "
                 "the MoG test loss (Cor. 3.3, the paper's own MoG claim) gets a verdict among them. The masks need "
                 "beta < 0 (clusters pointing away from each other) and small alpha (samples close to their "
@@ -101,13 +88,13 @@ static const mg_page_table_spec TABLES[] = {
               {"partition", "{partition}"},
               {"alpha (Def. 3.1)", "{alpha:%.3g}"},
               {"beta (Def. 3.1)", "{beta:%.3g}"},
+              {"gamma (Eq. 16)", "{gamma:%.3g}"},
               {"levels where the masks hold", "{levels_masks_hold} of {levels}"},
               {"... and all assumptions (Def. 3.1, Eq. 16)", "{levels_all_assumptions} of {levels}"}}},
     {.table = "train_losses",
-     .caption = "Training loss (data term of Eq. 6) per dataset, regime and noise level; in parentheses one Monte "
+     .caption = "Training loss (data term of Eq. 6) per regime and noise level; in parentheses one Monte "
                 "Carlo standard error.",
-     .cols = {{"data", "{?dataset|{dataset1}|{dataset0}}"},
-              {"regime", "{?generalizing|generalizing|memorizing}"},
+     .cols = {{"regime", "{?generalizing|generalizing|memorizing}"},
               {"sigma", "{sigma:%.4g}"},
               {"Theorem 3.1 masks", "{?masks_hold|hold|fail on {100 * mask_violation_share:%.0f}% of samples}"},
               {"predicted", "{predicted:%.5g}"},
@@ -116,9 +103,9 @@ static const mg_page_table_spec TABLES[] = {
               {"trained (MC)", "{trained_mc:%.5g} ({trained_se:%.1g})"},
               {"trained diff %", "{100 * (trained_mc - predicted) / predicted:%+.2f}"},
               {"Cor. 3.2 at lambda -> 0", "{?generalizing|-|{cor32_lambda0:%.5g}}"}}},
-    {.table = "mog_test_losses",
+    {.table = "test_losses",
      .when = "test_levels",
-     .caption = "MoG test loss of the generalizing regime (held-out samples).",
+     .caption = "Test loss of the generalizing regime (held-out samples of the mixture).",
      .cols = {{"sigma", "{sigma:%.4g}"},
               {"Cor. 3.3 (corrected)", "{cor33_oracle:%.5g}"},
               {"construction's risk", "{construction_risk:%.5g}"},
@@ -165,8 +152,9 @@ static const mg_claim_spec CLAIMS[] = {
      .partly_any = 1,
      .note = "Same rule as above, at every level: holds when every level is within {100 * H1:%.0f}%; partly when at "
              "least half are, or all are within {100 * P2:%.0f}%. Theorem 3.1's masks fail on "
-             "{100 * mog_gen_violation_share:%.0f}% of this mixture's training samples at sigma = {sigma_part} "
-             "(Definition 3.1's alpha = {mog_gen_alpha:%.2f} for its modes; the theorem asks for alpha <= |beta|/4); "
+             "{100 * gen_violation_share:%.0f}% of this mixture's training samples at sigma = {sigma_part} "
+             "(Definition 3.1's alpha = {gen_alpha:%.2f} and beta = {gen_beta:%.2f} for its modes; the theorem asks "
+             "for alpha <= |beta|/4); "
              "where they fail the DAE is not exactly the per-mode Wiener filter, whose loss Cor. 3.3 gives."},
 };
 
@@ -175,6 +163,7 @@ const mg_section mg_sec_losses = {
     .heading = "Predicted vs measured losses (Theorem 3.1, Cor. 3.2-3.3)",
     .weight = 12.0,
     .exp = &mg_exp_losses,
+    .paper_data = "",
     .scaled = SCALED,
     .nscaled = MG_SEC_COUNT_OF(SCALED),
     .intro = "Paper: Theorem 3.1 gives a block-wise local minimiser of the DAE loss (Eq. 6) in closed form; Cor. 3.2 "

@@ -48,6 +48,16 @@ typedef struct {
     double at;
 } mg_cond;
 
+/* One dataset of a run (the setup section's list): its source, its name
+ * (NULL: the source's) and its parameters at each scale, set by
+ * mg_exp_data_param_fields names over mg_exp_data_params_default(source). */
+typedef struct mg_sec_dataset_s {
+    mg_exp_source source;
+    const char *name;
+    const mg_sec_scaled *scaled;
+    int nscaled;
+} mg_sec_dataset;
+
 /* A claim of the paper and its verdict rule: "holds" when every `holds`
  * condition is true, else "partly" when `partly` has conditions and every
  * one (with partly_any: at least one) is true, else "does not hold"; "not
@@ -147,6 +157,11 @@ typedef struct mg_section_s {
     const mg_experiment *exp;
     const mg_sec_scaled *scaled;  /* parameters that depend on the scale */
     int nscaled;
+    const char *analog;           /* template: what the paper measured that this section stands in for (shown
+                                     first, as "Analog of the paper's result: ..."); NULL: the paper's own result */
+    const char *paper_data;       /* the sources ("mog", "fmnist" standing in for CelebA) the paper shows this
+                                     result on, comma-separated; a dataset of another source is labelled an
+                                     extension. NULL: no label (the section is not per dataset) */
     const char *intro;            /* template: the section's opening paragraphs (blank lines, "\n\n", part them) */
     const char *dataset_intro;    /* template: opening paragraphs of each call (each dataset's part) */
     const mg_figure_spec *figures;
@@ -156,8 +171,8 @@ typedef struct mg_section_s {
     const mg_claim_spec *claims;
     int nclaims;
     const char *summary_file;     /* name of the results file in the section's folder (NULL: summary.json) */
-    const mg_sec_scaled *data_scaled[2]; /* the setup section only: the shared data's parameters at each scale, */
-    int ndata_scaled[2];                 /* per source (mg_exp_source), by mg_exp_data_param_fields names */
+    const struct mg_sec_dataset_s *datasets; /* the setup section only: the run's datasets, in slot order */
+    int ndatasets;
     const char *wall_time_tables; /* comma-separated result tables that hold wall times: shown on the page and
                                      recorded in summary.json ({column: [values]}), never written as files (the data
                                      files of two runs with one seed are the same) */

@@ -51,6 +51,8 @@ typedef struct {
     double mem_mse_ratio, gen_mse_ratio;   /* test / train MSE of each model */
     double mem_std_ratio, gen_std_ratio;   /* test / train median std */
     double mem_top1_ratio, gen_top1_ratio; /* test / train median top-1 share */
+    double test_std_auroc, test_top1_auroc; /* Fig. 15: the test rows' std / top-1 share under the memorizing DAE
+                                               (positive) against the same rows under the generalizing DAE */
 } mg_exp_fig14_level;
 
 typedef struct {

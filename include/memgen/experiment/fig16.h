@@ -49,6 +49,8 @@ typedef struct {
     mg_exp_fig16_stat align_mean;    /* |cos(u1, mean of the point's class in the model's training set)| */
     mg_exp_fig16_stat sample_share;  /* |x_nn^T J|^2 / |J|_F^2, x_nn the unit nearest training sample */
     mg_exp_fig16_stat class_share;   /* |U^T J|_F^2 / |J|_F^2, U the class's principal subspace */
+    mg_exp_fig16_stat own_share;     /* the sample share along the part of x_nn orthogonal to its class's mean (what
+                                        sets the sample apart from its class; 0 when x_nn is along the mean) */
 } mg_exp_fig16_model;
 
 typedef struct {

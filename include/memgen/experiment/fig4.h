@@ -35,6 +35,8 @@ typedef struct {
     int64_t mem_samples_stored;        /* samples with a column at cosine >= store_cosine */
     double mem_stored_share;           /* mem_samples_stored / mem_samples */
     int64_t mem_distinct_columns;      /* distinct columns holding the stored samples */
+    double mem_stored_distinct_share;  /* mem_distinct_columns / mem_samples: samples stored each in a column of
+                                          its own (a column shared by two samples stores neither as a column) */
     double mem_min_best_cosine;        /* smallest best cosine of a sample to a column */
     double mem_max_pairwise_cosine;    /* largest cosine between two training samples (beta_1 of Cor. 3.2) */
     double lambda;                     /* the Eq. 6 lambda the memorizing training minimises (NaN: none) */
@@ -43,6 +45,10 @@ typedef struct {
     /* generalizing model (Cor. 3.3) */
     int64_t gen_columns_storing_a_sample; /* columns at cosine >= store_cosine with some training sample */
     double gen_max_column_sample_cosine;  /* largest cosine of any column to any training sample */
+    double sample_pc1_median_cosine;      /* median |cosine| of a generalizing training row with the data's leading
+                                             principal direction: when it reaches store_cosine (modes so tight that
+                                             every sample is nearly the mode's mean), a column that is a statistic
+                                             of the data and one that is a sample cannot be told apart by cosine */
     double heldout_energy_span_w1_gen;    /* share of the held-out rows' energy inside span(W1), generalizing */
     double heldout_energy_top_p_pca;      /* the same inside the training set's top-p_gen principal subspace */
     double heldout_energy_span_w1_mem;    /* the same inside span(W1), memorizing */

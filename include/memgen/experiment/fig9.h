@@ -15,7 +15,7 @@
  * is close to convergence. Both are compared; the headline numbers are the
  * further-trained model's (the shared one's when no steps are added).
  *
- * Generators: mg_rng_fork(env->rng, k), k = 0 the first further-training
+ * Generators: mg_rng_fork(env->rng, 2 * env->index + k), k = 0 the first further-training
  * phase, 1 the second (training draws batches and noise from it, train.h).
  */
 #ifndef MEMGEN_EXPERIMENT_FIG9_H

@@ -1,7 +1,7 @@
 /*
  * Experiment losses (paper Theorem 3.1, Cor. 3.2-3.3; App. C): the losses the
  * closed forms predict against Monte Carlo measurements, over the noise
- * levels of the shared DAE sets, for both regimes of every dataset:
+ * levels of the shared DAE sets, for both regimes of one dataset:
  *
  *  - the training loss (the data term of Eq. 6, (1/n) sum E|f(x + sigma eps) - x|^2)
  *    that Theorem 3.1 / Cor. 3.2 / Cor. 3.3 predict for the construction
@@ -20,8 +20,8 @@
  * Eq. 6 lambda its set's training minimises and, for block partitions, the
  * block widths the trained DAE chose (mg_dae_block_widths).
  *
- * Sees every dataset at once (MG_EXP_ALL_DATASETS). Generators: row
- * (dataset i, regime g, level l) draws its training noise from
+ * Runs once per dataset (MG_EXP_EACH_DATASET). Generators: row (regime g,
+ * level l) of the dataset at index i (env->index) draws its training noise from
  * mg_rng_fork(env->rng, 2 k) and its test noise from mg_rng_fork(env->rng,
  * 2 k + 1), k = (2 i + g) 64 + l; the constructed and the trained model see
  * the same draws (common random numbers).
@@ -47,20 +47,19 @@ typedef struct {
 } mg_exp_losses_params;
 
 typedef struct {
-    int ndata;                      /* datasets seen (1 or 2 are named below) */
-    char dataset0[16], dataset1[16]; /* names of env->data[0] and [1] ("" when absent): the "dataset" column's 0, 1 */
-    /* "train_losses": one row per (dataset, regime, level): dataset (index), generalizing (0/1), sigma,
+    /* "train_losses": one row per (regime, level): dataset (the dataset's index in the run), generalizing (0/1), sigma,
      * masks_hold (Theorem 3.1's masks hold on the clean training rows), mask_violation_share (share of
      * rows whose masks fail), predicted (the construction's training data term), constructed_mc,
      * constructed_se, trained_mc, trained_se (Monte Carlo mean and standard error), cor32_lambda0
      * (Cor. 3.2 at lambda -> 0, memorizing rows; NaN else), level (index in the grid) */
     mg_table train_losses;
-    /* "mog_test_losses": one row per level of the mixture's generalizing set: sigma, cor33_oracle
+    /* "test_losses": one row per level of a mixture's generalizing set: sigma, cor33_oracle
      * (Cor. 3.3, corrected), construction_risk (its exact risk on the mixture), constructed_mc,
      * constructed_se, trained_mc, trained_se (Monte Carlo on held-out rows). Empty without a mixture. */
     mg_table test_losses;
-    /* "partitions": one row per (dataset, regime): data, regime, partition (text), K, alpha, beta
-     * (Definition 3.1), levels_masks_hold, levels_all_assumptions (Definition 3.1 and Eq. 16 too), levels */
+    /* "partitions": one row per regime: data, regime, partition (text), K, alpha, beta
+     * (Definition 3.1), gamma (Eq. 16's margin at sigma_part), levels_masks_hold, levels_all_assumptions
+     * (Definition 3.1 and Eq. 16 too), levels */
     mg_table partitions;
     int64_t rows;                     /* rows of train_losses */
     int64_t rows_masks_fail;          /* ... whose masks fail */
@@ -81,14 +80,13 @@ typedef struct {
     /* the trained DAEs' test loss against Cor. 3.3, at every level of the mixture's generalizing set */
     int64_t test_levels;
     double test_trained_median_rel, test_trained_worst_rel, test_trained_worst_sigma; /* as above */
-    double mog_gen_violation_share;   /* mixture, generalizing set: share of rows whose masks fail at sigma_part */
-    double mog_gen_alpha;             /* Definition 3.1's alpha of that set's partition (NaN without a mixture) */
+    double gen_violation_share;       /* generalizing set: share of rows whose masks fail at sigma_part */
+    double gen_alpha, gen_beta;       /* Definition 3.1's alpha and beta of that set's partition */
 } mg_exp_losses_result;
 
 MG_API mg_exp_losses_params mg_exp_losses_defaults(void);
 
-/* Runs on every dataset of env (MG_EXP_ALL_DATASETS, at most 2). Free with
- * mg_exp_losses_free. */
+/* Runs on env->data[0] (MG_EXP_EACH_DATASET). Free with mg_exp_losses_free. */
 MG_API mg_status mg_exp_losses_run(const mg_exp_losses_params *p, const mg_exp_env *env, mg_exp_losses_result *r);
 MG_API void mg_exp_losses_free(mg_exp_losses_result *r);
 
