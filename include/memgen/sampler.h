@@ -4,7 +4,7 @@
  *
  * With f the denoiser at level s and s' < s the next level (s' = 0 at the end):
  *  - DDIM (deterministic; the correct form of Eq. 1, whose two sign slips
- *    cancel, see DESIGN.md): x <- f + (s'/s)(x - f).
+ *    cancel, see docs/corrections.md): x <- f + (s'/s)(x - f).
  *  - Euler on the probability-flow ODE dx/dsigma = (x - f(x))/sigma:
  *    x <- x + (s' - s)(x - f)/s. For VE with sigma as the time variable this
  *    is algebraically the same update as DDIM (Karras et al. 2022, Sec. 3);
