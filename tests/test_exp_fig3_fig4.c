@@ -6,7 +6,11 @@
  * checked against a direct recomputation from the samples, the training
  * rows and the trained weights (distances, norms, cosines, column norms),
  * the summaries against their tables, f_emp's samples are copies, and the
- * runs are reproducible and depend on the dataset's index.
+ * runs are reproducible and depend on the dataset's index. fig3's measures
+ * up to scale are recomputed by hand from the rows normalised to unit norm,
+ * its rescaled in-distribution checks from the held-out quantiles; its
+ * time-conditioned runs are reproducible, measured like the DDIM runs,
+ * inside the sampler's clamp, and leave the DDIM runs' bits alone.
  */
 #include <math.h>
 #include <stdio.h>
@@ -111,37 +115,181 @@ static void check_measures(const mg_table *t, mg_mat S, mg_mat X, const mg_exp_f
     assert_true(sum->distinct_copied >= 0 && sum->distinct_copied <= X.rows);
 }
 
-/* fig3's parameters in these tests: 16 samples, 40 held-out rows. */
+/* The unit-norm copy of a float row, in double (a zero row stays zero). */
+static void unit_row(const float *a, int64_t d, double *out) {
+    double q = 0;
+    for (int64_t j = 0; j < d; j++) q += (double)a[j] * a[j];
+    q = sqrt(q);
+    for (int64_t j = 0; j < d; j++) out[j] = q > 0 ? a[j] / q : 0.0;
+}
+
+/* Median of n doubles (copies them). */
+static double median_of(const double *x, int64_t n) {
+    double *v = malloc((size_t)n * sizeof *v);
+    memcpy(v, x, (size_t)n * sizeof *v);
+    for (int64_t i = 1; i < n; i++)
+        for (int64_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1], v[j - 1] = t;
+        }
+    double m = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    free(v);
+    return m;
+}
+
+/* One set's table up to scale, recomputed by hand: every row of S and X
+ * normalised to unit norm, the two nearest unit training rows by brute
+ * force give unit_d1 <= unit_d2 and the ratio, the copies (and their share)
+ * are ratio < thr, direction_copy is cos_max >= dircos (its share the
+ * summary's), norm_over_train the norm over the training rows' median norm. */
+static void check_upto_scale(const mg_table *u, const mg_table *t, mg_mat S, mg_mat X, const mg_exp_fig3_set *sum,
+                             double thr, double dircos) {
+    int64_t n = S.rows, m = X.rows, D = S.cols;
+    assert_int_equal(u->nrows, n);
+    const double *ur = mg_table_col(u, "unit_ratio"), *ud1 = mg_table_col(u, "unit_d1"), *ud2 = mg_table_col(u, "unit_d2"),
+                 *un1 = mg_table_col(u, "unit_nn1"), *umem = mg_table_col(u, "unit_memorized"),
+                 *dc = mg_table_col(u, "direction_copy"), *not_ = mg_table_col(u, "norm_over_train"),
+                 *cmax = mg_table_col(t, "cos_max"), *norm = mg_table_col(t, "norm");
+    assert_true(ur && ud1 && ud2 && un1 && umem && dc && not_);
+    double *xu = malloc((size_t)(m * D) * sizeof(double)), *su = malloc((size_t)D * sizeof(double));
+    double *xn = malloc((size_t)m * sizeof(double));
+    for (int64_t k = 0; k < m; k++) {
+        unit_row(X.data + k * X.ld, D, xu + k * D);
+        double q = 0;
+        for (int64_t j = 0; j < D; j++) q += (double)X.data[k * X.ld + j] * X.data[k * X.ld + j];
+        xn[k] = sqrt(q);
+    }
+    double tmed = median_of(xn, m), copies = 0, dcopies = 0;
+    assert_true(fabs(sum->train_median_norm - tmed) <= 1e-9 * tmed);
+    for (int64_t i = 0; i < n; i++) {
+        unit_row(S.data + i * S.ld, D, su);
+        double e1 = INFINITY, e2 = INFINITY;
+        for (int64_t k = 0; k < m; k++) {
+            double q = 0;
+            for (int64_t j = 0; j < D; j++) q += (su[j] - xu[k * D + j]) * (su[j] - xu[k * D + j]);
+            q = sqrt(q);
+            if (q < e1) e2 = e1, e1 = q;
+            else if (q < e2) e2 = q;
+        }
+        assert_true(fabs(ud1[i] - e1) <= 1e-4 && fabs(ud2[i] - e2) <= 1e-4);
+        double q = 0; /* the distance to the row it names */
+        for (int64_t j = 0; j < D; j++) q += (su[j] - xu[(int64_t)un1[i] * D + j]) * (su[j] - xu[(int64_t)un1[i] * D + j]);
+        assert_true(fabs(sqrt(q) - e1) <= 1e-4);
+        if (ud2[i] > 0) assert_true(fabs(ur[i] - ud1[i] / ud2[i]) <= 1e-9);
+        if (e2 > 1e-3 && fabs(e1 / e2 - thr) > 1e-3) assert_true(umem[i] == (e1 / e2 < thr ? 1.0 : 0.0));
+        assert_true(umem[i] == (ur[i] < thr ? 1.0 : 0.0));
+        copies += umem[i];
+        assert_true(dc[i] == (cmax[i] >= dircos ? 1.0 : 0.0));
+        dcopies += dc[i];
+        assert_true(fabs(not_[i] - norm[i] / tmed) <= 1e-12 * (1 + not_[i]));
+    }
+    assert_true(fabs(sum->unit_memorized - copies / (double)n) <= 1e-12);
+    assert_true(fabs(sum->direction_copies - dcopies / (double)n) <= 1e-12);
+    assert_true(fabs(sum->median_norm - median_of(norm, n)) <= 1e-12 * (1 + sum->median_norm));
+    assert_true(fabs(sum->median_unit_ratio - median_of(ur, n)) <= 1e-12);
+    free(xu), free(su), free(xn);
+}
+
+/* The in-distribution columns of a set measured against the generalizing
+ * rows: each row rescaled by `scale` lands on the held-out median norm, the
+ * flags follow the held-out quantiles, the shares are the flags' means. */
+static void check_in_distribution(const mg_exp_data *d, const mg_exp_fig3_result *r, const mg_table *t,
+                                  const mg_table *u, const mg_exp_fig3_set *sum) {
+    int64_t n = t->nrows;
+    const double *norm = mg_table_col(t, "norm"), *scale = mg_table_col(u, "scale"), *in = mg_table_col(u, "inside"),
+                 *sin_ = mg_table_col(u, "scaled_inside");
+    assert_true(norm && scale && in && sin_);
+    double a = 0, b = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (norm[i] > 0) assert_true(fabs(norm[i] * scale[i] - r->test_median_norm) <= 1e-9 * r->test_median_norm);
+        if (d->has_mog) {
+            double m2 = mg_table_col(t, "mahalanobis2_nearest")[i], s2 = mg_table_col(u, "scaled_mahalanobis2_nearest")[i];
+            assert_true(in[i] == (m2 <= r->test_q95_mahalanobis2 ? 1.0 : 0.0));
+            assert_true(sin_[i] == (s2 <= r->test_scaled_q95_mahalanobis2 ? 1.0 : 0.0));
+        } else {
+            double d1 = mg_table_col(t, "d1")[i], sd = mg_table_col(u, "scaled_d1")[i];
+            int lit = d1 >= r->test_q05_nn_dist && d1 <= r->test_q95_nn_dist && norm[i] >= r->test_q05_norm &&
+                      norm[i] <= r->test_q95_norm;
+            assert_true(in[i] == (double)lit);
+            assert_true(sin_[i] == (sd >= r->test_scaled_q05_nn_dist && sd <= r->test_scaled_q95_nn_dist ? 1.0 : 0.0));
+        }
+        a += in[i], b += sin_[i];
+    }
+    assert_true(fabs(sum->inside_share - a / (double)n) <= 1e-12);
+    assert_true(fabs(sum->scaled_inside_share - b / (double)n) <= 1e-12);
+}
+
+/* fig3's parameters in these tests: 16 samples, 40 held-out rows, short
+ * time-conditioned runs (200 memorizing steps at p = 32, 50 generalizing). */
 static mg_exp_fig3_params fig3_params(void) {
     mg_exp_fig3_params p = mg_exp_fig3_defaults();
     p.samples_per_model = 16;
     p.heldout_reference_rows = 40;
+    p.tc_mem_steps = 200;
+    p.tc_mem_p = 32;
+    p.tc_gen_steps = 50;
     return p;
 }
 
-/* fig3 on one dataset at position `index` of a run, with every per-row check. */
-static void run_fig3(const mg_exp_data *d, int index, mg_exp_fig3_result *r) {
+/* fig3 on one dataset at position `index` of a run with parameters p, with
+ * every per-row check: literal, up to scale, in-distribution, the
+ * time-conditioned runs inside their clamp. */
+static void run_fig3_with(const mg_exp_data *d, int index, const mg_exp_fig3_params *pp, mg_exp_fig3_result *r) {
     const mg_exp_data *ds[1] = {d};
     mg_rng rng = mg_rng_fork_named(&g_rng, "fig3");
     mg_exp_env env = env_of(ds, index, &rng);
-    mg_exp_fig3_params p = fig3_params();
+    mg_exp_fig3_params p = *pp;
     tu_assert_ok(mg_exp_fig3_run(&p, &env, r));
     mg_mat mem = mg_exp_mem(d), gen = mg_exp_gen(d), test = mg_exp_test(d);
     test.rows = 40;
     assert_int_equal(r->mem_samples.shape[0], 16);
     assert_int_equal(r->mem_samples.shape[1], d->d);
-    check_measures(&r->mem_measures, mg_mat_of_array(&r->mem_samples), mem, &r->mem, p.ratio_threshold);
-    check_measures(&r->emp_measures, mg_mat_of_array(&r->emp_samples), mem, &r->emp, p.ratio_threshold);
-    check_measures(&r->gen_measures, mg_mat_of_array(&r->gen_samples), gen, &r->gen, p.ratio_threshold);
-    check_measures(&r->test_measures, test, gen, &r->test, p.ratio_threshold);
-    /* f_emp (Eq. 3) ends every DDIM run on a training row: all copies */
-    assert_true(r->emp.memorized == 1.0);
+    mg_mat S[6] = {mg_mat_of_array(&r->mem_samples),    mg_mat_of_array(&r->emp_samples),
+                   mg_mat_of_array(&r->gen_samples),    test,
+                   mg_mat_of_array(&r->tc_mem_samples), mg_mat_of_array(&r->tc_gen_samples)};
+    mg_mat X[6] = {mem, mem, gen, gen, mem, gen};
+    const mg_table *t[6] = {&r->mem_measures, &r->emp_measures, &r->gen_measures,
+                            &r->test_measures, &r->tc_mem_measures, &r->tc_gen_measures};
+    const mg_table *u[6] = {&r->mem_upto_scale, &r->emp_upto_scale, &r->gen_upto_scale,
+                            &r->test_upto_scale, &r->tc_mem_upto_scale, &r->tc_gen_upto_scale};
+    const mg_exp_fig3_set *sum[6] = {&r->mem, &r->emp, &r->gen, &r->test, &r->tc_mem, &r->tc_gen};
+    for (int k = 0; k < 6; k++) {
+        check_measures(t[k], S[k], X[k], sum[k], p.ratio_threshold);
+        check_upto_scale(u[k], t[k], S[k], X[k], sum[k], p.ratio_threshold, p.direction_cosine);
+        if (X[k].data == gen.data) check_in_distribution(d, r, t[k], u[k], sum[k]);
+        else assert_true(isnan(sum[k]->inside_share) && mg_table_find(u[k], "scaled_inside") < 0);
+    }
+    /* f_emp (Eq. 3) ends every DDIM run on a training row: all copies, literally and up to scale */
+    assert_true(r->emp.memorized == 1.0 && r->emp.unit_memorized == 1.0);
     assert_true(r->emp.mean_cos_max > 0.999);
     assert_true(isnan(r->test.sampling_seconds) && r->gen.sampling_seconds >= 0);
+    assert_true(r->tc_mem.train_seconds >= 0 && r->tc_gen.sampling_seconds >= 0 && isnan(r->mem.train_seconds));
     assert_int_equal(r->sets.nrows, 4);
+    assert_int_equal(r->runs.nrows, 6);
+    assert_int_equal(r->in_distribution.nrows, 3);
+    assert_int_equal(r->timing.nrows, 6);
+    assert_true(r->gen_inside_share == r->gen.inside_share);
     assert_true(r->gen_inside_share >= 0 && r->gen_inside_share <= 1);
+    assert_true(r->mem_direction_copies == r->mem.direction_copies);
     assert_true(r->mem_direction_copies >= 0 && r->mem_direction_copies <= 1);
     assert_true(r->logp_sigma == g_sigmas[0]);
+    /* the authors' sampler's clamp: the generalizing rows' global range, and every sample inside it */
+    float lo = INFINITY, hi = -INFINITY;
+    for (int64_t i = 0; i < gen.rows * gen.cols; i++) lo = fminf(lo, gen.data[i]), hi = fmaxf(hi, gen.data[i]);
+    if (p.tc_clamp) {
+        assert_true(r->tc_clamp_lo == lo && r->tc_clamp_hi == hi);
+        for (int k = 4; k < 6; k++)
+            for (int64_t i = 0; i < S[k].rows * S[k].cols; i++) assert_true(S[k].data[i] >= lo && S[k].data[i] <= hi);
+    } else assert_true(isnan(r->tc_clamp_lo) && isnan(r->tc_clamp_hi));
+    assert_int_equal(r->tc_mem_p, p.tc_mem_p);
+    assert_int_equal(r->tc_gen_p, p.tc_gen_p > 0 ? p.tc_gen_p : d->params.gen_train.hidden);
+    assert_true(isfinite(r->tc_mem_loss) && isfinite(r->tc_gen_skip));
+}
+
+/* fig3 with the tests' parameters. */
+static void run_fig3(const mg_exp_data *d, int index, mg_exp_fig3_result *r) {
+    mg_exp_fig3_params p = fig3_params();
+    run_fig3_with(d, index, &p, r);
 }
 
 /* fig3 on the mixture: the density columns, the one-sided check against
@@ -152,6 +300,7 @@ static void test_fig3_mog(void **state) {
     mg_exp_fig3_result r;
     run_fig3(d, 0, &r);
     assert_int_equal(r.mem_measures.ncols, 13);
+    assert_int_equal(r.tc_gen_measures.ncols, 13);
     const double *gm = mg_table_col(&r.gen_measures, "mahalanobis2_nearest"),
                  *tm = mg_table_col(&r.test_measures, "mahalanobis2_nearest"),
                  *mode = mg_table_col(&r.gen_measures, "nearest_mode");
@@ -170,6 +319,22 @@ static void test_fig3_mog(void **state) {
     mg_exp_fig3_result r2;
     run_fig3(d, 0, &r2);
     assert_memory_equal(r.gen_samples.data, r2.gen_samples.data, mg_array_nbytes(&r.gen_samples));
+    assert_memory_equal(r.tc_mem_samples.data, r2.tc_mem_samples.data, mg_array_nbytes(&r.tc_mem_samples));
+    assert_memory_equal(r.tc_gen_samples.data, r2.tc_gen_samples.data, mg_array_nbytes(&r.tc_gen_samples));
+    assert_true(r.tc_mem_loss == r2.tc_mem_loss && r.tc_gen_skip == r2.tc_gen_skip);
+    mg_exp_fig3_free(&r2);
+    /* the time-conditioned runs draw from their own generators: other settings of theirs leave the DDIM runs'
+     * bits alone, and change their own samples */
+    mg_exp_fig3_params q = fig3_params();
+    q.tc_mem_steps = 100;
+    q.tc_gen_p = 8;
+    q.tc_clamp = 0;
+    run_fig3_with(d, 0, &q, &r2);
+    assert_memory_equal(r.mem_samples.data, r2.mem_samples.data, mg_array_nbytes(&r.mem_samples));
+    assert_memory_equal(r.emp_samples.data, r2.emp_samples.data, mg_array_nbytes(&r.emp_samples));
+    assert_memory_equal(r.gen_samples.data, r2.gen_samples.data, mg_array_nbytes(&r.gen_samples));
+    assert_true(memcmp(r.tc_mem_samples.data, r2.tc_mem_samples.data, mg_array_nbytes(&r.tc_mem_samples)) != 0);
+    assert_true(isnan(r2.tc_clamp_lo) && r2.tc_gen_p == 8);
     mg_exp_fig3_free(&r2);
     run_fig3(d, 1, &r2);
     assert_true(memcmp(r.gen_samples.data, r2.gen_samples.data, mg_array_nbytes(&r.gen_samples)) != 0);
@@ -179,6 +344,9 @@ static void test_fig3_mog(void **state) {
     mg_exp_env env = env_of(ds, 0, &rng);
     mg_exp_fig3_params p = fig3_params();
     p.samples_per_model = 0;
+    assert_int_equal(mg_exp_fig3_run(&p, &env, &r2), MG_ERR_ARG);
+    p = fig3_params();
+    p.tc_levels = 1;
     assert_int_equal(mg_exp_fig3_run(&p, &env, &r2), MG_ERR_ARG);
     mg_exp_fig3_free(&r);
     mg_exp_fig3_free(&r);
@@ -300,6 +468,39 @@ static void test_images(void **state) {
                                 (size_t)D * sizeof(float));
         }
     assert_memory_equal(r3.mem_train.data, d->mem.data, (size_t)(n * D) * sizeof(float));
+    /* the time-conditioned runs' grid, laid out the same way */
+    assert_int_equal(r3.tc_gen_grid.shape[0], 4);
+    const double *tnn1 = mg_table_col(&r3.tc_gen_measures, "nn1");
+    assert_memory_equal((const float *)r3.tc_gen_grid.data + 8 * D, gen.data + (int64_t)tnn1[0] * gen.ld,
+                        (size_t)D * sizeof(float));
+    /* the auto-contrasted grid: mem, tc_mem, gen, tc_gen samples over their nearest training images up to
+     * scale, each image (centred, as the model sees it) clipped to the data range and min-max stretched to
+     * [vmin, vmax] */
+    assert_int_equal(r3.autocontrast_grid.shape[0], 8);
+    assert_int_equal(r3.autocontrast_grid.shape[1], 8);
+    const float *A = r3.autocontrast_grid.data;
+    float glo = INFINITY, ghi = -INFINITY;
+    for (int64_t i = 0; i < gen.rows * gen.cols; i++) glo = fminf(glo, gen.data[i]), ghi = fmaxf(ghi, gen.data[i]);
+    const mg_array *rows[4] = {&r3.mem_samples, &r3.tc_mem_samples, &r3.gen_samples, &r3.tc_gen_samples};
+    const mg_table *ups[4] = {&r3.mem_upto_scale, &r3.tc_mem_upto_scale, &r3.gen_upto_scale, &r3.tc_gen_upto_scale};
+    mg_mat trains[4] = {mg_exp_mem(d), mg_exp_mem(d), gen, gen};
+    double *v = malloc((size_t)D * sizeof(double));
+    for (int k = 0; k < 4; k++)
+        for (int64_t c = 0; c < 8; c++)
+            for (int w = 0; w < 2; w++) {
+                const float *x = w ? trains[k].data + (int64_t)mg_table_col(ups[k], "unit_nn1")[c] * trains[k].ld
+                                   : (const float *)rows[k]->data + c * D;
+                double a = INFINITY, b = -INFINITY;
+                for (int64_t j = 0; j < D; j++) {
+                    v[j] = fmin(fmax((double)x[j], glo), ghi);
+                    a = fmin(a, v[j]), b = fmax(b, v[j]);
+                }
+                const float *g = A + ((2 * k + w) * 8 + c) * D;
+                for (int64_t j = 0; j < D; j++)
+                    assert_true(fabs(g[j] - (b > a ? d->vmin + (d->vmax - d->vmin) * (v[j] - a) / (b - a) : d->vmin)) <=
+                                1e-5);
+            }
+    free(v);
     mg_exp_fig3_free(&r3);
     mg_exp_fig4_result r4;
     run_fig4(d, &r4);

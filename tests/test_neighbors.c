@@ -164,8 +164,54 @@ static void test_memratio(void **state) {
     free(S.data);
 }
 
+/* Up to scale: a training row at a tenth of its norm is a copy (ratio 0 at
+ * unit norm) though its literal ratio is not; the measures equal the literal
+ * ones of the rows normalised by hand; a zero row stays zero. */
+static void test_memratio_upto_scale(void **state) {
+    (void)state;
+    mg_rng r;
+    mg_rng_init(&r, 4);
+    int64_t n = 30, d = 32, m = 12;
+    mg_mat X = random_mat(&r, n, d, 0.0f);
+    mg_mat S = random_mat(&r, m, d, 0.0f);
+    for (int64_t i = 0; i < 6; i++)
+        for (int64_t t = 0; t < d; t++) S.data[i * d + t] = 0.1f * X.data[i * d + t];
+    mg_memratio lit, up, ref;
+    tu_assert_ok(mg_memratio_compute(S, X, 1.0 / 3.0, &lit));
+    tu_assert_ok(mg_memratio_compute_upto_scale(S, X, 1.0 / 3.0, &up));
+    for (int64_t i = 0; i < 6; i++) {
+        assert_false(lit.memorized[i]);
+        assert_true(up.memorized[i]);
+        assert_int_equal(up.nn1[i], i);
+        assert_true(up.ratio[i] < 1e-3);
+    }
+    for (int64_t i = 6; i < m; i++) assert_false(up.memorized[i]);
+    /* by hand: every row divided by its norm */
+    mg_mat Su = random_mat(&r, m, d, 0.0f), Xu = random_mat(&r, n, d, 0.0f);
+    mg_mat src[2] = {S, X}, dst[2] = {Su, Xu};
+    for (int k = 0; k < 2; k++)
+        for (int64_t i = 0; i < src[k].rows; i++) {
+            double q = 0;
+            for (int64_t t = 0; t < d; t++) q += (double)src[k].data[i * d + t] * src[k].data[i * d + t];
+            for (int64_t t = 0; t < d; t++) dst[k].data[i * d + t] = (float)(src[k].data[i * d + t] / sqrt(q));
+        }
+    tu_assert_ok(mg_memratio_compute(Su, Xu, 1.0 / 3.0, &ref));
+    for (int64_t i = 0; i < m; i++) {
+        assert_int_equal(up.nn1[i], ref.nn1[i]);
+        assert_true(fabs(up.ratio[i] - ref.ratio[i]) < 1e-6);
+    }
+    mg_array u;
+    memset(S.data, 0, (size_t)d * sizeof(float));
+    tu_assert_ok(mg_rows_unit_norm(S, &u));
+    for (int64_t t = 0; t < d; t++) assert_true(((float *)u.data)[t] == 0.0f);
+    mg_array_free(&u);
+    mg_memratio_free(&lit), mg_memratio_free(&up), mg_memratio_free(&ref);
+    free(X.data), free(S.data), free(Su.data), free(Xu.data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memratio_upto_scale),
         cmocka_unit_test(test_knn_matches_bruteforce),
         cmocka_unit_test(test_knn_errors),
         cmocka_unit_test(test_max_cosine),

@@ -29,6 +29,7 @@ static void test_sections_samples_and_representations(void **state) {
         const char *n = names[i];
         char rel[128];
         const char *files[] = {"fig3/%s_mem_measures.csv", "fig3/%s_gen_samples.npy", "fig3/%s_test_measures.csv",
+                               "fig3/%s_runs.csv", "fig3/%s_tc_mem_measures.csv", "fig3/%s_tc_gen_upto_scale.csv",
                                "fig4/%s_W1_gen.npy", "fig4/%s_gen_columns.csv", "fig4/%s_mem_samples.csv",
                                "fig5/%s_mem_train_metrics.csv", "fig5/%s_single_h_gen.npy",
                                "fig14/%s_mem_test_level1.csv", "fig14/%s_gen_train_level2.csv"};
@@ -42,6 +43,10 @@ static void test_sections_samples_and_representations(void **state) {
         tu_assert_in_range(tu_json_num(sec, "fig3", n, "gen", "memorized", NULL), 0.0, 1.0,
                            "generalizing memorized fraction");
         tu_assert_in_range(tu_json_num(sec, "fig3", n, "gen_inside_share", NULL), 0.0, 1.0, "share inside");
+        tu_assert_in_range(tu_json_num(sec, "fig3", n, "emp", "unit_memorized", NULL), 0.9, 1.0,
+                           "f_emp memorized fraction up to scale");
+        tu_assert_in_range(tu_json_num(sec, "fig3", n, "tc_gen", "scaled_inside_share", NULL), 0.0, 1.0,
+                           "share inside up to scale");
         tu_assert_in_range(tu_json_num(sec, "fig4", n, "mem_min_best_cosine", NULL), -1.0, 1.0, "best cosine");
         tu_assert_in_range(tu_json_num(sec, "fig4", n, "span_ratio", NULL), 0.0, 1.5, "span ratio");
         tu_assert_in_range(tu_json_num(sec, "fig5", n, "std", "auroc", NULL), 0.0, 1.0, "AUROC of std");
@@ -51,6 +56,8 @@ static void test_sections_samples_and_representations(void **state) {
     }
     if (fm) {
         tu_assert_file_nonempty(dir, "fig3/fmnist_gen_grid.png");
+        tu_assert_file_nonempty(dir, "fig3/fmnist_tc_mem_grid.png");
+        tu_assert_file_nonempty(dir, "fig3/fmnist_autocontrast_grid.png");
         tu_assert_file_nonempty(dir, "fig4/fmnist_gen_columns.png");
         tu_assert_file_nonempty(dir, "fig14/fmnist_denoise_level1.png");
     }

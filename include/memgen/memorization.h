@@ -42,6 +42,16 @@ typedef struct {
  * (m x d, m >= 2). Caller frees with mg_memratio_free. */
 MG_API mg_status mg_memratio_compute(mg_mat S, mg_mat X, double threshold, mg_memratio *out);
 
+/* *out (X.rows x X.cols float32, owned by the caller) = every row of X
+ * divided by its Euclidean norm (computed in double); a zero row stays zero. */
+MG_API mg_status mg_rows_unit_norm(mg_mat X, mg_array *out);
+
+/* The same measures up to scale: every row of S and of X divided by its
+ * norm first (|u - v|^2 = 2 - 2 cos(u, v), so the ratio ranks by cosine).
+ * A sample that is a training row at another scale (what a positively
+ * homogeneous model makes) has ratio 0 here. */
+MG_API mg_status mg_memratio_compute_upto_scale(mg_mat S, mg_mat X, double threshold, mg_memratio *out);
+
 /* Frees the arrays; safe on a zeroed struct. */
 MG_API void mg_memratio_free(mg_memratio *r);
 

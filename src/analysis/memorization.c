@@ -118,3 +118,30 @@ done:
     if (st != MG_OK) mg_memratio_free(out);
     return st;
 }
+
+/* Rows at unit norm. */
+mg_status mg_rows_unit_norm(mg_mat X, mg_array *out) {
+    int64_t shape[2] = {X.rows, X.cols};
+    MG_TRY(mg_array_alloc(out, MG_F32, 2, shape));
+    float *o = out->data;
+    for (int64_t i = 0; i < X.rows; i++) {
+        const float *x = X.data + i * X.ld;
+        double q = 0;
+        for (int64_t j = 0; j < X.cols; j++) q += (double)x[j] * x[j];
+        q = sqrt(q);
+        for (int64_t j = 0; j < X.cols; j++) o[i * X.cols + j] = q > 0 ? (float)((double)x[j] / q) : 0.0f;
+    }
+    return MG_OK;
+}
+
+/* The measures of S against X, both at unit norm. */
+mg_status mg_memratio_compute_upto_scale(mg_mat S, mg_mat X, double threshold, mg_memratio *out) {
+    memset(out, 0, sizeof *out);
+    mg_array us = {0}, ux = {0};
+    mg_status s = mg_rows_unit_norm(S, &us);
+    if (s == MG_OK) s = mg_rows_unit_norm(X, &ux);
+    if (s == MG_OK) s = mg_memratio_compute(mg_mat_of_array(&us), mg_mat_of_array(&ux), threshold, out);
+    mg_array_free(&us);
+    mg_array_free(&ux);
+    return s;
+}

@@ -34,8 +34,7 @@ static const mg_field PARAM_FIELDS[] = {
     MG_FIELD(P_, vector_sigma, MG_FIELD_F64, "noise of the target representations"),
     MG_FIELD(P_, posterior_sigma, MG_FIELD_F64, "MoG: noise level of the target-mode posterior"),
     MG_FIELD(P_, gain_scale, MG_FIELD_F64, "the sweep ends where generalized samples cover this share of the way"),
-    MG_FIELD(P_, ratio, MG_FIELD_F64, "new samples: NN ratio at least this"),
-    MG_FIELD(P_, copy_cos, MG_FIELD_F64, "copies: largest cosine to a training row at least this"),
+    MG_FIELD(P_, ratio, MG_FIELD_F64, "copies: NN ratio up to scale below this; new samples: at least this"),
     MG_FIELD(P_, shown, MG_FIELD_INT, "individual curves per group"),
 };
 #undef P_
@@ -67,6 +66,8 @@ static const mg_field RESULT_FIELDS[] = {
     SUMMARY_FIELDS(generalized, "new samples of the generalizing set outside the target"),
     SUMMARY_FIELDS(memorized, "copies of non-target training samples by the memorizing set"),
     MG_FIELD(R_, mem_samples_median_cos, MG_FIELD_F64, "memorizing set at a = 0: median largest cosine of its samples"),
+    MG_FIELD(R_, mem_samples_median_unit_ratio, MG_FIELD_F64,
+             "memorizing set at a = 0: median NN ratio up to scale of its samples"),
     MG_FIELD(R_, mem_samples_median_norm, MG_FIELD_F64, "memorizing set at a = 0: median norm of its samples"),
     MG_FIELD(R_, mem_train_median_norm, MG_FIELD_F64, "median norm of the memorizing set's training rows"),
     MG_FIELD(R_, gen_per_sample, MG_FIELD_TABLE, "generalizing set: every sample's measures"),
@@ -82,7 +83,7 @@ static const mg_field RESULT_FIELDS[] = {
 
 /* Library defaults (the quick report's sizes). */
 mg_exp_fig8_params mg_exp_fig8_defaults(void) {
-    mg_exp_fig8_params p = {20, 10, 3, 64, 11, 0.02, 0.05, 0.5, 1.0 / 3.0, 0.98, 4};
+    mg_exp_fig8_params p = {20, 10, 3, 64, 11, 0.02, 0.05, 0.5, 1.0 / 3.0, 4};
     return p;
 }
 
@@ -215,37 +216,38 @@ static mg_status median_norm(mg_mat X, double *median) {
 
 /* Marks the analysed starting samples of a set at a = 0 (fig8.h): for the
  * generalizing set the new samples outside the target, for the memorizing
- * set the copies of a training row of another concept (and its median
- * cosine and norms into r); then the group's summary. */
+ * set the copies up to scale of a training row of another concept (and
+ * their median cosine, ratio up to scale and norms into r); then the
+ * group's summary. */
 static mg_status mark_group(const plan *pl, const mg_exp_data *dd, set_sweep *fs, int memorizing, int target,
                             const float *C, mg_exp_fig8_result *r) {
-    mg_memratio mr;
+    mg_memratio mr, ur;
     int64_t d = dd->d, n = pl->p->samples;
-    MG_TRY(mg_memratio_compute((mg_mat){n, d, d, fs->S}, fs->train, pl->p->ratio, &mr));
-    fs->group = malloc((size_t)n * sizeof(int));
-    if (!fs->group) {
-        mg_memratio_free(&mr);
-        return mg_fail(MG_ERR_NOMEM, "fig8: out of memory");
-    }
-    for (int64_t i = 0; i < n; i++) {
+    mg_mat S = {n, d, d, fs->S};
+    MG_TRY(mg_memratio_compute(S, fs->train, pl->p->ratio, &mr));
+    mg_status s = mg_memratio_compute_upto_scale(S, fs->train, pl->p->ratio, &ur);
+    fs->group = s == MG_OK ? malloc((size_t)n * sizeof(int)) : NULL;
+    if (s == MG_OK && !fs->group) s = mg_fail(MG_ERR_NOMEM, "fig8: out of memory");
+    for (int64_t i = 0; i < n && s == MG_OK; i++) {
         int in;
-        if (memorizing) in = mr.cos_max[i] >= pl->p->copy_cos && fs->train_labels[mr.cos_idx[i]] != target;
+        if (memorizing) in = ur.memorized[i] && fs->train_labels[ur.nn1[i]] != target;
         else {
             int outside = fs->cv.post ? fs->cv.post[i * fs->cv.na] < 0.5
                                       : nearest_centroid(fs->S + i * d, C, dd->nclasses, d) != target;
-            in = !mr.memorized[i] && mr.cos_max[i] < pl->p->copy_cos && outside;
+            in = !mr.memorized[i] && !ur.memorized[i] && outside;
         }
         fs->group[i] = in;
     }
-    mg_status s = MG_OK;
-    if (memorizing) {
+    if (memorizing && s == MG_OK) {
         mg_summary sm;
         s = mg_summarize(mr.cos_max, n, &sm);
         if (s == MG_OK) r->mem_samples_median_cos = sm.median;
-        if (s == MG_OK) s = median_norm((mg_mat){n, d, d, fs->S}, &r->mem_samples_median_norm);
+        if (s == MG_OK) r->mem_samples_median_unit_ratio = ur.median_ratio;
+        if (s == MG_OK) s = median_norm(S, &r->mem_samples_median_norm);
         if (s == MG_OK) s = median_norm(fs->train, &r->mem_train_median_norm);
     }
     mg_memratio_free(&mr);
+    mg_memratio_free(&ur);
     if (s != MG_OK) return s;
     return mg_steer_summarize(&fs->cv, fs->group, 1, &fs->sum);
 }
@@ -424,10 +426,8 @@ static mg_status check_params(const mg_exp_fig8_params *p) {
         p->skip_last >= p->final_steps || p->samples < 2 || p->alphas < 2 || p->shown < 0)
         return mg_fail(MG_ERR_ARG, "fig8: need 2 <= steps, 0 <= skip_last < final_steps <= steps, 2 or more samples "
                        "and alphas, shown >= 0");
-    if (!(p->vector_sigma >= 0) || !(p->posterior_sigma > 0) || !(p->gain_scale > 0) || !(p->ratio > 0) ||
-        !(p->copy_cos > -1 && p->copy_cos <= 1))
-        return mg_fail(MG_ERR_ARG, "fig8: need vector_sigma >= 0, posterior_sigma, gain_scale and ratio > 0, copy_cos "
-                       "in (-1, 1]");
+    if (!(p->vector_sigma >= 0) || !(p->posterior_sigma > 0) || !(p->gain_scale > 0) || !(p->ratio > 0))
+        return mg_fail(MG_ERR_ARG, "fig8: need vector_sigma >= 0, posterior_sigma, gain_scale and ratio > 0");
     return MG_OK;
 }
 

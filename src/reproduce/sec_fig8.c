@@ -84,8 +84,9 @@ static const mg_page_table_spec TABLES[] = {
 
 /* Why there is no memorized sample to steer (a memorizing set without copies). */
 #define NO_COPIES                                                                                                  \
-    "No sample of the memorizing set is a copy (largest cosine >= {copy_cos:%.2f}) of a training sample outside "   \
-    "the target: its {samples} samples have median largest cosine {mem_samples_median_cos:%.3f} and median norm "   \
+    "No sample of the memorizing set is a copy up to scale (NN ratio < {ratio:%.3g} with every row at unit norm) " \
+    "of a training sample outside the target: its {samples} samples have median ratio up to scale "                 \
+    "{mem_samples_median_unit_ratio:%.3f}, median largest cosine {mem_samples_median_cos:%.3f} and median norm "   \
     "{mem_samples_median_norm:%.3g}, against {mem_train_median_norm:%.3g} for its training rows. Started from N(0, " \
     "sigma_max^2 I), DDIM with this set ends on shrunken superpositions of the stored samples rather than on one of " \
     "them (see Fig. 3), so there is no memorized sample to steer."
@@ -161,10 +162,11 @@ const mg_section mg_sec_fig8 = {
         "to {alpha_max:%.3g} (the first value of {{1/64, 1/32, ..., 32}} at which the generalizing set's samples "
         "cover {gain_scale * 100:%.0f}% of the way to the centroid, else the one bringing them closest); the same a "
         "values for both sets. Starting samples: {samples} per set; analysed: the generalizing set's new samples (NN "
-        "ratio >= {ratio:%.3g} and largest cosine to a training row < {copy_cos:%.2f}) that start outside the target "
-        "({generalized.count}) and the memorizing set's copies (largest cosine >= {copy_cos:%.2f}: a bias-free ReLU "
-        "DAE is positively homogeneous, f(t x) = t f(x), so its sampler ends on t x_i, a stored sample at another "
-        "scale, whose NN ratio is near 1) of a training sample not of the target concept ({memorized.count}).",
+        "ratio >= {ratio:%.3g}, literally and with every row at unit norm) that start outside the target "
+        "({generalized.count}) and the memorizing set's copies up to scale (NN ratio < {ratio:%.3g} at unit norm: a "
+        "bias-free ReLU DAE is positively homogeneous, f(t x) = t f(x), so its sampler ends on t x_i, a stored "
+        "sample at another scale, whose literal NN ratio is near 1) of a training sample not of the target concept "
+        "({memorized.count}).",
     .figures = FIGURES,
     .nfigures = MG_SEC_COUNT_OF(FIGURES),
     .tables = TABLES,

@@ -11,12 +11,15 @@
  * gain_scale of the way to the target centroid (else the a that brings them
  * closest); both sets use the same a values.
  *
- * Analysed groups: the generalizing set's new samples (NN ratio >= ratio and
- * largest cosine < copy_cos against its training rows) that start outside
- * the target, and the memorizing set's copies (largest cosine >= copy_cos:
- * a bias-free ReLU DAE is positively homogeneous, f(t x) = t f(x), so its
- * sampler ends on t x_i, a stored sample at another scale, whose NN ratio is
- * near 1) of a training sample not of the target. Per sample: the distance
+ * Analysed groups: the generalizing set's new samples (NN ratio >= ratio
+ * against its training rows, literally and up to scale) that start outside
+ * the target, and the memorizing set's copies up to scale (NN ratio < ratio
+ * with every row at unit norm, memorization.h: a bias-free ReLU DAE is
+ * positively homogeneous, f(t x) = t f(x), so its sampler ends on t x_i, a
+ * stored sample at another scale, whose literal NN ratio is near 1) of a
+ * training sample not of the target. Up to scale, a sample in a tight mode
+ * that is no single training row's copy is not counted as one (a cosine
+ * threshold would count it: every point of a tight mode is near the mean). Per sample: the distance
  * to the target centroid (and, for the MoG, the target mode's posterior) as
  * a function of a, with steer.h's monotonicity, largest jump, kink and
  * smooth / threshold-like / static class; per group their summary.
@@ -46,8 +49,7 @@ typedef struct {
     double posterior_sigma; /* MoG: noise level of the target-mode posterior (default 0.05) */
     double gain_scale;      /* the sweep ends where the generalizing set's samples cover this share of the way to
                                the target (default 0.5) */
-    double ratio;           /* new samples: NN ratio >= ratio against the set's training rows (default 1/3) */
-    double copy_cos;        /* copies (up to scale): largest cosine to a training row >= copy_cos (default 0.98) */
+    double ratio;           /* copies: NN ratio < ratio up to scale; new samples: >= ratio (default 1/3) */
     int shown;              /* individual curves per group in shown_curves (default 4) */
 } mg_exp_fig8_params;
 
@@ -60,6 +62,7 @@ typedef struct {
     mg_steer_summary generalized; /* the generalizing set's analysed (new, outside the target) samples */
     mg_steer_summary memorized;  /* the memorizing set's analysed samples (copies of a non-target training sample) */
     double mem_samples_median_cos;  /* memorizing set, a = 0: median largest cosine of its samples to its training rows */
+    double mem_samples_median_unit_ratio; /* ... and their median NN ratio up to scale */
     double mem_samples_median_norm; /* ... median norm of its samples */
     double mem_train_median_norm;   /* ... median norm of its training rows */
     mg_table gen_per_sample, mem_per_sample; /* "gen_per_sample", "mem_per_sample": sample, in_group,
