@@ -38,7 +38,7 @@ PRESETS = {
                    clip=1.0, seed=0, log_seconds=30, ckpt_seconds=120, max_seconds=1800),
         sample=dict(n=3000, steps=18, seed=1, batch=250),
         detect=dict(sigma=0.17, flipd_sigma=0.17, probes=4, repeats=3, raw=16),
-        steer=dict(target=1, per_group=40, alphas=9, final_steps=9, vector_sigma=0.04, vector_images=200),
+        steer=dict(target=1, per_group=40, alphas=9, final_steps=9, vector_sigma=1.0, vector_images=200),
         fixture=dict(images=120),
     ),
     "tiny": dict(
@@ -48,7 +48,7 @@ PRESETS = {
                    clip=1.0, seed=0, log_seconds=10, ckpt_seconds=60),
         sample=dict(n=150, steps=6, seed=1, batch=150),
         detect=dict(sigma=0.17, flipd_sigma=0.17, probes=2, repeats=1, raw=8),
-        steer=dict(target=1, per_group=4, alphas=3, final_steps=3, vector_sigma=0.04, vector_images=20),
+        steer=dict(target=1, per_group=4, alphas=3, final_steps=3, vector_sigma=1.0, vector_images=20),
         fixture=dict(images=10),
     ),
 }
@@ -221,7 +221,7 @@ def write_fixture(out, cfg, preset, ts, model, info, G, lab, ex, secs, sr, sampl
         steer=dict(target=cfg["steer"]["target"], target_name=data.CLASSES[cfg["steer"]["target"]],
                    sigma_hi=float(sr["sigma_hi"]), vector_sigma=cfg["steer"]["vector_sigma"],
                    scan=[list(map(float, x)) for x in sr["scan"]], seconds=float(sr["seconds"])),
-        seconds=seconds,
+        seconds_this_invocation=seconds,  # stages found in the work folder are not rerun
     )
     with open(os.path.join(tmp, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
