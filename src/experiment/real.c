@@ -232,10 +232,21 @@ static void fixture_free(fixture *f) {
     for (int i = 0; i < NBASE; i++) mg_array_free(&f->base[i]);
 }
 
+/* MG_ERR_NOT_FOUND naming path when it cannot be opened for reading. */
+static mg_status need(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mg_fail(MG_ERR_NOT_FOUND, "real: no fixture file %s (the committed fixture is %s; "
+                                         "examples/real_model/run.py writes one)", path, MG_REAL_FIXTURE_REL);
+    fclose(f);
+    return MG_OK;
+}
+
 /* <dir>/<name>.npy into *out, converted to float64 (to_f64) or as stored. */
 static mg_status load(const char *dir, const char *name, int to_f64, mg_array *out) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.npy", dir, name);
+    MG_TRY(need(path));
     mg_array a = {0};
     mg_status s = mg_npy_read(path, &a);
     if (s != MG_OK)
@@ -253,6 +264,7 @@ static mg_status load(const char *dir, const char *name, int to_f64, mg_array *o
 static mg_status load_meta(const char *dir, cJSON **out) {
     char path[1024];
     snprintf(path, sizeof path, "%s/meta.json", dir);
+    MG_TRY(need(path));
     unsigned char *buf = NULL;
     size_t len = 0;
     mg_status s = mg_read_file(path, 1 << 24, &buf, &len);
@@ -528,17 +540,9 @@ static mg_status evaluate_all(const mg_exp_real_params *p, const mg_exp_env *env
     /* ROC curves */
     for (size_t q = 0; both && s == MG_OK && q < sizeof ROC_DET / sizeof ROC_DET[0]; q++) {
         labelled_scores(sc, n, lab, ROC_DET[q], v, y);
-        double *fpr = NULL, *tpr = NULL, *thr = NULL;
-        int64_t np = 0;
-        s = mg_roc_curve(v, y, m, &fpr, &tpr, &thr, &np);
         char name[48];
         snprintf(name, sizeof name, "roc_%s", det_name(ROC_DET[q]));
-        mg_table *t = NULL;
-        if (s == MG_OK) s = mg_table_list_add(&r->roc, &t);
-        if (s == MG_OK) s = mg_table_init(t, name, np, "fpr,tpr,threshold");
-        for (int64_t j = 0; s == MG_OK && j < np; j++)
-            t->cols[0].num[j] = fpr[j], t->cols[1].num[j] = tpr[j], t->cols[2].num[j] = thr[j];
-        free(fpr), free(tpr), free(thr);
+        s = mg_exp_roc_table(v, y, m, name, &r->roc);
     }
     /* Fig. 17b: std of the two groups, and Algorithm 1's threshold */
     double *stdc = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
