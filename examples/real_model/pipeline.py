@@ -45,7 +45,7 @@ PRESETS = {
         data=dict(seed=0, n_unique=300, n_dup=2, dup_times=150),
         train=dict(preset="tiny", model=dict(widths=(8, 16), patch=2, blocks=1, heads=2, emb=32), steps=200,
                    batch=32, lr=2e-3, warmup=20, lr_final_ratio=0.5, ema_halflife=30, p_mean=-1.2, p_std=1.2,
-                   clip=1.0, seed=0, log_seconds=10, ckpt_seconds=60),
+                   clip=1.0, seed=0, log_seconds=10, ckpt_seconds=60, max_seconds=600),
         sample=dict(n=150, steps=6, seed=1, batch=150),
         detect=dict(sigma=0.17, flipd_sigma=0.17, probes=2, repeats=1, raw=8),
         steer=dict(target=1, per_group=4, alphas=3, final_steps=3, vector_sigma=1.0, vector_images=20),

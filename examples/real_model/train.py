@@ -8,8 +8,9 @@ Adam with a linear warm-up and a cosine decay, an exponential moving average
 ema_rampup_ratio) used for everything downstream, no augmentation (so the
 duplicated images can be memorized). One seeded generator draws the batches
 and the noise; a checkpoint (model, EMA, optimizer, generator state, step,
-elapsed time, loss log) is written atomically every `ckpt_seconds` and at the
-end, and a run resumes from it when restarted with the same configuration.
+elapsed time, loss log) is written atomically every `ckpt_seconds`, at the
+end and when a run has trained for `max_seconds`, and a run resumes from it
+when restarted with the same configuration.
 Progress: one line every `log_seconds` with the step, the loss, the speed and
 the time left.
 """
@@ -122,9 +123,10 @@ def train(cfg, images, out_dir, log=print):
         if now - t_ckpt >= cfg["ckpt_seconds"]:
             checkpoint()
             t_ckpt = now
-        if cfg.get("max_seconds", 0) and elapsed >= cfg["max_seconds"] and step < cfg["steps"]:
+        if cfg.get("max_seconds", 0) and now - t_start >= cfg["max_seconds"] and step < cfg["steps"]:
             checkpoint()
-            raise SystemExit("train: stopped at the time limit (%.0f s) at step %d; rerun to resume" % (elapsed, step))
+            raise SystemExit("train: stopped at this run's time limit (%.0f s) at step %d; rerun the same command to "
+                             "resume" % (now - t_start, step))
     checkpoint()
     ema.eval()
     info = dict(steps=step, seconds=elapsed, final_loss=losses[-1][1] if losses else float("nan"), losses=losses)
