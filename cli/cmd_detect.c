@@ -15,6 +15,13 @@
 #include "detect_cli.h"
 #include "memgen/schedule.h"
 
+/* --model as a DAE set at the given sigmas (see detect_cli.h). */
+mg_status detect_load_model(const detect_opts *o, const double *sigmas, int n, mc_model *m) {
+    m->rep = o->rep;
+    MG_TRY(mc_load(o->model, m));
+    return mc_levels(m, sigmas, n);
+}
+
 /* Usage text with defaults. */
 static void usage(FILE *f) {
     fprintf(f,
@@ -30,7 +37,9 @@ static void usage(FILE *f) {
             "TPR at --fpr = the largest TPR whose FPR <= fpr, no interpolation, stratified\n"
             "bootstrap intervals).\n\n"
             "inputs:\n"
-            "  --model PATH        a memgen DAE set or single DAE (.safetensors)\n"
+            "  --model PATH        a memgen DAE set, single DAE or time-conditioned model (.safetensors;\n"
+            "                      a time-conditioned model is read at exactly the --sigma(s) asked)\n"
+            MC_HELP
             "  --data PATH         samples to score, n x d .npy (with --model)\n"
             "  --features PATH     activations from another framework, .npy: n x F, n x C x H x W\n"
             "                      or n x T x C (reduced by --pool over H, W or T)\n"
@@ -40,7 +49,9 @@ static void usage(FILE *f) {
             "  --reference PATH    generalized reference samples (or activations) for calibration\n"
             "  --labels PATH       0/1 labels of the scored samples (1 = memorized), .npy\n"
             "detector:\n"
-            "  --metric M          std | l4l2 | negentropy | maxmin | top1 | negpr | all (default std)\n"
+            "  --metric M          std | l4l2 | negentropy | maxmin | top1 | negpr | std_sample | all\n"
+            "                      (default std: the population std, the authors'; std_sample divides\n"
+            "                      by F - 1 as torch.std does by default)\n"
             "  --sigma S           noise level of x_t and the DAE level (default 0.2; 0 = clean x,\n"
             "                      lowest level)\n"
             "  --sigmas SPEC       several levels (list:0.1,0.2 or geom:A:B:K), same noise scaled\n"
@@ -111,6 +122,7 @@ int cmd_detect(int argc, char **argv) {
     const cli_opt opts[] = {
         /* inputs, detector, outputs */
         CLI_OPT_STR("model", &o.model), CLI_OPT_STR("data", &o.data), FC_OPTIONS(&o.fc),
+        CLI_OPT_FN("representation", mc_parse_rep, &o.rep),
         CLI_OPT_STR("reference", &o.reference), CLI_OPT_STR("labels", &o.labels), CLI_OPT_STR("metric", &metric),
         CLI_OPT_DOUBLE("sigma", &o.dp.sigma), CLI_OPT_STR("sigmas", &o.sigspec), CLI_OPT_STR("combine", &combine),
         CLI_OPT_UINT("seed", &o.seed), CLI_OPT_DOUBLE_G("threshold", &o.threshold, &o.have_thr),

@@ -121,23 +121,24 @@ int detect_benchmark(detect_opts *o) {
     detect_bench_params(o);
     const mg_bench_params *bp = &o->t1.bench;
     mg_detect_bench bench = {0};
-    mg_daeset set = {0};
+    mc_model mm = MC_MODEL_INIT;
     mg_array X = {0}, S = {0};
     cJSON *js = cJSON_CreateObject();
     fprintf(stderr, "detect --benchmark: model=%s train=%s data=%s sigma=%g fpr=%g bootstrap=%d seed=%llu\n", o->model,
             o->train, o->data, bp->sigma, bp->fpr, bp->bootstrap, (unsigned long long)o->seed);
     mg_status st = js ? MG_OK : mg_fail(MG_ERR_NOMEM, "out of memory");
-    if (st == MG_OK) st = mg_daeset_load(o->model, &set);
+    const double levels[2] = {bp->sigma, bp->flipd_sigma > 0 ? bp->flipd_sigma : bp->sigma};
+    if (st == MG_OK) st = detect_load_model(o, levels, 2, &mm);
     if (st == MG_OK) st = mg_npy_read_matrix(o->train, "training data", 0, &X);
     if (st == MG_OK) st = mg_npy_read_matrix(o->data, "generations", 0, &S);
     mg_rng rng;
     mg_rng_init(&rng, o->seed);
-    if (st == MG_OK) st = mg_detect_benchmark(&set, mg_mat_of_array(&X), mg_mat_of_array(&S), bp, &rng, &bench);
+    if (st == MG_OK) st = mg_detect_benchmark(&mm.set, mg_mat_of_array(&X), mg_mat_of_array(&S), bp, &rng, &bench);
     if (st == MG_OK && o->out) st = detect_write_bench_scores(o->out, &bench);
     if (st == MG_OK) st = detect_bench_finish(o, &bench, js);
     cJSON_Delete(js);
     mg_detect_bench_free(&bench);
-    mg_daeset_free(&set);
+    mc_free(&mm);
     mg_array_free(&X);
     mg_array_free(&S);
     return st == MG_OK ? CLI_OK : cli_fail("detect", st);

@@ -59,7 +59,8 @@ static mg_status write_roc(const char *path, int nm, const mg_spike_metric *ms, 
 
 /* Score / calibrate / evaluate mode. */
 int detect_score(detect_opts *o) {
-    mg_daeset set = {0};
+    mc_model mm = MC_MODEL_INIT;
+    const mg_daeset *set = &mm.set;
     mg_array X = {0}, R = {0};
     int *labels = NULL, *flags = NULL;
     mg_spike_metric ms[MG_SPIKE_COUNT];
@@ -75,11 +76,12 @@ int detect_score(detect_opts *o) {
     int64_t nflag = 0, nref = 0;
     cJSON *js = NULL;
     mg_status st = MG_OK;
-    if (o->model) st = mg_daeset_load(o->model, &set);
+    if (o->model)
+        st = o->sigmas ? detect_load_model(o, o->sigmas, o->nsigmas, &mm) : detect_load_model(o, &o->dp.sigma, 1, &mm);
     if (st == MG_OK && o->data) st = load_rows(o, o->data, "samples", &X);
     if (st == MG_OK && o->reference) st = load_rows(o, o->reference, "reference samples", &R);
     if (st == MG_OK && o->model) {
-        int64_t d = mg_dae_dim(set.levels[0]);
+        int64_t d = mg_dae_dim(set->levels[0]);
         if ((X.data && X.shape[1] != d) || (R.data && R.shape[1] != d))
             st = mg_fail(MG_ERR_SHAPE, "samples have %lld features but the model has dimension %lld",
                          (long long)(X.data ? X.shape[1] : R.shape[1]), (long long)d);
@@ -103,7 +105,7 @@ int detect_score(detect_opts *o) {
     if (R.data) {
         nref = R.shape[0];
         double *rs = malloc((size_t)(nref > 0 ? nref : 1) * sizeof(double));
-        st = rs ? score_rows(o, &set, &R, ms[0], rs) : mg_fail(MG_ERR_NOMEM, "out of memory");
+        st = rs ? score_rows(o, set, &R, ms[0], rs) : mg_fail(MG_ERR_NOMEM, "out of memory");
         if (st == MG_OK) st = mg_detect_calibrate(rs, nref, o->fpr, &thr);
         if (st == MG_OK) ref_fpr = (double)mg_detect_flag(rs, nref, thr, NULL) / (double)nref;
         free(rs);
@@ -119,7 +121,7 @@ int detect_score(detect_opts *o) {
             goto done;
         }
         double t0 = mg_now();
-        st = score_rows(o, &set, &X, ms[k], scores[k]);
+        st = score_rows(o, set, &X, ms[k], scores[k]);
         secs[k] = mg_now() - t0;
         if (st != MG_OK) goto done;
         if (labels) {
@@ -240,6 +242,6 @@ done:
     free(flags);
     mg_array_free(&X);
     mg_array_free(&R);
-    mg_daeset_free(&set);
+    mc_free(&mm);
     return st == MG_OK ? CLI_OK : cli_fail("detect", st);
 }

@@ -14,19 +14,21 @@
 #include "memgen/jacobian.h"
 #include "memgen/npy.h"
 #include "memgen/repr.h"
+#include "model_cli.h"
 
 /* Usage text with defaults. */
 static void usage(FILE *f) {
     fprintf(f,
             "usage: memgen jacobian --model M --data X.npy [options]\n\n"
-            "Analyses the denoiser Jacobian J(x) = W2 diag(mask(x)) W1^T (exact for the ReLU DAE)\n"
+            "Analyses the denoiser Jacobian J(x) = W2 diag(mask(x)) W1^T (exact for the ReLU DAE;\n"
+            "a time-conditioned model adds its skip: J = s I + W^T diag(g(sigma) mask(x)) W)\n"
             "at x_t = x + sigma eps under the level of the set nearest sigma. Singular values come\n"
             "from thin QR of the two d x |active| factors (no d x d SVD). Effective rank: erank =\n"
             "exp(entropy of sv/sum sv) and rank1pc = #{sv > 1%% of the largest}. Alignment:\n"
             "|cos| of the top left singular vector with the nearest training sample (--train)\n"
             "and with the evaluated point itself.\n\n"
             "options:\n"
-            "  --model PATH      memgen DAE or DAE set (.safetensors) (required)\n"
+            "  --model PATH      memgen DAE, DAE set or time-conditioned model (.safetensors) (required)\n"
             "  --data PATH       samples, n x d .npy (required)\n"
             "  --sigma S         noise level: the DAE level and the noise of x_t (default 0.2)\n"
             "  --clean           evaluate at the samples themselves (no noise) (default: noisy)\n"
@@ -75,23 +77,25 @@ int cmd_jacobian(int argc, char **argv) {
     if (!(sigma > 0)) return cli_usage("jacobian", "--sigma must be > 0 (it selects the DAE level)");
     if (keep < 1 || keep > 100000) return cli_usage("jacobian", "--keep must be in 1..100000");
 
-    mg_daeset set = {0};
+    mc_model mm = MC_MODEL_INIT;
+    const mg_daeset *set = &mm.set;
     mg_array X = {0}, T = {0}, Xt = {0}, SV = {0};
     mg_jacobian_info *info = NULL;
     cJSON *js = NULL;
-    mg_status st = mg_daeset_load(model, &set);
+    mg_status st = mc_load(model, &mm);
+    if (st == MG_OK) st = mc_levels(&mm, &sigma, 1);
     if (st == MG_OK) st = mg_npy_read_matrix(data, "samples", 0, &X);
     if (st == MG_OK && train) st = mg_npy_read_matrix(train, "training data", 0, &T);
-    int k = st == MG_OK ? mg_daeset_nearest(&set, sigma) : 0;
+    int k = st == MG_OK ? mg_daeset_nearest(set, sigma) : 0;
     int64_t n = X.data ? X.shape[0] : 0;
-    if (st == MG_OK && X.shape[1] != mg_dae_dim(set.levels[k]))
+    if (st == MG_OK && X.shape[1] != mg_dae_dim(set->levels[k]))
         st = mg_fail(MG_ERR_SHAPE, "%s has %lld features but the model has dimension %lld", data,
-                     (long long)X.shape[1], (long long)mg_dae_dim(set.levels[k]));
+                     (long long)X.shape[1], (long long)mg_dae_dim(set->levels[k]));
     if (st == MG_OK) st = mg_array_alloc(&Xt, MG_F32, 2, X.shape);
     if (st == MG_OK) {
         fprintf(stderr, "jacobian: model=%s (level %d, sigma %g) data=%s n=%lld d=%lld p=%lld at=%s seed=%llu train=%s\n",
-                model, k, set.sigmas[k], data, (long long)n, (long long)X.shape[1],
-                (long long)mg_dae_hidden(set.levels[k]), clean ? "clean x" : "x + sigma eps", (unsigned long long)seed,
+                model, k, set->sigmas[k], data, (long long)n, (long long)X.shape[1],
+                (long long)mg_dae_hidden(set->levels[k]), clean ? "clean x" : "x + sigma eps", (unsigned long long)seed,
                 train ? train : "-");
         mg_rng rng;
         mg_rng_init(&rng, seed);
@@ -104,7 +108,7 @@ int cmd_jacobian(int argc, char **argv) {
     }
     double t0 = mg_now();
     mg_mat Tm = T.data ? mg_mat_of_array(&T) : (mg_mat){0, X.shape[1], X.shape[1], NULL};
-    if (st == MG_OK) st = mg_jacobian_analyze(set.levels[k], mg_mat_of_array(&Xt), Tm, info, SV.data, keep, NULL);
+    if (st == MG_OK) st = mg_jacobian_analyze(set->levels[k], mg_mat_of_array(&Xt), Tm, info, SV.data, keep, NULL);
     double el = mg_now() - t0;
     if (st == MG_OK && out) st = write_csv(out, info, n);
     if (st == MG_OK && svout) st = mg_npy_write(svout, &SV);
@@ -125,7 +129,7 @@ int cmd_jacobian(int argc, char **argv) {
         cJSON_AddStringToObject(js, "data", data);
         cJSON_AddNumberToObject(js, "n", (double)n);
         cJSON_AddNumberToObject(js, "level", k);
-        cJSON_AddNumberToObject(js, "level_sigma", set.sigmas[k]);
+        cJSON_AddNumberToObject(js, "level_sigma", set->sigmas[k]);
         cJSON_AddBoolToObject(js, "clean", clean);
         cJSON_AddNumberToObject(js, "seed", (double)seed);
         cJSON_AddNumberToObject(js, "seconds", el);
@@ -144,6 +148,6 @@ int cmd_jacobian(int argc, char **argv) {
     mg_array_free(&T);
     mg_array_free(&Xt);
     mg_array_free(&SV);
-    mg_daeset_free(&set);
+    mc_free(&mm);
     return st == MG_OK ? CLI_OK : cli_fail("jacobian", st);
 }

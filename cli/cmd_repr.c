@@ -15,6 +15,7 @@
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
 #include "memgen/repr.h"
+#include "model_cli.h"
 
 /* Usage text with defaults. */
 static void usage(FILE *f) {
@@ -22,17 +23,23 @@ static void usage(FILE *f) {
             "usage: memgen repr (--model M --data X.npy | --features A.npy) [options]\n\n"
             "Computes representations h = relu(W1^T x_t + b1), x_t = x + sigma eps (paper Eq. 5,\n"
             "Algorithm 1) at the level of the DAE set nearest sigma, and their spikiness per\n"
-            "sample (all metrics higher = spikier): std (torch.std, the paper's detector),\n"
-            "l4l2 = |h|_4/|h|_2, negentropy = -entropy(|h|/sum|h|), maxmin = max h - min h,\n"
-            "top1 = max|h|/sum|h|, negpr = -(sum|h|)^2/sum h^2 (see include/memgen/repr.h).\n\n"
+            "sample (all metrics higher = spikier): std = sqrt(sum (h - mean h)^2 / p), the population\n"
+            "std the paper's detector uses (the authors' NumPy .std()), std_sample the same over p - 1\n"
+            "(torch.std's default), l4l2 = |h|_4/|h|_2, negentropy = -entropy(|h|/sum|h|),\n"
+            "maxmin = max h - min h, top1 = max|h|/sum|h|, negpr = -(sum|h|)^2/sum h^2\n"
+            "(see include/memgen/repr.h).\n\n"
             "options:\n"
-            "  --model PATH      memgen DAE or DAE set (.safetensors)\n"
+            "  --model PATH      memgen DAE, DAE set or time-conditioned model (.safetensors); the\n"
+            "                    time-conditioned model's representation is taken at exactly sigma\n"
+            "  --representation R  time-conditioned model: gated (relu(W x) * g(sigma), the default)\n"
+            "                    or ungated (relu(W x), the authors' rep())\n"
             "  --data PATH       samples, n x d .npy (with --model)\n"
             "  --features PATH   activations from another framework instead (n x F, n x C x H x W,\n"
             "                    n x T x C .npy), reduced by --pool\n"
             "  --layout L        auto | nf | nchw | nhwc | ntc (default auto)\n"
             "  --pool P          max | mean | none (default max)\n"
-            "  --sigma S         noise level (default 0.2; 0 = the clean samples at the lowest level)\n"
+            "  --sigma S         noise level (default 0.2; 0 = the clean samples at the lowest level:\n"
+            "                    a time-conditioned model's lowest training sigma)\n"
             "  --seed K          noise seed; row i uses fork(seed, i) (default 0)\n"
             "  --out PATH        representations, n x p float32 .npy (default: none)\n"
             "  --stats PATH      per-sample CSV: every metric, active units, |h| (default: none)\n"
@@ -112,10 +119,11 @@ int cmd_repr(int argc, char **argv) {
     double sigma = 0.2;
     uint64_t seed = 0;
     int64_t bins = 30;
+    mc_model mm = MC_MODEL_INIT;
     const cli_opt opts[] = {
         CLI_OPT_STR("model", &model), CLI_OPT_STR("data", &data), FC_OPTIONS(&fo), CLI_OPT_DOUBLE("sigma", &sigma),
         CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out", &out), CLI_OPT_STR("stats", &stats),
-        CLI_OPT_STR("summary", &summary), CLI_OPT_INT("bins", &bins), CLI_OPT_END};
+        CLI_OPT_STR("summary", &summary), CLI_OPT_INT("bins", &bins), MC_OPTION(&mm), CLI_OPT_END};
     int rc = cli_parse_options("repr", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     const char *feat = fo.path;
@@ -125,27 +133,28 @@ int cmd_repr(int argc, char **argv) {
     if (!(sigma >= 0)) return cli_usage("repr", "--sigma must be >= 0");
     if (bins < 1 || bins > 100000) return cli_usage("repr", "--bins must be in 1..100000");
 
-    mg_daeset set = {0};
+    const mg_daeset *set = &mm.set;
     mg_array X = {0}, H = {0};
     double *met = NULL;
     cJSON *js = cJSON_CreateObject();
     int level = -1;
     mg_status st = MG_OK;
     if (model) {
-        st = mg_daeset_load(model, &set);
+        st = mc_load(model, &mm);
+        if (st == MG_OK) st = mc_levels(&mm, &sigma, 1);
         if (st == MG_OK) st = mg_npy_read_matrix(data, "samples", 0, &X);
         if (st == MG_OK) {
-            level = mg_daeset_nearest(&set, sigma);
-            int64_t shape[2] = {X.shape[0], mg_dae_hidden(set.levels[level])};
+            level = mg_daeset_nearest(set, sigma);
+            int64_t shape[2] = {X.shape[0], mg_dae_hidden(set->levels[level])};
             st = mg_array_alloc(&H, MG_F32, 2, shape);
         }
         if (st == MG_OK) {
             fprintf(stderr, "repr: model=%s (level %d of %d, sigma %g) data=%s n=%lld d=%lld p=%lld noise sigma=%g seed=%llu\n",
-                    model, level, set.count, set.sigmas[level], data, (long long)X.shape[0], (long long)X.shape[1],
+                    model, level, set->count, set->sigmas[level], data, (long long)X.shape[0], (long long)X.shape[1],
                     (long long)H.shape[1], sigma, (unsigned long long)seed);
             mg_rng rng;
             mg_rng_init(&rng, seed);
-            st = mg_repr_set(&set, mg_mat_of_array(&X), sigma, &rng, mg_mat_of_array(&H), NULL);
+            st = mg_repr_set(set, mg_mat_of_array(&X), sigma, &rng, mg_mat_of_array(&H), NULL);
         }
     } else {
         st = fc_read(&fo, feat, &H);
@@ -168,7 +177,8 @@ int cmd_repr(int argc, char **argv) {
             cJSON_AddStringToObject(js, "data", data);
             cJSON_AddNumberToObject(js, "sigma", sigma);
             cJSON_AddNumberToObject(js, "level", level);
-            cJSON_AddNumberToObject(js, "level_sigma", set.sigmas[level]);
+            cJSON_AddNumberToObject(js, "level_sigma", set->sigmas[level]);
+            if (mm.tc) cJSON_AddStringToObject(js, "representation", mg_tc_rep_name(mm.rep));
             cJSON_AddNumberToObject(js, "seed", (double)seed);
         } else {
             cJSON_AddStringToObject(js, "pool", mg_pool_name(fo.pool));
@@ -182,6 +192,6 @@ int cmd_repr(int argc, char **argv) {
     free(met);
     mg_array_free(&X);
     mg_array_free(&H);
-    mg_daeset_free(&set);
+    mc_free(&mm);
     return st == MG_OK ? CLI_OK : cli_fail("repr", st);
 }

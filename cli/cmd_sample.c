@@ -1,12 +1,14 @@
 /*
- * memgen sample: diffusion sampling with a DAE set, the empirical optimal
- * denoiser (Eq. 3) or the true denoiser of a Gaussian mixture.
+ * memgen sample: diffusion sampling with a DAE set, the authors'
+ * time-conditioned model, the empirical optimal denoiser (Eq. 3) or the true
+ * denoiser of a Gaussian mixture.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
 #include "memgen/npy.h"
+#include "model_cli.h"
 #include "sample_cli.h"
 
 /* Usage text with defaults. */
@@ -17,19 +19,21 @@ static void usage(FILE *f) {
             "Generates samples by running a VE diffusion sampler (paper Eq. 1, App. B.1) from\n"
             "x ~ N(0, sigma_max^2 I) down the noise grid with the chosen denoiser.\n\n"
             "denoiser (exactly one):\n"
-            "  --model PATH       a DAE set (memgen train/solve --sigmas) or a single DAE\n"
+            "  --model PATH       a DAE set (memgen train/solve --sigmas), a single DAE, or a\n"
+            "                     time-conditioned model (memgen train --kind tc), which answers\n"
+            "                     every sigma exactly\n"
             "  --emp PATH         the empirical optimal denoiser of these training rows (Eq. 3)\n"
             "  --mog PATH         the true denoiser of this Gaussian mixture (memgen data mog)\n"
             "options:\n"
             "  --out PATH         samples, n x d float32 .npy (required)\n"
             "  --n N              number of samples (default 64)\n"
-            "  --steps T          noise levels visited (default: the set's own levels for --model,\n"
-            "                     60 otherwise); the grid is geometric between the set's extreme\n"
-            "                     levels, or --sigma-min/--sigma-max\n"
+            "  --steps T          noise levels visited (default: a DAE set's own levels, 60 otherwise);\n"
+            "                     the grid is geometric between the set's extreme levels, the\n"
+            "                     time-conditioned model's training range, or --sigma-min/--sigma-max\n"
             "  --sigmas SPEC      explicit grid (geom:SMIN:SMAX:K, list:..., see memgen train --help)\n"
             "  --sigma-min S      lowest level when no set gives it (default 0.02)\n"
             "  --sigma-max S      highest level when no set gives it (default 2)\n"
-            "  --sampler NAME     ddim | ancestral | euler | heun (default ddim)\n"
+            SC_HELP_SAMPLER
             "  --level MODE       nearest | interp: how a DAE set answers levels between its own\n"
             "                     (default nearest)\n"
             "  --seed K           random seed (default 0)\n"
@@ -62,7 +66,7 @@ int cmd_sample(int argc, char **argv) {
     if (chunk < 0) return cli_usage("sample", "--chunk must be positive");
     if ((rc = sc_resolve("sample", &so)) != CLI_OK) return rc;
 
-    mg_daeset set = {0};
+    mc_model mm = MC_MODEL_INIT;
     mg_array X = {0}, S = {0};
     mg_mog mog = {0};
     mg_denoiser den = {0};
@@ -70,12 +74,18 @@ int cmd_sample(int argc, char **argv) {
     int K = 0;
     float *trajbuf = NULL;
     mg_status st = MG_OK;
+    const mg_daeset *set = &mm.set;
     if (model) {
-        st = mg_daeset_load(model, &set);
-        if (st == MG_OK) st = mg_denoiser_daeset(&set, so.mode, &den);
-        if (st == MG_OK) {
-            smin = set.sigmas[0];
-            smax = set.sigmas[set.count - 1];
+        st = mc_load(model, &mm);
+        if (st == MG_OK && mm.tc) {
+            st = mg_denoiser_tcdae(mm.tc, &den);
+            mc_range(&mm, &smin, &smax);
+        } else if (st == MG_OK) {
+            st = mg_denoiser_daeset(set, so.mode, &den);
+            if (st == MG_OK) {
+                smin = set->sigmas[0];
+                smax = set->sigmas[set->count - 1];
+            }
         }
     } else if (emp) {
         st = mg_npy_read_matrix(emp, "training data", 0, &X);
@@ -84,14 +94,16 @@ int cmd_sample(int argc, char **argv) {
         st = mg_mog_load(mogp, &mog);
         if (st == MG_OK) st = mg_denoiser_mog(&mog, &den);
     }
-    if (st == MG_OK) st = sc_sigma_grid(&so, model ? set.sigmas : NULL, set.count, 60, smin, smax, &sig, &K);
+    if (st == MG_OK) st = sc_sigma_grid(&so, set->count ? set->sigmas : NULL, set->count, 60, smin, smax, &sig, &K);
     if (st != MG_OK) goto done;
     int64_t d = den.d;
     mg_png_grid g;
     if (grid && (st = sc_grid(&so, d, &g)) != MG_OK) goto done;
-    fprintf(stderr, "sample: denoiser=%s (%s) d=%lld n=%lld sampler=%s levels=%d [%g .. %g] level=%s seed=%llu\n",
+    fprintf(stderr, "sample: denoiser=%s (%s) d=%lld n=%lld sampler=%s levels=%d [%g .. %g] level=%s seed=%llu",
             den.name, model ? model : emp ? emp : mogp, (long long)d, (long long)n, mg_sampler_name(so.kind), K, sig[0],
             sig[K - 1], so.level, (unsigned long long)seed);
+    if (so.clamp) fprintf(stderr, " clamp=[%g, %g]", so.clamp_lo, so.clamp_hi);
+    fprintf(stderr, "\n");
     int64_t shape[3] = {n, d, 0};
     st = mg_array_alloc(&S, MG_F32, 2, shape);
     if (st == MG_OK && traj) {
@@ -124,7 +136,7 @@ int cmd_sample(int argc, char **argv) {
                el, (double)n / el);
 done:
     mg_denoiser_free(&den);
-    mg_daeset_free(&set);
+    mc_free(&mm);
     mg_mog_free(&mog);
     mg_array_free(&X);
     mg_array_free(&S);

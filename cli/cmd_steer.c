@@ -17,6 +17,7 @@
 #include "memgen/memorization.h"
 #include "memgen/npy.h"
 #include "memgen/steer.h"
+#include "model_cli.h"
 #include "sample_cli.h"
 
 /* Usage text with defaults. */
@@ -28,7 +29,10 @@ static void usage(FILE *f) {
             "final sampling steps each level outputs W2 (h + a v) instead of W2 h. Every starting\n"
             "sample keeps its initial noise for every a, so its curve over a is comparable.\n\n"
             "required:\n"
-            "  --model PATH        a DAE set (memgen train/solve --sigmas) or a single DAE\n"
+            "  --model PATH        a DAE set (memgen train/solve --sigmas), a single DAE, or a\n"
+            "                      time-conditioned model (memgen train --kind tc: its levels are the\n"
+            "                      sampling grid, the vector is added to the chosen representation)\n"
+            MC_HELP
             "  --target PATH       target-concept samples, m x d .npy\n"
             "  --out DIR           output folder (created)\n"
             "steering:\n"
@@ -42,9 +46,13 @@ static void usage(FILE *f) {
             "  --vector-seed K     seed of the target representations' noise (default 1)\n"
             "sampling:\n"
             "  --n N               starting samples (default 16)\n"
-            "  --steps T           noise levels visited (default: the set's own levels)\n"
+            "  --steps T           noise levels visited (default: the set's own levels; 60 for a\n"
+            "                      time-conditioned model, geometric over its training range)\n"
             "  --sigmas SPEC       explicit grid (geom:SMIN:SMAX:K, list:...)\n"
-            "  --sampler NAME      ddim | ancestral | euler | heun (default ddim)\n"
+            "  --sampler NAME      ddim | ancestral | euler | heun (default ddim); ancestral is the\n"
+            "                      authors' stochastic VE sampler (also called authors)\n"
+            "  --clamp LO:HI       clamp x to [LO, HI] after every step, for every sampler (default:\n"
+            "                      none; the authors clamp to -1:1)\n"
             "  --level MODE        nearest | interp (default nearest)\n"
             "  --seed K            seed of the initial noise (default 0)\n"
             "measures:\n"
@@ -141,6 +149,7 @@ int cmd_steer(int argc, char **argv) {
     uint64_t seed = 0, vseed = 1;
     double thr = 1.0 / 3.0, post_sigma = 0.05;
     int grid = 0;
+    mc_model mm = MC_MODEL_INIT;
     const cli_opt opts[] = {
         CLI_OPT_STR("model", &model), CLI_OPT_STR("target", &target), CLI_OPT_STR("out", &outdir),
         CLI_OPT_STR("sigma", &sigma_s), CLI_OPT_INT("vector-level", &vlevel), CLI_OPT_STR("alphas", &alpha_s),
@@ -148,7 +157,7 @@ int cmd_steer(int argc, char **argv) {
         CLI_OPT_UINT("vector-seed", &vseed), CLI_OPT_INT("n", &n), SC_OPTIONS(&so), CLI_OPT_UINT("seed", &seed),
         CLI_OPT_STR("train", &train), CLI_OPT_DOUBLE("threshold", &thr), CLI_OPT_STR("mog", &mogp),
         CLI_OPT_INT("target-mode", &tmode), CLI_OPT_DOUBLE("post-sigma", &post_sigma), CLI_OPT_FLAG("grid", &grid),
-        CLI_OPT_END};
+        MC_OPTION(&mm), CLI_OPT_END};
     int rc = cli_parse_options("steer", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     if (!model || !target || !outdir) return cli_usage("steer", "--model, --target and --out are required");
@@ -171,7 +180,7 @@ int cmd_steer(int argc, char **argv) {
         return cli_usage("steer", "--alphas needs at least two values");
     }
 
-    mg_daeset set = {0};
+    mg_daeset *set = &mm.set;
     mg_array Xt = {0}, Xtr = {0}, S = {0};
     mg_mog mog = {0};
     mg_steer_vectors vec = {0};
@@ -183,12 +192,20 @@ int cmd_steer(int argc, char **argv) {
     float *cen = NULL, *gridbuf = NULL;
     cJSON *js = NULL;
     char path[4096];
-    mg_status st = mg_daeset_load(model, &set);
+    mg_status st = mc_load(model, &mm);
+    if (st == MG_OK && mm.tc) { /* the time-conditioned model's levels are the sampling grid */
+        double lo, hi;
+        mc_range(&mm, &lo, &hi);
+        st = sc_sigma_grid(&so, NULL, 0, 60, lo, hi, &sig, &K);
+        if (st == MG_OK) st = mc_levels(&mm, sig, K);
+        free(sig);
+        sig = NULL;
+    }
     if (st == MG_OK) st = mg_npy_read_matrix(target, "target samples", 0, &Xt);
     if (st == MG_OK && train) st = mg_npy_read_matrix(train, "training data", 0, &Xtr);
     if (st == MG_OK && mogp) st = mg_mog_load(mogp, &mog);
     if (st != MG_OK) goto done;
-    int64_t d = mg_dae_dim(set.levels[0]);
+    int64_t d = mg_dae_dim(set->levels[0]);
     if (Xt.shape[1] != d || (train && Xtr.shape[1] != d) || (mogp && mog.d != d)) {
         st = mg_fail(MG_ERR_SHAPE, "the model works in dimension %lld but --target has %lld columns%s", (long long)d,
                      (long long)Xt.shape[1], train || mogp ? " (or --train / --mog differ)" : "");
@@ -202,11 +219,11 @@ int cmd_steer(int argc, char **argv) {
         st = mg_fail(MG_ERR_ARG, "--target-mode %lld: the mixture has %d components", (long long)tmode, mog.K);
         goto done;
     }
-    if (vlevel >= set.count) {
-        st = mg_fail(MG_ERR_ARG, "--vector-level %lld: the set has levels 0..%d", (long long)vlevel, set.count - 1);
+    if (vlevel >= set->count) {
+        st = mg_fail(MG_ERR_ARG, "--vector-level %lld: the set has levels 0..%d", (long long)vlevel, set->count - 1);
         goto done;
     }
-    st = sc_sigma_grid(&so, set.sigmas, set.count, 0, set.sigmas[0], set.sigmas[set.count - 1], &sig, &K);
+    st = sc_sigma_grid(&so, set->sigmas, set->count, 0, set->sigmas[0], set->sigmas[set->count - 1], &sig, &K);
     if (st != MG_OK) goto done;
     if (final_steps < 0) final_steps = K / 2;
     mg_png_grid g;
@@ -218,7 +235,7 @@ int cmd_steer(int argc, char **argv) {
             "steer: model=%s (%d levels, d=%lld) target=%s (%lld rows) sigma=%s vector-level=%s alphas=%d [%g .. %g]\n"
             "steer: n=%lld sampler=%s steps=%d [%g .. %g] level=%s final-steps=%lld skip-last=%lld (steered sigma in "
             "(%g, %g]) seed=%llu vector-seed=%llu out=%s\n",
-            model, set.count, (long long)d, target, (long long)Xt.shape[0], sigma_s,
+            model, set->count, (long long)d, target, (long long)Xt.shape[0], sigma_s,
             vlevel < 0 ? "all" : "one", na, alphas[0], alphas[na - 1], (long long)n, mg_sampler_name(so.kind), K, sig[0],
             sig[K - 1], so.level, (long long)final_steps, (long long)skip_last, sp.sigma_lo, sp.sigma_hi,
             (unsigned long long)seed, (unsigned long long)vseed, outdir);
@@ -228,7 +245,7 @@ int cmd_steer(int argc, char **argv) {
     mg_steer_vec_params vp = {vsigma, (int)vlevel};
     mg_rng vr;
     mg_rng_init(&vr, vseed);
-    if ((st = mg_steer_vectors_compute(&set, mg_mat_of_array(&Xt), &vp, &vr, &vec)) != MG_OK) goto done;
+    if ((st = mg_steer_vectors_compute(set, mg_mat_of_array(&Xt), &vp, &vr, &vec)) != MG_OK) goto done;
     int64_t vshape[2] = {vec.count, vec.pmax}, ushape[2] = {vec.count, d};
     if ((st = mg_npy_write_f32(join(path, sizeof path, outdir, "steer_vectors.npy"), vec.V, 2, vshape)) != MG_OK ||
         (st = mg_npy_write_f32(join(path, sizeof path, outdir, "steer_offsets.npy"), vec.U, 2, ushape)) != MG_OK)
@@ -242,7 +259,7 @@ int cmd_steer(int argc, char **argv) {
     }
     int64_t shape[3] = {na, n, d};
     if ((st = mg_array_alloc(&S, MG_F32, 3, shape)) != MG_OK) goto done;
-    if ((st = mg_denoiser_steered(&set, so.mode, &vec, &sp, &den)) != MG_OK) goto done;
+    if ((st = mg_denoiser_steered(set, so.mode, &vec, &sp, &den)) != MG_OK) goto done;
     cli_progress bar;
     cli_progress_start(&bar, "steering", (int64_t)na * n * K);
     sc_progress pc = {&bar, 0};
@@ -369,7 +386,7 @@ int cmd_steer(int argc, char **argv) {
     }
 done:
     mg_denoiser_free(&den);
-    mg_daeset_free(&set);
+    mc_free(&mm);
     mg_array_free(&Xt);
     mg_array_free(&Xtr);
     mg_array_free(&S);

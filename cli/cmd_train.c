@@ -1,5 +1,6 @@
 /*
- * memgen train: trains one ReLU DAE (paper Eq. 5-6, Appendix B.1) on an .npy
+ * memgen train: trains one ReLU DAE (paper Eq. 5-6, Appendix B.1), a DAE set,
+ * or the authors' time-conditioned model (--kind tc, tctrain.h) on an .npy
  * data matrix and writes it as .safetensors, with a CSV log, periodic
  * checkpoints, checkpoint-on-signal and bit-identical resume.
  */
@@ -12,6 +13,7 @@
 #include "memgen/daeset.h"
 #include "memgen/npy.h"
 #include "memgen/schedule.h"
+#include "memgen/tctrain.h"
 #include "memgen/train.h"
 
 /* Usage text with every option and its default. */
@@ -19,7 +21,13 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: memgen train --data X.npy --out MODEL.safetensors [options]\n\n"
             "Trains f(x) = W2 relu(W1^T x) (paper Eq. 5) on the rows of X by minimising the\n"
-            "denoising loss (Eq. 6) with fresh Gaussian noise every step.\n\n"
+            "denoising loss (Eq. 6) with fresh Gaussian noise every step; or, with --kind tc, the\n"
+            "authors' time-conditioned model f(x, sigma) = W^T [relu(W x) * exp(MLP(log sigma))] + s x\n"
+            "(their ReLU_Diffusion notebook: one tied bias-free W for every noise level, a gate MLP\n"
+            "Linear(1,p)-ReLU-Linear(p,p), a scalar skip), each row with its own sigma drawn\n"
+            "log-uniformly in [--sigma-min, --sigma-max] every step, target the clean row.\n"
+            "The authors' runs: memorization --kind tc --optim rmsprop --lr 1e-3 --wd 1e-2 --batch full;\n"
+            "generalization --kind tc --optim adam --lr 5e-5 --wd 5e-4 --batch 256 (loss torch).\n\n"
             "data and output:\n"
             "  --data PATH           training data, n x d .npy (required)\n"
             "  --out PATH            trained model .safetensors (required)\n"
@@ -27,12 +35,18 @@ static void usage(FILE *f) {
             "  --log-every N         steps between log rows and progress updates (default 100)\n"
             "  --probe N             training rows whose representation std is logged (default 256)\n"
             "model:\n"
-            "  --hidden P            hidden units p (required unless --init file: or --resume)\n"
+            "  --kind K              dae | tc: the DAE of Eq. 5 or the time-conditioned model (default dae)\n"
+            "  --hidden P            hidden units p (required for dae unless --init file: or --resume;\n"
+            "                        tc: default 256, the authors')\n"
             "  --tied | --untied     W2 = W1 (default) or separate decoder weights\n"
             "  --bias                add biases b1, b2 (default: bias-free, as the paper)\n"
-            "  --init SPEC           kaiming | normal:SCALE | file:PATH (default kaiming)\n"
+            "  --init SPEC           kaiming | normal:SCALE | file:PATH (default kaiming); tc: authors (their\n"
+            "                        init: W kaiming-uniform, gate MLP last layer 0, skip 0) | file:PATH\n"
+            "                        (a tc model file, e.g. their state_dict saved as .safetensors)\n"
             "objective:\n"
-            "  --sigma S             noise level (default 0.2)\n"
+            "  --sigma S             noise level (default 0.2; dae only)\n"
+            "  --sigma-min S         tc: lowest noise level drawn (default 0.02)\n"
+            "  --sigma-max S         tc: highest noise level drawn (default 2)\n"
             "  --sigmas SPEC         train a DAE set instead: one DAE per level of SPEC (geom:SMIN:SMAX:K,\n"
             "                        linear:SMIN:SMAX:K, karras:SMIN:SMAX:K or list:S1,S2,...), level k seeded\n"
             "                        with fork k of --seed; OUT holds the set (App. B.1). Per-level logs and\n"
@@ -41,7 +55,7 @@ static void usage(FILE *f) {
             "  --loss NAME           torch: MSELoss mean over B*d entries + optimizer weight decay\n"
             "                        (the authors' code); eq6: (1/B) sum ||r||^2 + lambda(||W1||^2+||W2||^2)\n"
             "                        (default torch; the Eq. 6 lambda a run means is printed at start)\n"
-            "  --lambda L            explicit Eq. 6 penalty in the loss (default 0)\n"
+            "  --lambda L            explicit Eq. 6 penalty in the loss (default 0; dae only)\n"
             "optimizer (PyTorch semantics and defaults):\n"
             "  --optim NAME          sgd | adam | adamw | rmsprop (default rmsprop, as App. B.1)\n"
             "  --lr LR               learning rate (default: adam/adamw 1e-3, rmsprop 1e-2; sgd needs one)\n"
@@ -212,6 +226,137 @@ static mg_status train_set(const set_run *run, const mg_train_params *p, const c
     return st;
 }
 
+/* What `memgen train --kind tc` needs besides the trajectory parameters. */
+typedef struct {
+    const char *data, *out, *log, *ckpt_arg, *resume, *init_file;
+    int64_t log_every, probe, ckpt_every;
+    int log_every_given, probe_given, ckpt_every_given, seed_given, range_given[2];
+    uint64_t seed;
+} tc_run;
+
+/* `memgen train --kind tc`: the authors' time-conditioned model (tctrain.h),
+ * with the DAE run's log, checkpoints, resume and progress. */
+static mg_status train_tc(tc_run *r, mg_tc_train_params p, const int *given, mg_mat X) {
+    const int64_t n = X.rows, d = X.cols;
+    mg_rng rng;
+    mg_rng_init(&rng, r->seed);
+    mg_tcdae *model = NULL;
+    mg_tc_trainer *tr = NULL;
+    char *ckpt = NULL;
+    int64_t start_step = 0;
+    mg_status st = MG_OK;
+    if (r->resume) {
+        mg_tc_train_params ck;
+        int64_t cn, cd;
+        mg_train_io cio;
+        st = mg_tc_train_checkpoint_info(r->resume, &ck, &rng, &start_step, &cn, &cd, &cio);
+        if (st != MG_OK) goto done;
+        if (!r->log_every_given && cio.log_every > 0) r->log_every = cio.log_every;
+        if (!r->probe_given && cio.probe_rows > 0) r->probe = cio.probe_rows;
+        if (!r->ckpt_every_given) r->ckpt_every = cio.checkpoint_every;
+        if (r->seed_given && r->seed != rng.key) {
+            st = mg_fail(MG_ERR_ARG, "%s was trained with --seed %llu, not %llu", r->resume,
+                         (unsigned long long)rng.key, (unsigned long long)r->seed);
+            goto done;
+        }
+        overlay(&ck.base, &p.base, given);
+        if (r->range_given[0]) ck.sigma_min = p.sigma_min;
+        if (r->range_given[1]) ck.sigma_max = p.sigma_max;
+        p = ck;
+        st = mg_tcdae_create(d, p.base.hidden, &model);
+    } else if (r->init_file) {
+        st = mg_tcdae_load(r->init_file, &model);
+        if (st == MG_OK && mg_tcdae_dim(model) != d)
+            st = mg_fail(MG_ERR_SHAPE, "--init %s: the model has dimension %lld but the data has %lld columns",
+                         r->init_file, (long long)mg_tcdae_dim(model), (long long)d);
+        if (st == MG_OK && given[G_HIDDEN] && p.base.hidden != mg_tcdae_hidden(model))
+            st = mg_fail(MG_ERR_ARG, "--init %s holds a %lld-unit model, not --hidden %lld", r->init_file,
+                         (long long)mg_tcdae_hidden(model), (long long)p.base.hidden);
+        if (st == MG_OK) p.base.hidden = mg_tcdae_hidden(model);
+    } else {
+        st = mg_tc_train_params_check(&p, n, d);
+        if (st == MG_OK) st = mg_tc_train_init_model(&p, d, &rng, &model);
+    }
+    if (st == MG_OK) st = mg_tc_trainer_create(&p, model, X, &rng, &tr);
+    if (st == MG_OK && r->resume) st = mg_tc_trainer_load_checkpoint(tr, r->resume);
+    if (st != MG_OK) goto done;
+    ckpt = r->ckpt_arg ? strdup(r->ckpt_arg) : default_ckpt(r->out);
+    if (!ckpt) {
+        st = mg_fail(MG_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    const mg_tc_train_params *rp = mg_tc_trainer_params(tr);
+    const mg_train_params *b = &rp->base;
+    char batch[64];
+    if (b->batch_mode == MG_BATCH_FULL) snprintf(batch, sizeof batch, "full (%lld)", (long long)n);
+    else snprintf(batch, sizeof batch, "%lld (%s)", (long long)b->batch, mg_batch_mode_name(b->batch_mode));
+    fprintf(stderr,
+            "train: kind=tc data=%s (%lld x %lld) hidden=%lld init=%s sigma log-uniform in [%g, %g]\n"
+            "       loss=%s optim=%s lr=%g wd=%g momentum=%g",
+            r->data, (long long)n, (long long)d, (long long)b->hidden,
+            r->resume ? "checkpoint" : r->init_file ? r->init_file : "authors", rp->sigma_min, rp->sigma_max,
+            mg_loss_name(b->loss), mg_optim_name(b->optim), b->lr, b->weight_decay, b->momentum);
+    if (b->optim == MG_OPTIM_ADAM || b->optim == MG_OPTIM_ADAMW)
+        fprintf(stderr, " betas=(%g, %g) eps=%g", b->beta1, b->beta2, b->eps);
+    if (b->optim == MG_OPTIM_RMSPROP) fprintf(stderr, " alpha=%g eps=%g centered=%d", b->alpha, b->eps, b->centered);
+    if (b->optim == MG_OPTIM_SGD) fprintf(stderr, " dampening=%g nesterov=%d", b->dampening, b->nesterov);
+    fprintf(stderr, "\n       steps=%lld batch=%s seed=%llu stream=%llu out=%s log=%s checkpoint=%s every=%lld\n",
+            (long long)b->steps, batch, (unsigned long long)rng.key, (unsigned long long)rng.stream, r->out,
+            r->log ? r->log : "none", ckpt, (long long)r->ckpt_every);
+    if (r->resume) fprintf(stderr, "       resuming from %s at step %lld\n", r->resume, (long long)start_step);
+    st = mg_train_catch_signals();
+    if (st != MG_OK) goto done;
+    progress_ctx prog;
+    memset(&prog, 0, sizeof prog);
+    cli_progress_start(&prog.bar, "training", b->steps);
+    mg_train_io io = {0};
+    io.log_path = r->log;
+    io.log_every = r->log_every;
+    io.probe_rows = r->probe;
+    io.checkpoint_path = ckpt;
+    io.checkpoint_every = r->ckpt_every;
+    io.checkpoint_at_end = r->ckpt_arg != NULL || r->ckpt_every > 0;
+    io.progress = on_progress;
+    io.ctx = &prog;
+    const double t0 = mg_now();
+    st = mg_tc_trainer_run(tr, &io);
+    const double el = mg_now() - t0;
+    if (st == MG_ERR_INTERRUPTED) {
+        fprintf(stderr, "%smemgen train: %s\nresume with: memgen train --kind tc --data %s --resume %s --out %s%s%s\n",
+                prog.bar.tty ? "\n" : "", mg_last_error(), r->data, ckpt, r->out, r->log ? " --log " : "",
+                r->log ? r->log : "");
+        goto done;
+    }
+    if (st != MG_OK) {
+        if (prog.bar.tty) fprintf(stderr, "\n");
+        goto done;
+    }
+    char extra[64];
+    snprintf(extra, sizeof extra, "(%.1f steps/s)", el > 0 ? (double)(b->steps - start_step) / el : 0.0);
+    cli_progress_end(&prog.bar, extra);
+    st = mg_tc_train_annotate_model(model, rp, &rng, n, d);
+    if (st == MG_OK && r->init_file) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "file:%s", r->init_file);
+        st = mg_tcdae_set_meta(model, "init", buf);
+    }
+    if (st == MG_OK) st = mg_tcdae_save(model, r->out);
+    if (st != MG_OK) goto done;
+    printf("trained a %lld-unit time-conditioned model on %lld x %lld data to step %lld%s in %.2f s\n",
+           (long long)b->hidden, (long long)n, (long long)d, (long long)mg_tc_trainer_step_count(tr),
+           r->resume ? " (resumed)" : "", el);
+    if (prog.have)
+        printf("last batch: loss %.6g; gated representation std at sigma %g over the probe rows: mean %.4g, max %.4g\n",
+               prog.last.loss, rp->sigma_min, prog.last.rep_std_mean, prog.last.rep_std_max);
+    printf("wrote %s%s%s%s%s\n", r->out, r->log ? ", " : "", r->log ? r->log : "", io.checkpoint_at_end ? ", " : "",
+           io.checkpoint_at_end ? ckpt : "");
+done:
+    mg_tc_trainer_free(tr);
+    mg_tcdae_free(model);
+    free(ckpt);
+    return st;
+}
+
 /* --loss eq6|torch. */
 static CLI_DEFINE_PARSER(parse_loss, mg_loss_parse)
 
@@ -234,8 +379,9 @@ static int parse_batch(const char *cmd, const char *arg, void *dest) {
 int cmd_train(int argc, char **argv) {
     const char *cmd = "train";
     const char *data = NULL, *out = NULL, *logp = NULL, *ckpt_arg = NULL, *resume = NULL, *init = "kaiming";
-    const char *sigmas_spec = NULL;
-    int resume_levels = 0, tied = 0, untied = 0;
+    const char *sigmas_spec = NULL, *kind = "dae";
+    int resume_levels = 0, tied = 0, untied = 0, range_given[2] = {0, 0};
+    mg_tc_train_params tcp = mg_tc_train_params_default();
     int64_t log_every = 100, probe = 256, ckpt_every = 0;
     uint64_t seed = 0;
     int seed_given = 0, log_every_given = 0, probe_given = 0, ckpt_every_given = 0;
@@ -275,9 +421,19 @@ int cmd_train(int argc, char **argv) {
         CLI_OPT_STR("resume", &resume),
         CLI_OPT_STR("sigmas", &sigmas_spec),
         CLI_OPT_FLAG("resume-levels", &resume_levels),
+        CLI_OPT_STR("kind", &kind),
+        CLI_OPT_DOUBLE_G("sigma-min", &tcp.sigma_min, &range_given[0]),
+        CLI_OPT_DOUBLE_G("sigma-max", &tcp.sigma_max, &range_given[1]),
         CLI_OPT_END};
     int rc = cli_parse_options(cmd, argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
+    if (strcmp(kind, "dae") && strcmp(kind, "tc")) return cli_usage(cmd, "--kind must be dae or tc, got '%s'", kind);
+    const int is_tc = !strcmp(kind, "tc");
+    if (is_tc && (tied || untied || given[G_BIAS] || given[G_SIGMA] || given[G_LAMBDA] || sigmas_spec || resume_levels))
+        return cli_usage(cmd, "--kind tc is tied and bias-free over all noise levels: --tied/--untied, --bias, "
+                         "--sigma, --sigmas, --lambda and --resume-levels do not apply (use --sigma-min/--sigma-max)");
+    if (!is_tc && (range_given[0] || range_given[1]))
+        return cli_usage(cmd, "--sigma-min/--sigma-max apply to --kind tc (a DAE set takes --sigmas)");
     if (tied && untied) return cli_usage(cmd, "--tied and --untied exclude each other");
     if (tied || untied) {
         p.tied = tied;
@@ -297,7 +453,11 @@ int cmd_train(int argc, char **argv) {
         return cli_usage(cmd, "--sigmas trains a set: it excludes --sigma and --resume (use --resume-levels)");
     if (resume_levels && !sigmas_spec) return cli_usage(cmd, "--resume-levels needs --sigmas");
     const char *init_file = NULL;
-    if (!strcmp(init, "kaiming")) {
+    if (is_tc) {
+        if (!strncmp(init, "file:", 5) && init[5]) init_file = init + 5;
+        else if (given[G_INIT] && strcmp(init, "authors"))
+            return cli_usage(cmd, "--kind tc: --init must be authors or file:PATH, got '%s'", init);
+    } else if (!strcmp(init, "kaiming")) {
         p.init = MG_INIT_KAIMING;
     } else if (!strncmp(init, "normal:", 7)) {
         p.init = MG_INIT_NORMAL;
@@ -326,6 +486,16 @@ int cmd_train(int argc, char **argv) {
     if (st != MG_OK) goto done;
     const int64_t n = X.shape[0], d = X.shape[1];
     if (!given[G_BATCH] && !given[G_REPLACE] && n <= p.batch) p.batch_mode = MG_BATCH_FULL; /* small data: full batch */
+    if (is_tc) {
+        const int64_t hidden = tcp.base.hidden;
+        tcp.base = p;
+        if (!given[G_HIDDEN]) tcp.base.hidden = hidden;
+        tc_run run = {data, out, logp, ckpt_arg, resume, init_file, log_every, probe, ckpt_every, log_every_given,
+                      probe_given, ckpt_every_given, seed_given, {range_given[0], range_given[1]}, seed};
+        st = train_tc(&run, tcp, given, mg_mat_of_array(&X));
+        if (st == MG_ERR_INTERRUPTED) goto done_quiet;
+        goto done;
+    }
     if (sigmas_spec) {
         if (init_file) {
             st = mg_fail(MG_ERR_ARG, "--sigmas trains every level from its own initialisation; --init file: is not "

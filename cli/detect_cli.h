@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "features_cli.h"
+#include "model_cli.h"
 #include "memgen/detect.h"
 #include "memgen/experiment/table1.h"
 
@@ -31,7 +32,12 @@ typedef struct {
     double threshold, fpr, ci;
     int bootstrap, benchmark, table1;
     mg_exp_table1_params t1; /* --table1's experiment; t1.bench is also --benchmark's suite */
+    mg_tc_rep rep;           /* --representation (time-conditioned models) */
 } detect_opts;
+
+/* Loads --model as the DAE set the detector needs: a DAE (set) file, or a
+ * time-conditioned model's levels at sigmas[0..n) (model_cli.h). */
+mg_status detect_load_model(const detect_opts *o, const double *sigmas, int n, mc_model *m);
 
 /* The sub-verbs; each returns an exit code (CLI_OK or cli_fail's). */
 int detect_score(detect_opts *o);

@@ -10,7 +10,7 @@
 #include "memgen/schedule.h"
 #include "sample_cli.h"
 
-/* Validates and parses the shared options. */
+/* Validates and parses the shared options (--clamp as two finite numbers). */
 int sc_resolve(const char *cmd, sc_opts *o) {
     if (o->steps < 0 || o->steps > 100000) return cli_usage(cmd, "--steps must be in 1..100000");
     if (mg_sampler_parse(o->sampler, &o->kind) != MG_OK) return cli_usage(cmd, "%s", mg_last_error());
@@ -19,6 +19,12 @@ int sc_resolve(const char *cmd, sc_opts *o) {
     else return cli_usage(cmd, "--level must be nearest or interp");
     if (sscanf(o->range, "%f:%f", &o->vmin, &o->vmax) != 2 || !(o->vmax > o->vmin))
         return cli_usage(cmd, "--range must be LO:HI with LO < HI");
+    if (o->clamp) {
+        char tail;
+        if (sscanf(o->clamp, "%lf:%lf%c", &o->clamp_lo, &o->clamp_hi, &tail) != 2 || !isfinite(o->clamp_lo) ||
+            !isfinite(o->clamp_hi) || !(o->clamp_hi > o->clamp_lo))
+            return cli_usage(cmd, "--clamp must be LO:HI with finite LO < HI, got '%s'", o->clamp);
+    }
     return CLI_OK;
 }
 
@@ -83,5 +89,7 @@ mg_sample_params sc_sample_params(const sc_opts *o, const double *sig, int K, sc
     p.nsigmas = K;
     p.progress = sc_on_progress;
     p.progress_ctx = pc;
+    p.clamp_lo = o->clamp_lo;
+    p.clamp_hi = o->clamp_hi;
     return p;
 }

@@ -1,11 +1,13 @@
 /*
  * Pieces shared by `memgen sample` and `memgen steer`: the sampling options
- * (--sigmas, --steps, --sampler, --level) and the PNG grid options (--image,
- * --range), resolving them, the noise grid, and sampler progress on a CLI
+ * (--sigmas, --steps, --sampler, --level, --clamp) and the PNG grid options
+ * (--image, --range), resolving them, the noise grid, and sampler progress on a CLI
  * progress bar.
  */
 #ifndef MEMGEN_SAMPLE_CLI_H
 #define MEMGEN_SAMPLE_CLI_H
+
+#include <math.h>
 
 #include "cli.h"
 #include "memgen/png.h"
@@ -13,21 +15,32 @@
 
 /* The shared options as given, and (after sc_resolve) their parsed values. */
 typedef struct {
-    const char *sigmas, *sampler, *level, *image, *range;
+    const char *sigmas, *sampler, *level, *image, *range, *clamp;
     int64_t steps;          /* noise levels visited; 0: the command's default */
     mg_sampler_kind kind;   /* resolved --sampler */
     mg_level_mode mode;     /* resolved --level */
     float vmin, vmax;       /* resolved --range */
+    double clamp_lo, clamp_hi; /* resolved --clamp (NaN: none) */
 } sc_opts;
 
-#define SC_OPTS_DEFAULT {NULL, "ddim", "nearest", NULL, "-1:1", 0, MG_SAMPLER_DDIM, MG_LEVEL_NEAREST, -1.0f, 1.0f}
+#define SC_OPTS_DEFAULT                                                                                        \
+    {NULL, "ddim", "nearest", NULL, "-1:1", NULL, 0, MG_SAMPLER_DDIM, MG_LEVEL_NEAREST, -1.0f, 1.0f, NAN, NAN}
 
 /* Their cli_opt entries, stored into the sc_opts *o. */
 #define SC_OPTIONS(o)                                                                                      \
     CLI_OPT_STR("sigmas", &(o)->sigmas), CLI_OPT_INT("steps", &(o)->steps), CLI_OPT_STR("sampler", &(o)->sampler), \
-        CLI_OPT_STR("level", &(o)->level), CLI_OPT_STR("image", &(o)->image), CLI_OPT_STR("range", &(o)->range)
+        CLI_OPT_STR("level", &(o)->level), CLI_OPT_STR("image", &(o)->image), CLI_OPT_STR("range", &(o)->range), \
+        CLI_OPT_STR("clamp", &(o)->clamp)
 
-/* Checks --steps and parses --sampler, --level and --range; CLI_OK, or
+/* The --help lines of --sampler and --clamp. */
+#define SC_HELP_SAMPLER                                                                                       \
+    "  --sampler NAME     ddim | ancestral | euler | heun (default ddim); ancestral is the authors'\n"     \
+    "                     stochastic VE sampler (also called authors; their run: --sampler authors\n"    \
+    "                     --steps 60 --sigma-min 0.02 --sigma-max 2 --clamp -1:1)\n"                     \
+    "  --clamp LO:HI      clamp x to [LO, HI] after every step, for every sampler (default: none;\n"     \
+    "                     the authors clamp to -1:1)\n"
+
+/* Checks --steps and parses --sampler, --level, --range and --clamp; CLI_OK, or
  * CLI_USAGE after a message naming cmd. */
 int sc_resolve(const char *cmd, sc_opts *o);
 

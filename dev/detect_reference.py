@@ -27,12 +27,13 @@ OUT = os.path.join("tests", "fixtures", "detect")
 
 
 def metrics(h):
-    """The six spikiness metrics of repr.h for one row (float64)."""
+    """The seven spikiness metrics of repr.h for one row (float64)."""
     h = h.astype(np.float64)
     F = h.size
     a = np.abs(h)
     s1, s2 = a.sum(), (a * a).sum()
-    std = h.std(ddof=1) if F > 1 else 0.0
+    std = h.std(ddof=0)  # the population std, the authors' (numpy's default)
+    std_sample = h.std(ddof=1) if F > 1 else 0.0  # torch.Tensor.std's default
     if s2 == 0:
         l4l2, negent, top1, negpr = F ** -0.25, -math.log(F), 1.0 / F, -float(F)
     else:
@@ -42,7 +43,7 @@ def metrics(h):
         negent = float((nz * np.log(nz)).sum())
         top1 = a.max() / s1
         negpr = -(s1 * s1) / s2
-    return [std, l4l2, negent, h.max() - h.min(), top1, negpr]
+    return [std, l4l2, negent, h.max() - h.min(), top1, negpr, std_sample]
 
 
 def auroc_pairs(s, y):

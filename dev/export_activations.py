@@ -103,11 +103,11 @@ def main():
             print("$", " ".join(cmd))
             subprocess.run(cmd, check=True)
             outs.append(np.load(dst))
-        # memgen's std uses torch.std's (n - 1) denominator: compare with torch directly
-        want = torch.from_numpy(pooled).double().std(dim=1).numpy()
-        assert np.allclose(outs[0], want, rtol=1e-6, atol=1e-9), "memgen std differs from torch.std"
+        # memgen's std is the population std (the authors'): torch.std(unbiased=False)
+        want = torch.from_numpy(pooled).double().std(dim=1, unbiased=False).numpy()
+        assert np.allclose(outs[0], want, rtol=1e-6, atol=1e-9), "memgen std differs from torch.std(unbiased=False)"
         assert np.array_equal(outs[0], outs[1]), "memgen's pooling differs from the script's"
-        print(f"ok: memgen's scores of {len(want)} samples equal torch.std of the pooled activations,"
+        print(f"ok: memgen's scores of {len(want)} samples equal torch.std(unbiased=False) of the pooled activations,"
               " and memgen's own max pooling of the raw activations gives the same scores")
     return 0
 

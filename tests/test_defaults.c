@@ -48,6 +48,7 @@ static void test_model_defaults(void **state) {
     mg_sample_params s = MG_SAMPLE_PARAMS_DEFAULT, sf = mg_sample_params_default();
     assert_true(s.kind == sf.kind && sf.sigmas == NULL && s.nsigmas == sf.nsigmas && s.chunk == sf.chunk);
     assert_true(sf.trajectory == NULL && sf.progress == NULL && sf.progress_ctx == NULL);
+    assert_true(same(s.clamp_lo, sf.clamp_lo) && same(s.clamp_hi, sf.clamp_hi) && isnan(sf.clamp_lo));
     mg_detect_params d = MG_DETECT_PARAMS_DEFAULT, df = mg_detect_params_default();
     assert_true(d.metric == df.metric && same(d.sigma, df.sigma) && df.sigmas == NULL);
     assert_true(d.nsigmas == df.nsigmas && d.combine == df.combine);

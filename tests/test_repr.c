@@ -71,7 +71,9 @@ static void test_orientation_and_conventions(void **state) {
     assert_true(fabs(mg_spikiness(flat, F, MG_SPIKE_NEGENTROPY) + log(F)) < 1e-12);
     assert_true(fabs(mg_spikiness(flat, F, MG_SPIKE_NEGPR) + F) < 1e-9);
     assert_true(fabs(mg_spikiness(onehot, F, MG_SPIKE_TOP1) - 1.0) < 1e-15);
-    assert_true(fabs(mg_spikiness(onehot, F, MG_SPIKE_STD) - 2.0 / sqrt(F)) < 1e-12); /* a/sqrt(F), (F-1) denominator */
+    /* a one-hot row of height a: population std a sqrt(F - 1) / F; with the F - 1 denominator a / sqrt(F) */
+    assert_true(fabs(mg_spikiness(onehot, F, MG_SPIKE_STD) - 2.0 * sqrt(F - 1.0) / F) < 1e-12);
+    assert_true(fabs(mg_spikiness(onehot, F, MG_SPIKE_STD_SAMPLE) - 2.0 / sqrt(F)) < 1e-12);
     mg_spike_metric m;
     tu_assert_ok(mg_spike_metric_parse("entropy", &m));
     assert_int_equal(m, MG_SPIKE_NEGENTROPY);
@@ -267,16 +269,14 @@ static void test_repr_cli(void **state) {
     tu_assert_ok(mg_repr_dae(m, (mg_mat){10, 6, 6, X}, 0.2, &s, (mg_mat){10, 5, 5, want}));
     tu_assert_close_f(H.data, want, 50, 0, 0, "CLI representation");
     mg_array_free(&H);
-    unsigned char *txt;
-    size_t len;
-    tu_assert_ok(mg_read_file(stats, 0, &txt, &len));
+    char *txt = tu_read_text(stats);
     int lines = 0;
-    for (size_t i = 0; i < len; i++) lines += txt[i] == '\n';
+    for (const char *c = txt; *c; c++) lines += *c == '\n';
     assert_int_equal(lines, 11);
-    assert_non_null(strstr((char *)txt, "sample,std,l4l2,negentropy,maxmin,top1,negpr,active,l2norm"));
+    assert_non_null(strstr(txt, "sample,std,l4l2,negentropy,maxmin,top1,negpr,std_sample,active,l2norm"));
     free(txt);
-    tu_assert_ok(mg_read_file(sum, 0, &txt, &len));
-    assert_non_null(strstr((char *)txt, "\"histogram\""));
+    txt = tu_read_text(sum);
+    assert_non_null(strstr(txt, "\"histogram\""));
     free(txt);
     /* activations: n x C x H x W pooled to n x C */
     assert_int_equal(tu_memgen(log, "repr --features %s --out %s", tu_fixture("detect/acts_nchw.npy"), out), 0);

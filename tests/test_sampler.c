@@ -2,7 +2,10 @@
  * Tests of the VE samplers with analytic denoisers: the Gaussian N(0, c^2 I)
  * (f(y) = c^2/(c^2+sigma^2) y, whose samples must have variance c^2), and a
  * point mass (every sampler must return the point). Also DDIM == Euler,
- * independence of the chunk size, trajectories and argument checks.
+ * independence of the chunk size, trajectories and argument checks; the
+ * authors' sampler (their ve_sample_x0, written out here as they wrote it)
+ * equals the ancestral sampler on their time-conditioned model, and a clamp
+ * keeps every step of every sampler inside [lo, hi].
  */
 #include <math.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 #include "testutil.h"
 #include "memgen/sampler.h"
 #include "memgen/schedule.h"
+#include "memgen/tcdae.h"
 
 /* Analytic Gaussian denoiser: ctx points to c^2. */
 static mg_status gauss_fn(void *ctx, double sigma, mg_mat X, mg_mat Y) {
@@ -152,12 +156,133 @@ static void test_errors(void **state) {
     assert_int_equal(k, MG_SAMPLER_HEUN);
 }
 
+/* A time-conditioned model with nonzero gates and skip (d x p). */
+static mg_tcdae *tc_model(int64_t d, int64_t p) {
+    mg_tcdae *m = NULL;
+    tu_assert_ok(mg_tcdae_create(d, p, &m));
+    mg_rng r;
+    mg_rng_init(&r, 9);
+    mg_tcdae_init(m, &r);
+    mg_tcdae_parts v = mg_tcdae_parts_of(m);
+    mg_rng_normal(&r, v.A2, (size_t)(p * p));
+    for (int64_t i = 0; i < p * p; i++) v.A2[i] *= 0.2f;
+    v.skip[0] = 0.2f;
+    return m;
+}
+
+/* The authors' sampler as their notebook writes it: sigmas = geomspace(2,
+ * 0.02, 60) then 0; x = 2 z; per level x0 = f(x, s), score = (x0 - x)/s^2,
+ * delta = s^2 - s'^2, x += delta score, plus sqrt(delta) z when s' > 0,
+ * clamp(-1, 1) after every step. Same per-sample noise as mg_sample (fork i
+ * of the generator: the start, then one draw per noisy step). */
+static void authors_loop(const mg_tcdae *m, int64_t n, const mg_rng *rng, int clamp, float *out) {
+    const int64_t d = mg_tcdae_dim(m);
+    double sig[61];
+    tu_assert_ok(mg_sigmas_geometric(0.02, 2.0, 60, sig));
+    float *x = malloc((size_t)d * 4), *f = malloc((size_t)d * 4), *z = malloc((size_t)d * 4);
+    for (int64_t i = 0; i < n; i++) {
+        mg_rng r = mg_rng_fork(rng, (uint64_t)i);
+        mg_rng_normal(&r, x, (size_t)d);
+        for (int64_t k = 0; k < d; k++) x[k] *= 2.0f;
+        for (int t = 59; t >= 0; t--) {
+            double s = sig[t], s2 = t > 0 ? sig[t - 1] : 0.0;
+            tu_assert_ok(mg_tcdae_forward(m, (mg_mat){1, d, d, x}, s, (mg_mat){1, d, d, f}));
+            double delta = s * s - s2 * s2;
+            for (int64_t k = 0; k < d; k++) x[k] += (float)(delta * (((double)f[k] - x[k]) / (s * s)));
+            if (s2 > 0) {
+                mg_rng_normal(&r, z, (size_t)d);
+                for (int64_t k = 0; k < d; k++) x[k] += (float)sqrt(delta) * z[k];
+            }
+            if (clamp)
+                for (int64_t k = 0; k < d; k++) x[k] = x[k] < -1.0f ? -1.0f : x[k] > 1.0f ? 1.0f : x[k];
+        }
+        memcpy(out + i * d, x, (size_t)d * 4);
+    }
+    free(x), free(f), free(z);
+}
+
+/* The ancestral sampler ("authors") on the time-conditioned denoiser is the
+ * authors' loop, with and without their clamp. */
+static void test_authors_sampler(void **state) {
+    (void)state;
+    const int64_t d = 12, p = 8, n = 6;
+    mg_tcdae *m = tc_model(d, p);
+    mg_denoiser den;
+    tu_assert_ok(mg_denoiser_tcdae(m, &den));
+    assert_string_equal(den.name, "tc_dae");
+    double sig[60];
+    tu_assert_ok(mg_sigmas_geometric(0.02, 2.0, 60, sig));
+    mg_sampler_kind k;
+    tu_assert_ok(mg_sampler_parse("authors", &k));
+    assert_int_equal(k, MG_SAMPLER_ANCESTRAL);
+    float *A = malloc((size_t)(n * d) * 4), *B = malloc((size_t)(n * d) * 4);
+    mg_rng r;
+    mg_rng_init(&r, 21);
+    for (int clamp = 0; clamp < 2; clamp++) {
+        mg_sample_params sp = MG_SAMPLE_PARAMS_DEFAULT;
+        sp.kind = k;
+        sp.sigmas = sig;
+        sp.nsigmas = 60;
+        if (clamp) sp.clamp_lo = -1.0, sp.clamp_hi = 1.0;
+        tu_assert_ok(mg_sample(&den, &sp, &r, (mg_mat){n, d, d, A}));
+        authors_loop(m, n, &r, clamp, B);
+        tu_assert_close_f(A, B, n * d, 1e-5, 1e-4, clamp ? "authors' loop with clamp" : "authors' loop");
+    }
+    free(A), free(B);
+    mg_denoiser_free(&den);
+    mg_tcdae_free(m);
+}
+
+/* With a clamp every state after the start lies in [lo, hi], for every
+ * sampler; without it the same run leaves the range; a bad clamp is refused. */
+static void test_clamp(void **state) {
+    (void)state;
+    const int64_t d = 10, p = 8, n = 16;
+    mg_tcdae *m = tc_model(d, p);
+    mg_denoiser den;
+    tu_assert_ok(mg_denoiser_tcdae(m, &den));
+    double *sig;
+    int K;
+    tu_assert_ok(mg_sigmas_parse("geom:0.02:2:12", &sig, &K));
+    float *X = malloc((size_t)(n * d) * 4), *traj = malloc((size_t)((K + 1) * n * d) * 4);
+    mg_rng r;
+    mg_rng_init(&r, 2);
+    const float lo = -0.5f, hi = 0.7f;
+    for (int kind = 0; kind < MG_SAMPLER_COUNT; kind++) {
+        mg_sample_params sp = MG_SAMPLE_PARAMS_DEFAULT;
+        sp.kind = (mg_sampler_kind)kind;
+        sp.sigmas = sig;
+        sp.nsigmas = K;
+        sp.trajectory = traj;
+        tu_assert_ok(mg_sample(&den, &sp, &r, (mg_mat){n, d, d, X}));
+        int64_t outside = 0;
+        for (int64_t i = n * d; i < (K + 1) * n * d; i++) outside += traj[i] < lo || traj[i] > hi;
+        assert_true(outside > 0);
+        sp.clamp_lo = lo;
+        sp.clamp_hi = hi;
+        tu_assert_ok(mg_sample(&den, &sp, &r, (mg_mat){n, d, d, X}));
+        for (int64_t i = n * d; i < (K + 1) * n * d; i++)
+            if (!(traj[i] >= lo && traj[i] <= hi))
+                fail_msg("%s: state %lld = %g outside the clamp", mg_sampler_name(sp.kind), (long long)i, traj[i]);
+        assert_memory_equal(X, traj + K * n * d, (size_t)(n * d) * 4);
+        sp.clamp_hi = lo;
+        assert_int_equal(mg_sample(&den, &sp, &r, (mg_mat){n, d, d, X}), MG_ERR_ARG);
+        sp.clamp_hi = NAN;
+        assert_int_equal(mg_sample(&den, &sp, &r, (mg_mat){n, d, d, X}), MG_ERR_ARG);
+    }
+    free(X), free(traj), free(sig);
+    mg_denoiser_free(&den);
+    mg_tcdae_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gaussian_variance),
         cmocka_unit_test(test_point_mass),
         cmocka_unit_test(test_equivalences),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_authors_sampler),
+        cmocka_unit_test(test_clamp),
     };
     return cmocka_run_group_tests_name("sampler", tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  * memgen core: status codes, the thread-local error message, dtypes, owned n-d
  * arrays and non-owning matrix views. Every other module builds on these.
  *
- * Conventions (see DESIGN.md):
+ * Conventions:
  *  - the library never prints or exits; functions return mg_status and, on
  *    failure, leave a human-readable message in mg_last_error();
  *  - arrays are row-major, one sample per row; sizes are int64_t / size_t;

@@ -1,9 +1,12 @@
 /*
  * The two-layer ReLU denoising autoencoder of the paper, Eq. 5:
  *
- *     f(x) = W2 [W1^T x + b1]_+ + b2,     W1, W2 in R^{d x p},
+ *     f(x) = W2 [W1^T x + b1]_+ + b2 (+ s x),     W1, W2 in R^{d x p},
  *
- * bias-free by default (b1 = b2 = 0, as the paper). Tied models share one
+ * bias-free by default (b1 = b2 = 0, as the paper). The scalar skip s is 0
+ * for the paper's DAE; it is what a time-conditioned model (tcdae.h) at one
+ * noise level needs to be a DAE, and it is not a trainable parameter here
+ * (not in mg_dae_params; the DAE trainer refuses a model with s != 0). Tied models share one
  * parameter matrix (W2 = W1). Batched over rows: with X (n x d) the
  * representation is H = relu(X W1 + b1) (n x p) and the output Y = H W2^T + b2.
  *
@@ -12,7 +15,7 @@
  * safetensors.torch.load_file (shape [d, p]).
  *
  * File layout (.safetensors): tensors "W1" (d, p), "W2" (d, p, untied only),
- * "b1" (p), "b2" (d) when biased; metadata "memgen.kind" = "dae", "d", "p",
+ * "b1" (p), "b2" (d) when biased, "skip" (1) when s != 0; metadata "memgen.kind" = "dae", "d", "p",
  * "tied" ("1"/"0"), "bias", "sigma" plus any free-form keys set by the
  * creator (training hyper-parameters, closed-form provenance, ...).
  */
@@ -70,6 +73,10 @@ MG_API const float *mg_dae_params_const(const mg_dae *m, int64_t *count);
 /* Number of floats in mg_dae_params: d*p*(tied ? 1 : 2) + (bias ? p + d : 0). */
 MG_API int64_t mg_dae_param_count(const mg_dae *m);
 
+/* The skip s of f(x) = ... + s x (0 unless set). */
+MG_API float mg_dae_skip(const mg_dae *m);
+MG_API void mg_dae_set_skip(mg_dae *m, float s);
+
 /* The noise level the model was trained or built for (NaN if unknown). */
 MG_API double mg_dae_sigma(const mg_dae *m);
 MG_API void mg_dae_set_sigma(mg_dae *m, double sigma);
@@ -93,7 +100,7 @@ MG_API void mg_dae_init_normal(mg_dae *m, mg_rng *rng, float scale);
 /* H = relu(X W1 + b1). X: n x d, H: n x p (views, ld >= cols). */
 MG_API mg_status mg_dae_encode(const mg_dae *m, mg_mat X, mg_mat H);
 
-/* Y = f(X). X: n x d, Y: n x d. H is an n x p workspace that receives the
+/* Y = f(X) (with the skip: + s X). X: n x d, Y: n x d. H is an n x p workspace that receives the
  * representation; pass H.data == NULL to let the call allocate one. */
 MG_API mg_status mg_dae_forward(const mg_dae *m, mg_mat X, mg_mat H, mg_mat Y);
 

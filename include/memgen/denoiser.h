@@ -1,8 +1,8 @@
 /*
  * The denoiser interface samplers use: Y = f_sigma(X), an estimate of
  * E[x | x + sigma eps = y] for every row, with one backend per kind of
- * denoiser (a DAE set, the empirical optimal denoiser of Eq. 3, the true
- * denoiser of a Gaussian mixture, ...). Tweedie: score = (f(y) - y) / sigma^2.
+ * denoiser (a DAE set, the authors' time-conditioned model, the empirical
+ * optimal denoiser of Eq. 3, the true denoiser of a Gaussian mixture, ...). Tweedie: score = (f(y) - y) / sigma^2.
  */
 #ifndef MEMGEN_DENOISER_H
 #define MEMGEN_DENOISER_H
@@ -10,6 +10,7 @@
 #include "memgen/core.h"
 #include "memgen/daeset.h"
 #include "memgen/mog.h"
+#include "memgen/tcdae.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,6 +42,11 @@ MG_API void mg_daeset_blend(const mg_daeset *set, mg_level_mode mode, double sig
 
 /* A denoiser backed by a DAE set (borrowed: the set must outlive it). */
 MG_API mg_status mg_denoiser_daeset(const mg_daeset *set, mg_level_mode mode, mg_denoiser *out);
+
+/* The authors' time-conditioned model (borrowed: it must outlive the
+ * denoiser), answering every sigma exactly: Y = f(X, sigma) of tcdae.h.
+ * Name "tc_dae". */
+MG_API mg_status mg_denoiser_tcdae(const mg_tcdae *m, mg_denoiser *out);
 
 /* The empirical optimal denoiser of Eq. 3 over training rows X (n x d,
  * borrowed: X must outlive the denoiser). Sampling with it reproduces the

@@ -43,7 +43,9 @@ MG_API mg_status mg_write_file_atomic(const char *path, const void *data, size_t
 MG_API mg_status mg_open_regular(const char *path, FILE **fp, uint64_t *size);
 
 /* Reads the whole file into a malloc'd buffer (*out, caller frees) of *len
- * bytes. Refuses files larger than max_bytes (0 = no limit) with MG_ERR_FORMAT. */
+ * bytes, followed by a NUL byte that *len does not count (so a text file can
+ * be read as a string). Refuses files larger than max_bytes (0 = no limit)
+ * with MG_ERR_FORMAT. */
 MG_API mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *len);
 
 /* Creates the folder `path` and any missing parents (like mkdir -p); an

@@ -19,6 +19,14 @@
  * the stored training sample (Cor. 3.2); near a generalized sample it is the
  * local Wiener filter of the cluster (Cor. 3.3), of higher effective rank.
  *
+ * A model with a skip (the time-conditioned model at one sigma, tcdae.h)
+ * has J(x) = s I + W2_S W1_S^T: its trace gains s d, and J maps
+ * V = span[W2_S W1_S] into itself and is s I on the complement, so with thin
+ * QR [W2_S W1_S] = Q R (2|S| <= d) the singular values are those of the
+ * 2|S| x 2|S| matrix s I + Ra Rb^T plus d - 2|S| copies of |s| (all d of them
+ * are reported: the skip makes J full rank); the top left singular vector is
+ * taken within V.
+ *
  * Effective rank, two definitions reported side by side:
  *   erank   = exp(H(q)), q_i = sv_i / sum_j sv_j, H the Shannon entropy
  *             (Roy & Vetterli 2007); 1 for rank one, r for r equal values;
@@ -49,7 +57,8 @@ MG_API mg_status mg_jacobian_dense(const mg_dae *m, const float *x, double *J);
 MG_API mg_status mg_jacobian_unit_traces(const mg_dae *m, double *c);
 
 /* tr J(x_i) for every row of X (n x d): one encode (sgemm) plus O(p) per row
- * with the unit traces (the FLIPD term of Kamkari et al. 2024; exact here). */
+ * with the unit traces (the FLIPD term of Kamkari et al. 2024; exact here;
+ * plus s d with a skip). */
 MG_API mg_status mg_jacobian_trace(const mg_dae *m, mg_mat X, double *trace);
 
 /* Reference for tests: the trace through a plain loop over active units and
@@ -57,9 +66,9 @@ MG_API mg_status mg_jacobian_trace(const mg_dae *m, mg_mat X, double *trace);
 MG_API mg_status mg_jacobian_trace_naive(const mg_dae *m, mg_mat X, double *trace);
 
 /* Singular values of J(x), descending, through the thin QR route above.
- * sv has room for min(d, p) values; *r receives how many were computed
- * (min(d, s), 0 when no unit is active). u1 (d, may be NULL) receives the
- * top left singular vector (sign: largest-magnitude entry positive; zero
+ * sv has room for min(d, p) values (d with a skip); *r receives how many
+ * were computed (min(d, s), 0 when no unit is active; d with a skip). u1 (d,
+ * may be NULL) receives the top left singular vector (sign: largest-magnitude entry positive; zero
  * when r = 0). */
 MG_API mg_status mg_jacobian_svd(const mg_dae *m, const float *x, double *sv, int64_t *r, double *u1);
 

@@ -15,9 +15,13 @@
  * that are naturally "higher = more balanced" are negated. With
  * a_i = |h_i| and p_i = a_i / sum_j a_j:
  *
- *   std        sqrt(sum_i (h_i - mean h)^2 / (F - 1)): the paper's detector
- *              (Algorithm 1). The (F - 1) denominator is torch.Tensor.std's
- *              default, so thresholds carry over from PyTorch code; 0 for F = 1.
+ *   std        sqrt(sum_i (h_i - mean h)^2 / F), the population standard
+ *              deviation: the paper's detector (Algorithm 1) as the authors
+ *              compute it (NumPy's .std(), torch's std(unbiased=False)).
+ *   std_sample sqrt(sum_i (h_i - mean h)^2 / (F - 1)), torch.Tensor.std's
+ *              default: sqrt(F / (F - 1)) times std, so it ranks rows the
+ *              same way for a fixed F; for thresholds from PyTorch code
+ *              written with the default. Both are 0 for F = 1.
  *   l4l2       ||h||_4 / ||h||_2, in [F^(-1/4), 1]; 1 for a one-hot vector.
  *   negentropy -(-sum_i p_i log p_i) = sum_i p_i log p_i (natural log), in
  *              [-log F, 0]; 0 for a one-hot vector.
@@ -54,10 +58,11 @@ typedef enum {
     MG_SPIKE_MAXMIN,     /* max minus min */
     MG_SPIKE_TOP1,       /* share of the largest |h_i| */
     MG_SPIKE_NEGPR,      /* minus the participation ratio */
+    MG_SPIKE_STD_SAMPLE, /* standard deviation with the F - 1 denominator (torch.std's default) */
     MG_SPIKE_COUNT
 } mg_spike_metric;
 
-/* "std", "l4l2", "negentropy", "maxmin", "top1", "negpr" ("?" if invalid). */
+/* "std", "l4l2", "negentropy", "maxmin", "top1", "negpr", "std_sample" ("?" if invalid). */
 MG_API const char *mg_spike_metric_name(mg_spike_metric m);
 
 /* Parses one of the names above (also "entropy" for negentropy, "pr" for

@@ -25,7 +25,7 @@
  *
  * The block problems are the LAE objective of Lemma C.1 multiplied by n, so
  * block k uses the LAE weight decay lambda' = n * wd and the noise weight
- * n_k * sigma^2 (DESIGN.md, "Numerics"). The only function that takes the
+ * n_k * sigma^2 (docs/corrections.md, section 4). The only function that takes the
  * LAE lambda' itself is mg_lae_alpha (named `wd_lae`).
  *
  * Directions whose eigenvalue is <= n * wd (or numerically zero) are dropped,

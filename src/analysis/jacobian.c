@@ -1,8 +1,9 @@
 /*
  * Jacobians of the ReLU DAE (paper App. A.3, Fig. 16): J(x) = W2 diag(mask) W1^T
- * from the active set, its trace from per-unit traces, and its singular values
- * through thin QR of the two d x |S| factors (see jacobian.h), never a d x d SVD
- * when |S| <= d.
+ * (+ s I for a model with a skip, tcdae.h) from the active set, its trace from
+ * per-unit traces, and its singular values through thin QR of the d x |S|
+ * factors (see jacobian.h), never a d x d SVD when |S| <= d (2|S| <= d with a
+ * skip).
  */
 #include <cblas.h>
 #include <lapacke.h>
@@ -49,7 +50,7 @@ mg_status mg_jacobian_dense(const mg_dae *m, const float *x, double *J) {
             for (int64_t b = 0; b < d; b++) {
                 double acc = 0;
                 for (int64_t k = 0; k < s; k++) acc += (double)W2[a * p + S[k]] * W1[b * p + S[k]];
-                J[a * d + b] = acc;
+                J[a * d + b] = acc + (a == b ? (double)mg_dae_skip(m) : 0.0);
             }
     }
     free(S);
@@ -97,7 +98,7 @@ mg_status mg_jacobian_trace(const mg_dae *m, mg_mat X, double *trace) {
             double t = 0;
             for (int64_t j = 0; j < p; j++)
                 if (h[j] > 0) t += c[j];
-            trace[r0 + i] = t;
+            trace[r0 + i] = t + (double)mg_dae_skip(m) * (double)d;
         }
     }
     free(c);
@@ -118,7 +119,7 @@ mg_status mg_jacobian_trace_naive(const mg_dae *m, mg_mat X, double *trace) {
         double t = 0;
         for (int64_t k = 0; k < s; k++)
             for (int64_t a = 0; a < d; a++) t += (double)W2[a * p + S[k]] * W1[a * p + S[k]];
-        trace[i] = t;
+        trace[i] = t + (double)mg_dae_skip(m) * (double)d;
     }
     free(S);
     return st;
@@ -145,12 +146,15 @@ int64_t mg_rank_above(const double *sv, int64_t r, double rel) {
     return k;
 }
 
-/* Workspace of one SVD: factors, Householder scalars, the small matrix. */
+/* Workspace of one SVD: factors, Householder scalars, the small matrix.
+ * With a skip, A holds [W2_S W1_S] (d x 2s), q = min(d, 2p) and sv has d
+ * entries (the |s| of the complement too). */
 typedef struct {
     int64_t d, p;
+    double skip;
     int64_t *S;                    /* p */
-    double *A, *B, *tau_a, *tau_b; /* d x p, d x p, p, p */
-    double *M, *U, *VT, *sv, *v;   /* q x q, q x q, q x q, q, d  with q = min(d, p) */
+    double *A, *B, *tau_a, *tau_b; /* d x p (skip: d x 2p), d x p, p (skip: 2p), p */
+    double *M, *U, *VT, *sv, *v;   /* q x q, q x q, q x q, q (skip: d), d  with q = min(d, p) (skip: min(d, 2p)) */
 } svd_ws;
 
 /* Frees a workspace. */
@@ -168,21 +172,23 @@ static void ws_free(svd_ws *w) {
     memset(w, 0, sizeof *w);
 }
 
-/* Allocates a workspace for a d x p model. */
-static mg_status ws_alloc(svd_ws *w, int64_t d, int64_t p) {
+/* Allocates a workspace for the d x p model m. */
+static mg_status ws_alloc(svd_ws *w, const mg_dae *m) {
     memset(w, 0, sizeof *w);
-    int64_t q = d < p ? d : p;
+    const int64_t d = mg_dae_dim(m), p = mg_dae_hidden(m);
+    w->skip = mg_dae_skip(m);
+    const int64_t pa = w->skip != 0 ? 2 * p : p, q = d < pa ? d : pa;
     w->d = d;
     w->p = p;
     w->S = malloc((size_t)p * sizeof(int64_t));
-    w->A = mg_alloc((size_t)d * (size_t)p, sizeof(double));
+    w->A = mg_alloc((size_t)d * (size_t)pa, sizeof(double));
     w->B = mg_alloc((size_t)d * (size_t)p, sizeof(double));
-    w->tau_a = malloc((size_t)p * sizeof(double));
+    w->tau_a = malloc((size_t)pa * sizeof(double));
     w->tau_b = malloc((size_t)p * sizeof(double));
     w->M = mg_alloc((size_t)q * (size_t)q, sizeof(double));
     w->U = mg_alloc((size_t)q * (size_t)q, sizeof(double));
     w->VT = mg_alloc((size_t)q * (size_t)q, sizeof(double));
-    w->sv = malloc((size_t)q * sizeof(double));
+    w->sv = malloc((size_t)(w->skip != 0 ? d : q) * sizeof(double));
     w->v = malloc((size_t)d * sizeof(double));
     if (!w->S || !w->A || !w->B || !w->tau_a || !w->tau_b || !w->M || !w->U || !w->VT || !w->sv || !w->v) {
         ws_free(w);
@@ -191,15 +197,87 @@ static mg_status ws_alloc(svd_ws *w, int64_t d, int64_t p) {
     return MG_OK;
 }
 
+/* Descending order of doubles. */
+static int cmp_desc(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* u1 (d) = the unit vector v (d) with its largest-magnitude entry made positive. */
+static void set_sign(const double *v, int64_t d, double *u1) {
+    int64_t big = 0;
+    for (int64_t a = 1; a < d; a++)
+        if (fabs(v[a]) > fabs(v[big])) big = a;
+    double sg = v[big] < 0 ? -1.0 : 1.0;
+    for (int64_t a = 0; a < d; a++) u1[a] = sg * v[a];
+}
+
+/* svd_one for a model with a skip s: J = s I + A B^T (A = W2_S, B = W1_S) maps
+ * V = span[A B] into itself and is s I on its complement, so with thin QR
+ * [A B] = Q R (k = 2|S| <= d columns) the singular values are those of the
+ * k x k matrix s I + Ra Rb^T (R = [Ra Rb]) and d - k times |s|; when 2|S| > d
+ * the d x d matrix s I + A B^T is decomposed directly. *r = d. */
+static mg_status svd_skip(const mg_dae *m, svd_ws *w, int64_t s, int64_t *r, double *u1) {
+    const int64_t d = w->d, p = w->p, k2 = 2 * s;
+    const float *W1 = mg_dae_w1_const(m), *W2 = mg_dae_w2_const(m);
+    const int thin = k2 <= d;
+    const int64_t q = thin ? k2 : d;
+    lapack_int info;
+    if (thin) { /* C = [A B] (d x 2s, ld 2s) in w->A */
+        for (int64_t a = 0; a < d; a++)
+            for (int64_t k = 0; k < s; k++) {
+                w->A[a * k2 + k] = W2[a * p + w->S[k]];
+                w->A[a * k2 + s + k] = W1[a * p + w->S[k]];
+            }
+        info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)k2, w->A, (lapack_int)k2, w->tau_a);
+        if (info != 0) return mg_fail(MG_ERR_NUMERIC, "Jacobian SVD: QR failed (LAPACK info %d)", (int)info);
+        for (int64_t i = 0; i < k2; i++)
+            for (int64_t j = 0; j < k2; j++) {
+                /* (Ra Rb^T)_ij = sum_k R[i, k] R[j, s + k], R upper triangular */
+                double acc = i == j ? w->skip : 0.0;
+                for (int64_t k = i; k < s; k++)
+                    if (s + k >= j) acc += w->A[i * k2 + k] * w->A[j * k2 + s + k];
+                w->M[i * k2 + j] = acc;
+            }
+    } else { /* M = s I + A B^T, d x d */
+        for (int64_t a = 0; a < d; a++)
+            for (int64_t k = 0; k < s; k++) {
+                w->A[a * s + k] = W2[a * p + w->S[k]];
+                w->B[a * s + k] = W1[a * p + w->S[k]];
+            }
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d, (int)d, (int)s, 1.0, w->A, (int)s, w->B, (int)s,
+                    0.0, w->M, (int)d);
+        for (int64_t a = 0; a < d; a++) w->M[a * d + a] += w->skip;
+    }
+    info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, u1 ? 'S' : 'N', (lapack_int)q, (lapack_int)q, w->M, (lapack_int)q, w->sv,
+                          w->U, (lapack_int)q, w->VT, (lapack_int)q);
+    if (info != 0) return mg_fail(MG_ERR_NUMERIC, "Jacobian SVD: dgesdd did not converge (info %d)", (int)info);
+    if (u1) { /* the top singular vector within V (Q U[:, 0]) */
+        memset(w->v, 0, (size_t)d * sizeof(double));
+        for (int64_t i = 0; i < q; i++) w->v[i] = w->U[i * q];
+        if (thin) {
+            info = LAPACKE_dormqr(LAPACK_ROW_MAJOR, 'L', 'N', (lapack_int)d, 1, (lapack_int)k2, w->A, (lapack_int)k2,
+                                  w->tau_a, w->v, 1);
+            if (info != 0) return mg_fail(MG_ERR_NUMERIC, "Jacobian SVD: applying Q failed (info %d)", (int)info);
+        }
+        set_sign(w->v, d, u1);
+    }
+    for (int64_t i = q; i < d; i++) w->sv[i] = fabs(w->skip);
+    qsort(w->sv, (size_t)d, sizeof(double), cmp_desc);
+    *r = d;
+    return MG_OK;
+}
+
 /* Singular values (descending) of J(x) into w->sv and the top left singular
- * vector into u1 (may be NULL); *r = min(d, s), *active = s (the active set
- * stays in w->S). */
+ * vector into u1 (may be NULL); *r = min(d, s) (d with a skip), *active = s
+ * (the active set stays in w->S). */
 static mg_status svd_one(const mg_dae *m, const float *x, svd_ws *w, int64_t *r, int64_t *active, double *u1) {
     int64_t d = w->d, p = w->p, s;
     MG_TRY(mg_jacobian_active(m, x, w->S, &s));
     *active = s;
     *r = 0;
     if (u1) memset(u1, 0, (size_t)d * sizeof(double));
+    if (w->skip != 0) return svd_skip(m, w, s, r, u1);
     if (s == 0) return MG_OK;
     const float *W1 = mg_dae_w1_const(m), *W2 = mg_dae_w2_const(m);
     /* A = W2_S, B = W1_S: d x s row-major (ld s) */
@@ -242,11 +320,7 @@ static mg_status svd_one(const mg_dae *m, const float *x, svd_ws *w, int64_t *r,
                                   w->tau_a, w->v, 1);
             if (info != 0) return mg_fail(MG_ERR_NUMERIC, "Jacobian SVD: applying Q failed (info %d)", (int)info);
         }
-        int64_t big = 0;
-        for (int64_t a = 1; a < d; a++)
-            if (fabs(w->v[a]) > fabs(w->v[big])) big = a;
-        double sg = w->v[big] < 0 ? -1.0 : 1.0;
-        for (int64_t a = 0; a < d; a++) u1[a] = sg * w->v[a];
+        set_sign(w->v, d, u1);
     }
     return MG_OK;
 }
@@ -255,7 +329,7 @@ static mg_status svd_one(const mg_dae *m, const float *x, svd_ws *w, int64_t *r,
 mg_status mg_jacobian_svd(const mg_dae *m, const float *x, double *sv, int64_t *r, double *u1) {
     if (!m || !x || !sv || !r) return mg_fail(MG_ERR_ARG, "Jacobian SVD: NULL argument");
     svd_ws w;
-    MG_TRY(ws_alloc(&w, mg_dae_dim(m), mg_dae_hidden(m)));
+    MG_TRY(ws_alloc(&w, m));
     int64_t s;
     mg_status st = svd_one(m, x, &w, r, &s, u1);
     if (st == MG_OK) memcpy(sv, w.sv, (size_t)*r * sizeof(double));
@@ -295,7 +369,7 @@ mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobi
         st = nn && nd ? mg_knn(X, train, 1, 0, nn, nd) : mg_fail(MG_ERR_NOMEM, "Jacobian: out of memory");
     }
     if (st == MG_OK) st = mg_jacobian_unit_traces(m, c);
-    if (st == MG_OK) st = ws_alloc(&w, d, p);
+    if (st == MG_OK) st = ws_alloc(&w, m);
     for (int64_t i = 0; i < n && st == MG_OK; i++) {
         const float *x = X.data + i * X.ld;
         int64_t r, s;
@@ -303,7 +377,7 @@ mg_status mg_jacobian_analyze(const mg_dae *m, mg_mat X, mg_mat train, mg_jacobi
         st = svd_one(m, x, &w, &r, &s, u);
         if (st != MG_OK) break;
         mg_jacobian_info *o = info + i;
-        double t = 0, ssum = 0;
+        double t = (double)mg_dae_skip(m) * (double)d, ssum = 0;
         for (int64_t k = 0; k < s; k++) t += c[w.S[k]];
         for (int64_t k = 0; k < r; k++) ssum += w.sv[k];
         o->active = s;
@@ -331,7 +405,7 @@ mg_status mg_jacobian_erank(const mg_dae *m, mg_mat X, double *erank) {
     MG_TRY(check_data(m, X, erank));
     if (X.rows == 0) return MG_OK;
     svd_ws w;
-    MG_TRY(ws_alloc(&w, X.cols, mg_dae_hidden(m)));
+    MG_TRY(ws_alloc(&w, m));
     mg_status st = MG_OK;
     for (int64_t i = 0; i < X.rows && st == MG_OK; i++) {
         int64_t r, s;
@@ -353,22 +427,29 @@ static double frob_dot(const double *G, const double *H, int64_t s) {
 mg_status mg_jacobian_subspace_share(const mg_dae *m, const float *x, const double *U, int64_t q, double *share) {
     if (!m || !x || !share || (q > 0 && !U)) return mg_fail(MG_ERR_ARG, "Jacobian subspace share: NULL argument");
     int64_t d = mg_dae_dim(m), p = mg_dae_hidden(m), s;
+    const double sk = mg_dae_skip(m);
     if (q < 0 || q > d) return mg_fail(MG_ERR_ARG, "Jacobian subspace share: q = %lld outside 0..%lld", (long long)q,
                                        (long long)d);
     *share = 0.0;
     int64_t *S = malloc((size_t)p * sizeof(int64_t));
     if (!S) return mg_fail(MG_ERR_NOMEM, "Jacobian subspace share: out of memory");
     mg_status st = mg_jacobian_active(m, x, S, &s);
-    if (st != MG_OK || s == 0 || q == 0) {
+    if (st != MG_OK || q == 0 || (s == 0 && sk == 0)) {
         free(S);
         return st;
+    }
+    if (s == 0) { /* J = s I */
+        *share = (double)q / (double)d;
+        free(S);
+        return MG_OK;
     }
     double *A = mg_alloc((size_t)d * (size_t)s, sizeof(double)); /* d x s: W2_S */
     double *B = mg_alloc((size_t)d * (size_t)s, sizeof(double)); /* d x s: W1_S */
     double *C = mg_alloc((size_t)q * (size_t)s, sizeof(double)); /* q x s: U^T A */
+    double *E = mg_alloc((size_t)q * (size_t)s, sizeof(double)); /* q x s: U^T B (skip only) */
     double *G = mg_alloc((size_t)s * (size_t)s, sizeof(double)); /* s x s: B^T B */
     double *H = mg_alloc((size_t)s * (size_t)s, sizeof(double)); /* s x s: A^T A, then C^T C */
-    if (!A || !B || !C || !G || !H) {
+    if (!A || !B || !C || !E || !G || !H) {
         st = mg_fail(MG_ERR_NOMEM, "Jacobian subspace share: out of memory (%lld active units)", (long long)s);
     } else {
         const float *W1 = mg_dae_w1_const(m), *W2 = mg_dae_w2_const(m);
@@ -387,8 +468,17 @@ mg_status mg_jacobian_subspace_share(const mg_dae *m, const float *x, const doub
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)s, (int)s, (int)q, 1.0, C, (int)s, C, (int)s, 0.0, H,
                     (int)s);
         double in = frob_dot(G, H, s);
+        if (sk != 0) { /* J = s I + A B^T: s^2 tr(P) + 2 s tr(P A B^T P) + ||P A B^T||^2, P the projection */
+            double trab = 0, trin = 0;
+            for (int64_t i = 0; i < d * s; i++) trab += A[i] * B[i];
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)q, (int)s, (int)d, 1.0, U, (int)q, B, (int)s, 0.0,
+                        E, (int)s);
+            for (int64_t i = 0; i < q * s; i++) trin += C[i] * E[i];
+            total += sk * sk * (double)d + 2 * sk * trab;
+            in += sk * sk * (double)q + 2 * sk * trin;
+        }
         *share = total > 0 ? fmin(1.0, fmax(0.0, in / total)) : 0.0;
     }
-    free(S), free(A), free(B), free(C), free(G), free(H);
+    free(S), free(A), free(B), free(C), free(E), free(G), free(H);
     return st;
 }

@@ -12,7 +12,7 @@
 /* Rows processed per chunk when building representations (bounds the x_t copy). */
 #define REPR_CHUNK 1024
 
-static const char *const k_metric_names[] = {"std", "l4l2", "negentropy", "maxmin", "top1", "negpr"};
+static const char *const k_metric_names[] = {"std", "l4l2", "negentropy", "maxmin", "top1", "negpr", "std_sample"};
 _Static_assert(sizeof k_metric_names / sizeof *k_metric_names == MG_SPIKE_COUNT, "a name per metric");
 
 /* The metric's name. */
@@ -36,11 +36,13 @@ mg_status mg_spike_metric_parse(const char *name, mg_spike_metric *out) {
         *out = MG_SPIKE_NEGPR;
         return MG_OK;
     }
-    return mg_fail(MG_ERR_ARG, "unknown spikiness metric '%s' (use std, l4l2, negentropy, maxmin, top1 or negpr)", name);
+    return mg_fail(MG_ERR_ARG,
+                   "unknown spikiness metric '%s' (use std, l4l2, negentropy, maxmin, top1, negpr or std_sample)", name);
 }
 
-/* Standard deviation with the (F - 1) denominator (two passes, double). */
-static double row_std(const float *h, int64_t F) {
+/* Standard deviation over the F entries (two passes, double), with the
+ * denominator F - ddof: ddof 0 the population std, 1 the sample std. */
+static double row_std(const float *h, int64_t F, int ddof) {
     if (F < 2) return isnan(h[0]) ? NAN : 0.0;
     double s = 0;
     for (int64_t i = 0; i < F; i++) s += h[i];
@@ -49,7 +51,7 @@ static double row_std(const float *h, int64_t F) {
         double e = h[i] - mean;
         q += e * e;
     }
-    return sqrt(q / (double)(F - 1));
+    return sqrt(q / (double)(F - ddof));
 }
 
 /* Sum of |h|, of h^2, of h^4, and max |h| in one pass. */
@@ -73,7 +75,8 @@ double mg_spikiness(const float *h, int64_t F, mg_spike_metric m) {
     if (F < 1 || !h) return NAN;
     double s1, s2, s4, amax;
     switch (m) {
-    case MG_SPIKE_STD: return row_std(h, F);
+    case MG_SPIKE_STD: return row_std(h, F, 0);
+    case MG_SPIKE_STD_SAMPLE: return row_std(h, F, 1);
     case MG_SPIKE_MAXMIN: {
         double lo = h[0], hi = h[0];
         for (int64_t i = 1; i < F; i++) {
@@ -159,7 +162,8 @@ mg_status mg_spikiness_all(mg_mat H, double *out) {
             if (h[j] < lo) lo = h[j];
             if (h[j] > hi) hi = h[j];
         }
-        o[MG_SPIKE_STD] = row_std(h, F);
+        o[MG_SPIKE_STD] = row_std(h, F, 0);
+        o[MG_SPIKE_STD_SAMPLE] = row_std(h, F, 1);
         o[MG_SPIKE_MAXMIN] = hi - lo;
         o[MG_SPIKE_L4L2] = s2 == 0 ? pow((double)F, -0.25) : sqrt(sqrt(s4)) / sqrt(s2);
         o[MG_SPIKE_TOP1] = s1 == 0 ? 1.0 / (double)F : amax / s1;

@@ -97,6 +97,7 @@ mg_status mg_baseline_flipd(const mg_daeset *set, mg_mat X, double sigma, double
             const float *h = H + i * p, *y = Y + i * d, *x = Xc.data + i * Xc.ld;
             for (int64_t j = 0; j < p; j++)
                 if (h[j] > 0) tr += c[j];
+            tr += (double)mg_dae_skip(m) * (double)d; /* a skip's s I */
             for (int64_t a = 0; a < d; a++) e += ((double)y[a] - x[a]) * ((double)y[a] - x[a]);
             scores[r0 + i] = -(tr + e / s2);
         }

@@ -1,7 +1,8 @@
 /*
  * Denoiser backends. This file holds the interface glue and the DAE-set
- * backends: a DAE set (nearest level or interpolation in log sigma), and
- * adapters over the theory module's f_emp (Eq. 3) and f_gt (Eq. 4).
+ * backends: a DAE set (nearest level or interpolation in log sigma), the
+ * authors' time-conditioned model (tcdae.h), and adapters over the theory
+ * module's f_emp (Eq. 3) and f_gt (Eq. 4).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -122,6 +123,21 @@ mg_status mg_denoiser_daeset(const mg_daeset *set, mg_level_mode mode, mg_denois
     out->fn = daeset_fn;
     out->free_ctx = daeset_free;
     strcpy(out->name, "dae_set");
+    return MG_OK;
+}
+
+/* Time-conditioned backend: the model is borrowed. */
+static mg_status tcdae_fn(void *ctx, double sigma, mg_mat X, mg_mat Y) { return mg_tcdae_forward(ctx, X, sigma, Y); }
+
+/* Denoiser over the time-conditioned model. */
+mg_status mg_denoiser_tcdae(const mg_tcdae *m, mg_denoiser *out) {
+    memset(out, 0, sizeof *out);
+    if (!m) return mg_fail(MG_ERR_ARG, "time-conditioned denoiser: no model");
+    out->d = mg_tcdae_dim(m);
+    out->ctx = (void *)m;
+    out->fn = tcdae_fn;
+    out->free_ctx = NULL;
+    strcpy(out->name, "tc_dae");
     return MG_OK;
 }
 

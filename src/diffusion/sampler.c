@@ -12,14 +12,18 @@
 static const char *const sampler_names[] = {"ddim", "ancestral", "euler", "heun"};
 _Static_assert(sizeof sampler_names / sizeof *sampler_names == MG_SAMPLER_COUNT, "a name per sampler");
 
-/* Parses a sampler name. */
+/* Parses a sampler name ("authors" names the ancestral sampler: it is theirs). */
 mg_status mg_sampler_parse(const char *name, mg_sampler_kind *out) {
+    if (name && !strcmp(name, "authors")) {
+        *out = MG_SAMPLER_ANCESTRAL;
+        return MG_OK;
+    }
     for (int k = 0; k < MG_SAMPLER_COUNT; k++)
         if (name && !strcmp(name, sampler_names[k])) {
             *out = (mg_sampler_kind)k;
             return MG_OK;
         }
-    return mg_fail(MG_ERR_ARG, "unknown sampler '%s' (use ddim, ancestral, euler or heun)", name ? name : "");
+    return mg_fail(MG_ERR_ARG, "unknown sampler '%s' (use ddim, ancestral (= authors), euler or heun)", name ? name : "");
 }
 
 /* Name of a sampler. */
@@ -90,6 +94,14 @@ static mg_status step(const mg_denoiser *den, mg_sampler_kind kind, double s, do
     return MG_OK;
 }
 
+/* Clamps rows X to [lo, hi] elementwise. */
+static void clamp_rows(mg_mat X, float lo, float hi) {
+    for (int64_t i = 0; i < X.rows; i++) {
+        float *x = X.data + i * X.ld;
+        for (int64_t j = 0; j < X.cols; j++) x[j] = x[j] < lo ? lo : x[j] > hi ? hi : x[j];
+    }
+}
+
 /* Draws the samples chunk by chunk. */
 mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_rng *rng, mg_mat X) {
     if (!p->sigmas || p->nsigmas < 1) return mg_fail(MG_ERR_ARG, "sampler: empty noise grid");
@@ -97,6 +109,10 @@ mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_
         if (!(p->sigmas[k] > 0) || !isfinite(p->sigmas[k]) || (k && !(p->sigmas[k] > p->sigmas[k - 1])))
             return mg_fail(MG_ERR_ARG, "sampler: the noise grid must be positive and strictly ascending");
     if ((int)p->kind < 0 || (int)p->kind >= MG_SAMPLER_COUNT) return mg_fail(MG_ERR_ARG, "sampler: invalid kind");
+    const int clamp = !isnan(p->clamp_lo) || !isnan(p->clamp_hi);
+    if (clamp && !(isfinite(p->clamp_lo) && isfinite(p->clamp_hi) && p->clamp_lo < p->clamp_hi))
+        return mg_fail(MG_ERR_ARG, "sampler: the clamp [%g, %g] needs finite lo < hi (NaN, NaN: no clamp)", p->clamp_lo,
+                       p->clamp_hi);
     if (X.cols != den->d)
         return mg_fail(MG_ERR_SHAPE, "sampler: output has %lld columns but the denoiser works in dimension %lld",
                        (long long)X.cols, (long long)den->d);
@@ -127,6 +143,7 @@ mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_
                     memcpy(p->trajectory + ((T - 1 - t) * n + c0 + i) * d, Xc.data + i * X.ld, (size_t)d * sizeof(float));
             double s = p->sigmas[t], s2 = t > 0 ? p->sigmas[t - 1] : 0.0;
             st = step(den, p->kind, s, s2, Xc, &b);
+            if (clamp) clamp_rows(Xc, (float)p->clamp_lo, (float)p->clamp_hi);
             if (p->progress) p->progress(p->progress_ctx, c0 * T + (cn * (T - t)), n * T);
         }
         if (p->trajectory && st == MG_OK)

@@ -141,7 +141,7 @@ mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, 
         fclose(fp);
         return mg_fail(MG_ERR_FORMAT, "%s: file too large (%zu bytes, limit %zu)", path, size, max_bytes);
     }
-    unsigned char *buf = malloc(size ? size : 1);
+    unsigned char *buf = size < SIZE_MAX ? malloc(size + 1) : NULL; /* + the terminating NUL */
     if (!buf) {
         fclose(fp);
         return mg_fail(MG_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, size);
@@ -153,6 +153,7 @@ mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char **out, 
         free(buf);
         return mg_fail(MG_ERR_IO, "%s: short read (%zu of %zu bytes)", path, got, size);
     }
+    buf[size] = '\0';
     *out = buf;
     *len = size;
     return MG_OK;

@@ -25,6 +25,7 @@ struct mg_dae {
     int64_t d, p;
     int tied, bias;
     double sigma;
+    float skip;      /* s of f = ... + s x (0 for the paper's DAE; not in params) */
     float *params;   /* nparams: W1 (d x p) | W2 (d x p, untied) | b1 (p) | b2 (d) */
     int64_t nparams;
     float *w1, *w2;  /* views into params; w2 == w1 when tied */
@@ -92,6 +93,7 @@ mg_status mg_dae_clone(const mg_dae *m, mg_dae **out) {
     mg_dae *c = *out;
     memcpy(c->params, m->params, (size_t)m->nparams * sizeof(float));
     c->sigma = m->sigma;
+    c->skip = m->skip;
     for (int i = 0; i < mg_st_meta_count(m->meta); i++) {
         const char *k = mg_st_meta_key(m->meta, i);
         mg_status s = mg_st_set_meta(c->meta, k, mg_st_meta(m->meta, k));
@@ -144,6 +146,10 @@ const float *mg_dae_params_const(const mg_dae *m, int64_t *count) {
     return m->params;
 }
 int64_t mg_dae_param_count(const mg_dae *m) { return m->nparams; }
+
+/* The skip of f = ... + s x. */
+float mg_dae_skip(const mg_dae *m) { return m->skip; }
+void mg_dae_set_skip(mg_dae *m, float s) { m->skip = s; }
 
 /* Noise level the model belongs to. */
 double mg_dae_sigma(const mg_dae *m) { return m->sigma; }
@@ -240,6 +246,9 @@ mg_status mg_dae_forward(const mg_dae *m, mg_mat X, mg_mat H, mg_mat Y) {
         if (m->bias)
             for (int64_t i = 0; i < n; i++)
                 for (int64_t j = 0; j < d; j++) Y.data[i * Y.ld + j] += m->b2[j];
+        if (m->skip != 0.0f)
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t j = 0; j < d; j++) Y.data[i * Y.ld + j] += m->skip * X.data[i * X.ld + j];
     }
     free(tmp);
     return s;
@@ -268,6 +277,11 @@ mg_status mg_dae_to_st(const mg_dae *m, mg_st *st, const char *prefix) {
         MG_TRY(mg_st_add_f32(st, key, m->b1, 1, &m->p));
         MG_TRY(join_name(key, sizeof key, prefix, "b2"));
         MG_TRY(mg_st_add_f32(st, key, m->b2, 1, &m->d));
+    }
+    if (m->skip != 0.0f) {
+        int64_t one = 1;
+        MG_TRY(join_name(key, sizeof key, prefix, "skip"));
+        MG_TRY(mg_st_add_f32(st, key, &m->skip, 1, &one));
     }
     if (!*prefix) MG_TRY(mg_st_set_meta(st, "memgen.kind", "dae"));
     MG_TRY(join_name(key, sizeof key, prefix, "d"));
@@ -377,6 +391,11 @@ mg_status mg_dae_from_st(const mg_st *st, const char *prefix, mg_dae **out) {
     if (s == MG_OK && has_w2) s = load_tensor(st, prefix, "W2", 2, wshape, m->w2);
     if (s == MG_OK && has_b1) s = load_tensor(st, prefix, "b1", 1, &p, m->b1);
     if (s == MG_OK && has_b1) s = load_tensor(st, prefix, "b2", 1, &d, m->b2);
+    if (s == MG_OK) s = join_name(key, sizeof key, prefix, "skip");
+    if (s == MG_OK && mg_st_get(st, key)) {
+        int64_t one = 1;
+        s = load_tensor(st, prefix, "skip", 1, &one, &m->skip);
+    }
     if (s == MG_OK) s = join_name(key, sizeof key, prefix, "sigma");
     if (s == MG_OK) {
         double sg;

@@ -112,8 +112,8 @@ const mg_section mg_sec_fig5 = {
              "eps) is nearly one-hot, r_i x_i^T (x_i + sigma eps) at x_i's own column), generalizing models balanced "
              "ones. memgen computes h = relu(W1^T (x + {sigma} eps)) with the sigma = {sigma} DAEs of the shared sets "
              "for {rows} rows per model: the memorizing set's few training samples, each under many noise draws, and "
-             "the generalizing set's first training rows. Std uses the n - 1 denominator (torch.std), over the "
-             "hidden units.",
+             "the generalizing set's first training rows. Std is the population std over the hidden units "
+             "(denominator p, as the authors compute it with NumPy's .std()).",
     .figures = FIGURES,
     .nfigures = MG_SEC_COUNT_OF(FIGURES),
     .tables = TABLES,

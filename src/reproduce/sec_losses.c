@@ -69,7 +69,7 @@ static const mg_figure_spec FIGURES[] = {
      .xlabel = "sigma",
      .ylabel = "E|f(x + sigma eps) - x|^2, x from the mixture",
      .caption = "Population (test) loss of the generalizing regime: Cor. 3.3's closed form with the per-direction "
-                "term sigma^2 e/(e + sigma^2) (DESIGN.md), the construction's exact risk on the true mixture, and "
+                "term sigma^2 e/(e + sigma^2) (docs/corrections.md, section 3), the construction's exact risk on the true mixture, and "
                 "Monte Carlo estimates on held-out samples.",
      .series = {{.table = "mog_test_losses", .x = "sigma", .y = "cor33_oracle",
                  .label = "Cor. 3.3 (corrected): rank-p_k Wiener filters on the true mixture", .color = GEN_COLOR},
@@ -189,7 +189,7 @@ const mg_section mg_sec_losses = {
         "all units of its own block and none of the others); the table says on what share of the clean training "
         "samples those masks fail, and the partition table counts the levels where Definition 3.1 and the margin of "
         "Eq. 16 hold as well ('all assumptions'). Directions with eigenvalue <= n lambda are dropped (Remark after "
-        "Lemma C.1). Corrections from DESIGN.md: the population risk per kept direction is sigma^2 e/(e + sigma^2) "
+        "Lemma C.1). Corrections (docs/corrections.md): the population risk per kept direction is sigma^2 e/(e + sigma^2) "
         "(not only the bias term), and Cor. 3.3 uses (S_k + sigma^2 I)^-1. Cor. 3.2's lambda -> 0 loss is listed for "
         "reference only: the shared memorizing sets train with wd 1e-2, i.e. a large Eq. 6 lambda. Monte Carlo: "
         "{mc_mem} noise draws per memorizing row, {mc_gen} per generalizing row, {mc_test} per held-out row; "

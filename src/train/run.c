@@ -18,13 +18,13 @@
 #include "train_internal.h"
 
 /* Fails with MG_ERR_NUMERIC if any parameter is NaN/Inf. */
-static mg_status check_params_finite(const mg_trainer *tr) {
+static mg_status check_params_finite(const mg_train_loop_ops *ops) {
     int64_t n;
-    const float *w = mg_dae_params_const(tr->model, &n);
+    const float *w = ops->params(ops->obj, &n);
     for (int64_t i = 0; i < n; i++)
         if (!isfinite(w[i]))
-            return mg_fail(MG_ERR_NUMERIC, "training diverged at step %lld: parameter %lld is %s", (long long)tr->step,
-                           (long long)i, isnan(w[i]) ? "NaN" : "infinite");
+            return mg_fail(MG_ERR_NUMERIC, "training diverged at step %lld: parameter %lld is %s",
+                           (long long)ops->core->step, (long long)i, isnan(w[i]) ? "NaN" : "infinite");
     return MG_OK;
 }
 
@@ -42,12 +42,12 @@ static mg_status flush_log(run_state *rs) {
 
 /* Writes log then checkpoint (in that order, so a kill in between leaves a
  * log that covers the checkpoint). Refuses a non-finite state. */
-static mg_status checkpoint(mg_trainer *tr, run_state *rs) {
+static mg_status checkpoint(const mg_train_loop_ops *ops, run_state *rs) {
     MG_TRY(flush_log(rs));
     if (!rs->io->checkpoint_path) return MG_OK;
-    MG_TRY(check_params_finite(tr));
-    MG_TRY(mg_trainer_save_checkpoint(tr, rs->io->checkpoint_path));
-    rs->ckpt_step = tr->step;
+    MG_TRY(check_params_finite(ops));
+    MG_TRY(ops->save(ops->obj, rs->io->checkpoint_path));
+    rs->ckpt_step = ops->core->step;
     return MG_OK;
 }
 
@@ -61,8 +61,9 @@ static mg_status numeric_failure(mg_status st, const run_state *rs) {
     return mg_fail(st, "%s; no checkpoint was written before", msg);
 }
 
-/* Runs to params.steps (see train.h). */
-mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io_in) {
+/* Runs a trainer to its params.steps (see train.h, mg_trainer_run). */
+mg_status mg_train_loop(const mg_train_loop_ops *ops, const mg_train_io *io_in) {
+    mg_train_core *c = ops->core;
     mg_train_io io0;
     memset(&io0, 0, sizeof io0);
     mg_train_io io = io_in ? *io_in : io0;
@@ -70,11 +71,11 @@ mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io_in) {
     if (io.log_flush_seconds <= 0) io.log_flush_seconds = 30.0;
     if (io.checkpoint_every < 0) io.checkpoint_every = 0;
     run_state rs = {&io, {NULL, 0, 0}, -1};
-    tr->io_log_every = io.log_every;
-    tr->io_probe_rows = io.probe_rows;
-    tr->io_ckpt_every = io.checkpoint_every;
-    mg_status s = mg_trainer_setup_probe(tr, io.probe_rows);
-    if (s == MG_OK && io.log_path) s = mg_train_log_start(&rs.log, io.log_path, tr->step);
+    c->io_log_every = io.log_every;
+    c->io_probe_rows = io.probe_rows;
+    c->io_ckpt_every = io.checkpoint_every;
+    mg_status s = ops->setup_probe(ops->obj, io.probe_rows);
+    if (s == MG_OK && io.log_path) s = mg_train_log_start(&rs.log, io.log_path, c->step);
     if (s != MG_OK) {
         mg_train_log_free(&rs.log);
         return s;
@@ -84,27 +85,27 @@ mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io_in) {
     if (blas_threads != 1) openblas_set_num_threads(1);
     const double t0 = mg_now();
     double last_flush = t0;
-    const int64_t total = tr->p.steps;
+    const int64_t total = c->p.steps;
     mg_train_progress pr;
     memset(&pr, 0, sizeof pr);
     pr.total = total;
-    while (tr->step < total) {
+    while (c->step < total) {
         if (mg_train_stop_requested()) {
-            s = checkpoint(tr, &rs);
+            s = checkpoint(ops, &rs);
             if (s == MG_OK) {
                 if (io.checkpoint_path)
                     s = mg_fail(MG_ERR_INTERRUPTED, "training interrupted at step %lld of %lld; checkpoint written to %s",
-                                (long long)tr->step, (long long)total, io.checkpoint_path);
+                                (long long)c->step, (long long)total, io.checkpoint_path);
                 else
                     s = mg_fail(MG_ERR_INTERRUPTED,
                                 "training interrupted at step %lld of %lld; no checkpoint path was given, so the "
-                                "progress is lost", (long long)tr->step, (long long)total);
+                                "progress is lost", (long long)c->step, (long long)total);
             }
             break;
         }
-        int64_t next = tr->step + 1;
+        int64_t next = c->step + 1;
         int report = next % io.log_every == 0 || next == total;
-        s = mg_trainer_step(tr, NULL, NULL, report ? &pr : NULL);
+        s = ops->step(ops->obj, report ? &pr : NULL);
         if (s != MG_OK) {
             if (s == MG_ERR_NUMERIC) {
                 flush_log(&rs);
@@ -113,14 +114,14 @@ mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io_in) {
             break;
         }
         if (report) {
-            s = mg_trainer_probe(tr, &pr);
+            s = ops->probe(ops->obj, &pr);
             pr.elapsed = mg_now() - t0;
             if (s == MG_OK && io.log_path) s = mg_train_log_row(&rs.log, &pr);
             if (s != MG_OK) break;
             if (io.progress) io.progress(io.ctx, &pr);
         }
-        if (io.checkpoint_every > 0 && tr->step % io.checkpoint_every == 0 && tr->step < total) {
-            s = checkpoint(tr, &rs);
+        if (io.checkpoint_every > 0 && c->step % io.checkpoint_every == 0 && c->step < total) {
+            s = checkpoint(ops, &rs);
             if (s == MG_ERR_NUMERIC) s = numeric_failure(s, &rs);
             if (s != MG_OK) break;
             last_flush = mg_now();
@@ -132,16 +133,31 @@ mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io_in) {
     }
     if (s == MG_OK) {
         if (io.checkpoint_at_end && io.checkpoint_path) {
-            s = checkpoint(tr, &rs);
+            s = checkpoint(ops, &rs);
             if (s == MG_ERR_NUMERIC) s = numeric_failure(s, &rs);
         } else {
             s = flush_log(&rs);
-            if (s == MG_OK) s = check_params_finite(tr);
+            if (s == MG_OK) s = check_params_finite(ops);
         }
     }
     if (blas_threads != 1) openblas_set_num_threads(blas_threads);
     mg_train_log_free(&rs.log);
     return s;
+}
+
+/* The DAE trainer's operations for mg_train_loop. */
+static mg_status dae_setup_probe(void *obj, int64_t want) { return mg_trainer_setup_probe(obj, want); }
+static mg_status dae_step(void *obj, mg_train_progress *pr) { return mg_trainer_step(obj, NULL, NULL, pr); }
+static mg_status dae_probe(void *obj, mg_train_progress *pr) { return mg_trainer_probe(obj, pr); }
+static mg_status dae_save(const void *obj, const char *path) { return mg_trainer_save_checkpoint(obj, path); }
+static const float *dae_params(const void *obj, int64_t *n) {
+    return mg_dae_params_const(((const mg_trainer *)obj)->model, n);
+}
+
+/* Runs to params.steps (see train.h). */
+mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io) {
+    const mg_train_loop_ops ops = {&tr->c, tr, dae_setup_probe, dae_step, dae_probe, dae_save, dae_params};
+    return mg_train_loop(&ops, io);
 }
 
 /* ---- one-call helpers ------------------------------------------------------------ */
@@ -157,42 +173,59 @@ mg_status mg_train_init_model(const mg_train_params *params, int64_t d, const mg
     return MG_OK;
 }
 
+/* A metadata setter and its object. */
+typedef struct {
+    mg_status (*set)(void *obj, const char *key, const char *value);
+    void *obj;
+} meta_sink;
+
 /* Sets one metadata key from a printf format. */
-static mg_status meta_fmt(mg_dae *m, const char *key, const char *fmt, ...)
+static mg_status meta_fmt(const meta_sink *m, const char *key, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-static mg_status meta_fmt(mg_dae *m, const char *key, const char *fmt, ...) {
+static mg_status meta_fmt(const meta_sink *m, const char *key, const char *fmt, ...) {
     char buf[128];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    return mg_dae_set_meta(m, key, buf);
+    return m->set(m->obj, key, buf);
 }
+
+/* The hyper-parameters as metadata (see train_internal.h). */
+mg_status mg_train_annotate_keys(mg_status (*set)(void *obj, const char *key, const char *value), void *obj,
+                                 const mg_train_params *p, const mg_rng *rng, int64_t n, int64_t d, int dae) {
+    const meta_sink m = {set, obj};
+    if (dae) MG_TRY(meta_fmt(&m, "lambda", "%.17g", mg_train_effective_lambda(p, d)));
+    MG_TRY(meta_fmt(&m, "loss", "%s", mg_loss_name(p->loss)));
+    if (dae) MG_TRY(meta_fmt(&m, "loss_lambda", "%.17g", p->lambda));
+    MG_TRY(meta_fmt(&m, "optim", "%s", mg_optim_name(p->optim)));
+    MG_TRY(meta_fmt(&m, "lr", "%.17g", mg_train_resolved_lr(p)));
+    MG_TRY(meta_fmt(&m, "weight_decay", "%.17g", mg_train_resolved_wd(p)));
+    MG_TRY(meta_fmt(&m, "momentum", "%.17g", p->momentum));
+    MG_TRY(meta_fmt(&m, "steps", "%lld", (long long)p->steps));
+    if (p->batch_mode == MG_BATCH_FULL) MG_TRY(meta_fmt(&m, "batch", "full"));
+    else MG_TRY(meta_fmt(&m, "batch", "%lld", (long long)p->batch));
+    MG_TRY(meta_fmt(&m, "batch_mode", "%s", mg_batch_mode_name(p->batch_mode)));
+    if (dae) MG_TRY(meta_fmt(&m, "init", "%s", mg_init_name(p->init)));
+    else MG_TRY(meta_fmt(&m, "init", "authors"));
+    MG_TRY(meta_fmt(&m, "seed", "%llu", (unsigned long long)rng->key));
+    MG_TRY(meta_fmt(&m, "stream", "%llu", (unsigned long long)rng->stream));
+    MG_TRY(meta_fmt(&m, "data_n", "%lld", (long long)n));
+    MG_TRY(meta_fmt(&m, "data_d", "%lld", (long long)d));
+    MG_TRY(meta_fmt(&m, "trained_by", "memgen %s", MG_VERSION_STRING));
+    return MG_OK;
+}
+
+/* mg_train_annotate_keys' setter for a DAE. */
+static mg_status dae_set_meta(void *obj, const char *key, const char *value) { return mg_dae_set_meta(obj, key, value); }
 
 /* Records sigma and the hyper-parameters as model metadata. */
 mg_status mg_train_annotate_model(mg_dae *model, const mg_train_params *p, const mg_rng *rng, int64_t n, int64_t d) {
     mg_dae_set_sigma(model, p->sigma);
-    MG_TRY(meta_fmt(model, "lambda", "%.17g", mg_train_effective_lambda(p, d)));
-    MG_TRY(meta_fmt(model, "loss", "%s", mg_loss_name(p->loss)));
-    MG_TRY(meta_fmt(model, "loss_lambda", "%.17g", p->lambda));
-    MG_TRY(meta_fmt(model, "optim", "%s", mg_optim_name(p->optim)));
-    MG_TRY(meta_fmt(model, "lr", "%.17g", mg_train_resolved_lr(p)));
-    MG_TRY(meta_fmt(model, "weight_decay", "%.17g", mg_train_resolved_wd(p)));
-    MG_TRY(meta_fmt(model, "momentum", "%.17g", p->momentum));
-    MG_TRY(meta_fmt(model, "steps", "%lld", (long long)p->steps));
-    if (p->batch_mode == MG_BATCH_FULL) MG_TRY(meta_fmt(model, "batch", "full"));
-    else MG_TRY(meta_fmt(model, "batch", "%lld", (long long)p->batch));
-    MG_TRY(meta_fmt(model, "batch_mode", "%s", mg_batch_mode_name(p->batch_mode)));
-    MG_TRY(meta_fmt(model, "init", "%s", mg_init_name(p->init)));
-    MG_TRY(meta_fmt(model, "seed", "%llu", (unsigned long long)rng->key));
-    MG_TRY(meta_fmt(model, "stream", "%llu", (unsigned long long)rng->stream));
-    MG_TRY(meta_fmt(model, "data_n", "%lld", (long long)n));
-    MG_TRY(meta_fmt(model, "data_d", "%lld", (long long)d));
-    MG_TRY(meta_fmt(model, "trained_by", "memgen %s", MG_VERSION_STRING));
-    return MG_OK;
+    return mg_train_annotate_keys(dae_set_meta, model, p, rng, n, d, 1);
 }
 
 /* Initialise (if needed), continue from a checkpoint (if given), train, annotate. */

@@ -126,13 +126,17 @@ void mg_train_fused_finish(const mg_dae *m, const float *dH, int64_t B, double D
 double mg_train_tiled(const mg_dae *m, mg_mat Xn, mg_mat X0, double data_scale, double lambda, float *grad,
                       float *ws, const mg_train_fused *ex);
 
-/* The trainer (see train.h). Buffers are allocated once at creation. */
-struct mg_trainer {
+/* What every trainer of this folder keeps beside its model (the DAE trainer
+ * below, the time-conditioned one in tc_trainer.c): the resolved
+ * parameters, the data, the run's streams, the batch sampler, the optimizer,
+ * the step, and the observation settings of the current run. The batch
+ * sampler (mg_train_next_batch), the checkpoint (mg_train_ckpt_*), the run
+ * loop (mg_train_loop) and the probe rows work on it alone. */
+typedef struct {
     mg_train_params p;     /* resolved: lr and weight_decay are never NaN */
-    mg_dae *model;         /* borrowed */
     mg_mat X;              /* borrowed data, n x d */
-    int64_t n, d, hp, B;   /* rows, dimension, hidden units, batch rows */
-    int64_t nparams;
+    int64_t n, d, B;       /* rows, dimension, batch rows */
+    int64_t nparams;       /* floats of the model's flat parameter vector */
     double data_scale;     /* c: 1 (eq6) or 1/d (torch) */
     mg_rng rng_run;        /* the run's generator as given */
     mg_rng rng_noise, rng_batch;
@@ -142,23 +146,56 @@ struct mg_trainer {
     int64_t *perm;         /* n, shuffle mode */
     int64_t perm_pos;      /* next index into perm; n means "reshuffle" */
     int64_t *rows;         /* B, the current batch's row indices */
-    /* step buffers */
-    float *x0buf;          /* B x d gathered clean rows (NULL when full batch reads X directly) */
-    float *ws;             /* mg_train_ws_floats(B, d, p) */
-    float *xn;             /* B x d noisy inputs: the input slot of ws (not a separate allocation) */
-    float *grad;           /* nparams */
     mg_optim opt;
-    mg_train_sched sched;  /* thread choice of the fused step */
     double last_data_loss; /* of the last completed step */
     int64_t io_log_every, io_probe_rows, io_ckpt_every; /* of the current run, saved in checkpoints */
     /* probe batch for representation statistics */
     int64_t nprobe;
     float *probe_x;        /* nprobe x d clean rows */
+} mg_train_core;
+
+/* Sets up c for params (resolved here) on X with the run's generator rng and
+ * a model of nparams floats: streams 2 (noise) and 3 (batches), the data
+ * fingerprint, the row and permutation buffers, the optimizer. */
+mg_status mg_train_core_init(mg_train_core *c, const mg_train_params *params, mg_mat X, const mg_rng *rng,
+                             int64_t nparams);
+/* Frees what mg_train_core_init allocated (and the probe rows). */
+void mg_train_core_free(mg_train_core *c);
+/* Bytes allocated by the core (rows, permutation, optimizer state, probe rows). */
+size_t mg_train_core_bytes(const mg_train_core *c);
+
+/* Fills c->rows with the sampler's next batch (full: unchanged). */
+void mg_train_next_batch(mg_train_core *c);
+
+/* Checks explicit batch rows (every index in 0..n-1); NULL rows take the
+ * sampler's next batch. Returns the rows to use, or NULL after mg_fail. */
+const int64_t *mg_train_batch_rows(mg_train_core *c, const int64_t *rows);
+
+/* Mean and max over the k rows of H (k x p) of the population std over the
+ * p units (the rep_std_* columns of the log). */
+void mg_train_rep_std(const float *H, int64_t k, int64_t p, double *mean, double *max);
+
+/* The trainer (see train.h). Buffers are allocated once at creation. */
+struct mg_trainer {
+    mg_train_core c;       /* shared state (above) */
+    mg_dae *model;         /* borrowed */
+    int64_t hp;            /* hidden units */
+    /* step buffers */
+    float *x0buf;          /* B x d gathered clean rows (NULL when full batch reads X directly) */
+    float *ws;             /* mg_train_ws_floats(B, d, p) */
+    float *xn;             /* B x d noisy inputs: the input slot of ws (not a separate allocation) */
+    float *grad;           /* nparams */
+    mg_train_sched sched;  /* thread choice of the fused step */
     float *probe_h;        /* nprobe x p */
 };
 
 /* Picks the probe rows (all rows, or a sorted random subset of `want` from
- * stream 4; want <= 0: up to 256) and copies them into tr->probe_x. */
+ * stream 4; want <= 0: up to 256) and copies them into c->probe_x;
+ * *changed (may be NULL) tells whether the rows were (re)allocated. */
+mg_status mg_train_core_probe(mg_train_core *c, int64_t want, int *changed);
+
+/* Picks the DAE trainer's probe rows (mg_train_core_probe) and sizes its
+ * representation buffer. */
 mg_status mg_trainer_setup_probe(mg_trainer *tr, int64_t want);
 
 /* ---- the CSV log of a run (log.c) ---------------------------------------------- */
@@ -198,5 +235,67 @@ uint64_t mg_train_data_hash(mg_mat X);
  * resume_path when it is not NULL (the set trainer's per-level resume). */
 mg_status mg_train_dae_from(const mg_train_params *params, mg_mat X, const mg_rng *rng, const mg_train_io *io,
                             const char *resume_path, mg_dae **model);
+
+/* ---- the run loop (run.c), shared by the trainers ---------------------------- */
+
+/* What mg_train_loop needs from a trainer: its core and four operations. */
+typedef struct {
+    mg_train_core *core;
+    void *obj; /* the trainer, passed to every operation */
+    /* the probe rows of the run's io.probe_rows (after core->io_* are set) */
+    mg_status (*setup_probe)(void *obj, int64_t want);
+    /* one update; pr (may be NULL) receives step, loss and data_loss */
+    mg_status (*step)(void *obj, mg_train_progress *pr);
+    /* rep_std_* and grad_norm of the current state into pr */
+    mg_status (*probe)(void *obj, mg_train_progress *pr);
+    /* writes a checkpoint of the current state */
+    mg_status (*save)(const void *obj, const char *path);
+    /* the model's flat parameter vector (for the finite check) */
+    const float *(*params)(const void *obj, int64_t *n);
+} mg_train_loop_ops;
+
+/* mg_trainer_run's loop for any trainer (see train.h for the policies). */
+mg_status mg_train_loop(const mg_train_loop_ops *ops, const mg_train_io *io);
+
+/* ---- checkpoints (checkpoint.c), shared by the trainers ------------------------- */
+
+/* The model part of a checkpoint: its tensors and metadata go in with put;
+ * on restore, check (nothing changes yet) then, after every other check,
+ * apply. "train.model" = kind ("dae", "tc") tells the trainers apart. */
+typedef struct {
+    const char *kind;
+    void *obj;
+    mg_status (*put)(const void *obj, mg_st *st);
+    mg_status (*check)(const void *obj, const mg_st *st, const char *path);
+    mg_status (*apply)(void *obj, const mg_st *st, const char *path);
+    /* further generators saved and restored beside rng.noise and rng.batch */
+    int nextra;
+    const char *extra_name[2];
+    mg_rng *extra[2];
+} mg_train_ckpt_model;
+
+/* Writes the checkpoint of core and model to path (atomic). */
+mg_status mg_train_ckpt_save(const mg_train_core *c, const mg_train_ckpt_model *m, const char *path);
+
+/* Restores core and model from path after checking that it belongs to the
+ * same trajectory, data and kind of model. */
+mg_status mg_train_ckpt_load(mg_train_core *c, const mg_train_ckpt_model *m, const char *path);
+
+/* mg_train_checkpoint_info for a checkpoint of the given model kind. */
+mg_status mg_train_checkpoint_info_kind(const char *path, const char *kind, mg_train_params *params, mg_rng *rng,
+                                        int64_t *step, int64_t *n, int64_t *d, mg_train_io *io);
+
+/* Writes the hyper-parameters of a run as model metadata through set(obj,
+ * key, value) (the keys of mg_train_annotate_model; dae: also the Eq. 6
+ * "lambda" and "loss_lambda"). */
+mg_status mg_train_annotate_keys(mg_status (*set)(void *obj, const char *key, const char *value), void *obj,
+                                 const mg_train_params *p, const mg_rng *rng, int64_t n, int64_t d, int dae);
+
+/* Opens a checkpoint of the given model kind; *st is the caller's to free. */
+mg_status mg_train_ckpt_open(const char *path, const char *kind, mg_st **st);
+
+/* The integer metadata key within [lo, hi] (MG_ERR_FORMAT naming it). */
+mg_status mg_train_ckpt_meta_int(const mg_st *st, const char *path, const char *key, int64_t lo, int64_t hi,
+                                 int64_t *out);
 
 #endif /* MEMGEN_TRAIN_INTERNAL_H */

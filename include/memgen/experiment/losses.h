@@ -8,7 +8,7 @@
  *    (theory.h, masks as in Theorem 3.1), against the Monte Carlo loss of
  *    (a) the constructed model and (b) the trained DAE of the shared set;
  *  - for a Gaussian mixture, the test loss: Cor. 3.3's population risk of the
- *    rank-p_k Wiener filters (DESIGN.md's corrected per-direction term) and
+ *    rank-p_k Wiener filters (the corrected per-direction term of docs/corrections.md) and
  *    the construction's exact risk on the mixture, against the Monte Carlo
  *    loss of both models on held-out samples.
  *
