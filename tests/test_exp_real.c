@@ -89,10 +89,10 @@ static void test_labels_and_features(void **state) {
     assert_true(tot == (double)n);
     assert_true(fabs(share - 1) < 1e-9);
     /* memgen's max pooling of the raw activations is the pipeline's, bit for bit;
-       its std (n - 1 denominator) is torch.std's to float rounding */
+       its std_sample (F - 1 denominator) is torch.std's to float rounding */
     assert_true(r.pool_max_abs_diff == 0);
     assert_true(r.std_max_rel_diff < 1e-5);
-    /* the std column recomputed here from the pooled activations */
+    /* the std column (the population std, the authors') recomputed here from the pooled activations */
     mg_array acts = tu_fixture_npy("real_model/acts.npy");
     const float *A = acts.data;
     int64_t C = acts.shape[1];
@@ -103,7 +103,7 @@ static void test_labels_and_features(void **state) {
         for (int64_t c = 0; c < C; c++) m += A[i * C + c];
         m /= (double)C;
         for (int64_t c = 0; c < C; c++) v += (A[i * C + c] - m) * (A[i * C + c] - m);
-        assert_true(fabs(sqrt(v / (double)(C - 1)) - std[i]) <= 1e-6 * fabs(std[i]) + 1e-9);
+        assert_true(fabs(sqrt(v / (double)C) - std[i]) <= 1e-6 * fabs(std[i]) + 1e-9);
     }
     mg_array_free(&acts);
     mg_array_free(&sim);

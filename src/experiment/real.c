@@ -17,7 +17,7 @@
  *   ref_copy_similarity.npy  noisy training images' similarity (reference)
  *   acts.npy                 n x C: the hooked activations, max-pooled over 7 x 7
  *   acts_raw.npy             m x C x 7 x 7 (float16): the first m before pooling
- *   acts_std_torch.npy       n: torch.std of each row of acts (a check)
+ *   acts_std_torch.npy       n: torch.std (unbiased) of each row of acts (a check)
  *   score_<b>.npy            n: baseline b's score (higher = more likely memorized)
  *   images.npy, images_nn.npy, images_index.npy: some generations (uint8 28 x 28),
  *                            their nearest training images and their indices
@@ -41,16 +41,20 @@
 
 #define D_IMG 784 /* 28 x 28 */
 
-/* The detectors, in table order: the spikiness metrics (repr.h order), then
- * the baselines (files score_<name>.npy). */
-enum { NMETRIC = MG_SPIKE_COUNT, NBASE = 4, NDET = NMETRIC + NBASE };
+/* The detectors, in table order: the spikiness metrics of App. B.2 and repr.h
+ * (std is the population std, as the authors compute it; repr.h's
+ * std_sample, the F - 1 version, ranks the same and serves only to check the
+ * pipeline's torch.std), then the baselines (files score_<name>.npy). */
+static const mg_spike_metric METRICS[] = {MG_SPIKE_STD, MG_SPIKE_L4L2, MG_SPIKE_NEGENTROPY,
+                                          MG_SPIKE_MAXMIN, MG_SPIKE_TOP1, MG_SPIKE_NEGPR};
+enum { NMETRIC = (int)(sizeof METRICS / sizeof METRICS[0]), NBASE = 4, NDET = NMETRIC + NBASE };
 static const char *const BASE_NAMES[NBASE] = {"denoise", "flipd", "clique", "nn_ratio"};
 static const char *const BASE_KIND[NBASE] = {"baseline: the model's denoising error",
                                              "baseline: FLIPD / LID (Hutchinson trace of the real Jacobian)",
                                              "baseline: near-duplicate count among generations",
                                              "oracle: NN ratio (needs the training data)"};
-/* Detectors with a ROC table: std, then the baselines. */
-static const int ROC_DET[] = {MG_SPIKE_STD, NMETRIC + 0, NMETRIC + 1, NMETRIC + 2, NMETRIC + 3};
+/* Detectors with a ROC table: std (METRICS[0]), then the baselines. */
+static const int ROC_DET[] = {0, NMETRIC + 0, NMETRIC + 1, NMETRIC + 2, NMETRIC + 3};
 
 /* The paper's Table 1, CIFAR-10 / EDM column (AUROC, TPR at 1% FPR, seconds). */
 static const struct {
@@ -157,7 +161,7 @@ static const mg_field RESULT_FIELDS[] = {
     MG_FIELD(R_, time_ratio_min, MG_FIELD_F64, "smallest std time / a prompt-free baseline's"),
     MG_FIELD(R_, time_ratio_max, MG_FIELD_F64, "largest std time / a prompt-free baseline's"),
     MG_FIELD(R_, pool_max_abs_diff, MG_FIELD_F64, "memgen's max pooling vs the pipeline's (largest difference)"),
-    MG_FIELD(R_, std_max_rel_diff, MG_FIELD_F64, "memgen's std vs torch.std (largest relative difference)"),
+    MG_FIELD(R_, std_max_rel_diff, MG_FIELD_F64, "memgen's std_sample vs torch.std (largest relative difference)"),
     MG_FIELD(R_, target_name, MG_FIELD_TEXT, "the steering target class"),
     MG_FIELD(R_, target, MG_FIELD_I64, "its label"),
     MG_FIELD(R_, alpha_max, MG_FIELD_F64, "end of the steering sweep"),
@@ -438,9 +442,7 @@ static mg_exp_real_det *det_at(mg_exp_real_result *r, int k) {
     return all[k];
 }
 
-static const char *det_name(int k) {
-    return k < NMETRIC ? mg_spike_metric_name((mg_spike_metric)k) : BASE_NAMES[k - NMETRIC];
-}
+static const char *det_name(int k) { return k < NMETRIC ? mg_spike_metric_name(METRICS[k]) : BASE_NAMES[k - NMETRIC]; }
 
 /* Every metric of every generation (sc: n x NDET, column k = detector k),
  * memgen's time per generation of each metric (usec[k]), and the checks of
@@ -456,17 +458,18 @@ static mg_status score_all(const mg_exp_real_params *p, const fixture *f, double
         usec[k] = INFINITY;
         for (int rep = 0; rep < (p->repeats > 0 ? p->repeats : 1) && s == MG_OK; rep++) {
             double t = mg_now();
-            s = mg_spikiness_rows(H, (mg_spike_metric)k, col);
+            s = mg_spikiness_rows(H, METRICS[k], col);
             usec[k] = fmin(usec[k], 1e6 * (mg_now() - t) / (double)n);
         }
         for (int64_t i = 0; s == MG_OK && i < n; i++) sc[i * NDET + k] = col[i];
     }
     for (int b = 0; b < NBASE && s == MG_OK; b++)
         for (int64_t i = 0; i < n; i++) sc[i * NDET + NMETRIC + b] = ((const double *)f->base[b].data)[i];
-    /* std against torch.std */
+    /* the F - 1 std against the pipeline's torch.std (unbiased, its default) */
+    if (s == MG_OK) s = mg_spikiness_rows(H, MG_SPIKE_STD_SAMPLE, col);
     const double *ts = f->std_torch.data;
     for (int64_t i = 0; s == MG_OK && i < n; i++) {
-        double d = fabs(sc[i * NDET + MG_SPIKE_STD] - ts[i]) / fmax(fabs(ts[i]), 1e-30);
+        double d = fabs(col[i] - ts[i]) / fmax(fabs(ts[i]), 1e-30);
         r->std_max_rel_diff = fmax(r->std_max_rel_diff, d);
     }
     free(col);
@@ -548,13 +551,13 @@ static mg_status evaluate_all(const mg_exp_real_params *p, const mg_exp_env *env
     double *stdc = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
     if (s == MG_OK && !stdc) s = mg_fail(MG_ERR_NOMEM, "real: out of memory");
     if (s == MG_OK) {
-        for (int64_t i = 0; i < n; i++) stdc[i] = sc[i * NDET + MG_SPIKE_STD];
+        for (int64_t i = 0; i < n; i++) stdc[i] = sc[i * NDET + 0];
         r->std_median_memorized = median_where(stdc, n, lab, 1);
         r->std_median_generalized = median_where(stdc, n, lab, 0);
         r->std_median_ratio = r->std_median_memorized / r->std_median_generalized;
         int64_t ng = 0;
         for (int64_t i = 0; i < n; i++)
-            if (lab[i] == 0) stdc[ng++] = sc[i * NDET + MG_SPIKE_STD];
+            if (lab[i] == 0) stdc[ng++] = sc[i * NDET + 0];
         r->std_threshold = NAN;
         if (ng > 0) s = mg_detect_calibrate(stdc, ng, p->fpr, &r->std_threshold);
     }
@@ -655,7 +658,7 @@ static mg_status generations_table(const fixture *f, const int *lab, const doubl
     MG_TRY(mg_table_init(&r->generations, "generations", r->n, "generation,similarity,label,nn_is_dup,std"));
     for (int64_t i = 0; i < r->n; i++) {
         const double v[5] = {(double)i, ((const double *)f->sim.data)[i], lab[i], ((const double *)f->nn_dup.data)[i],
-                             sc[i * NDET + MG_SPIKE_STD]};
+                             sc[i * NDET + 0]};
         for (int c = 0; c < 5; c++) r->generations.cols[c].num[i] = v[c];
     }
     return MG_OK;

@@ -125,7 +125,8 @@ typedef struct {
     char baseline_lost[96];          /* the baselines std loses to ("" when none) */
     double time_ratio_min, time_ratio_max; /* std's time per sample / each prompt-free baseline's */
     double pool_max_abs_diff;        /* memgen's max pooling of the raw activations vs the pipeline's */
-    double std_max_rel_diff;         /* memgen's std vs torch.std of the pooled activations */
+    double std_max_rel_diff;         /* memgen's std_sample (F - 1 denominator) vs the pipeline's torch.std (unbiased,
+                                        its default) of the pooled activations (largest relative difference) */
     /* steering (Eq. 11) */
     char target_name[32];            /* the target class */
     int64_t target;
@@ -140,7 +141,8 @@ typedef struct {
                                every detector's score */
     mg_table hist;          /* "hist_similarity": bin_lo, bin_hi, then per set (generations, heldout_test,
                                noisy_copies) its counts and, as <set>_share, its shares of the set */
-    mg_table generations;   /* "generations": generation, similarity, label (1, 0, -1), nn_is_dup, std */
+    mg_table generations;   /* "generations": generation, similarity, label (1, 0, -1), nn_is_dup, std (the
+                               population std over the channels, repr.h's and the authors') */
     mg_table_list roc;      /* "roc_<detector>": fpr, tpr, threshold of std, denoise, flipd, clique, nn_ratio */
     mg_table steer_curves;  /* "steer_curves": group (1 memorized, 0 generalized), alpha, rel_distance (mean distance
                                / mean at a = 0), target_share */
