@@ -53,6 +53,7 @@ static double quantile(const char *path, double q) {
     return x;
 }
 
+/* The tiny pipeline through the report, then the experiment on its fixture. */
 static void test_tiny_pipeline(void **state) {
     (void)state;
     if (!have_torch()) {

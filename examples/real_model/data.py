@@ -34,6 +34,7 @@ def read_idx(path):
 
 
 def find_file(folder, stem):
+    """The path of stem(.gz) in folder, or FileNotFoundError saying how to install it."""
     for name in (stem + ".gz", stem):
         p = os.path.join(folder, name)
         if os.path.exists(p):
@@ -85,6 +86,7 @@ class TrainingSet:
         self.seed, self.n_unique, self.n_dup, self.dup_times = seed, n_unique, n_dup, dup_times
 
     def describe(self):
+        """One line: the sizes and the share of duplicate rows."""
         return ("%d distinct Fashion-MNIST training images (seed %d): %d duplicated x %d and %d once; "
                 "%d rows, %.1f%% of them duplicates"
                 % (len(self.images), self.seed, self.n_dup, self.dup_times, self.n_unique, len(self.rows),

@@ -33,7 +33,7 @@ import torch
 
 
 class _Stop(Exception):
-    pass
+    """Raised by the hook to stop the forward pass once h is taken."""
 
 
 def noise_for(indices, seed):
@@ -79,6 +79,7 @@ def activations(model, X, sigma, seed, batch=250, n_raw=32):
 
 
 def denoise_scores(model, X, sigma, seed, batch=250):
+    """-|D(x + sigma eps; sigma) - x|^2 per generation, eps as activations() draws it."""
     out = []
     with torch.no_grad():
         for b in range(0, len(X), batch):

@@ -236,4 +236,5 @@ def make_model(preset="full", **over):
 
 
 def count_params(m):
+    """Number of parameters of a module."""
     return sum(p.numel() for p in m.parameters())

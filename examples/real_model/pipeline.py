@@ -85,6 +85,7 @@ def cached(path, stage_cfg):
 
 
 def save(path, stage_cfg, **arrays):
+    """Writes a stage's arrays with its configuration, atomically."""
     tmp = path + ".tmp.npz"
     np.savez(tmp, cfg=json.dumps(stage_cfg, sort_keys=True), **arrays)
     os.replace(tmp, path)

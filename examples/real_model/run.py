@@ -26,6 +26,7 @@ from real_model import pipeline  # noqa: E402
 
 
 def main():
+    """Parses the options and runs the pipeline."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="full", choices=sorted(pipeline.PRESETS), help="sizes (default full)")
     ap.add_argument("--work", default="real-model-work", help="work folder: checkpoints and stage results")

@@ -42,6 +42,7 @@ def lr_at(step, cfg):
 
 
 def save_atomic(obj, path):
+    """torch.save to a temporary file, then rename (a crash never leaves half a checkpoint)."""
     tmp = path + ".tmp"
     torch.save(obj, tmp)
     os.replace(tmp, path)
@@ -84,6 +85,7 @@ def train(cfg, images, out_dir, log=print):
         log("train: resuming at step %d of %d (%.0f s done)" % (step, cfg["steps"], elapsed))
 
     def checkpoint():
+        """Writes everything a resumed run needs."""
         save_atomic(dict(cfg=cfg, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
                          gen=gen.get_state(), step=step, elapsed=elapsed, losses=losses), ckpt)
 
@@ -145,5 +147,6 @@ def load_ema(out_dir, cfg):
 
 
 def hms(s):
+    """Seconds as m:ss or h:mm:ss."""
     s = int(round(s))
     return "%d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60) if s >= 3600 else "%d:%02d" % (s // 60, s % 60)

@@ -226,6 +226,7 @@ typedef struct {
     mg_array steer_alphas, steer_images, steer_group, steer_index, steer_centroid, class_centroids; /* f64 */
 } fixture;
 
+/* Frees what load_fixture read (safe on a zeroed fixture). */
 static void fixture_free(fixture *f) {
     cJSON_Delete(f->meta);
     mg_array *all[] = {&f->sim,          &f->labels,       &f->nn_dup,       &f->ref_test,       &f->ref_copy,
@@ -442,6 +443,7 @@ static mg_exp_real_det *det_at(mg_exp_real_result *r, int k) {
     return all[k];
 }
 
+/* The name of detector k. */
 static const char *det_name(int k) { return k < NMETRIC ? mg_spike_metric_name(METRICS[k]) : BASE_NAMES[k - NMETRIC]; }
 
 /* Every metric of every generation (sc: n x NDET, column k = detector k),
