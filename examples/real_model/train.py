@@ -19,7 +19,6 @@ import math
 import os
 import time
 
-import numpy as np
 import torch
 
 from .model import make_model
