@@ -47,6 +47,11 @@ $(HOT_SRC:%.c=$(BUILD)/obj/%.o): CFLAGS += -O3 -fno-math-errno
 # The library exports only what its headers mark MG_API (memgen/core.h).
 $(LIB_OBJ): CFLAGS += -fvisibility=hidden
 
+# The experiment `real` finds the committed fixture of examples/real_model
+# (tests/fixtures/real_model), and `memgen reproduce --real-model rerun` the
+# pipeline itself, under the source tree they were built from.
+$(BUILD)/obj/src/experiment/real.o $(BUILD)/obj/src/reproduce/real_model.o: CFLAGS += -DMG_SOURCE_ROOT='"$(CURDIR)"'
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@

@@ -17,7 +17,8 @@ static void usage(FILE *f) {
             "usage: memgen reproduce [--quick | --full | --scale NAME] [--out DIR] [options]\n\n"
             "Reproduces the paper's results (Fig. 3, 4, 5, 7, 8 analog, 9, 14-17, Table 1, predicted vs\n"
             "measured losses) on the two-mode Gaussian mixture and, when the Debian package\n"
-            "dataset-fashion-mnist is installed, on Fashion-MNIST; writes DIR/index.html (self-contained),\n"
+            "dataset-fashion-mnist is installed, on Fashion-MNIST, and detection and steering on a real\n"
+            "diffusion UNet (examples/real_model); writes DIR/index.html (self-contained),\n"
             "the data behind every number, config.json (settings and seeds) and summary.json.\n\n"
             "  --quick              minutes on 2 cores (the default scale)\n"
             "  --full               the paper's sizes, 21 noise levels, longer training (see README for time)\n"
@@ -27,6 +28,10 @@ static void usage(FILE *f) {
             "  --sections LIST      comma-separated subset of: %s (default all)\n"
             "  --fmnist-dir DIR     Fashion-MNIST folder (default %s)\n"
             "  --no-fmnist          MoG only\n"
+            "  --real-model WHAT    section real's fixture: fixture (default: the committed full run,\n"
+            "                       tests/fixtures/real_model), rerun (run the PyTorch pipeline of\n"
+            "                       examples/real_model first: preset tiny, full with --full; needs\n"
+            "                       Python with PyTorch) or a fixture folder\n"
             "  -h, --help           this text\n",
             mg_repro_section_list(), MG_FMNIST_DIR);
 }
@@ -48,6 +53,7 @@ int cmd_reproduce(int argc, char **argv) {
                             CLI_OPT_STR("scale", &scale),           CLI_OPT_STR("out", &cfg.out_dir),
                             CLI_OPT_UINT("seed", &cfg.seed),        CLI_OPT_STR("sections", &cfg.sections),
                             CLI_OPT_STR("fmnist-dir", &cfg.fmnist_dir), CLI_OPT_FLAG("no-fmnist", &no_fmnist),
+                            CLI_OPT_STR("real-model", &cfg.real_model),
                             CLI_OPT_END};
     int rc = cli_parse_options(cmd, argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;

@@ -1,12 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages memgen needs to build, test and run, skipping
-# those already present (idempotent). MEMGEN_DEPS_TEST=1 adds Chromium (the
-# test suite renders the report in it headless); MEMGEN_DEPS_EXTRA=1 adds the
-# optional reference tools (PyTorch, NumPy, clang for fuzzing).
+# those already present (idempotent). MEMGEN_DEPS_TEST=1 adds what the test
+# suite uses: Chromium (it renders the report headless) and PyTorch with NumPy
+# (the real-model pipeline of examples/real_model runs at its tiny preset);
+# MEMGEN_DEPS_EXTRA=1 adds the optional reference tools (PyTorch, NumPy, clang
+# for fuzzing).
 set -e
 need="build-essential pkg-config libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev libcjson-dev libcmocka-dev dataset-fashion-mnist"
 if [ "${MEMGEN_DEPS_TEST:-0}" = 1 ]; then
-    need="$need chromium"
+    need="$need chromium python3-numpy python3-torch"
 fi
 if [ "${MEMGEN_DEPS_EXTRA:-0}" = 1 ]; then
     need="$need clang libclang-rt-14-dev python3-numpy python3-torch"

@@ -50,9 +50,13 @@ typedef struct {
     const char *sections;   /* comma-separated section ids to run (NULL or "": all) */
     void (*progress)(void *ctx, const mg_repro_progress *pr); /* optional */
     void *progress_ctx;
+    const char *real_model; /* section real's fixture: NULL or "fixture" = the committed one (tests/fixtures/
+                               real_model); "rerun" = run the PyTorch pipeline of examples/real_model first (preset
+                               tiny at smoke / quick scale, full at full scale; needs Python with PyTorch) into
+                               <out_dir>/real/pipeline; anything else = a fixture folder */
 } mg_repro_config;
 
-#define MG_REPRO_CONFIG_DEFAULT {MG_REPRO_QUICK, "memgen-report", 0, NULL, 1, NULL, NULL, NULL}
+#define MG_REPRO_CONFIG_DEFAULT {MG_REPRO_QUICK, "memgen-report", 0, NULL, 1, NULL, NULL, NULL, NULL}
 /* The same defaults as a function (for bindings that cannot use the macro). */
 MG_API mg_repro_config mg_repro_config_default(void);
 

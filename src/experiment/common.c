@@ -3,9 +3,11 @@
  * points of experiment.h that are not tied to one experiment.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exp_internal.h"
+#include "memgen/detect.h"
 
 /* Progress through the env. */
 void mg_exp_progress(const mg_exp_env *env, const char *detail, double fraction) {
@@ -54,4 +56,18 @@ mg_status mg_exp_row_array(const float *v, int64_t n, mg_array *out) {
     MG_TRY(mg_array_alloc(out, MG_F32, 2, shape));
     memcpy(out->data, v, (size_t)n * sizeof(float));
     return MG_OK;
+}
+
+/* Appends the ROC curve of scores / labels as table `name` (fpr, tpr, threshold). */
+mg_status mg_exp_roc_table(const double *scores, const int *labels, int64_t n, const char *name, mg_table_list *l) {
+    double *fpr = NULL, *tpr = NULL, *thr = NULL;
+    int64_t np = 0;
+    MG_TRY(mg_roc_curve(scores, labels, n, &fpr, &tpr, &thr, &np));
+    mg_table *t = NULL;
+    mg_status s = mg_table_list_add(l, &t);
+    if (s == MG_OK) s = mg_table_init(t, name, np, "fpr,tpr,threshold");
+    for (int64_t j = 0; s == MG_OK && j < np; j++)
+        t->cols[0].num[j] = fpr[j], t->cols[1].num[j] = tpr[j], t->cols[2].num[j] = thr[j];
+    free(fpr), free(tpr), free(thr);
+    return s;
 }

@@ -50,6 +50,10 @@ struct cJSON;
  * o (dotted names nest; NaN / infinities as null). */
 mg_status mg_exp_fields_json(struct cJSON *o, const mg_field *fields, int n, const void *obj);
 
+/* Appends to l the ROC curve (detect.h's mg_roc_curve) of scores with labels
+ * (n each, 1 = positive) as a table `name` with columns fpr, tpr, threshold. */
+mg_status mg_exp_roc_table(const double *scores, const int *labels, int64_t n, const char *name, mg_table_list *l);
+
 /* A 1 x n float32 array holding v[0..n-1]. */
 mg_status mg_exp_row_array(const float *v, int64_t n, mg_array *out);
 

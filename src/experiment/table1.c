@@ -430,19 +430,9 @@ static mg_status over_tables(const mg_detect_bench *b, const run_stats *k, int n
 /* "roc_<name>" for the named detectors (run 0). */
 static mg_status roc_tables(const mg_detect_bench *b, mg_table_list *l) {
     for (int k = 0; k < NNAMED; k++) {
-        int i = find_row(b, NAMED[k]);
-        double *fpr = NULL, *tpr = NULL, *thr = NULL;
-        int64_t np = 0;
-        MG_TRY(mg_roc_curve(b->rows[i].scores, b->labels, b->n, &fpr, &tpr, &thr, &np));
         char name[48];
         snprintf(name, sizeof name, "roc_%s", NAMED[k]);
-        mg_table *t;
-        mg_status s = mg_table_list_add(l, &t);
-        if (s == MG_OK) s = mg_table_init(t, name, np, "fpr,tpr,threshold");
-        for (int64_t j = 0; s == MG_OK && j < np; j++)
-            t->cols[0].num[j] = fpr[j], t->cols[1].num[j] = tpr[j], t->cols[2].num[j] = thr[j];
-        free(fpr), free(tpr), free(thr);
-        MG_TRY(s);
+        MG_TRY(mg_exp_roc_table(b->rows[find_row(b, NAMED[k])].scores, b->labels, b->n, name, l));
     }
     return MG_OK;
 }

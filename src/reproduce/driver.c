@@ -19,7 +19,7 @@
 /* The sections in report order (each a table of src/reproduce/sec_<id>.c). */
 static const mg_section *const SECTIONS[] = {
     &mg_sec_fig3, &mg_sec_fig4, &mg_sec_fig5, &mg_sec_fig14, &mg_sec_fig16,  &mg_sec_fig9,
-    &mg_sec_losses, &mg_sec_fig7, &mg_sec_fig17, &mg_sec_table1, &mg_sec_fig8,
+    &mg_sec_losses, &mg_sec_fig7, &mg_sec_fig17, &mg_sec_table1, &mg_sec_fig8, &mg_sec_real,
 };
 #define NSECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
 
@@ -114,11 +114,12 @@ static void end_stage(mg_repro_ctx *ctx) {
 static mg_status record_config(mg_repro_ctx *ctx) {
     const mg_repro_config *c = ctx->cfg;
     cJSON *j = ctx->config;
-    char cmd[512];
+    char cmd[1024];
     int sec = c->sections && *c->sections;
-    snprintf(cmd, sizeof cmd, "memgen reproduce --scale %s --seed %llu%s%s%s", mg_repro_scale_name(c->scale),
+    int real = c->real_model && *c->real_model && strcmp(c->real_model, "fixture");
+    snprintf(cmd, sizeof cmd, "memgen reproduce --scale %s --seed %llu%s%s%s%s%s", mg_repro_scale_name(c->scale),
              (unsigned long long)c->seed, c->fmnist ? "" : " --no-fmnist", sec ? " --sections " : "",
-             sec ? c->sections : "");
+             sec ? c->sections : "", real ? " --real-model " : "", real ? c->real_model : "");
     cJSON *sig = cJSON_CreateDoubleArray(ctx->sigmas, ctx->nsigmas);
     if (!cJSON_AddStringToObject(j, "memgen_version", MG_VERSION_STRING) ||
         !cJSON_AddStringToObject(j, "scale", mg_repro_scale_name(c->scale)) ||
@@ -217,7 +218,18 @@ static mg_status run_section(mg_repro_ctx *ctx, int i, cJSON *timing) {
     begin_stage(ctx, SECTIONS[i]->id, SECTIONS[i]->weight);
     double t = mg_now();
     mg_status s = mg_report_section(ctx->rep, SECTIONS[i]->heading);
+    /* section real reads the fixture --real-model names (or makes) */
+    char set[1100], dir[1024] = "";
+    const char *sets[1] = {set};
+    if (s == MG_OK && SECTIONS[i] == &mg_sec_real) s = mg_repro_real_fixture(ctx, dir, sizeof dir);
+    if (s == MG_OK && *dir) {
+        snprintf(set, sizeof set, "fixture=%s", dir);
+        ctx->sets = sets;
+        ctx->nsets = 1;
+    }
     if (s == MG_OK) s = mg_repro_render(ctx, SECTIONS[i]);
+    ctx->sets = NULL;
+    ctx->nsets = 0;
     double secs = mg_now() - t;
     cJSON_AddNumberToObject(timing, SECTIONS[i]->id, secs);
     if (s != MG_OK && s != MG_ERR_NOMEM) {

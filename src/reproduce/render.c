@@ -284,7 +284,7 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     const mg_experiment *e = sec->exp;
     void *params = calloc(1, e->params_size);
     if (!params) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    mg_status s = mg_repro_section_params(ctx, sec, NULL, 0, params);
+    mg_status s = mg_repro_section_params(ctx, sec, ctx->sets, ctx->nsets, params);
     cJSON *set = mg_repro_settings(ctx, sec->id), *res = mg_repro_results(ctx, sec->id);
     if (s == MG_OK && (!set || !res)) s = mg_fail(MG_ERR_NOMEM, "out of memory");
     if (s == MG_OK) s = mg_exp_fields_json(set, e->params, e->nparams, params);

@@ -211,23 +211,25 @@ static mg_status draw_images(const call_t *c, const mg_figure_spec *f, const cha
     if (!a || (a->ndim != 2 && a->ndim != 3))
         return mg_fail(MG_ERR_ARG, "section %s: no 2-D or 3-D array '%s'", c->sec->id, f->array);
     int64_t D = a->shape[a->ndim - 1], n = mg_array_numel(a) / (D > 0 ? D : 1);
-    if (!d || d->img_h <= 0 || (int64_t)d->img_h * d->img_w != D)
+    int own = f->img_h > 0; /* the figure's own shape and range (no dataset) */
+    int ih = own ? f->img_h : d ? d->img_h : 0, iw = own ? f->img_w : d ? d->img_w : 0;
+    if (ih <= 0 || (int64_t)ih * iw != D)
         return mg_fail(MG_ERR_ARG, "section %s: array %s is not a set of images of the dataset", c->sec->id, f->array);
     float *rows = mg_alloc((size_t)(n * D), sizeof(float));
     if (!rows) return mg_fail(MG_ERR_NOMEM, "out of memory for an image grid");
     memcpy(rows, a->data, (size_t)(n * D) * sizeof(float));
-    const float *ctr = d->center.data;
+    const float *ctr = own ? NULL : d->center.data;
     if (!f->raw && ctr)
         for (int64_t i = 0; i < n; i++)
             for (int64_t j = 0; j < D; j++) rows[i * D + j] += ctr[j];
     mg_png_grid g = MG_PNG_GRID_DEFAULT;
-    g.height = d->img_h;
-    g.width = d->img_w;
+    g.height = ih;
+    g.width = iw;
     g.channels = 1;
     g.grid_cols = a->ndim == 3 ? (int)a->shape[1] : f->ncols > 0 ? f->ncols : (int)n;
-    g.vmin = d->vmin;
-    g.vmax = d->vmax;
-    int width_px = (int)(g.grid_cols * (d->img_w + g.pad) * 2);
+    g.vmin = own ? (float)f->vmin : d->vmin;
+    g.vmax = own ? (float)f->vmax : d->vmax;
+    int width_px = (int)(g.grid_cols * (iw + g.pad) * 2);
     if (width_px > 900) width_px = 900;
     char rel[160], *id = NULL;
     mg_status s = rd_expand(c, f->id, &c->result_sc, &id);

@@ -34,6 +34,8 @@ typedef struct {
     cJSON *config;            /* config.json: run settings, then one object per section */
     cJSON *results;           /* summary.json: headline numbers per section */
     cJSON *claims;            /* summary.json's "claims": {claim id: verdict} in report order (owned by results) */
+    const char *const *sets;  /* overrides "name=value" of the section being rendered (NULL: none) */
+    int nsets;
     /* progress bookkeeping (driver.c) */
     const char *stage;
     double done_weight, stage_weight, total_weight, t0;
@@ -44,6 +46,14 @@ typedef struct {
 /* Progress inside the running stage: detail text and the fraction (0..1) of
  * the stage done. */
 void mg_repro_step(mg_repro_ctx *ctx, const char *detail, double fraction);
+
+/* ---- real_model.c ------------------------------------------------------------------ */
+
+/* The fixture folder section real reads, from cfg->real_model (reproduce.h):
+ * "" for the experiment's default (the committed fixture), the folder given,
+ * or, for "rerun", the fixture the PyTorch pipeline just wrote under
+ * <out_dir>/real/pipeline (its output lines are the stage's progress). */
+mg_status mg_repro_real_fixture(mg_repro_ctx *ctx, char *dir, size_t len);
 
 /* ---- render.c --------------------------------------------------------------------- */
 

@@ -132,6 +132,9 @@ typedef struct {
     const char *array;   /* images: the result array drawn: n x D (ncols per grid row), or r x c x D (an r x c grid) */
     int ncols;           /* images, n x D arrays: grid columns (0: all rows in one row) */
     int raw;             /* images: values are already display values (no centre added) */
+    int img_h, img_w;    /* images: the image shape when the call has no image dataset (MG_EXP_OWN_DATA); 0: the
+                            dataset's. Values are then display values shown over [vmin, vmax] */
+    double vmin, vmax;
 } mg_figure_spec;
 
 /* A column of a page table: header and cell template (the row's columns in scope). */
@@ -195,5 +198,6 @@ extern const mg_section mg_sec_fig7;
 extern const mg_section mg_sec_fig17;
 extern const mg_section mg_sec_table1;
 extern const mg_section mg_sec_fig8;
+extern const mg_section mg_sec_real;
 
 #endif /* MEMGEN_REPRO_SECTION_H */
