@@ -5,7 +5,8 @@
  * independence of the chunk size, trajectories and argument checks; the
  * authors' sampler (their ve_sample_x0, written out here as they wrote it)
  * equals the ancestral sampler on their time-conditioned model, and a clamp
- * keeps every step of every sampler inside [lo, hi].
+ * keeps every step of every sampler inside [lo, hi]. A stop request ends a
+ * run with MG_ERR_INTERRUPTED.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "memgen/sampler.h"
 #include "memgen/schedule.h"
 #include "memgen/tcdae.h"
+#include "memgen/train.h"
 
 /* Analytic Gaussian denoiser: ctx points to c^2. */
 static mg_status gauss_fn(void *ctx, double sigma, mg_mat X, mg_mat Y) {
@@ -275,6 +277,27 @@ static void test_clamp(void **state) {
     mg_tcdae_free(m);
 }
 
+/* A stop requested before (or during) a run ends it with MG_ERR_INTERRUPTED
+ * after one step; once cleared, the same call runs to the end. */
+static void test_stop_request(void **state) {
+    (void)state;
+    float pt[3] = {1.5f, -2.0f, 0.25f};
+    mg_denoiser den = {3, pt, point_fn, NULL, "point"};
+    double sig[3] = {0.1, 0.5, 2.0};
+    float X[4 * 3];
+    mg_rng r;
+    mg_rng_init(&r, 3);
+    mg_sample_params p = MG_SAMPLE_PARAMS_DEFAULT;
+    p.sigmas = sig;
+    p.nsigmas = 3;
+    mg_mat Xm = {4, 3, 3, X};
+    mg_train_request_stop();
+    assert_int_equal(mg_sample(&den, &p, &r, Xm), MG_ERR_INTERRUPTED);
+    assert_non_null(strstr(mg_last_error(), "stopped on request"));
+    mg_train_clear_stop();
+    tu_assert_ok(mg_sample(&den, &p, &r, Xm));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gaussian_variance),
@@ -283,6 +306,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_authors_sampler),
         cmocka_unit_test(test_clamp),
+        cmocka_unit_test(test_stop_request),
     };
     return cmocka_run_group_tests_name("sampler", tests, NULL, NULL);
 }

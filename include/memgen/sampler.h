@@ -64,7 +64,8 @@ typedef struct {
 /* The same defaults as a function (for bindings that cannot use the macro). */
 MG_API mg_sample_params mg_sample_params_default(void);
 
-/* Draws X.rows samples into X (n x d). */
+/* Draws X.rows samples into X (n x d). Stops with MG_ERR_INTERRUPTED after the
+ * step during which a stop was requested (mg_train_request_stop, train.h). */
 MG_API mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_rng *rng, mg_mat X);
 
 #ifdef __cplusplus

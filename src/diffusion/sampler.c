@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "memgen/sampler.h"
+#include "memgen/train.h" /* the stop request */
 
 /* Sampler names, indexed by mg_sampler_kind. */
 static const char *const sampler_names[] = {"ddim", "ancestral", "euler", "heun"};
@@ -145,6 +146,9 @@ mg_status mg_sample(const mg_denoiser *den, const mg_sample_params *p, const mg_
             st = step(den, p->kind, s, s2, Xc, &b);
             if (clamp) clamp_rows(Xc, (float)p->clamp_lo, (float)p->clamp_hi);
             if (p->progress) p->progress(p->progress_ctx, c0 * T + (cn * (T - t)), n * T);
+            if (st == MG_OK && mg_train_stop_requested())
+                st = mg_fail(MG_ERR_INTERRUPTED, "sampler: stopped on request after %lld of %lld rows",
+                             (long long)c0, (long long)n);
         }
         if (p->trajectory && st == MG_OK)
             for (int64_t i = 0; i < cn; i++)
