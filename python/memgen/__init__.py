@@ -1,0 +1,15 @@
+"""memgen: memorization vs generalization in diffusion models, from Python.
+
+A thin NumPy/PyTorch layer over the memgen C library (it reimplements
+nothing): two-layer ReLU denoising autoencoders and sets of them over noise
+levels, the paper's closed-form solutions, samplers, memorization measures,
+the representation-spikiness detector (Algorithm 1) and steering (Eq. 11).
+Arrays in and out are NumPy arrays; failures raise memgen.Error; Ctrl-C stops
+training and sampling. `import memgen.torch` adds the PyTorch glue.
+"""
+from ._core import Error
+from .models import DAE, DAESet
+
+__version__ = "0.1.0"
+
+__all__ = ["Error", "DAE", "DAESet", "__version__"]

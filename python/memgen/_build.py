@@ -1,0 +1,57 @@
+"""cffi builder of memgen's extension module (memgen._memgen_cffi).
+
+The module is compiled against memgen's public headers and linked with the
+position-independent static library, so the installed package carries the
+library inside it and needs nothing but the Debian run-time libraries
+(OpenBLAS, LAPACKE, libpng, zlib, cJSON, OpenMP). Where the library comes from:
+
+  MEMGEN_ROOT   a memgen source tree: its include/ and <MEMGEN_BUILD>/libmemgen.a
+                (default: the tree this folder sits in, built with `make` first);
+  otherwise     an installed memgen found by `pkg-config memgen` (make install).
+"""
+import os
+import shlex
+import subprocess
+
+from cffi import FFI
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CDEF = os.path.join(HERE, "_cdef.h")
+
+HEADERS = ["core", "rng", "safetensors", "dae", "daeset", "train", "denoiser", "sampler", "mog", "fmnist",
+           "dup", "memorization", "repr", "detect", "steer", "theory", "reproduce"]
+SOURCE = "\n".join('#include "memgen/%s.h"' % h for h in HEADERS) + "\n#include <stdlib.h>\n"
+DEPS = ["lapacke", "openblas", "png", "z", "cjson", "m", "pthread"]
+
+
+def source_root():
+    """The memgen source tree to build against, or None for an installed memgen."""
+    root = os.environ.get("MEMGEN_ROOT")
+    if root:
+        return os.path.abspath(root)
+    up = os.path.dirname(os.path.dirname(HERE))
+    return up if os.path.exists(os.path.join(up, "include", "memgen", "core.h")) else None
+
+
+def build_args():
+    """include_dirs, extra_objects, libraries, extra compile/link args for set_source."""
+    root = source_root()
+    if root is None:
+        cflags = subprocess.check_output(["pkg-config", "--cflags", "memgen"], text=True)
+        libs = subprocess.check_output(["pkg-config", "--static", "--libs", "memgen"], text=True)
+        return dict(extra_compile_args=shlex.split(cflags), extra_link_args=shlex.split(libs) + ["-fopenmp"])
+    build = os.environ.get("MEMGEN_BUILD", "build")
+    lib = os.path.join(root, build, "libmemgen.a")
+    if os.environ.get("MEMGEN_SKIP_MAKE") != "1":
+        subprocess.check_call(["make", "-C", root, "-j2", "BUILD=" + build, os.path.join(build, "libmemgen.a")])
+    return dict(include_dirs=[os.path.join(root, "include")], extra_objects=[lib], libraries=DEPS,
+                extra_compile_args=["-std=c11", "-O2"], extra_link_args=["-fopenmp"])
+
+
+ffibuilder = FFI()
+with open(CDEF) as f:
+    ffibuilder.cdef(f.read())
+ffibuilder.set_source("memgen._memgen_cffi", SOURCE, **build_args())
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)
