@@ -1,14 +1,18 @@
 #!/bin/sh
 # Installs the Debian packages memgen needs to build, test and run, skipping
 # those already present (idempotent). MEMGEN_DEPS_TEST=1 adds what the test
-# suite uses: Chromium (it renders the report headless) and PyTorch with NumPy
-# (the real-model pipeline of examples/real_model runs at its tiny preset);
+# suite uses: Chromium (it renders the report headless), PyTorch with NumPy
+# (the real-model pipeline of examples/real_model runs at its tiny preset) and
+# what the Python package builds, installs and is tested with (cffi, pytest,
+# venv/pip/setuptools/wheel for an offline `pip install ./python`, nbclient,
+# ipykernel and matplotlib to execute its notebook);
 # MEMGEN_DEPS_EXTRA=1 adds the optional reference tools (PyTorch, NumPy, clang
 # for fuzzing).
 set -e
 need="build-essential pkg-config libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev libcjson-dev libcmocka-dev dataset-fashion-mnist"
 if [ "${MEMGEN_DEPS_TEST:-0}" = 1 ]; then
-    need="$need chromium python3-numpy python3-torch"
+    need="$need chromium python3-numpy python3-torch python3-cffi python3-pytest python3-venv python3-pip"
+    need="$need python3-setuptools python3-wheel python3-nbclient python3-ipykernel python3-matplotlib"
 fi
 if [ "${MEMGEN_DEPS_EXTRA:-0}" = 1 ]; then
     need="$need clang libclang-rt-14-dev python3-numpy python3-torch"
