@@ -3,7 +3,8 @@
  * double loop at small and large sigma, its sigma -> 0 limit (the nearest
  * sample) and stability with large norms; f_gt of a Gaussian mixture against
  * NumPy, the Cholesky oracle, a Monte Carlo posterior mean and a d = 1000
- * mixture with a tiny-eigenvalue spectrum.
+ * mixture with a tiny-eigenvalue spectrum; f_gt never reads its workspace
+ * before writing it (heap left full of NaN by earlier work does not leak in).
  */
 #include <float.h>
 #include <math.h>
@@ -257,6 +258,40 @@ static void test_fgt_high_dim(void **state) {
     mg_mog_free(&mog);
 }
 
+/* f_gt's running sum starts from its first component's term, not from the
+ * workspace's old contents: with the heap's recently freed blocks (the sizes
+ * f_gt allocates next from) filled with NaN, the result is still finite and equal
+ * to the Cholesky oracle. (It once computed old * 0 + term, and NaN * 0 is NaN.) */
+static void test_fgt_ignores_stale_memory(void **state) {
+    (void)state;
+    int64_t d = 6, m = 5;
+    mg_mog mog;
+    tu_assert_ok(mg_mog_alloc(&mog, 2, d));
+    mog.weights[0] = 0.5, mog.weights[1] = 0.5;
+    for (int64_t j = 0; j < 2 * d; j++) mog.eigvals[j] = 0.5;
+    mog.means[0] = 2.0, mog.means[d + 1] = 2.0;
+    float y[5 * 6], o[5 * 6], ref[5 * 6];
+    mg_rng r;
+    mg_rng_init(&r, 9);
+    mg_rng_normal(&r, y, (size_t)(m * d));
+    mg_mat Y = {m, d, d, y}, O = {m, d, d, o}, R = {m, d, d, ref};
+    for (int round = 0; round < 3; round++) {
+        double *junk[64]; /* blocks of the sizes f_gt takes (mg_alloc: 64-byte aligned), full of NaN */
+        for (int j = 0; j < 64; j++) {
+            size_t cnt = (size_t)(32 + 8 * (j % 4));
+            junk[j] = mg_alloc(cnt, sizeof(double));
+            assert_non_null(junk[j]);
+            for (size_t l = 0; l < cnt; l++) junk[j][l] = NAN;
+        }
+        for (int j = 63; j >= 0; j--) free(junk[j]);
+        tu_assert_ok(mg_fgt(&mog, Y, 0.3, O, NULL));
+        for (int64_t j = 0; j < m * d; j++) assert_true(isfinite(o[j]));
+    }
+    tu_assert_ok(mg_fgt_naive(&mog, Y, 0.3, R, NULL));
+    tu_assert_close_f(o, ref, (size_t)(m * d), 1e-5, 1e-5, "f_gt after stale memory");
+    mg_mog_free(&mog);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_femp_fixture),
@@ -266,6 +301,7 @@ int main(void) {
         cmocka_unit_test(test_fgt_fixture),
         cmocka_unit_test(test_fgt_monte_carlo),
         cmocka_unit_test(test_fgt_high_dim),
+        cmocka_unit_test(test_fgt_ignores_stale_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

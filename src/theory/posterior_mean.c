@@ -342,10 +342,14 @@ mg_status mg_fgt(const mg_mog *mog, mg_mat Y, double sigma, mg_mat Out, double *
             mg_dgemm_det(0, 1, rn, d, d, 1.0, Z, d, B, d, 0.0, Dn, d);
             for (int64_t i = 0; i < rn; i++) {
                 double l = lp[i * K + k], *a = acc + i * d, *dn = Dn + i * d;
-                if (k == 0 || l > mx[i]) {
-                    double sc = k == 0 ? 0.0 : exp(mx[i] - l);
+                if (k == 0) { /* the sum starts here: acc holds no earlier term (nor anything defined) */
+                    for (int64_t j = 0; j < d; j++) a[j] = dn[j] + mu[j];
+                    sw[i] = 1.0;
+                    mx[i] = l;
+                } else if (l > mx[i]) {
+                    double sc = exp(mx[i] - l);
                     for (int64_t j = 0; j < d; j++) a[j] = a[j] * sc + dn[j] + mu[j];
-                    sw[i] = (k == 0 ? 0.0 : sw[i] * sc) + 1.0;
+                    sw[i] = sw[i] * sc + 1.0;
                     mx[i] = l;
                 } else {
                     double w = exp(l - mx[i]);
