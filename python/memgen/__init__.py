@@ -9,7 +9,9 @@ training and sampling. `import memgen.torch` adds the PyTorch glue.
 """
 from ._core import Error
 from .models import DAE, DAESet
+from .train import train, train_set
 
 __version__ = "0.1.0"
 
 __all__ = ["Error", "DAE", "DAESet", "__version__"]
+__all__ += ["train", "train_set"]
