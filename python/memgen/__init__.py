@@ -10,8 +10,9 @@ training and sampling. `import memgen.torch` adds the PyTorch glue.
 from ._core import Error
 from .models import DAE, DAESet
 from .train import train, train_set
+from .data import MoG, duplicate, fashion_mnist, split, split_duplicates
 
 __version__ = "0.1.0"
 
 __all__ = ["Error", "DAE", "DAESet", "__version__"]
-__all__ += ["train", "train_set"]
+__all__ += ["train", "train_set", "MoG", "fashion_mnist", "duplicate", "split", "split_duplicates"]

@@ -289,3 +289,17 @@ def _mg_py_level_io(ctx, level, count, sigma, io):
 def text(cstr):
     """A C string as str ('' for NULL)."""
     return _text(cstr)
+
+
+# ---- scalar arguments (train.py, theory.py, sampling.py, data.py) ----------------------------------------
+
+
+def as_int(value, name, lo=None):
+    """value as a Python int (>= lo when given), else Error (no bool, no fractional float)."""
+    try:
+        ok = not isinstance(value, bool) and int(value) == value
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok or (lo is not None and value < lo):
+        raise Error("%s must be an integer%s, got %r" % (name, "" if lo is None else " >= %d" % lo, value))
+    return int(value)

@@ -10,8 +10,8 @@ configured) and is raised here.
 """
 import os
 
-from ._core import (Error, as_f64, as_matrix, callback, callback_ctx, check, copy_c, ffi, finite_mat, lib, rng, run,
-                    text)
+from ._core import (Error, as_f64, as_int, as_matrix, callback, callback_ctx, check, copy_c, ffi, finite_mat, lib, rng,
+                    run, text)
 from .models import DAE, DAESet
 
 __all__ = ["train", "train_set"]
@@ -20,16 +20,6 @@ __all__ = ["train", "train_set"]
 _TRAJECTORY = dict(tied=None, bias=None, init="kaiming", loss="torch", lambda_=0.0, optim="rmsprop", lr=None,
                    weight_decay=None, momentum=0.0, dampening=0.0, nesterov=False, beta1=0.9, beta2=0.999, eps=1e-8,
                    alpha=0.99, centered=False, batch=None, replace=False, steps=1000)
-
-
-def _int(value, name):
-    """value as a Python int, else Error."""
-    try:
-        if isinstance(value, bool) or int(value) != value:
-            raise ValueError
-        return int(value)
-    except (TypeError, ValueError):
-        raise Error("%s must be an integer, got %r" % (name, value)) from None
 
 
 def _float(value, name):
@@ -92,13 +82,13 @@ def _params(n, d, sigma, hidden, o):
         hidden, o["tied"], o["bias"] = model.p, model.tied, model.bias
     if hidden is None:
         raise Error("hidden is required (or init='file:PATH' / a memgen.DAE)")
-    p.hidden = _int(hidden, "hidden")
+    p.hidden = as_int(hidden, "hidden")
     p.tied = int(True if o["tied"] is None else bool(o["tied"]))
     p.bias = int(bool(o["bias"]))
     p.sigma = _float(sigma, "sigma")
     p.loss = _enum(lib.mg_loss_parse, o["loss"], "mg_loss_kind")
     p.optim = _enum(lib.mg_optim_parse, o["optim"], "mg_optim_kind")
-    p.steps = _int(o["steps"], "steps")
+    p.steps = as_int(o["steps"], "steps")
     p.nesterov, p.centered = int(bool(o["nesterov"])), int(bool(o["centered"]))
     for field, key in (("lambda", "lambda_"), ("momentum", "momentum"), ("dampening", "dampening"),
                        ("beta1", "beta1"), ("beta2", "beta2"), ("eps", "eps"), ("alpha", "alpha")):
@@ -112,7 +102,7 @@ def _params(n, d, sigma, hidden, o):
         p.batch_mode = lib.MG_BATCH_FULL
     else:
         if batch is not None:
-            p.batch = _int(batch, "batch")
+            p.batch = as_int(batch, "batch")
         p.batch_mode = lib.MG_BATCH_REPLACE if replace else lib.MG_BATCH_SHUFFLE
         if batch is None and not replace and n <= p.batch:
             p.batch_mode = lib.MG_BATCH_FULL  # small data: full batch, as the CLI
@@ -124,10 +114,10 @@ def _io(keep, log, log_every, probe, checkpoint, checkpoint_every, cb):
     """An mg_train_io: CSV log, probe rows, checkpoints (written on stop, every checkpoint_every steps and
     at the end when a checkpoint path is given), the progress callback. keep: C strings kept alive."""
     io = ffi.new("mg_train_io *")
-    io.log_every, io.probe_rows = _int(log_every, "log_every"), _int(probe, "probe")
+    io.log_every, io.probe_rows = as_int(log_every, "log_every"), as_int(probe, "probe")
     if io.log_every < 1 or io.probe_rows < 1:
         raise Error("log_every and probe must be >= 1")
-    if _int(checkpoint_every, "checkpoint_every") < 0:
+    if as_int(checkpoint_every, "checkpoint_every") < 0:
         raise Error("checkpoint_every must be >= 0")
     if log is not None:
         keep.append(ffi.new("char[]", os.fsencode(log)))
