@@ -12,9 +12,11 @@ from .models import DAE, DAESet
 from .train import train, train_set
 from .data import MoG, duplicate, fashion_mnist, split, split_duplicates
 from .theory import separability, solve, theory
+from .sampling import Empirical, denoise, sample
 
 __version__ = "0.1.0"
 
 __all__ = ["Error", "DAE", "DAESet", "__version__"]
 __all__ += ["train", "train_set", "MoG", "fashion_mnist", "duplicate", "split", "split_duplicates",
-            "solve", "theory", "separability"]
+            "solve", "theory", "separability", "sample", "Empirical",
+            "denoise"]
