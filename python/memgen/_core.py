@@ -11,6 +11,7 @@
 - Callbacks: progress callbacks from C into Python; an exception raised in
   one stops the C call and is re-raised when it returns.
 """
+import signal
 import threading
 
 import numpy as np
@@ -194,32 +195,52 @@ def run(fn, *args):
     """Calls fn(*args) (a C function returning mg_status) and raises on failure.
     On the main thread the call runs on a worker thread so that Ctrl-C (or an
     exception in a progress callback) requests the library's stop: the C loop
-    ends with MG_ERR_INTERRUPTED and KeyboardInterrupt is raised here."""
+    ends with MG_ERR_INTERRUPTED and KeyboardInterrupt is raised here. It
+    returns only once the C call has returned (the call borrows the arguments'
+    memory): Ctrl-C is taken by a SIGINT handler installed for the call's
+    duration, not by interrupting Thread.join, which on CPython 3.11 can mark
+    a still-running thread as finished."""
     if threading.current_thread() is not threading.main_thread():
         check(fn(*args))
         return
-    box = {}
+    box, done, pending = {}, threading.Event(), []
 
     def work():
-        st = fn(*args)
-        box["error"] = None if st == lib.MG_OK else _failure(st)
+        try:
+            st = fn(*args)
+            box["error"] = None if st == lib.MG_OK else _failure(st)
+        finally:
+            done.set()
 
+    def on_sigint(signum, frame):
+        pending.append(KeyboardInterrupt("memgen: stopped on request"))
+        lib.mg_train_request_stop()
+
+    previous = signal.getsignal(signal.SIGINT)
+    own = previous is signal.default_int_handler
     lib.mg_train_clear_stop()
     t = threading.Thread(target=work, name="memgen-call", daemon=True)
-    t.start()
-    interrupted = False
-    while t.is_alive():
-        try:
-            t.join(0.05)
-        except KeyboardInterrupt:
-            lib.mg_train_request_stop()
-            interrupted = True
+    if own:
+        signal.signal(signal.SIGINT, on_sigint)
+    try:
+        t.start()
+        while True:
+            try:
+                if done.wait(0.05):
+                    break
+            except BaseException as e:  # raised by some other signal handler: stop, wait, then re-raise
+                pending.append(e)
+                lib.mg_train_request_stop()
+    finally:
+        if own:
+            signal.signal(signal.SIGINT, previous)
+    t.join()
     lib.mg_train_clear_stop()
-    pending = _Callback.take_error()
-    if pending is not None:
-        raise pending
-    if interrupted:
-        raise KeyboardInterrupt("memgen: stopped on request")
+    error = _Callback.take_error()
+    if error is not None:
+        raise error
+    if pending:
+        raise pending[0]
     if box.get("error") is not None:
         raise box["error"]
 
