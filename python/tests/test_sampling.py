@@ -1,10 +1,15 @@
 """memgen.sample against `memgen sample` for each denoiser (DAE set, single DAE, f_emp, f_gt) and sampler
 (same bits for the same seed, grid and options), memgen.denoise, progress / stop, bad input."""
+import os
+import signal
+import threading
+import time
+
 import numpy as np
 import pytest
 
 import memgen
-from memgen._core import lib
+from memgen._core import ffi, lib
 
 SAMPLERS = ["ddim", "ancestral", "euler", "heun"]
 
@@ -95,6 +100,32 @@ def test_progress_and_stop(models):
     with pytest.raises(RuntimeError):
         memgen.sample(s, 6, progress=lambda done, total: (_ for _ in ()).throw(RuntimeError("x")))
     assert memgen.sample(s, 2).shape == (2, 12)
+
+
+def _sampler_stops():
+    """Whether the linked library's sampler honours a stop request (commit 31bb6a7; older builds sample on)."""
+    den = memgen.sampling._Denoiser(memgen.MoG.make(K=1, d=2), "nearest")
+    p = ffi.new("mg_sample_params *", lib.mg_sample_params_default())
+    sig = np.array([0.5, 1.0])
+    p.sigmas, p.nsigmas = ffi.cast("double *", sig.ctypes.data), 2
+    X = np.empty((1, 2), np.float32)
+    lib.mg_train_request_stop()
+    st = lib.mg_sample(den.den, p, memgen._core.rng(0), memgen._core.mat(X))
+    lib.mg_train_clear_stop()
+    return st == lib.MG_ERR_INTERRUPTED
+
+
+def test_ctrl_c_stops_sampling(models):
+    if not _sampler_stops():
+        pytest.skip("the linked libmemgen.a predates the sampler's stop request")
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        memgen.sample(models["--model set.safetensors"], 20000, steps=100000)  # minutes unless stopped
+    timer.join()
+    assert time.monotonic() - t0 < 20 and lib.mg_train_stop_requested() == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 @pytest.mark.parametrize("kw", [

@@ -1,5 +1,10 @@
 """memgen.train / memgen.train_set against `memgen train` (same bits for the same data, options and seed),
 progress callbacks, Ctrl-C and exceptions stopping a run, checkpoint/resume, and bad input."""
+import os
+import signal
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -90,6 +95,17 @@ def test_interrupt_checkpoint_and_resume(cli, tmp_path, data):
     with pytest.raises(memgen.Error, match="seed"):
         memgen.train(data, 0.2, hidden=6, steps=60, seed=5, batch=8, checkpoint=ck, resume=True)
     assert np.array_equal(memgen.train(data, 0.2, hidden=6, steps=60, seed=4, batch=8).W1, full.W1)  # runs again
+
+
+def test_ctrl_c_stops_training_after_a_checkpoint(tmp_path, data):
+    ck = tmp_path / "ck.safetensors"
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        memgen.train(data, 0.2, hidden=4, steps=10 ** 8, checkpoint=ck)  # hours unless stopped
+    timer.join()
+    assert time.monotonic() - t0 < 20 and ck.exists() and lib.mg_train_stop_requested() == 0
 
 
 def test_exception_in_progress_propagates(data):
