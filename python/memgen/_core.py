@@ -324,3 +324,11 @@ def as_int(value, name, lo=None):
     if not ok or (lo is not None and value < lo):
         raise Error("%s must be an integer%s, got %r" % (name, "" if lo is None else " >= %d" % lo, value))
     return int(value)
+
+
+def as_float(value, name):
+    """value as a Python float, else Error (a number or something float() reads)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise Error("%s must be a number, got %r" % (name, value)) from None

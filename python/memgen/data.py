@@ -9,8 +9,8 @@ import os
 
 import numpy as np
 
-from ._core import (Error, as_f64, as_index, as_int, as_matrix, check, copy_c, f64_ptr, ffi, finite_mat, i64_ptr,
-                    lib, mat, new_matrix, rng)
+from ._core import (Error, as_f64, as_float, as_index, as_int, as_matrix, check, copy_c, f64_ptr, ffi, finite_mat,
+                    i64_ptr, lib, mat, new_matrix, rng)
 
 __all__ = ["MoG", "fashion_mnist", "duplicate", "split", "split_duplicates"]
 
@@ -95,13 +95,14 @@ class MoG:
         spec = ffi.new("mg_mog_spec *", lib.mg_mog_spec_default())
         w = None if weights is None else as_f64(weights, "weights", K)
         spec.K, spec.d, spec.weights = K, d, ffi.NULL if w is None else f64_ptr(w)
-        spec.mean_scale, spec.cov_scale, spec.cov_rate = float(mean_scale), float(cov_scale), float(cov_rate)
-        spec.mean_cosine = float("nan") if mean_cosine is None else float(mean_cosine)
+        spec.mean_scale, spec.cov_scale = as_float(mean_scale, "mean_scale"), as_float(cov_scale, "cov_scale")
+        spec.cov_rate = as_float(cov_rate, "cov_rate")
+        spec.mean_cosine = float("nan") if mean_cosine is None else as_float(mean_cosine, "mean_cosine")
         spec.mean_random, spec.cov_random, spec.cov_rank = mean_dirs == "random", cov_basis == "random", rank
         obj = cls.__new__(cls)
         obj._new()
         check(lib.mg_mog_make(spec, rng(seed), obj._m))
-        cos = (-1.0 / (K - 1) if K > 1 else 1.0) if mean_cosine is None else float(mean_cosine)
+        cos = (-1.0 / (K - 1) if K > 1 else 1.0) if mean_cosine is None else spec.mean_cosine
         obj._meta = {"mog.mean_scale": "%.17g" % mean_scale, "mog.mean_cosine": "%.17g" % cos,
                      "mog.cov_scale": "%.17g" % cov_scale, "mog.cov_rate": "%.17g" % cov_rate,
                      "mog.cov_rank": "%d" % (rank or d), "mog.seed": "%d" % seed, "mog.mean_dirs": mean_dirs,
@@ -157,7 +158,7 @@ class MoG:
         Ya = as_matrix(Y, "logpdf: Y", cols=self.d)
         logp = np.empty(Ya.shape[0])
         m2 = np.empty((Ya.shape[0], self.K)) if maha2 else None
-        check(lib.mg_mog_logpdf(self._m, finite_mat(Ya, "logpdf: Y"), float(sigma), f64_ptr(logp),
+        check(lib.mg_mog_logpdf(self._m, finite_mat(Ya, "logpdf: Y"), as_float(sigma, "sigma"), f64_ptr(logp),
                                 ffi.NULL if m2 is None else f64_ptr(m2)))
         return (logp, m2) if maha2 else logp
 
@@ -167,7 +168,7 @@ class MoG:
         Ya = as_matrix(Y, "fgt: Y", cols=self.d)
         out = new_matrix(Ya.shape[0], self.d)
         post = np.empty((Ya.shape[0], self.K)) if posteriors else None
-        check(lib.mg_fgt(self._m, finite_mat(Ya, "fgt: Y"), float(sigma), mat(out),
+        check(lib.mg_fgt(self._m, finite_mat(Ya, "fgt: Y"), as_float(sigma, "sigma"), mat(out),
                          ffi.NULL if post is None else f64_ptr(post)))
         return (out, post) if posteriors else out
 
@@ -277,7 +278,7 @@ def duplicate(X, count, times, inject=False, inject_norm=0.0, jitter=0.0, class_
     cls = None if class_labels is None else as_index(class_labels, "class_labels", n)
     s = ffi.new("mg_dup_spec *")
     s.count, s.times, s.inject = as_int(count, "count"), as_int(times, "times"), bool(inject)
-    s.inject_norm, s.jitter = float(inject_norm), float(jitter)
+    s.inject_norm, s.jitter = as_float(inject_norm, "inject_norm"), as_float(jitter, "jitter")
     r = ffi.gc(ffi.new("mg_dup_result *"), lib.mg_dup_result_free)
     check(lib.mg_data_duplicate(finite_mat(Xa, "duplicate: X"), ffi.NULL if cls is None else i64_ptr(cls), s,
                                 rng(seed), r))
@@ -306,7 +307,8 @@ def split(X, labels=None, test_fraction=0.2, seed=0, details=False):
     if y is not None and (y.ndim < 1 or y.shape[0] != n):
         raise Error("split: labels must have %d rows like X" % n, "MG_ERR_SHAPE")
     flags, nt = np.empty(n, dtype=np.uint8), ffi.new("int64_t *")
-    check(lib.mg_data_split(n, float(test_fraction), rng(seed), ffi.cast("uint8_t *", flags.ctypes.data), nt))
+    frac = as_float(test_fraction, "test_fraction")
+    check(lib.mg_data_split(n, frac, rng(seed), ffi.cast("uint8_t *", flags.ctypes.data), nt))
     test = flags.astype(bool)
     out = (a[~test], a[test]) + (() if y is None else (y[~test], y[test]))
     return out + (dict(is_test=flags.astype(np.int64)),) if details else out
@@ -321,6 +323,6 @@ def split_duplicates(X, labels=None, duplicates=2, dup_dist=1e-6):
     n = Xa.shape[0]
     lab, K, _ = compact_labels(np.zeros(n, np.int64) if labels is None else labels, "labels", n)
     Kp, groups = ffi.new("int64_t *", K), ffi.new("int64_t *")
-    check(lib.mg_split_duplicates(finite_mat(Xa, "split_duplicates: X"), float(dup_dist),
+    check(lib.mg_split_duplicates(finite_mat(Xa, "split_duplicates: X"), as_float(dup_dist, "dup_dist"),
                                   as_int(duplicates, "duplicates"), i64_ptr(lab), Kp, groups))
     return lab, int(groups[0])

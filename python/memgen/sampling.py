@@ -8,8 +8,8 @@ Gaussian mixture (Eq. 4). Same seed, grid and sampler: the same bits as the CLI.
 """
 import numpy as np
 
-from ._core import (Error, as_int, as_matrix, callback, callback_ctx, check, f64_ptr, ffi, finite_mat, lib, mat,
-                    new_matrix, rng, run)
+from ._core import (Error, as_float, as_int, as_matrix, callback, callback_ctx, check, f64_ptr, ffi, finite_mat, lib,
+                    mat, new_matrix, rng, run)
 from .data import MoG
 from .models import DAE, DAESet
 from .train import _sigma_grid
@@ -71,7 +71,7 @@ def denoise(model, X, sigma, level="nearest"):
     dn = _Denoiser(model, level)
     Xa = as_matrix(X, "denoise: X", cols=dn.den.d)
     Y = new_matrix(Xa.shape[0], dn.den.d)
-    check(lib.mg_denoise(dn.den, float(sigma), finite_mat(Xa, "denoise: X"), mat(Y)))
+    check(lib.mg_denoise(dn.den, as_float(sigma, "sigma"), finite_mat(Xa, "denoise: X"), mat(Y)))
     return Y
 
 
@@ -89,10 +89,11 @@ def _grid(dn, sigmas, steps, sigma_min, sigma_max):
             return dn.levels
         sigma_min, sigma_max = dn.levels[0], dn.levels[-1]
     steps = 60 if steps is None else steps
+    sigma_min, sigma_max = as_float(sigma_min, "sigma_min"), as_float(sigma_max, "sigma_max")
     if not (sigma_min > 0 and sigma_max >= sigma_min):
         raise Error("need 0 < sigma_min <= sigma_max, got %r, %r" % (sigma_min, sigma_max))
     sig = np.empty(steps)
-    check(lib.mg_sigmas_geometric(float(sigma_min), float(sigma_max), steps, f64_ptr(sig)))
+    check(lib.mg_sigmas_geometric(sigma_min, sigma_max, steps, f64_ptr(sig)))
     return sig
 
 

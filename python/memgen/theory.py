@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._core import Error, as_index, as_int, as_matrix, check, copy_c, ffi, finite_mat, i64_ptr, lib, rng, text
+from ._core import Error, as_float, as_index, as_int, as_matrix, check, copy_c, ffi, finite_mat, i64_ptr, lib, rng, text
 from .data import MoG, compact_labels, i64_view
 from .models import DAE, DAESet
 from .train import _sigma_grid
@@ -28,7 +28,7 @@ class _Problem:
         self.Xa = as_matrix(X, "training data")
         self.X = finite_mat(self.Xa, "training data")
         n = self.Xa.shape[0]
-        self.wd, self.dup_tol = float(wd), float(dup_tol)
+        self.wd, self.dup_tol = as_float(wd, "wd"), as_float(dup_tol, "dup_tol")
         if not self.wd >= 0:
             raise Error("wd must be >= 0, got %r" % (wd,))
         if not 0 <= self.dup_tol < 1:
@@ -40,7 +40,7 @@ class _Problem:
         pp.duplicates = as_int(duplicates, "duplicates")
         pp.kmeans_iters = as_int(kmeans_iters, "kmeans_iters", 1)
         pp.kmeans_restarts = as_int(kmeans_restarts, "kmeans_restarts", 1)
-        pp.dup_dist, pp.hidden = float(dup_dist), 0 if hidden is None else as_int(hidden, "hidden", 1)
+        pp.dup_dist, pp.hidden = as_float(dup_dist, "dup_dist"), 0 if hidden is None else as_int(hidden, "hidden", 1)
         self._labels = None if labels is None else as_index(labels, "labels", n)
         if self._labels is not None:
             self._view, self._name = i64_view(self._labels), ffi.new("char[]", b"labels")
@@ -69,7 +69,7 @@ class _Problem:
 
     def construct(self, sigma):
         """The construction at noise level sigma (mg_partition_construct), freed with the returned object."""
-        sigma = float(sigma)
+        sigma = as_float(sigma, "sigma")
         if not sigma >= 0:
             raise Error("sigma must be >= 0, got %r" % sigma)
         cp = ffi.new("mg_construct_params *", lib.mg_construct_params_default())

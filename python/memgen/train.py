@@ -10,8 +10,8 @@ configured) and is raised here.
 """
 import os
 
-from ._core import (Error, as_f64, as_int, as_matrix, callback, callback_ctx, check, copy_c, ffi, finite_mat, lib, rng,
-                    run, text)
+from ._core import (Error, as_f64, as_float, as_int, as_matrix, callback, callback_ctx, check, copy_c, ffi, finite_mat,
+                    lib, rng, run, text)
 from .models import DAE, DAESet
 
 __all__ = ["train", "train_set"]
@@ -20,14 +20,6 @@ __all__ = ["train", "train_set"]
 _TRAJECTORY = dict(tied=None, bias=None, init="kaiming", loss="torch", lambda_=0.0, optim="rmsprop", lr=None,
                    weight_decay=None, momentum=0.0, dampening=0.0, nesterov=False, beta1=0.9, beta2=0.999, eps=1e-8,
                    alpha=0.99, centered=False, batch=None, replace=False, steps=1000)
-
-
-def _float(value, name):
-    """value as a Python float, else Error."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise Error("%s must be a number, got %r" % (name, value)) from None
 
 
 def _enum(parse, value, ctype):
@@ -53,7 +45,7 @@ def _init_model(init, d):
     elif init == "kaiming":
         return lib.MG_INIT_KAIMING, 0.01, None, None
     elif isinstance(init, str) and init.startswith("normal:"):
-        scale = _float(init[7:], "init normal:SCALE")
+        scale = as_float(init[7:], "init normal:SCALE")
         if not scale >= 0:
             raise Error("init normal:SCALE needs SCALE >= 0, got %r" % init)
         return lib.MG_INIT_NORMAL, scale, None, None
@@ -85,16 +77,16 @@ def _params(n, d, sigma, hidden, o):
     p.hidden = as_int(hidden, "hidden")
     p.tied = int(True if o["tied"] is None else bool(o["tied"]))
     p.bias = int(bool(o["bias"]))
-    p.sigma = _float(sigma, "sigma")
+    p.sigma = as_float(sigma, "sigma")
     p.loss = _enum(lib.mg_loss_parse, o["loss"], "mg_loss_kind")
     p.optim = _enum(lib.mg_optim_parse, o["optim"], "mg_optim_kind")
     p.steps = as_int(o["steps"], "steps")
     p.nesterov, p.centered = int(bool(o["nesterov"])), int(bool(o["centered"]))
     for field, key in (("lambda", "lambda_"), ("momentum", "momentum"), ("dampening", "dampening"),
                        ("beta1", "beta1"), ("beta2", "beta2"), ("eps", "eps"), ("alpha", "alpha")):
-        setattr(p, field, _float(o[key], key))
-    p.lr = float("nan") if o["lr"] is None else _float(o["lr"], "lr")
-    p.weight_decay = float("nan") if o["weight_decay"] is None else _float(o["weight_decay"], "weight_decay")
+        setattr(p, field, as_float(o[key], key))
+    p.lr = float("nan") if o["lr"] is None else as_float(o["lr"], "lr")
+    p.weight_decay = float("nan") if o["weight_decay"] is None else as_float(o["weight_decay"], "weight_decay")
     batch, replace = o["batch"], bool(o["replace"])
     if batch == "full":
         if replace:

@@ -131,6 +131,7 @@ def test_ctrl_c_stops_sampling(models):
 @pytest.mark.parametrize("kw", [
     dict(n=0), dict(sampler="dpm"), dict(level="linear"), dict(clamp=(1, -1)), dict(clamp=1.0), dict(steps=0),
     dict(sigmas="geom:2:0.1"), dict(sigmas=[0.5, -1.0]), dict(chunk=-1), dict(seed=-2), dict(n=2.5),
+    dict(sigmas=["a"]),
 ])
 def test_bad_sample_arguments(models, kw):
     args = dict(n=3)
@@ -146,6 +147,8 @@ def test_bad_models_and_input(models, blobs):
         memgen.sample(memgen.DAE(12, 3), 3)  # no sigma: not a one-level set
     with pytest.raises(memgen.Error):
         memgen.sample(models["--emp X.npy"], 3, sigma_min=2, sigma_max=1)
+    with pytest.raises(memgen.Error):
+        memgen.sample(models["--emp X.npy"], 3, sigma_min="low")
     with pytest.raises(memgen.Error):
         memgen.Empirical(np.where(blobs > 2.5, np.nan, blobs))
     with pytest.raises(memgen.Error) as e:

@@ -120,7 +120,8 @@ def test_theory_labels_and_separability(cli, tmp_path, clusters):
 
 @pytest.mark.parametrize("kw", [
     dict(sigma=-0.1, hidden=4), dict(sigma=None), dict(sigmas=[0.1, 0.2]), dict(mode="lae"),
-    dict(mode="blocks", hidden=4), dict(mode="mem", widths=[1]), dict(labels="y", widths=[1, 2], hidden=4), dict(labels="y", clusters=2, hidden=4),
+    dict(mode="blocks", hidden=4), dict(mode="mem", widths=[1]), dict(labels="y", widths=[1, 2], hidden=4),
+    dict(labels="y", clusters=2, hidden=4), dict(sigma="abc", hidden=4), dict(wd=None, hidden=4),
     dict(clusters=30, hidden=4), dict(dup_tol=1.0, hidden=4), dict(wd=-1, hidden=4), dict(mode="cluster"),
     dict(duplicates=1, hidden=4), dict(labels=np.arange(5), hidden=4), dict(mode="mem", hidden=3),
     dict(labels="y", mode="lae", hidden=4),

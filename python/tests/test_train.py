@@ -130,7 +130,8 @@ def test_set_resume_levels(tmp_path, data):
 @pytest.mark.parametrize("kw", [
     dict(sigma=-0.1), dict(hidden=0), dict(lr=0.0), dict(lr=-1.0), dict(optim="sgd"), dict(optim="lbfgs"),
     dict(loss="l1"), dict(batch=0), dict(batch="full", replace=True), dict(init="uniform"), dict(hidden=None),
-    dict(steps=-1), dict(seed=-1), dict(hidden=2.5), dict(resume=True), dict(checkpoint_every=5),
+    dict(steps=-1), dict(seed=-1), dict(hidden=2.5), dict(resume=True), dict(checkpoint_every=5), dict(sigma="x"),
+    dict(lr="fast"), dict(init="normal:big"), dict(tied="yes", init=memgen.DAE(12, 4, sigma=0.1)),
 ])
 def test_impossible_parameters_raise(data, kw):
     args = dict(sigma=0.2, hidden=4, steps=5)
