@@ -17,6 +17,5 @@ from .sampling import Empirical, denoise, sample
 __version__ = "0.1.0"
 
 __all__ = ["Error", "DAE", "DAESet", "__version__"]
-__all__ += ["train", "train_set", "MoG", "fashion_mnist", "duplicate", "split", "split_duplicates",
-            "solve", "theory", "separability", "sample", "Empirical",
-            "denoise"]
+__all__ += ["train", "train_set", "solve", "theory", "separability", "sample", "denoise", "Empirical", "MoG",
+            "fashion_mnist", "duplicate", "split", "split_duplicates"]

@@ -332,3 +332,46 @@ def as_float(value, name):
         return float(value)
     except (TypeError, ValueError, OverflowError):
         raise Error("%s must be a number, got %r" % (name, value)) from None
+
+
+# ---- noise grids and cluster labels (train.py, theory.py, sampling.py, data.py) ----------------------------
+
+
+def sigma_grid(sigmas):
+    """(levels as a float64 array, spec string) of a grid given as a spec (geom:SMIN:SMAX:K, linear:...,
+    karras:..., list:S1,S2,... or one number, mg_sigmas_parse) or as ascending numbers."""
+    if isinstance(sigmas, str):
+        out, count = ffi.new("double **"), ffi.new("int *")
+        check(lib.mg_sigmas_parse(sigmas.encode(), out, count))
+        try:
+            return copy_c(out[0], count[0], "float64"), sigmas
+        finally:
+            lib.free(out[0])
+    sig = as_f64(sigmas, "sigmas")
+    if sig.size < 1:
+        raise Error("sigmas: no noise levels given", "MG_ERR_SHAPE")
+    s = lib.mg_sigmas_format(f64_ptr(sig), sig.size)
+    try:
+        return sig, "list:" + text(s)
+    finally:
+        lib.free(s)
+
+
+def i64_view(a):
+    """An mg_array * viewing a 1-D C-contiguous int64 array (kept alive by the caller)."""
+    arr = ffi.new("mg_array *")
+    arr.dtype, arr.ndim, arr.shape[0], arr.data = lib.MG_I64, 1, a.size, ffi.cast("void *", a.ctypes.data)
+    return arr
+
+
+def compact_labels(y, name, n):
+    """Integer labels of any values as compact ids 0..K-1 numbered in increasing order of the values
+    (mg_labels_compact): (ids int64, K, values of each id int64)."""
+    a = as_index(y, name, n)
+    lab, K, val = ffi.new("int64_t **"), ffi.new("int64_t *"), ffi.new("int64_t **")
+    check(lib.mg_labels_compact(i64_view(a), n, name.encode(), lab, K, val))
+    try:
+        return copy_c(lab[0], n, np.int64), int(K[0]), copy_c(val[0], K[0], np.int64)
+    finally:
+        lib.free(lab[0])
+        lib.free(val[0])

@@ -9,30 +9,10 @@ import os
 
 import numpy as np
 
-from ._core import (Error, as_f64, as_float, as_index, as_int, as_matrix, check, copy_c, f64_ptr, ffi, finite_mat,
-                    i64_ptr, lib, mat, new_matrix, rng)
+from ._core import (Error, as_f64, as_float, as_index, as_int, as_matrix, check, compact_labels, copy_c, f64_ptr, ffi,
+                    finite_mat, i64_ptr, lib, mat, new_matrix, rng)
 
 __all__ = ["MoG", "fashion_mnist", "duplicate", "split", "split_duplicates"]
-
-
-def i64_view(a):
-    """An mg_array * viewing a 1-D C-contiguous int64 array (kept alive by the caller)."""
-    arr = ffi.new("mg_array *")
-    arr.dtype, arr.ndim, arr.shape[0], arr.data = lib.MG_I64, 1, a.size, ffi.cast("void *", a.ctypes.data)
-    return arr
-
-
-def compact_labels(y, name, n):
-    """Integer labels of any values as compact ids 0..K-1 numbered in increasing order of the values
-    (mg_labels_compact): (ids int64, K, values of each id int64)."""
-    a = as_index(y, name, n)
-    lab, K, val = ffi.new("int64_t **"), ffi.new("int64_t *"), ffi.new("int64_t **")
-    check(lib.mg_labels_compact(i64_view(a), n, name.encode(), lab, K, val))
-    try:
-        return copy_c(lab[0], n, np.int64), int(K[0]), copy_c(val[0], K[0], np.int64)
-    finally:
-        lib.free(lab[0])
-        lib.free(val[0])
 
 
 # ---- Gaussian mixtures -------------------------------------------------------------------------------

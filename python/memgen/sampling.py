@@ -9,10 +9,9 @@ Gaussian mixture (Eq. 4). Same seed, grid and sampler: the same bits as the CLI.
 import numpy as np
 
 from ._core import (Error, as_float, as_int, as_matrix, callback, callback_ctx, check, f64_ptr, ffi, finite_mat, lib,
-                    mat, new_matrix, rng, run)
+                    mat, new_matrix, rng, run, sigma_grid)
 from .data import MoG
 from .models import DAE, DAESet
-from .train import _sigma_grid
 
 __all__ = ["Empirical", "sample", "denoise"]
 
@@ -79,7 +78,7 @@ def _grid(dn, sigmas, steps, sigma_min, sigma_max):
     """The CLI's noise grid (sc_sigma_grid): sigmas if given; else a DAE set's own levels when steps is None;
     else steps (default 60) levels geometric between the set's extreme levels or sigma_min .. sigma_max."""
     if sigmas is not None:
-        return _sigma_grid(sigmas)[0]
+        return sigma_grid(sigmas)[0]
     if steps is not None:
         steps = as_int(steps, "steps", 1)
         if steps > 100000:

@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
-from ._core import Error, as_float, as_index, as_int, as_matrix, check, copy_c, ffi, finite_mat, i64_ptr, lib, rng, text
-from .data import MoG, compact_labels, i64_view
+from ._core import (Error, as_float, as_index, as_int, as_matrix, check, compact_labels, copy_c, f64_ptr, ffi,
+                    finite_mat, i64_ptr, i64_view, lib, rng, sigma_grid, text)
+from .data import MoG
 from .models import DAE, DAESet
-from .train import _sigma_grid
 
 __all__ = ["solve", "theory", "separability"]
 
@@ -134,7 +134,7 @@ def solve(X, sigma=None, wd=0.0, hidden=None, labels=None, clusters=0, mode="aut
         con = pr.construct(sigma)
         model = _to_dae(con)
         return (model, dict(_construction_dict(con), **pr.info())) if details else model
-    levels, spec = _sigma_grid(sigmas)
+    levels, spec = sigma_grid(sigmas)
     daes, infos = [], []
     for s in levels:
         try:
@@ -180,18 +180,16 @@ def _mixture(mog, pr, con, wd):
     if d != con.d:
         raise Error("mog: the mixture has dimension %d but the data %d" % (d, con.d), "MG_ERR_SHAPE")
     match, risk_c, tot_c = np.empty(con.K, np.int64), np.empty(K), ffi.new("double *")
-    check(lib.mg_construction_mog_risk(pr.X, con, m._m, i64_ptr(match), ffi.cast("double *", risk_c.ctypes.data),
-                                       tot_c))
+    check(lib.mg_construction_mog_risk(pr.X, con, m._m, i64_ptr(match), f64_ptr(risk_c), tot_c))
     widths = np.zeros(K, np.int64)
     np.add.at(widths, match, [con.blocks[b].kept for b in range(con.K)])
     risk_o, tot_o, risk_f, tot_f = np.empty(K), ffi.new("double *"), np.empty(K), ffi.new("double *")
-    check(lib.mg_mog_oracle_risk(m._m, con.sigma, wd, i64_ptr(widths), ffi.cast("double *", risk_o.ctypes.data),
-                                 tot_o))
-    check(lib.mg_mog_oracle_risk(m._m, con.sigma, 0.0, ffi.NULL, ffi.cast("double *", risk_f.ctypes.data), tot_f))
+    check(lib.mg_mog_oracle_risk(m._m, con.sigma, wd, i64_ptr(widths), f64_ptr(risk_o), tot_o))
+    check(lib.mg_mog_oracle_risk(m._m, con.sigma, 0.0, ffi.NULL, f64_ptr(risk_f), tot_f))
     weights, comps = m.weights, []
     for k in range(K):
         ev = np.empty(d)
-        check(lib.mg_mog_second_moment_eigs(m._m, k, ffi.cast("double *", ev.ctypes.data)))
+        check(lib.mg_mog_second_moment_eigs(m._m, k, f64_ptr(ev)))
         comps.append(dict(weight=weights[k], width=int(widths[k]), construction_risk=risk_c[k],
                           oracle_risk=risk_o[k], full_rank_risk=risk_f[k], second_moment_eigenvalues=ev))
     return dict(construction_test_risk=tot_c[0], oracle_rank_p_risk=tot_o[0], full_rank_wiener_risk=tot_f[0],

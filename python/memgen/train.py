@@ -10,8 +10,8 @@ configured) and is raised here.
 """
 import os
 
-from ._core import (Error, as_f64, as_float, as_int, as_matrix, callback, callback_ctx, check, copy_c, ffi, finite_mat,
-                    lib, rng, run, text)
+from ._core import (Error, as_float, as_int, as_matrix, callback, callback_ctx, check, f64_ptr, ffi, finite_mat, lib,
+                    rng, run, sigma_grid)
 from .models import DAE, DAESet
 
 __all__ = ["train", "train_set"]
@@ -216,26 +216,6 @@ class _SetRun:
         ffi.memmove(io, _io(self.keep, log, log_every, probe, checkpoint, every, self.cb), ffi.sizeof("mg_train_io"))
 
 
-def _sigma_grid(sigmas):
-    """(levels as a float64 array, spec string) of a grid given as a spec (geom:SMIN:SMAX:K, linear:...,
-    karras:..., list:S1,S2,... or one number, mg_sigmas_parse) or as ascending numbers."""
-    if isinstance(sigmas, str):
-        out, count = ffi.new("double **"), ffi.new("int *")
-        check(lib.mg_sigmas_parse(sigmas.encode(), out, count))
-        try:
-            return copy_c(out[0], count[0], "float64"), sigmas
-        finally:
-            lib.free(out[0])
-    sig = as_f64(sigmas, "sigmas")
-    if sig.size < 1:
-        raise Error("sigmas: no noise levels given", "MG_ERR_SHAPE")
-    s = lib.mg_sigmas_format(ffi.cast("double *", sig.ctypes.data), sig.size)
-    try:
-        return sig, "list:" + text(s)
-    finally:
-        lib.free(s)
-
-
 def train_set(X, sigmas, hidden, seed=0, progress=None, log=None, log_every=100, probe=256, checkpoint=None,
               checkpoint_every=0, resume=False, **options):
     """Trains one DAE per noise level (App. B.1: a DAE set used as the diffusion model), as
@@ -254,7 +234,7 @@ def train_set(X, sigmas, hidden, seed=0, progress=None, log=None, log_every=100,
     if not isinstance(init, str) or init.startswith("file:"):
         raise Error("train_set trains every level from its own initialisation: init must be 'kaiming' or "
                     "'normal:SCALE'")
-    sig, spec = _sigma_grid(sigmas)
+    sig, spec = sigma_grid(sigmas)
     p, _, _ = _params(n, d, float(sig[0]), hidden, options)
     if resume and checkpoint is None:
         raise Error("resume needs a checkpoint path")
@@ -264,7 +244,7 @@ def train_set(X, sigmas, hidden, seed=0, progress=None, log=None, log_every=100,
     opts = ffi.new("mg_train_set_opts *")
     opts.level_io, opts.ctx, opts.resume = lib._mg_py_level_io, lv.handle, int(bool(resume))
     cset = ffi.new("mg_daeset *")
-    run(lib.mg_train_daeset, p, ffi.cast("double *", sig.ctypes.data), sig.size, Xm, r, opts, cset)
+    run(lib.mg_train_daeset, p, f64_ptr(sig), sig.size, Xm, r, opts, cset)
     out = DAESet._adopt(cset)
     out.set_meta("train.seed", "%d" % seed)
     out.set_meta("train.sigmas_spec", spec)
