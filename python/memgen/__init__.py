@@ -9,7 +9,13 @@ training and sampling. `import memgen.torch` adds the PyTorch glue.
 """
 from ._core import Error
 from .models import DAE, DAESet
+from .train import train, train_set
+from .data import MoG, duplicate, fashion_mnist, split, split_duplicates
+from .theory import separability, solve, theory
+from .sampling import Empirical, denoise, sample
 
 __version__ = "0.1.0"
 
 __all__ = ["Error", "DAE", "DAESet", "__version__"]
+__all__ += ["train", "train_set", "solve", "theory", "separability", "sample", "denoise", "Empirical", "MoG",
+            "fashion_mnist", "duplicate", "split", "split_duplicates"]

@@ -283,6 +283,70 @@ mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary);
 mg_status mg_repro_experiment(const mg_repro_config *cfg, const char *id, const char *const *sets, int nsets);
 const char *mg_repro_experiment_list(void);
 
+/* ---- memgen/train.py, theory.py, sampling.py, data.py ---- */
+/* train.h: the trainer the CLI's single-model path and --resume use */
+typedef struct mg_trainer mg_trainer;
+double mg_train_resolved_lr(const mg_train_params *p);
+double mg_train_resolved_wd(const mg_train_params *p);
+mg_status mg_trainer_create(const mg_train_params *params, mg_dae *model, mg_mat X, const mg_rng *rng,
+                            mg_trainer **out);
+void mg_trainer_free(mg_trainer *tr);
+int64_t mg_trainer_step_count(const mg_trainer *tr);
+const mg_train_params *mg_trainer_params(const mg_trainer *tr);
+mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io);
+mg_status mg_trainer_load_checkpoint(mg_trainer *tr, const char *path);
+mg_status mg_train_checkpoint_info(const char *path, mg_train_params *params, mg_rng *rng, int64_t *step,
+                                   int64_t *n, int64_t *d, mg_train_io *io);
+mg_status mg_train_init_model(const mg_train_params *params, int64_t d, const mg_rng *rng, mg_dae **out);
+mg_status mg_train_annotate_model(mg_dae *model, const mg_train_params *params, const mg_rng *rng, int64_t n,
+                                  int64_t d);
+
+/* schedule.h */
+mg_status mg_sigmas_parse(const char *spec, double **sigmas, int *count);
+mg_status mg_sigmas_geometric(double smin, double smax, int K, double *out);
+char *mg_sigmas_format(const double *sigmas, int count);
+
+/* partition.h and theory.h */
+typedef enum { MG_PARTITION_AUTO = 0, MG_PARTITION_LAE, MG_PARTITION_MEM, MG_PARTITION_BLOCKS } mg_partition_mode;
+const char *mg_partition_mode_str(mg_partition_mode m);
+mg_status mg_partition_mode_parse(const char *name, mg_partition_mode *out);
+typedef struct {
+    mg_partition_mode mode; const mg_array *labels; const char *labels_name; int64_t clusters; int kmeans_iters;
+    int kmeans_restarts; int64_t duplicates; double dup_dist; int64_t hidden; ...;
+} mg_partition_params;
+mg_partition_params mg_partition_params_default(void);
+typedef struct {
+    mg_partition_mode mode; int64_t n; int64_t K; int64_t *labels; int64_t *label_values; double kmeans_objective;
+    int64_t dup_groups; ...;
+} mg_partition;
+mg_status mg_partition_make(mg_mat X, const mg_partition_params *p, mg_rng *rng, mg_partition *out);
+void mg_partition_free(mg_partition *p);
+mg_status mg_partition_construct(mg_mat X, const mg_partition *part, const mg_construct_params *cp,
+                                 mg_construction *out);
+mg_status mg_labels_compact(const mg_array *a, int64_t n, const char *what, int64_t **labels, int64_t *K,
+                            int64_t **values);
+mg_status mg_mog_second_moment_eigs(const mg_mog *mog, int k, double *ev);
+
+/* mog.h */
+mg_status mg_mog_save_with_meta(const mg_mog *m, const char *path, int nmeta, const char *const *keys,
+                                const char *const *values);
+
+/* image.h (Fashion-MNIST's pipeline) */
+typedef enum { MG_RESIZE_PIL = 0, MG_RESIZE_BILINEAR = 1, MG_RESIZE_AREA = 2, MG_RESIZE_COUNT } mg_resize_kind;
+typedef enum { MG_SCALE_PM1 = 0, MG_SCALE_UNIT, MG_SCALE_RAW, MG_SCALE_STANDARDIZE, MG_SCALE_COUNT } mg_scale_kind;
+typedef struct {
+    int resize_h, resize_w; int resize_short; int crop_h, crop_w; mg_resize_kind resize; int channels; int chw;
+    mg_scale_kind scale; int center; ...;
+} mg_image_prep;
+mg_image_prep mg_image_prep_default(void);
+mg_status mg_image_prep_shape(const mg_image_prep *p, int h, int w, int c, int *oh, int *ow, int *oc);
+mg_status mg_image_prepare(const mg_array *img, const mg_image_prep *p, const char *name, float *row);
+mg_status mg_image_finish(mg_mat X, const mg_image_prep *p, float *mean_out, double *std_mean, double *std_std);
+
+/* split.h */
+mg_status mg_data_split(int64_t n, double test_fraction, const mg_rng *rng, uint8_t *is_test, int64_t *n_test);
+/* ---- end of memgen/train.py, theory.py, sampling.py, data.py ---- */
+
 /* callbacks into Python (memgen/_core.py) */
 extern "Python" void _mg_py_train_progress(void *ctx, const mg_train_progress *pr);
 extern "Python" void _mg_py_level_io(void *ctx, int level, int count, double sigma, mg_train_io *io);

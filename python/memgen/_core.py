@@ -11,6 +11,7 @@
 - Callbacks: progress callbacks from C into Python; an exception raised in
   one stops the C call and is re-raised when it returns.
 """
+import signal
 import threading
 
 import numpy as np
@@ -194,32 +195,52 @@ def run(fn, *args):
     """Calls fn(*args) (a C function returning mg_status) and raises on failure.
     On the main thread the call runs on a worker thread so that Ctrl-C (or an
     exception in a progress callback) requests the library's stop: the C loop
-    ends with MG_ERR_INTERRUPTED and KeyboardInterrupt is raised here."""
+    ends with MG_ERR_INTERRUPTED and KeyboardInterrupt is raised here. It
+    returns only once the C call has returned (the call borrows the arguments'
+    memory): Ctrl-C is taken by a SIGINT handler installed for the call's
+    duration, not by interrupting Thread.join, which on CPython 3.11 can mark
+    a still-running thread as finished."""
     if threading.current_thread() is not threading.main_thread():
         check(fn(*args))
         return
-    box = {}
+    box, done, pending = {}, threading.Event(), []
 
     def work():
-        st = fn(*args)
-        box["error"] = None if st == lib.MG_OK else _failure(st)
+        try:
+            st = fn(*args)
+            box["error"] = None if st == lib.MG_OK else _failure(st)
+        finally:
+            done.set()
 
+    def on_sigint(signum, frame):
+        pending.append(KeyboardInterrupt("memgen: stopped on request"))
+        lib.mg_train_request_stop()
+
+    previous = signal.getsignal(signal.SIGINT)
+    own = previous is signal.default_int_handler
     lib.mg_train_clear_stop()
     t = threading.Thread(target=work, name="memgen-call", daemon=True)
-    t.start()
-    interrupted = False
-    while t.is_alive():
-        try:
-            t.join(0.05)
-        except KeyboardInterrupt:
-            lib.mg_train_request_stop()
-            interrupted = True
+    if own:
+        signal.signal(signal.SIGINT, on_sigint)
+    try:
+        t.start()
+        while True:
+            try:
+                if done.wait(0.05):
+                    break
+            except BaseException as e:  # raised by some other signal handler: stop, wait, then re-raise
+                pending.append(e)
+                lib.mg_train_request_stop()
+    finally:
+        if own:
+            signal.signal(signal.SIGINT, previous)
+    t.join()
     lib.mg_train_clear_stop()
-    pending = _Callback.take_error()
-    if pending is not None:
-        raise pending
-    if interrupted:
-        raise KeyboardInterrupt("memgen: stopped on request")
+    error = _Callback.take_error()
+    if error is not None:
+        raise error
+    if pending:
+        raise pending[0]
     if box.get("error") is not None:
         raise box["error"]
 
@@ -289,3 +310,68 @@ def _mg_py_level_io(ctx, level, count, sigma, io):
 def text(cstr):
     """A C string as str ('' for NULL)."""
     return _text(cstr)
+
+
+# ---- scalar arguments (train.py, theory.py, sampling.py, data.py) ----------------------------------------
+
+
+def as_int(value, name, lo=None):
+    """value as a Python int (>= lo when given), else Error (no bool, no fractional float)."""
+    try:
+        ok = not isinstance(value, bool) and int(value) == value
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok or (lo is not None and value < lo):
+        raise Error("%s must be an integer%s, got %r" % (name, "" if lo is None else " >= %d" % lo, value))
+    return int(value)
+
+
+def as_float(value, name):
+    """value as a Python float, else Error (a number or something float() reads)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise Error("%s must be a number, got %r" % (name, value)) from None
+
+
+# ---- noise grids and cluster labels (train.py, theory.py, sampling.py, data.py) ----------------------------
+
+
+def sigma_grid(sigmas):
+    """(levels as a float64 array, spec string) of a grid given as a spec (geom:SMIN:SMAX:K, linear:...,
+    karras:..., list:S1,S2,... or one number, mg_sigmas_parse) or as ascending numbers."""
+    if isinstance(sigmas, str):
+        out, count = ffi.new("double **"), ffi.new("int *")
+        check(lib.mg_sigmas_parse(sigmas.encode(), out, count))
+        try:
+            return copy_c(out[0], count[0], "float64"), sigmas
+        finally:
+            lib.free(out[0])
+    sig = as_f64(sigmas, "sigmas")
+    if sig.size < 1:
+        raise Error("sigmas: no noise levels given", "MG_ERR_SHAPE")
+    s = lib.mg_sigmas_format(f64_ptr(sig), sig.size)
+    try:
+        return sig, "list:" + text(s)
+    finally:
+        lib.free(s)
+
+
+def i64_view(a):
+    """An mg_array * viewing a 1-D C-contiguous int64 array (kept alive by the caller)."""
+    arr = ffi.new("mg_array *")
+    arr.dtype, arr.ndim, arr.shape[0], arr.data = lib.MG_I64, 1, a.size, ffi.cast("void *", a.ctypes.data)
+    return arr
+
+
+def compact_labels(y, name, n):
+    """Integer labels of any values as compact ids 0..K-1 numbered in increasing order of the values
+    (mg_labels_compact): (ids int64, K, values of each id int64)."""
+    a = as_index(y, name, n)
+    lab, K, val = ffi.new("int64_t **"), ffi.new("int64_t *"), ffi.new("int64_t **")
+    check(lib.mg_labels_compact(i64_view(a), n, name.encode(), lab, K, val))
+    try:
+        return copy_c(lab[0], n, np.int64), int(K[0]), copy_c(val[0], K[0], np.int64)
+    finally:
+        lib.free(lab[0])
+        lib.free(val[0])
