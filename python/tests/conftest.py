@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MEMGEN = os.environ.get("MEMGEN", os.path.join(ROOT, "build", "memgen"))
+MEMGEN = os.path.abspath(os.environ.get("MEMGEN", os.path.join(ROOT, "build", "memgen")))
 
 
 @pytest.fixture

@@ -13,25 +13,6 @@ from memgen._core import ffi, lib
 
 SAMPLERS = ["ddim", "ancestral", "euler", "heun"]
 
-# A library bug, not the binding's: mg_fgt (src/theory/posterior_mean.c) starts its accumulator from
-# uninitialised memory times 0 (a[j] * sc with sc = 0.0 for the first component), so NaN/Inf garbage left by
-# earlier work in a long-lived process turns f_gt into NaN (a fresh CLI process gets zeroed pages). Where it
-# strikes, the check is reported as an expected failure naming the bug instead of failing at random.
-FGT_BUG = "mg_fgt reads its uninitialised accumulator (posterior_mean.c: a[j] * sc + ... with sc = 0)"
-
-
-def fgt_guard(fn):
-    """fn(), or an expected failure when the f_gt bug above turned it non-finite."""
-    try:
-        out = fn()
-    except memgen.Error as e:
-        if "non-finite" in str(e):
-            pytest.xfail(FGT_BUG)
-        raise
-    if not all(np.all(np.isfinite(a)) for a in (out if isinstance(out, tuple) else (out,))):
-        pytest.xfail(FGT_BUG)
-    return out
-
 
 @pytest.fixture
 def models(tmp_path, blobs):
@@ -53,7 +34,7 @@ def models(tmp_path, blobs):
 def test_same_bits_as_cli(cli, tmp_path, models, which, sampler):
     cli("sample", *which.split(), "--n", 7, "--seed", 3, "--sampler", sampler, "--out", "S.npy",
         "--trajectory", "T.npy")
-    S, T = fgt_guard(lambda: memgen.sample(models[which], 7, sampler=sampler, seed=3, trajectory=True))
+    S, T = memgen.sample(models[which], 7, sampler=sampler, seed=3, trajectory=True)
     assert S.dtype == np.float32 and S.shape == (7, 12)
     assert np.array_equal(S, np.load(tmp_path / "S.npy")) and np.array_equal(T, np.load(tmp_path / "T.npy"))
     assert T.shape[0] == (5 if which.startswith("--model set") else 61 if not which.startswith("--model") else 2)
@@ -80,7 +61,7 @@ def test_denoise(models, blobs):
     s, mog, emp = models["--model set.safetensors"], models["--mog mog.safetensors"], models["--emp X.npy"]
     Y = blobs[:5] + 0.1
     np.testing.assert_allclose(memgen.denoise(s, Y, s.sigmas[1]), s[1].forward(Y), rtol=1e-6, atol=1e-6)
-    assert np.array_equal(fgt_guard(lambda: memgen.denoise(mog, Y, 0.5)), fgt_guard(lambda: mog.fgt(Y, 0.5)))
+    assert np.array_equal(memgen.denoise(mog, Y, 0.5), mog.fgt(Y, 0.5))
     np.testing.assert_allclose(emp(blobs[:3] + 1e-3, 1e-3), blobs[:3], atol=1e-3)  # small sigma: nearest rows
 
 
