@@ -9,7 +9,13 @@ training and sampling. `import memgen.torch` adds the PyTorch glue.
 """
 from ._core import Error
 from .models import DAE, DAESet
+from .analysis import features, memratio, representations, score_activations, spike_metrics, spikiness
+from .detect import (auroc, baseline_clique, baseline_denoise, baseline_flipd, baseline_jacobian, baseline_nn_ratio,
+                     benchmark, calibrate, detect, evaluate, flag, roc_curve)
 
 __version__ = "0.1.0"
 
-__all__ = ["Error", "DAE", "DAESet", "__version__"]
+__all__ = ["Error", "DAE", "DAESet", "__version__",
+           "memratio", "representations", "spikiness", "spike_metrics", "features", "score_activations",
+           "detect", "calibrate", "flag", "auroc", "roc_curve", "evaluate", "benchmark", "baseline_flipd",
+           "baseline_jacobian", "baseline_denoise", "baseline_clique", "baseline_nn_ratio"]

@@ -19,7 +19,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CDEF = os.path.join(HERE, "_cdef.h")
 
 HEADERS = ["core", "rng", "safetensors", "dae", "daeset", "train", "denoiser", "sampler", "mog", "fmnist",
-           "dup", "memorization", "repr", "detect", "steer", "theory", "reproduce"]
+           "dup", "memorization", "repr", "detect", "steer", "theory", "reproduce",
+           "schedule"]
 SOURCE = "\n".join('#include "memgen/%s.h"' % h for h in HEADERS) + "\n#include <stdlib.h>\n"
 DEPS = ["lapacke", "openblas", "png", "z", "cjson", "m", "pthread"]
 
