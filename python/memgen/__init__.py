@@ -12,10 +12,12 @@ from .models import DAE, DAESet
 from .analysis import features, memratio, representations, score_activations, spike_metrics, spikiness
 from .detect import (auroc, baseline_clique, baseline_denoise, baseline_flipd, baseline_jacobian, baseline_nn_ratio,
                      benchmark, calibrate, detect, evaluate, flag, roc_curve)
+from .steer import steer, steering_vectors
 
 __version__ = "0.1.0"
 
 __all__ = ["Error", "DAE", "DAESet", "__version__",
            "memratio", "representations", "spikiness", "spike_metrics", "features", "score_activations",
            "detect", "calibrate", "flag", "auroc", "roc_curve", "evaluate", "benchmark", "baseline_flipd",
-           "baseline_jacobian", "baseline_denoise", "baseline_clique", "baseline_nn_ratio"]
+           "baseline_jacobian", "baseline_denoise", "baseline_clique", "baseline_nn_ratio",
+           "steering_vectors", "steer"]
