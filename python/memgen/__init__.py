@@ -13,6 +13,7 @@ from .analysis import features, memratio, representations, score_activations, sp
 from .detect import (auroc, baseline_clique, baseline_denoise, baseline_flipd, baseline_jacobian, baseline_nn_ratio,
                      benchmark, calibrate, detect, evaluate, flag, roc_curve)
 from .steer import steer, steering_vectors
+from .reproduce import experiment, experiments, reproduce, sections
 
 __version__ = "0.1.0"
 
@@ -20,4 +21,4 @@ __all__ = ["Error", "DAE", "DAESet", "__version__",
            "memratio", "representations", "spikiness", "spike_metrics", "features", "score_activations",
            "detect", "calibrate", "flag", "auroc", "roc_curve", "evaluate", "benchmark", "baseline_flipd",
            "baseline_jacobian", "baseline_denoise", "baseline_clique", "baseline_nn_ratio",
-           "steering_vectors", "steer"]
+           "steering_vectors", "steer", "reproduce", "experiment", "experiments", "sections"]
