@@ -7,15 +7,20 @@ mg_spikiness_rows). Both time the same arrays (written here as .npy and passed
 to the C program, which reads them before timing), best of R calls, over
 alternating rounds so that both see the same machine state. Cases (see
 bench_score.c for the sizes): float32 10^5 x 64 pooled features (nf, the real
-UNet's width) and a float16 10^5 x 16 x 2 x 2 feature map (nchw, max pooled). Also printed, not gated: the raw cffi calls from Python
-without the wrapper (the wrapper's own cost, in one process).
+UNet's width) and a float16 10^5 x 16 x 2 x 2 feature map (nchw, max pooled).
+Also printed, not gated: the raw cffi calls from Python without the wrapper
+(the wrapper's own cost, in one process: about 10 us a call).
 
-usage: bench_python.py [--c-bench build/bench/bench_score] [--repeats 5] [--rounds 8]
-Prints one line per case and exits 1 when a ratio exceeds 1.2 (2 on a
-failure to run the C program), 0 otherwise; prints SKIPPED and exits 0 when
-python3-cffi or python3-numpy is missing.
+usage: bench_python.py [--build build] [--no-build] [--c-bench BUILD/bench/bench_score]
+                       [--repeats 5] [--rounds 8]
+Builds the extension module in place against BUILD/libmemgen.a first (as
+scripts/test_python.sh does; --no-build uses the one there). Prints one line
+per case and exits 1 when a ratio exceeds 1.2 (2 when the build or the C
+program fails), 0 otherwise; prints SKIPPED and exits 0 when python3-cffi or
+python3-numpy is missing.
 """
 import argparse
+import importlib.util
 import os
 import re
 import subprocess
@@ -83,16 +88,24 @@ def main():
         os.environ.update(MALLOC_ENV)
         os.execv(sys.executable, [sys.executable] + sys.argv)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--c-bench", default=os.path.join(ROOT, "build", "bench", "bench_score"))
+    ap.add_argument("--build", default="build", help="the make build folder (libmemgen.a, bench/bench_score)")
+    ap.add_argument("--no-build", action="store_true", help="do not rebuild the extension module")
+    ap.add_argument("--c-bench", help="the C program (default BUILD/bench/bench_score)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=8)
     args = ap.parse_args()
-    try:
-        import cffi  # noqa: F401
-        import numpy as np
-    except ImportError:
+    if importlib.util.find_spec("cffi") is None or importlib.util.find_spec("numpy") is None:
         print("bench_python: SKIPPED (needs python3-cffi python3-numpy)")
         return 0
+    import numpy as np
+    if not args.no_build:
+        env = dict(os.environ, MEMGEN_BUILD=args.build, MEMGEN_SKIP_MAKE="1")
+        r = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+                           cwd=os.path.join(ROOT, "python"), env=env, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.stderr.write("bench_python: building the extension module failed:\n%s%s" % (r.stdout, r.stderr))
+            return 2
+    c_bench = args.c_bench or os.path.join(ROOT, args.build, "bench", "bench_score")
     sys.path.insert(0, os.path.join(ROOT, "python"))
     import memgen
 
@@ -107,7 +120,7 @@ def main():
             files.append((os.path.join(tmp, name), layout))
             np.save(files[-1][0], A)
         for _ in range(args.rounds):
-            for name, t in c_times(args.c_bench, files, args.repeats).items():
+            for name, t in c_times(c_bench, files, args.repeats).items():
                 best_c[name] = min(best_c.get(name, float("inf")), t)
             for name, layout, A in cases:
                 t = best_of(lambda A=A, lay=layout: memgen.score_activations(A, layout=lay, pool="max", metric="std"),

@@ -10,8 +10,7 @@ import os
 
 import numpy as np
 
-from ._core import (Error, as_f64, callback, callback_ctx, check, copy_c, f64_ptr, ffi, i32_ptr, lib, mat,
-                    new_matrix, rng, run, text)
+from ._core import Error, as_f64, callback, callback_ctx, check, copy_c, f64_ptr, ffi, i32_ptr, lib, mat, rng, run, text
 from .analysis import as_set, data_matrix, memratio, parse_enum
 from .detect import sigma_grid
 
