@@ -19,6 +19,7 @@
  *   NAME best MS ms of R (NS ns/row)
  */
 #define _DEFAULT_SOURCE /* madvise */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,20 @@
 #include "memgen/detect.h"
 #include "memgen/npy.h"
 #include "memgen/rng.h"
+
+/* float -> IEEE half, rounding to nearest even; values below the normal half
+ * range flush to zero (enough for benchmark data; no _Float16 needed). */
+static uint16_t half_of(float f) {
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+    int32_t e = (int32_t)((x >> 23) & 0xffu) - 127 + 15;
+    if (e <= 0) return sign;
+    if (e >= 31) return (uint16_t)(sign | 0x7c00u);
+    uint32_t m = x & 0x7fffffu, h = ((uint32_t)e << 10) | (m >> 13), rest = m & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;
+    return (uint16_t)(sign | h);
+}
 
 /* relu(N(0, 1)) activations of the given shape, as float32 or float16. */
 static mg_status make_acts(mg_dtype dt, int ndim, const int64_t *shape, mg_array *out) {
@@ -41,7 +56,7 @@ static mg_status make_acts(mg_dtype dt, int ndim, const int64_t *shape, mg_array
         mg_rng_normal(&r, z, m);
         for (size_t i = 0; i < m; i++) {
             float v = z[i] > 0 ? z[i] : 0;
-            if (dt == MG_F16) ((_Float16 *)out->data)[i0 + i] = (_Float16)v;
+            if (dt == MG_F16) ((uint16_t *)out->data)[i0 + i] = half_of(v);
             else ((float *)out->data)[i0 + i] = v;
         }
     }
