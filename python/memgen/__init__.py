@@ -13,9 +13,18 @@ from .train import train, train_set
 from .data import MoG, duplicate, fashion_mnist, split, split_duplicates
 from .theory import separability, solve, theory
 from .sampling import Empirical, denoise, sample
+from .analysis import features, memratio, representations, score_activations, spike_metrics, spikiness
+from .detect import (auroc, baseline_clique, baseline_denoise, baseline_flipd, baseline_jacobian, baseline_nn_ratio,
+                     benchmark, calibrate, detect, evaluate, flag, roc_curve)
+from .steer import steer, steering_vectors
+from .reproduce import experiment, experiments, reproduce, sections
 
 __version__ = "0.1.0"
 
-__all__ = ["Error", "DAE", "DAESet", "__version__"]
-__all__ += ["train", "train_set", "solve", "theory", "separability", "sample", "denoise", "Empirical", "MoG",
-            "fashion_mnist", "duplicate", "split", "split_duplicates"]
+__all__ = ["Error", "DAE", "DAESet", "__version__",
+           "train", "train_set", "solve", "theory", "separability", "sample", "denoise", "Empirical", "MoG",
+           "fashion_mnist", "duplicate", "split", "split_duplicates",
+           "memratio", "representations", "spikiness", "spike_metrics", "features", "score_activations",
+           "detect", "calibrate", "flag", "auroc", "roc_curve", "evaluate", "benchmark", "baseline_flipd",
+           "baseline_jacobian", "baseline_denoise", "baseline_clique", "baseline_nn_ratio",
+           "steering_vectors", "steer", "reproduce", "experiment", "experiments", "sections"]

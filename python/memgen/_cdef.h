@@ -301,7 +301,7 @@ mg_status mg_train_init_model(const mg_train_params *params, int64_t d, const mg
 mg_status mg_train_annotate_model(mg_dae *model, const mg_train_params *params, const mg_rng *rng, int64_t n,
                                   int64_t d);
 
-/* schedule.h */
+/* schedule.h (also steer.py, detect.py) */
 mg_status mg_sigmas_parse(const char *spec, double **sigmas, int *count);
 mg_status mg_sigmas_geometric(double smin, double smax, int K, double *out);
 char *mg_sigmas_format(const double *sigmas, int count);
@@ -346,6 +346,44 @@ mg_status mg_image_finish(mg_mat X, const mg_image_prep *p, float *mean_out, dou
 /* split.h */
 mg_status mg_data_split(int64_t n, double test_fraction, const mg_rng *rng, uint8_t *is_test, int64_t *n_test);
 /* ---- end of memgen/train.py, theory.py, sampling.py, data.py ---- */
+
+/* ---- analysis.py, detect.py, steer.py, reproduce.py ---- */
+/* detect.h: the detector suite (detect.py) */
+typedef struct {
+    double sigma; double flipd_sigma; double fpr; int bootstrap; double level; double mem_ratio; double gen_ratio;
+    double gen_cos; double dedup_tol; double clique_tau; int clique_k; int all_metrics; int repeats; ...;
+} mg_bench_params;
+mg_bench_params mg_bench_params_default(void);
+typedef struct { char name[32]; int needs_train; mg_detect_eval ev; double *scores; ...; } mg_bench_row;
+typedef struct {
+    int64_t n_samples; int64_t n_train_unique; int64_t n; int64_t n_mem, n_gen, n_ambiguous; int64_t *index;
+    int *labels; double *ratio; double *cos_max; int nrows; mg_bench_row *rows; ...;
+} mg_detect_bench;
+mg_status mg_detect_benchmark(const mg_daeset *set, mg_mat train, mg_mat S, const mg_bench_params *p,
+                              const mg_rng *rng, mg_detect_bench *out);
+void mg_detect_bench_free(mg_detect_bench *b);
+
+/* steer.h: steered sampling and its measures (steer.py) */
+mg_status mg_denoiser_steered_set_alpha(mg_denoiser *den, double alpha);
+typedef struct {
+    int64_t n; int na; double *alphas; double *dist; double *post; double *disp; double *mono; double *spearman;
+    double *jump; double *path_jump; double *kink; double *gain; int *cls; ...;
+} mg_steer_curves;
+const char *mg_steer_class_name(int cls);
+typedef struct { const mg_mog *mog; int mode; double sigma; ...; } mg_steer_post;
+mg_status mg_steer_measure(const float *S, int na, const double *alphas, int64_t n, int64_t d, const float *centroid,
+                           const mg_steer_post *post, mg_steer_curves *out);
+void mg_steer_curves_free(mg_steer_curves *c);
+typedef struct {
+    int64_t count; double mono, spearman, jump, path_jump, gain; double kink_median;
+    double frac_static, frac_smooth, frac_threshold; double dist_first, dist_last; double post_first, post_last; ...;
+} mg_steer_summary;
+mg_status mg_steer_summarize(const mg_steer_curves *c, const int *mask, int want, mg_steer_summary *out);
+mg_status mg_steer_parse_alphas(const char *spec, double **alphas, int *count);
+
+
+/* reproduce.h: section ids (reproduce.py) */
+const char *mg_repro_section_list(void);
 
 /* callbacks into Python (memgen/_core.py) */
 extern "Python" void _mg_py_train_progress(void *ctx, const mg_train_progress *pr);
