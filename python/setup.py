@@ -12,7 +12,7 @@ setup(
     description="Memorization vs generalization in diffusion models: two-layer ReLU DAEs, "
                 "closed forms, samplers and the representation-spikiness detector",
     packages=["memgen"],
-    package_data={"memgen": ["_cdef.h", "*.ipynb"]},
+    package_data={"memgen": ["_cdef.h"]},
     python_requires=">=3.9",
     install_requires=["numpy", "cffi>=1.0"],
     setup_requires=["cffi>=1.0"],
