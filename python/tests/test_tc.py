@@ -1,16 +1,12 @@
 """memgen.TCDAE and memgen.train_tc (the authors' time-conditioned model) against `memgen train --kind tc`,
 `memgen sample --model`, `memgen repr` and `memgen detect` on its files (same bits for the same data, options
-and seed), progress callbacks, Ctrl-C and checkpoint/resume, and bad input."""
-import os
-import signal
-import threading
-import time
-
+and seed), progress callbacks, Ctrl-C and checkpoint/resume (a real SIGINT: test_train.py), and bad input."""
 import numpy as np
 import pytest
 
 import memgen
 from memgen._core import lib
+from test_train import _stop_at
 
 PARTS = ("W", "a1", "c1", "A2", "c2")
 
@@ -135,13 +131,6 @@ def test_representations_and_detect_same_bits_as_cli(cli, tmp_path, data, model,
     assert np.array_equal(s.sigmas, [0.05, 0.3]) and s[1].meta["tc.rep"] == rep
 
 
-def _stop_at(step, exc):
-    def progress(pr):
-        if pr["step"] >= step:
-            raise exc
-    return progress
-
-
 def test_progress_ctrl_c_checkpoint_and_resume(cli, tmp_path, data):
     kw = dict(hidden=5, steps=40, seed=4, batch=8, optim="adam")
     full = memgen.train_tc(data, **kw)
@@ -158,17 +147,6 @@ def test_progress_ctrl_c_checkpoint_and_resume(cli, tmp_path, data):
     with pytest.raises(ZeroDivisionError):
         memgen.train_tc(data, log_every=5, progress=_stop_at(5, ZeroDivisionError()), **kw)
     assert lib.mg_train_stop_requested() == 0 and same(memgen.train_tc(data, **kw), full)
-
-
-def test_ctrl_c_stops_training_after_a_checkpoint(tmp_path, data):
-    ck = tmp_path / "ck.safetensors"
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    t0 = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        memgen.train_tc(data, hidden=4, steps=10 ** 8, checkpoint=ck)  # hours unless stopped
-    timer.join()
-    assert time.monotonic() - t0 < 20 and ck.exists() and lib.mg_train_stop_requested() == 0
 
 
 @pytest.mark.parametrize("kw", [
