@@ -2,14 +2,16 @@
 
 A thin NumPy/PyTorch layer over the memgen C library (it reimplements
 nothing): two-layer ReLU denoising autoencoders and sets of them over noise
-levels, the paper's closed-form solutions, samplers, memorization measures,
-the representation-spikiness detector (Algorithm 1) and steering (Eq. 11).
+levels, the authors' time-conditioned model, the paper's closed-form
+solutions, samplers, memorization measures, the representation-spikiness
+detector (Algorithm 1) and steering (Eq. 11).
 Arrays in and out are NumPy arrays; failures raise memgen.Error; Ctrl-C stops
 training and sampling. `import memgen.torch` adds the PyTorch glue.
 """
 from ._core import Error
 from .models import DAE, DAESet
 from .train import train, train_set
+from .tc import TCDAE, train_tc
 from .data import MoG, duplicate, fashion_mnist, split, split_duplicates
 from .theory import separability, solve, theory
 from .sampling import Empirical, denoise, sample
@@ -21,8 +23,9 @@ from .reproduce import experiment, experiments, reproduce, sections
 
 __version__ = "0.1.0"
 
-__all__ = ["Error", "DAE", "DAESet", "__version__",
-           "train", "train_set", "solve", "theory", "separability", "sample", "denoise", "Empirical", "MoG",
+__all__ = ["Error", "DAE", "DAESet", "TCDAE", "__version__",
+           "train", "train_set", "train_tc", "solve", "theory", "separability", "sample", "denoise", "Empirical",
+           "MoG",
            "fashion_mnist", "duplicate", "split", "split_duplicates",
            "memratio", "representations", "spikiness", "spike_metrics", "features", "score_activations",
            "detect", "calibrate", "flag", "auroc", "roc_curve", "evaluate", "benchmark", "baseline_flipd",

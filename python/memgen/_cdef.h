@@ -385,6 +385,48 @@ mg_status mg_steer_parse_alphas(const char *spec, double **alphas, int *count);
 /* reproduce.h: section ids (reproduce.py) */
 const char *mg_repro_section_list(void);
 
+/* ---- tc.py ---- */
+/* tcdae.h: the authors' time-conditioned model */
+typedef struct mg_tcdae mg_tcdae;
+typedef enum { MG_TC_GATED = 0, MG_TC_UNGATED, MG_TC_REP_COUNT } mg_tc_rep;
+const char *mg_tc_rep_name(mg_tc_rep r);
+mg_status mg_tc_rep_parse(const char *s, mg_tc_rep *out);
+mg_status mg_tcdae_create(int64_t d, int64_t p, mg_tcdae **out);
+void mg_tcdae_free(mg_tcdae *m);
+mg_status mg_tcdae_clone(const mg_tcdae *m, mg_tcdae **out);
+int64_t mg_tcdae_dim(const mg_tcdae *m);
+int64_t mg_tcdae_hidden(const mg_tcdae *m);
+typedef struct { float *W; float *a1; float *c1; float *A2; float *c2; float *skip; } mg_tcdae_parts;
+mg_tcdae_parts mg_tcdae_parts_of(mg_tcdae *m);
+mg_status mg_tcdae_set_meta(mg_tcdae *m, const char *key, const char *value);
+void mg_tcdae_sigma_range(const mg_tcdae *m, double *lo, double *hi);
+void mg_tcdae_set_sigma_range(mg_tcdae *m, double lo, double hi);
+mg_status mg_tcdae_gate(const mg_tcdae *m, double sigma, float *g);
+mg_status mg_tcdae_encode(const mg_tcdae *m, mg_mat X, double sigma, mg_tc_rep rep, mg_mat H);
+mg_status mg_tcdae_forward(const mg_tcdae *m, mg_mat X, double sigma, mg_mat Y);
+mg_status mg_tcdae_to_dae(const mg_tcdae *m, double sigma, mg_tc_rep rep, mg_dae **out);
+mg_status mg_tcdae_to_daeset(const mg_tcdae *m, const double *sigmas, int count, mg_tc_rep rep, mg_daeset *out);
+mg_status mg_tcdae_to_st(const mg_tcdae *m, mg_st *st, const char *prefix);
+mg_status mg_tcdae_save(const mg_tcdae *m, const char *path);
+mg_status mg_tcdae_load(const char *path, mg_tcdae **out);
+/* tctrain.h: its trainer (the path of `memgen train --kind tc`) */
+typedef struct { mg_train_params base; double sigma_min, sigma_max; ...; } mg_tc_train_params;
+mg_tc_train_params mg_tc_train_params_default(void);
+mg_status mg_tc_train_params_check(const mg_tc_train_params *p, int64_t n, int64_t d);
+typedef struct mg_tc_trainer mg_tc_trainer;
+mg_status mg_tc_trainer_create(const mg_tc_train_params *params, mg_tcdae *model, mg_mat X, const mg_rng *rng,
+                               mg_tc_trainer **out);
+void mg_tc_trainer_free(mg_tc_trainer *tr);
+const mg_tc_train_params *mg_tc_trainer_params(const mg_tc_trainer *tr);
+mg_status mg_tc_trainer_run(mg_tc_trainer *tr, const mg_train_io *io);
+mg_status mg_tc_trainer_load_checkpoint(mg_tc_trainer *tr, const char *path);
+mg_status mg_tc_train_init_model(const mg_tc_train_params *params, int64_t d, const mg_rng *rng, mg_tcdae **out);
+mg_status mg_tc_train_annotate_model(mg_tcdae *model, const mg_tc_train_params *params, const mg_rng *rng,
+                                     int64_t n, int64_t d);
+/* denoiser.h: the model as a sampler's denoiser (sampling.py) */
+mg_status mg_denoiser_tcdae(const mg_tcdae *m, mg_denoiser *out);
+/* ---- end of tc.py ---- */
+
 /* callbacks into Python (memgen/_core.py) */
 extern "Python" void _mg_py_train_progress(void *ctx, const mg_train_progress *pr);
 extern "Python" void _mg_py_level_io(void *ctx, int level, int count, double sigma, mg_train_io *io);

@@ -152,6 +152,37 @@ def as_index(y, name, n):
     return np.ascontiguousarray(a, dtype=np.int64)
 
 
+def write_floats(ptr, value, shape, name):
+    """Copies value (numeric, of exactly this shape, finite) into the C float array ptr as float32, else Error
+    (the weight setters of models.py and tc.py)."""
+    a = np.asarray(value)
+    if a.dtype.kind not in _ACCEPTED_KINDS:
+        raise Error("%s: dtype %s is not numeric" % (name, a.dtype))
+    if a.shape != shape:
+        raise Error("%s: expected shape %s, got %s" % (name, shape, a.shape), "MG_ERR_SHAPE")
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    if not np.all(np.isfinite(a)):
+        raise Error("%s: holds NaN or Inf" % name, "MG_ERR_NUMERIC")
+    ffi.memmove(ptr, ffi.from_buffer(a), a.nbytes)
+
+
+def st_meta(st):
+    """The metadata of an mg_st * as a dict of strings ({} for NULL)."""
+    if st == ffi.NULL:
+        return {}
+    return {text(lib.mg_st_meta_key(st, i)): text(lib.mg_st_meta(st, lib.mg_st_meta_key(st, i)))
+            for i in range(lib.mg_st_meta_count(st))}
+
+
+def model_meta(to_st, ptr):
+    """A model's metadata as its file stores it: to_st (mg_dae_to_st, mg_tcdae_to_st) into a fresh mg_st."""
+    st = ffi.gc(lib.mg_st_new(), lib.mg_st_free)
+    if st == ffi.NULL:
+        raise Error("out of memory", "MG_ERR_NOMEM")
+    check(to_st(ptr, st, b""))
+    return st_meta(st)
+
+
 def array_from_c(arr):
     """A NumPy copy of an mg_array (any dtype memgen reads)."""
     dt = {lib.MG_F32: np.float32, lib.MG_F64: np.float64, lib.MG_U8: np.uint8, lib.MG_I32: np.int32,

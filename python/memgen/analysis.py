@@ -9,6 +9,7 @@ import numpy as np
 
 from ._core import Error, as_matrix, check, copy_c, f64_ptr, ffi, finite_mat, lib, mat, new_matrix, rng, text
 from .models import DAE, DAESet
+from .tc import TCDAE, levels as tc_levels, rep_kind
 
 __all__ = ["memratio", "representations", "spikiness", "features", "score_activations", "spike_metrics"]
 
@@ -17,7 +18,8 @@ __all__ = ["memratio", "representations", "spikiness", "features", "score_activa
 
 
 def as_set(model, what):
-    """The mg_daeset * of a DAESet, or of a single DAE as a one-level set (as the CLI reads a DAE file)."""
+    """The mg_daeset * of a DAESet, or of a single DAE as a one-level set (as the CLI reads a DAE file); a TCDAE
+    is first turned into the set of its levels by the caller (tc.levels)."""
     if isinstance(model, DAESet):
         return model, model._set
     if isinstance(model, DAE):
@@ -86,14 +88,20 @@ def spike_metrics():
     return [text(lib.mg_spike_metric_name(m)) for m in range(lib.MG_SPIKE_COUNT)]
 
 
-def representations(model, X, sigma=0.2, seed=0):
+def representations(model, X, sigma=0.2, seed=0, representation="gated"):
     """h = relu(W1^T (x + sigma eps) + b1) for every row of X (n x d), paper Eq. 5
     and Algorithm 1's AddForwardNoise, as `memgen repr --model --data --out`:
     a DAE, or the level of a DAESet nearest sigma (sigma = 0: clean rows at the
-    lowest level). The noise of row i comes from fork(seed, i), the same bits as
-    the CLI with --seed. Returns n x p float32."""
+    lowest level), or a TCDAE at level sigma (sigma = 0: clean rows at its lowest
+    training level) with representation 'gated' (relu(W x_t) * g(sigma)) or
+    'ungated' (relu(W x_t), the authors' rep()) as --representation (ignored for
+    other models, as the CLI does). The noise of row i comes from fork(seed, i),
+    the same bits as the CLI with --seed. Returns n x p float32."""
     if not (isinstance(sigma, (int, float, np.floating, np.integer)) and sigma >= 0 and np.isfinite(sigma)):
         raise Error("representations: sigma must be a finite number >= 0, got %r" % (sigma,))
+    rep_kind(representation)  # checked for every model, as the CLI's --representation
+    if isinstance(model, TCDAE):
+        model = tc_levels(model, [sigma], representation)
     r = rng(seed)
     if isinstance(model, DAE):
         Xa, Xm = data_matrix(X, "representations: X", cols=model.d)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ._core import Error, as_f64, as_labels, check, copy_c, f64_ptr, ffi, i32_ptr, lib, rng, text
 from .analysis import _metric, as_set, data_matrix, spike_metrics
+from .tc import TCDAE, levels as tc_levels, rep_kind
 
 __all__ = ["detect", "calibrate", "flag", "auroc", "roc_curve", "evaluate", "baseline_flipd", "baseline_jacobian",
            "baseline_denoise", "baseline_clique", "baseline_nn_ratio", "benchmark"]
@@ -44,7 +45,7 @@ def sigma_grid(sigmas, what):
     return s
 
 
-def detect(model_set, X, sigma=0.2, metric="std", sigmas=None, combine="mean", seed=0):
+def detect(model_set, X, sigma=0.2, metric="std", sigmas=None, combine="mean", seed=0, representation="gated"):
     """Algorithm 1's scores of the rows of X (n x d) under a DAESet (or a DAE),
     as `memgen detect --model --data --scores-out`: x_t = x + sigma eps (noise of
     row i from fork(seed, i)), h = relu(W1^T x_t + b1) at the level nearest
@@ -52,8 +53,10 @@ def detect(model_set, X, sigma=0.2, metric="std", sigmas=None, combine="mean", s
     level). sigmas (array or spec "list:...", "geom:A:B:K") scores several
     levels with the same noise scaled, combined by mean (of the scores) or
     concat (of the representations). float64 (n,), or a dict name -> scores
-    for metric="all". Same bits as the CLI with the same --seed."""
-    s, cset = as_set(model_set, "detect: model_set")
+    for metric="all". Same bits as the CLI with the same --seed. A TCDAE is
+    scored at exactly sigma (or sigmas; 0 = its lowest training level) with
+    representation 'gated' or 'ungated' (--representation; ignored for other
+    models, as the CLI does)."""
     if combine not in _COMBINE:
         raise Error("detect: combine must be mean or concat, got %r" % (combine,))
     p = ffi.new("mg_detect_params *", lib.mg_detect_params_default())
@@ -62,6 +65,10 @@ def detect(model_set, X, sigma=0.2, metric="std", sigmas=None, combine="mean", s
     if sigmas is not None:
         grid = sigma_grid(sigmas, "detect: sigmas")
         p.sigmas, p.nsigmas = f64_ptr(grid), grid.size
+    rep_kind(representation)  # checked for every model, as the CLI's --representation
+    if isinstance(model_set, TCDAE):
+        model_set = tc_levels(model_set, [p.sigma] if sigmas is None else grid, representation)
+    s, cset = as_set(model_set, "detect: model_set")
     Xa, Xm = data_matrix(X, "detect: X", cols=s.d)
     names = spike_metrics() if metric == "all" else [metric]
     out = {}

@@ -9,7 +9,8 @@ torch.nn.Linear's layout (weight p x d for the encoder).
 """
 import numpy as np
 
-from ._core import Error, as_matrix, check, copy_c, ffi, finite_mat, lib, mat, new_matrix, text
+from ._core import (Error, as_matrix, check, copy_c, ffi, finite_mat, lib, mat, model_meta, new_matrix, st_meta,
+                    write_floats)
 
 __all__ = ["DAE", "DAESet"]
 
@@ -110,15 +111,7 @@ class DAE:
             raise Error("%s: this model has no biases" % which)
         if which == "W2" and self.tied:
             raise Error("W2: the model is tied (W2 = W1); assign W1")
-        a = np.asarray(value)
-        if a.dtype.kind not in "fiu":
-            raise Error("%s: dtype %s is not numeric" % (which, a.dtype))
-        if a.shape != shape:
-            raise Error("%s: expected shape %s, got %s" % (which, shape, a.shape), "MG_ERR_SHAPE")
-        a = np.ascontiguousarray(a, dtype=np.float32)
-        if not np.all(np.isfinite(a)):
-            raise Error("%s: holds NaN or Inf" % which, "MG_ERR_NUMERIC")
-        ffi.memmove(ptr, ffi.from_buffer(a), a.nbytes)
+        write_floats(ptr, value, shape, which)
 
     W1 = property(lambda self: self._get("W1"), lambda self, v: self._set("W1", v),
                   doc="Encoder weights, d x p (W2 for a tied model).")
@@ -132,12 +125,7 @@ class DAE:
     @property
     def meta(self):
         """The model's metadata (what the file stores beside the tensors) as a dict of strings."""
-        st = ffi.gc(lib.mg_st_new(), lib.mg_st_free)
-        if st == ffi.NULL:
-            raise Error("out of memory", "MG_ERR_NOMEM")
-        check(lib.mg_dae_to_st(self._ptr, st, b""))
-        return {text(lib.mg_st_meta_key(st, i)): text(lib.mg_st_meta(st, lib.mg_st_meta_key(st, i)))
-                for i in range(lib.mg_st_meta_count(st))}
+        return model_meta(lib.mg_dae_to_st, self._ptr)
 
     def set_meta(self, key, value):
         """Sets one metadata string (saved with the model)."""
@@ -250,11 +238,7 @@ class DAESet:
     @property
     def meta(self):
         """The set's own metadata as a dict of strings."""
-        st = self._set.meta
-        if st == ffi.NULL:
-            return {}
-        return {text(lib.mg_st_meta_key(st, i)): text(lib.mg_st_meta(st, lib.mg_st_meta_key(st, i)))
-                for i in range(lib.mg_st_meta_count(st))}
+        return st_meta(self._set.meta)
 
     def __repr__(self):
         return "memgen.DAESet(%d levels, sigmas %s)" % (len(self), np.array2string(self.sigmas, precision=3))

@@ -1,7 +1,8 @@
 """Diffusion sampling as `memgen sample`: a VE sampler (paper Eq. 1, App. B.1) run from x ~ N(0, sigma_max^2 I)
-down a noise grid with one of three denoisers: a DAE set (the trained diffusion model), the empirical optimal
-denoiser f_emp of the training rows (Eq. 3, the fully memorizing model) or the true denoiser f_gt of a
-Gaussian mixture (Eq. 4). Same seed, grid and sampler: the same bits as the CLI.
+down a noise grid with one of four denoisers: a DAE set (the trained diffusion model), the authors'
+time-conditioned model (memgen.TCDAE, answering every sigma exactly), the empirical optimal denoiser f_emp of
+the training rows (Eq. 3, the fully memorizing model) or the true denoiser f_gt of a Gaussian mixture (Eq. 4).
+Same seed, grid and sampler: the same bits as the CLI.
 
     S = memgen.sample(model_set, 256, seed=1)                        # the set's own levels, DDIM
     S = memgen.sample(memgen.Empirical(X), 64, sampler="heun")       # 60 geometric levels in [0.02, 2]
@@ -12,6 +13,7 @@ from ._core import (Error, as_float, as_int, as_matrix, callback, callback_ctx, 
                     mat, new_matrix, rng, run, sigma_grid)
 from .data import MoG
 from .models import DAE, DAESet
+from .tc import TCDAE, default_range
 
 __all__ = ["Empirical", "sample", "denoise"]
 
@@ -41,32 +43,36 @@ class Empirical:
 
 
 class _Denoiser:
-    """An mg_denoiser for a model (freed with this object, which keeps what it borrows alive), and the
-    model's own noise levels (a DAE set's) or None."""
+    """An mg_denoiser for a model (freed with this object, which keeps what it borrows alive), the
+    model's own noise levels (a DAE set's) or None, and the grid range it imposes (a TCDAE's) or None."""
 
     def __init__(self, model, level):
         if level not in _LEVEL:
             raise Error("level must be 'nearest' or 'interp', got %r" % (level,))
         self.den = ffi.gc(ffi.new("mg_denoiser *"), lib.mg_denoiser_free)
-        self.levels = None
+        self.levels = self.range = None
         if isinstance(model, DAE):
             model = DAESet([model])
         if isinstance(model, DAESet):
             check(lib.mg_denoiser_daeset(model._set, getattr(lib, _LEVEL[level]), self.den))
             self.levels = model.sigmas
+        elif isinstance(model, TCDAE):
+            check(lib.mg_denoiser_tcdae(model._ptr, self.den))
+            self.range = default_range(model)
         elif isinstance(model, Empirical):
             check(lib.mg_denoiser_emp(mat(model.X), self.den))
         elif isinstance(model, MoG):
             check(lib.mg_denoiser_mog(model._m, self.den))
         else:
-            raise Error("model must be a memgen.DAESet, DAE, Empirical or MoG, got %s" % type(model).__name__)
+            raise Error("model must be a memgen.DAESet, DAE, TCDAE, Empirical or MoG, got %s" % type(model).__name__)
         self.model = model
 
 
 def denoise(model, X, sigma, level="nearest"):
     """One application of a denoiser at noise level sigma > 0 (mg_denoise): the rows of X (n x d) denoised,
     n x d float32. model: a memgen.DAESet (level: how it answers a sigma between its levels, 'nearest' or
-    'interp' in log sigma), a DAE, an Empirical (f_emp, Eq. 3) or a MoG (f_gt, Eq. 4)."""
+    'interp' in log sigma), a DAE, a TCDAE (f(X, sigma) exactly), an Empirical (f_emp, Eq. 3) or a MoG (f_gt,
+    Eq. 4)."""
     dn = _Denoiser(model, level)
     Xa = as_matrix(X, "denoise: X", cols=dn.den.d)
     Y = new_matrix(Xa.shape[0], dn.den.d)
@@ -76,7 +82,8 @@ def denoise(model, X, sigma, level="nearest"):
 
 def _grid(dn, sigmas, steps, sigma_min, sigma_max):
     """The CLI's noise grid (sc_sigma_grid): sigmas if given; else a DAE set's own levels when steps is None;
-    else steps (default 60) levels geometric between the set's extreme levels or sigma_min .. sigma_max."""
+    else steps (default 60) levels geometric between the set's extreme levels, a TCDAE's training range, or
+    sigma_min .. sigma_max."""
     if sigmas is not None:
         return sigma_grid(sigmas)[0]
     if steps is not None:
@@ -87,6 +94,8 @@ def _grid(dn, sigmas, steps, sigma_min, sigma_max):
         if steps is None:
             return dn.levels
         sigma_min, sigma_max = dn.levels[0], dn.levels[-1]
+    elif dn.range is not None:
+        sigma_min, sigma_max = dn.range
     steps = 60 if steps is None else steps
     sigma_min, sigma_max = as_float(sigma_min, "sigma_min"), as_float(sigma_max, "sigma_max")
     if not (sigma_min > 0 and sigma_max >= sigma_min):
@@ -100,10 +109,12 @@ def sample(model, n=64, sigmas=None, steps=None, sampler="ddim", seed=0, chunk=1
            progress=None, level="nearest", sigma_min=0.02, sigma_max=2.0):
     """n samples of a VE diffusion sampler (mg_sample), as `memgen sample` with the same flags and defaults.
 
-    model: a memgen.DAESet (a DAE counts as a one-level set), memgen.Empirical(X) (f_emp, Eq. 3) or a
-    memgen.MoG (f_gt). Noise grid: sigmas (a spec "geom:SMIN:SMAX:K", "list:..." or ascending numbers);
-    else a DAE set's own levels, or with steps that many levels geometric between its extreme levels;
-    other models steps (default 60) levels geometric in [sigma_min, sigma_max] (0.02, 2). sampler: ddim |
+    model: a memgen.DAESet (a DAE counts as a one-level set), a memgen.TCDAE (the authors' time-conditioned
+    model), memgen.Empirical(X) (f_emp, Eq. 3) or a memgen.MoG (f_gt). Noise grid: sigmas (a spec
+    "geom:SMIN:SMAX:K", "list:..." or ascending numbers); else a DAE set's own levels, or with steps that many
+    levels geometric between its extreme levels; a TCDAE steps (default 60) levels geometric over its training
+    range (model.sigma_range; 0.02, 2 where unknown; sigma_min/sigma_max do not apply, as in the CLI); other
+    models steps (default 60) levels geometric in [sigma_min, sigma_max] (0.02, 2). sampler: ddim |
     ancestral (the authors' stochastic VE sampler, alias "authors") | euler | heun. level: how a DAE set
     answers levels between its own, 'nearest' or 'interp'. clamp: (lo, hi) applied after every step
     (the authors clamp to (-1, 1)); chunk: samples per batch; seed: as --seed. progress(done, total) is

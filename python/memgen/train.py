@@ -78,6 +78,14 @@ def _params(n, d, sigma, hidden, o):
     p.tied = int(True if o["tied"] is None else bool(o["tied"]))
     p.bias = int(bool(o["bias"]))
     p.sigma = as_float(sigma, "sigma")
+    _schedule(p, n, o)
+    check(lib.mg_train_params_check(p, n, d))
+    return p, model, init_file
+
+
+def _schedule(p, n, o):
+    """Fills the loss, optimizer, batch and steps fields of the mg_train_params p for n data rows from o
+    (the _TRAJECTORY keywords, all present), as `memgen train` resolves them (also train_tc's)."""
     p.loss = _enum(lib.mg_loss_parse, o["loss"], "mg_loss_kind")
     p.optim = _enum(lib.mg_optim_parse, o["optim"], "mg_optim_kind")
     p.steps = as_int(o["steps"], "steps")
@@ -98,8 +106,6 @@ def _params(n, d, sigma, hidden, o):
         p.batch_mode = lib.MG_BATCH_REPLACE if replace else lib.MG_BATCH_SHUFFLE
         if batch is None and not replace and n <= p.batch:
             p.batch_mode = lib.MG_BATCH_FULL  # small data: full batch, as the CLI
-    check(lib.mg_train_params_check(p, n, d))
-    return p, model, init_file
 
 
 def _io(keep, log, log_every, probe, checkpoint, checkpoint_every, cb):

@@ -97,13 +97,14 @@ def test_interrupt_checkpoint_and_resume(cli, tmp_path, data):
     assert np.array_equal(memgen.train(data, 0.2, hidden=6, steps=60, seed=4, batch=8).W1, full.W1)  # runs again
 
 
-def test_ctrl_c_stops_training_after_a_checkpoint(tmp_path, data):
+@pytest.mark.parametrize("train", [lambda X, **kw: memgen.train(X, 0.2, **kw), memgen.train_tc], ids=["dae", "tc"])
+def test_ctrl_c_stops_training_after_a_checkpoint(tmp_path, data, train):
     ck = tmp_path / "ck.safetensors"
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        memgen.train(data, 0.2, hidden=4, steps=10 ** 8, checkpoint=ck)  # hours unless stopped
+        train(data, hidden=4, steps=10 ** 8, checkpoint=ck)  # hours unless stopped
     timer.join()
     assert time.monotonic() - t0 < 20 and ck.exists() and lib.mg_train_stop_requested() == 0
 
