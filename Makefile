@@ -1,4 +1,5 @@
 # memgen build. `make` builds build/libmemgen.a and build/memgen; see `make help`.
+# CFLAGS and LDFLAGS given on the command line (or in the environment) are added after the project's own.
 CC      ?= cc
 CLANG   ?= clang
 BUILD   ?= build
@@ -10,7 +11,10 @@ INCS    := -Iinclude -Isrc -I/usr/include/x86_64-linux-gnu
 # OpenMP by trial compile (threads over batch and over noise levels).
 OPENMP  ?= $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 CFLAGS  ?=
-CFLAGS  += $(CSTD) $(WARN) $(OPT) -g $(MARCH) $(OPENMP) $(INCS) -MMD -MP
+LDFLAGS ?=
+# The project's flags (rules add to MG_CFLAGS per target); every compile and link uses ALL_CFLAGS.
+MG_CFLAGS  = $(CSTD) $(WARN) $(OPT) -g $(MARCH) $(OPENMP) $(INCS)
+ALL_CFLAGS = $(MG_CFLAGS) $(CFLAGS)
 LIBS    := -llapacke -lopenblas -lpng -lz -lcjson -lm -lpthread
 TESTLIBS:= -lcmocka
 
@@ -38,23 +42,25 @@ help:
 	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
 	@echo "make fuzz       libFuzzer targets for every reader, FUZZ_SECONDS each (default 60)"
 	@echo "make deps       install missing Debian packages (idempotent)"
+	@echo "Variables: CFLAGS, LDFLAGS (added to the project's), CC, OPT (-O2), MARCH, OPENMP, BUILD (build)"
 
 # Hot kernels written as plain loops for the auto-vectoriser get -O3 (and no
 # errno from sqrtf, which would block vectorising; IEEE results are unchanged).
 HOT_SRC := src/core/rng.c src/train/loss.c src/train/optim.c src/train/small.c src/train/tc_loss.c
-$(HOT_SRC:%.c=$(BUILD)/obj/%.o): CFLAGS += -O3 -fno-math-errno
+$(HOT_SRC:%.c=$(BUILD)/obj/%.o): MG_CFLAGS += -O3 -fno-math-errno
 
 # The library exports only what its headers mark MG_API (memgen/core.h).
-$(LIB_OBJ): CFLAGS += -fvisibility=hidden
+$(LIB_OBJ): MG_CFLAGS += -fvisibility=hidden
 
 # The experiment `real` finds the committed fixture of examples/real_model
 # (tests/fixtures/real_model), and `memgen reproduce --real-model rerun` the
 # pipeline itself, under the source tree they were built from.
-$(BUILD)/obj/src/experiment/real.o $(BUILD)/obj/src/reproduce/real_model.o: CFLAGS += -DMG_SOURCE_ROOT='"$(CURDIR)"'
+$(BUILD)/obj/src/experiment/real.o $(BUILD)/obj/src/reproduce/real_model.o: MG_CFLAGS += -DMG_SOURCE_ROOT='"$(CURDIR)"'
 
-$(BUILD)/obj/%.o: %.c
+# Objects are rebuilt when the Makefile (their flags) changes.
+$(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -62,15 +68,15 @@ $(LIBA): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(MEMGEN): $(CLI_OBJ) $(LIBA)
-	$(CC) $(CFLAGS) $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $< $(TESTUTIL) $(LIBA) $(LIBS) $(TESTLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests $< $(TESTUTIL) $(LIBA) $(LIBS) $(TESTLIBS) -o $@
 
 $(BUILD)/bench/%: bench/%.c $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ibench $< $(LIBA) $(LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Ibench $< $(LIBA) $(LIBS) -o $@
 
 tests-build: $(TEST_BIN) $(MEMGEN)
 
