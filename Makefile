@@ -1,4 +1,4 @@
-# memgen build. `make` builds build/libmemgen.a and build/memgen; see `make help`.
+# memgen build. `make` builds build/libmemgen.a, build/libmemgen.so and build/memgen; see `make help`.
 # CFLAGS and LDFLAGS given on the command line (or in the environment) are added after the project's own.
 CC      ?= cc
 CLANG   ?= clang
@@ -18,6 +18,10 @@ ALL_CFLAGS = $(MG_CFLAGS) $(CFLAGS)
 LIBS    := -llapacke -lopenblas -lpng -lz -lcjson -lm -lpthread
 TESTLIBS:= -lcmocka
 
+# The version of the shared library, read from memgen/core.h.
+VERSION := $(shell sed -n 's/^\#define MG_VERSION_STRING "\(.*\)"/\1/p' include/memgen/core.h)
+SONAME  := libmemgen.so.$(firstword $(subst ., ,$(VERSION)))
+
 LIB_SRC   := $(sort $(wildcard src/*/*.c))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
 TEST_SRC  := $(sort $(wildcard tests/test_*.c))
@@ -30,13 +34,14 @@ CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIBA      := $(BUILD)/libmemgen.a
+LIBSO     := $(BUILD)/libmemgen.so
 MEMGEN    := $(BUILD)/memgen
 
 .PHONY: all test debug bench fuzz deps clean help tests-build
-all: $(LIBA) $(MEMGEN)
+all: $(LIBA) $(LIBSO) $(BUILD)/$(SONAME) $(MEMGEN)
 
 help:
-	@echo "make            build $(LIBA) and $(MEMGEN)"
+	@echo "make            build $(LIBA), $(LIBSO) (soname $(SONAME)) and $(MEMGEN)"
 	@echo "make test       build and run the test suite"
 	@echo "make debug      ASan+UBSan build in build-debug/ and run the test suite there"
 	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
@@ -49,8 +54,9 @@ help:
 HOT_SRC := src/core/rng.c src/train/loss.c src/train/optim.c src/train/small.c src/train/tc_loss.c
 $(HOT_SRC:%.c=$(BUILD)/obj/%.o): MG_CFLAGS += -O3 -fno-math-errno
 
-# The library exports only what its headers mark MG_API (memgen/core.h).
-$(LIB_OBJ): MG_CFLAGS += -fvisibility=hidden
+# The library exports only what its headers mark MG_API (memgen/core.h), and
+# all of it is position-independent: libmemgen.a can go into a shared object.
+$(LIB_OBJ): MG_CFLAGS += -fvisibility=hidden -fPIC
 
 # The experiment `real` finds the committed fixture of examples/real_model
 # (tests/fixtures/real_model), and `memgen reproduce --real-model rerun` the
@@ -67,6 +73,13 @@ $(LIBA): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# The shared library (exporting only mg_*: src/libmemgen.map), its soname link and its development link.
+$(LIBSO).$(VERSION): $(LIB_OBJ) src/libmemgen.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libmemgen.map $(ALL_CFLAGS) $(LDFLAGS) \
+	    $(LIB_OBJ) $(LIBS) -o $@
+$(BUILD)/$(SONAME) $(LIBSO): $(LIBSO).$(VERSION)
+	ln -sf $(notdir $<) $@
+
 $(MEMGEN): $(CLI_OBJ) $(LIBA)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
 
@@ -78,7 +91,7 @@ $(BUILD)/bench/%: bench/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Ibench $< $(LIBA) $(LIBS) -o $@
 
-tests-build: $(TEST_BIN) $(MEMGEN)
+tests-build: $(TEST_BIN) all
 
 test: tests-build
 	@MEMGEN=$(MEMGEN) sh scripts/run_tests.sh $(BUILD)/tests
