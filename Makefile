@@ -18,6 +18,12 @@ ALL_CFLAGS = $(MG_CFLAGS) $(CFLAGS)
 LIBS    := -llapacke -lopenblas -lpng -lz -lcjson -lm -lpthread
 TESTLIBS:= -lcmocka
 
+# The library looks for its data (mg_data_path) in the source tree SOURCE_ROOT (empty: nowhere) and in
+# DATADIR, the data folder of an install under PREFIX, both recorded at build time.
+PREFIX      ?= /usr/local
+SOURCE_ROOT ?= $(CURDIR)
+DATADIR     := $(PREFIX)/share/memgen
+
 # The version of the shared library, read from memgen/core.h.
 VERSION := $(shell sed -n 's/^\#define MG_VERSION_STRING "\(.*\)"/\1/p' include/memgen/core.h)
 SONAME  := libmemgen.so.$(firstword $(subst ., ,$(VERSION)))
@@ -37,7 +43,7 @@ LIBA      := $(BUILD)/libmemgen.a
 LIBSO     := $(BUILD)/libmemgen.so
 MEMGEN    := $(BUILD)/memgen
 
-.PHONY: all test debug bench fuzz deps clean help tests-build
+.PHONY: all test debug bench fuzz deps clean help tests-build FORCE
 all: $(LIBA) $(LIBSO) $(BUILD)/$(SONAME) $(MEMGEN)
 
 help:
@@ -47,7 +53,8 @@ help:
 	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
 	@echo "make fuzz       libFuzzer targets for every reader, FUZZ_SECONDS each (default 60)"
 	@echo "make deps       install missing Debian packages (idempotent)"
-	@echo "Variables: CFLAGS, LDFLAGS (added to the project's), CC, OPT (-O2), MARCH, OPENMP, BUILD (build)"
+	@echo "Variables: CFLAGS, LDFLAGS (added to the project's), CC, OPT (-O2), MARCH, OPENMP, BUILD (build),"
+	@echo "           PREFIX, SOURCE_ROOT (the source tree the library may read its data from)"
 
 # Hot kernels written as plain loops for the auto-vectoriser get -O3 (and no
 # errno from sqrtf, which would block vectorising; IEEE results are unchanged).
@@ -58,10 +65,14 @@ $(HOT_SRC:%.c=$(BUILD)/obj/%.o): MG_CFLAGS += -O3 -fno-math-errno
 # all of it is position-independent: libmemgen.a can go into a shared object.
 $(LIB_OBJ): MG_CFLAGS += -fvisibility=hidden -fPIC
 
-# The experiment `real` finds the committed fixture of examples/real_model
-# (tests/fixtures/real_model), and `memgen reproduce --real-model rerun` the
-# pipeline itself, under the source tree they were built from.
-$(BUILD)/obj/src/experiment/real.o $(BUILD)/obj/src/reproduce/real_model.o: MG_CFLAGS += -DMG_SOURCE_ROOT='"$(CURDIR)"'
+# mg_data_path (src/io/datapath.c) looks for the data under the source tree
+# and the install's data folder; the stamp rebuilds it when either changes.
+DATAPATH_OBJ := $(BUILD)/obj/src/io/datapath.o
+$(DATAPATH_OBJ): MG_CFLAGS += -DMG_SOURCE_ROOT='"$(SOURCE_ROOT)"' -DMG_DATA_DIR='"$(DATADIR)"'
+$(DATAPATH_OBJ): $(BUILD)/datapath.stamp
+$(BUILD)/datapath.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(SOURCE_ROOT)' '$(DATADIR)' | cmp -s - $@ || printf '%s\n' '$(SOURCE_ROOT)' '$(DATADIR)' >$@
 
 # Objects are rebuilt when the Makefile (their flags) changes.
 $(BUILD)/obj/%.o: %.c Makefile
