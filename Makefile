@@ -18,11 +18,18 @@ ALL_CFLAGS = $(MG_CFLAGS) $(CFLAGS)
 LIBS    := -llapacke -lopenblas -lpng -lz -lcjson -lm -lpthread
 TESTLIBS:= -lcmocka
 
-# The library looks for its data (mg_data_path) in the source tree SOURCE_ROOT (empty: nowhere) and in
-# DATADIR, the data folder of an install under PREFIX, both recorded at build time.
+# `make install` puts everything under $(DESTDIR)$(PREFIX); the library looks for its data (mg_data_path)
+# in the source tree SOURCE_ROOT (empty: nowhere) and in DATADIR, both recorded at build time.
 PREFIX      ?= /usr/local
+DESTDIR     ?=
 SOURCE_ROOT ?= $(CURDIR)
+BINDIR      := $(PREFIX)/bin
+LIBDIR      := $(PREFIX)/lib
+INCLUDEDIR  := $(PREFIX)/include
 DATADIR     := $(PREFIX)/share/memgen
+HEADERS     := $(sort $(wildcard include/memgen/*.h include/memgen/*/*.h))
+# Data an install carries, under the same paths in DATADIR as in the source tree.
+DATA_FILES  := $(sort $(wildcard tests/fixtures/real_model/*) $(wildcard examples/real_model/*.py))
 
 # The version of the shared library, read from memgen/core.h.
 VERSION := $(shell sed -n 's/^\#define MG_VERSION_STRING "\(.*\)"/\1/p' include/memgen/core.h)
@@ -43,7 +50,7 @@ LIBA      := $(BUILD)/libmemgen.a
 LIBSO     := $(BUILD)/libmemgen.so
 MEMGEN    := $(BUILD)/memgen
 
-.PHONY: all test debug bench fuzz deps clean help tests-build FORCE
+.PHONY: all test debug bench fuzz deps clean help tests-build install uninstall FORCE
 all: $(LIBA) $(LIBSO) $(BUILD)/$(SONAME) $(MEMGEN)
 
 help:
@@ -53,8 +60,10 @@ help:
 	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
 	@echo "make fuzz       libFuzzer targets for every reader, FUZZ_SECONDS each (default 60)"
 	@echo "make deps       install missing Debian packages (idempotent)"
+	@echo "make install    install the library, headers, memgen.pc, the CLI and the data under"
+	@echo "                \$$DESTDIR\$$PREFIX (PREFIX=$(PREFIX)); make uninstall removes them"
 	@echo "Variables: CFLAGS, LDFLAGS (added to the project's), CC, OPT (-O2), MARCH, OPENMP, BUILD (build),"
-	@echo "           PREFIX, SOURCE_ROOT (the source tree the library may read its data from)"
+	@echo "           PREFIX, DESTDIR, SOURCE_ROOT (the source tree the library may read its data from)"
 
 # Hot kernels written as plain loops for the auto-vectoriser get -O3 (and no
 # errno from sqrtf, which would block vectorising; IEEE results are unchanged).
@@ -106,6 +115,30 @@ tests-build: $(TEST_BIN) all
 
 test: tests-build
 	@MEMGEN=$(MEMGEN) sh scripts/run_tests.sh $(BUILD)/tests
+
+# The pkg-config file of an install (static links need Libs.private, OpenMP included).
+$(BUILD)/memgen.pc: memgen.pc.in FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LIBS) $(OPENMP)|' $< >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+install: all $(BUILD)/memgen.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	@echo "install include/memgen/ -> $(DESTDIR)$(INCLUDEDIR)/memgen/"
+	@for f in $(HEADERS:include/%=%); do install -D -m 644 include/$$f $(DESTDIR)$(INCLUDEDIR)/$$f || exit 1; done
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIBSO).$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmemgen.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmemgen.so
+	install -m 644 $(BUILD)/memgen.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 755 $(MEMGEN) $(DESTDIR)$(BINDIR)/
+	@echo "install $(sort $(dir $(DATA_FILES))) -> $(DESTDIR)$(DATADIR)/"
+	@for f in $(DATA_FILES); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+
+uninstall:
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/memgen $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(LIBDIR)/libmemgen.a $(DESTDIR)$(LIBDIR)/libmemgen.so* $(DESTDIR)$(LIBDIR)/pkgconfig/memgen.pc
+	rm -f $(DESTDIR)$(BINDIR)/memgen
 
 debug:
 	$(MAKE) BUILD=build-debug OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
