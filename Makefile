@@ -55,7 +55,7 @@ all: $(LIBA) $(LIBSO) $(BUILD)/$(SONAME) $(MEMGEN)
 
 help:
 	@echo "make            build $(LIBA), $(LIBSO) (soname $(SONAME)) and $(MEMGEN)"
-	@echo "make test       build and run the test suite"
+	@echo "make test       build and run the test suite, then test an install (scripts/test_install.sh)"
 	@echo "make debug      ASan+UBSan build in build-debug/ and run the test suite there"
 	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
 	@echo "make fuzz       libFuzzer targets for every reader, FUZZ_SECONDS each (default 60)"
@@ -115,6 +115,7 @@ tests-build: $(TEST_BIN) all
 
 test: tests-build
 	@MEMGEN=$(MEMGEN) sh scripts/run_tests.sh $(BUILD)/tests
+	@BUILD=$(BUILD) CC='$(CC)' TEST_CFLAGS='$(OPT) $(CFLAGS)' sh scripts/test_install.sh
 
 # The pkg-config file of an install (static links need Libs.private, OpenMP included).
 $(BUILD)/memgen.pc: memgen.pc.in FORCE
