@@ -1,4 +1,5 @@
-# memgen build. `make` builds build/libmemgen.a and build/memgen; see `make help`.
+# memgen build. `make` builds build/libmemgen.a, build/libmemgen.so and build/memgen; see `make help`.
+# CFLAGS and LDFLAGS given on the command line (or in the environment) are added after the project's own.
 CC      ?= cc
 CLANG   ?= clang
 BUILD   ?= build
@@ -10,9 +11,29 @@ INCS    := -Iinclude -Isrc -I/usr/include/x86_64-linux-gnu
 # OpenMP by trial compile (threads over batch and over noise levels).
 OPENMP  ?= $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 CFLAGS  ?=
-CFLAGS  += $(CSTD) $(WARN) $(OPT) -g $(MARCH) $(OPENMP) $(INCS) -MMD -MP
+LDFLAGS ?=
+# The project's flags (rules add to MG_CFLAGS per target); every compile and link uses ALL_CFLAGS.
+MG_CFLAGS  = $(CSTD) $(WARN) $(OPT) -g $(MARCH) $(OPENMP) $(INCS)
+ALL_CFLAGS = $(MG_CFLAGS) $(CFLAGS)
 LIBS    := -llapacke -lopenblas -lpng -lz -lcjson -lm -lpthread
 TESTLIBS:= -lcmocka
+
+# `make install` puts everything under $(DESTDIR)$(PREFIX); the library looks for its data (mg_data_path)
+# in the source tree SOURCE_ROOT (empty: nowhere) and in DATADIR, both recorded at build time.
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+SOURCE_ROOT ?= $(CURDIR)
+BINDIR      := $(PREFIX)/bin
+LIBDIR      := $(PREFIX)/lib
+INCLUDEDIR  := $(PREFIX)/include
+DATADIR     := $(PREFIX)/share/memgen
+HEADERS     := $(sort $(wildcard include/memgen/*.h include/memgen/*/*.h))
+# Data an install carries, under the same paths in DATADIR as in the source tree.
+DATA_FILES  := $(sort $(wildcard tests/fixtures/real_model/*) $(wildcard examples/real_model/*.py))
+
+# The version of the shared library, read from memgen/core.h.
+VERSION := $(shell sed -n 's/^\#define MG_VERSION_STRING "\(.*\)"/\1/p' include/memgen/core.h)
+SONAME  := libmemgen.so.$(firstword $(subst ., ,$(VERSION)))
 
 LIB_SRC   := $(sort $(wildcard src/*/*.c))
 CLI_SRC   := $(sort $(wildcard cli/*.c))
@@ -26,56 +47,99 @@ CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIBA      := $(BUILD)/libmemgen.a
+LIBSO     := $(BUILD)/libmemgen.so
 MEMGEN    := $(BUILD)/memgen
 
-.PHONY: all test debug bench fuzz deps clean help tests-build
-all: $(LIBA) $(MEMGEN)
+.PHONY: all test debug bench fuzz deps clean help tests-build install uninstall FORCE
+all: $(LIBA) $(LIBSO) $(BUILD)/$(SONAME) $(MEMGEN)
 
 help:
-	@echo "make            build $(LIBA) and $(MEMGEN)"
-	@echo "make test       build and run the test suite"
+	@echo "make            build $(LIBA), $(LIBSO) (soname $(SONAME)) and $(MEMGEN)"
+	@echo "make test       build and run the test suite, then test an install (scripts/test_install.sh)"
 	@echo "make debug      ASan+UBSan build in build-debug/ and run the test suite there"
 	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
 	@echo "make fuzz       libFuzzer targets for every reader, FUZZ_SECONDS each (default 60)"
 	@echo "make deps       install missing Debian packages (idempotent)"
+	@echo "make install    install the library, headers, memgen.pc, the CLI and the data under"
+	@echo "                \$$DESTDIR\$$PREFIX (PREFIX=$(PREFIX)); make uninstall removes them"
+	@echo "Variables: CFLAGS, LDFLAGS (added to the project's), CC, OPT (-O2), MARCH, OPENMP, BUILD (build),"
+	@echo "           PREFIX, DESTDIR, SOURCE_ROOT (the source tree the library may read its data from)"
 
 # Hot kernels written as plain loops for the auto-vectoriser get -O3 (and no
 # errno from sqrtf, which would block vectorising; IEEE results are unchanged).
 HOT_SRC := src/core/rng.c src/train/loss.c src/train/optim.c src/train/small.c src/train/tc_loss.c
-$(HOT_SRC:%.c=$(BUILD)/obj/%.o): CFLAGS += -O3 -fno-math-errno
+$(HOT_SRC:%.c=$(BUILD)/obj/%.o): MG_CFLAGS += -O3 -fno-math-errno
 
-# The library exports only what its headers mark MG_API (memgen/core.h).
-$(LIB_OBJ): CFLAGS += -fvisibility=hidden
+# The library exports only what its headers mark MG_API (memgen/core.h), and
+# all of it is position-independent: libmemgen.a can go into a shared object.
+$(LIB_OBJ): MG_CFLAGS += -fvisibility=hidden -fPIC
 
-# The experiment `real` finds the committed fixture of examples/real_model
-# (tests/fixtures/real_model), and `memgen reproduce --real-model rerun` the
-# pipeline itself, under the source tree they were built from.
-$(BUILD)/obj/src/experiment/real.o $(BUILD)/obj/src/reproduce/real_model.o: CFLAGS += -DMG_SOURCE_ROOT='"$(CURDIR)"'
-
-$(BUILD)/obj/%.o: %.c
+# mg_data_path (src/io/datapath.c) looks for the data under the source tree
+# and the install's data folder; the stamp rebuilds it when either changes.
+DATAPATH_OBJ := $(BUILD)/obj/src/io/datapath.o
+$(DATAPATH_OBJ): MG_CFLAGS += -DMG_SOURCE_ROOT='"$(SOURCE_ROOT)"' -DMG_DATA_DIR='"$(DATADIR)"'
+$(DATAPATH_OBJ): $(BUILD)/datapath.stamp
+$(BUILD)/datapath.stamp: FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@printf '%s\n' '$(SOURCE_ROOT)' '$(DATADIR)' | cmp -s - $@ || printf '%s\n' '$(SOURCE_ROOT)' '$(DATADIR)' >$@
+
+# Objects are rebuilt when the Makefile (their flags) changes.
+$(BUILD)/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
+# The shared library (exporting only mg_*: src/libmemgen.map), its soname link and its development link.
+$(LIBSO).$(VERSION): $(LIB_OBJ) src/libmemgen.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libmemgen.map $(ALL_CFLAGS) $(LDFLAGS) \
+	    $(LIB_OBJ) $(LIBS) -o $@
+$(BUILD)/$(SONAME) $(LIBSO): $(LIBSO).$(VERSION)
+	ln -sf $(notdir $<) $@
+
 $(MEMGEN): $(CLI_OBJ) $(LIBA)
-	$(CC) $(CFLAGS) $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
 
 $(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $< $(TESTUTIL) $(LIBA) $(LIBS) $(TESTLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests $< $(TESTUTIL) $(LIBA) $(LIBS) $(TESTLIBS) -o $@
 
 $(BUILD)/bench/%: bench/%.c $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ibench $< $(LIBA) $(LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Ibench $< $(LIBA) $(LIBS) -o $@
 
-tests-build: $(TEST_BIN) $(MEMGEN)
+tests-build: $(TEST_BIN) all
 
 test: tests-build
 	@MEMGEN=$(MEMGEN) sh scripts/run_tests.sh $(BUILD)/tests
+	@BUILD=$(BUILD) CC='$(CC)' TEST_CFLAGS='$(OPT) $(CFLAGS)' sh scripts/test_install.sh
+
+# The pkg-config file of an install (static links need Libs.private, OpenMP included).
+$(BUILD)/memgen.pc: memgen.pc.in FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LIBS) $(OPENMP)|' $< >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+install: all $(BUILD)/memgen.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	@echo "install include/memgen/ -> $(DESTDIR)$(INCLUDEDIR)/memgen/"
+	@for f in $(HEADERS:include/%=%); do install -D -m 644 include/$$f $(DESTDIR)$(INCLUDEDIR)/$$f || exit 1; done
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIBSO).$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmemgen.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmemgen.so
+	install -m 644 $(BUILD)/memgen.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 755 $(MEMGEN) $(DESTDIR)$(BINDIR)/
+	@echo "install $(sort $(dir $(DATA_FILES))) -> $(DESTDIR)$(DATADIR)/"
+	@for f in $(DATA_FILES); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/$$f || exit 1; done
+
+uninstall:
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/memgen $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(LIBDIR)/libmemgen.a $(DESTDIR)$(LIBDIR)/libmemgen.so* $(DESTDIR)$(LIBDIR)/pkgconfig/memgen.pc
+	rm -f $(DESTDIR)$(BINDIR)/memgen
 
 debug:
 	$(MAKE) BUILD=build-debug OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \

@@ -1,6 +1,7 @@
 /*
  * Tests of the core: status strings and error messages, arrays and dtype
- * conversions, atomic writes, comma-separated number lists, data checks.
+ * conversions, atomic writes, comma-separated number lists, data checks,
+ * where the shipped data lies.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -188,6 +189,43 @@ static void test_data_checks(void **state) {
     assert_int_equal(mg_labels_check(NULL, 4, 3, "t"), MG_ERR_ARG);
 }
 
+/* mg_data_path: MEMGEN_DATA_DIR first, then the source tree; a miss names every folder it looked under. */
+static void test_data_path(void **state) {
+    (void)state;
+    const char *old = getenv("MEMGEN_DATA_DIR");
+    char *saved = old ? strdup(old) : NULL, buf[4096], want[4200];
+    char *dir = tu_mkdtemp(), *sub = tu_path(dir, "x");
+    tu_assert_ok(mg_mkdir_p(sub));
+    snprintf(want, sizeof want, "%s/x/y.txt", dir);
+    tu_write_bytes(want, "y", 1);
+    unsetenv("MEMGEN_DATA_DIR");
+    assert_int_equal(mg_data_path("x/y.txt", buf, sizeof buf), MG_ERR_NOT_FOUND);
+    assert_string_equal(buf, "");
+    assert_non_null(strstr(mg_last_error(), "x/y.txt not found (looked under the source tree "));
+    assert_non_null(strstr(mg_last_error(), ", the installed data "));
+    setenv("MEMGEN_DATA_DIR", dir, 1);
+    tu_assert_ok(mg_data_path("x/y.txt", buf, sizeof buf));
+    assert_string_equal(buf, want);
+    /* what the folder lacks comes from the source tree the tests were built from */
+    tu_assert_ok(mg_data_path("tests/fixtures/real_model/meta.json", buf, sizeof buf));
+    assert_string_not_equal(buf, "");
+    assert_null(strstr(buf, dir));
+    FILE *f = fopen(buf, "rb");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(mg_data_path("no/such/file", buf, sizeof buf), MG_ERR_NOT_FOUND);
+    snprintf(want, sizeof want, "no/such/file not found (looked under MEMGEN_DATA_DIR=%s, the source tree ", dir);
+    assert_non_null(strstr(mg_last_error(), want));
+    assert_int_equal(mg_data_path("x/y.txt", buf, 8), MG_ERR_ARG);
+    assert_int_equal(mg_data_path(NULL, buf, sizeof buf), MG_ERR_ARG);
+    if (saved) setenv("MEMGEN_DATA_DIR", saved, 1);
+    else unsetenv("MEMGEN_DATA_DIR");
+    free(saved);
+    tu_rmtree(dir);
+    free(sub);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_and_errors),
@@ -197,6 +235,7 @@ int main(void) {
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_number_lists),
         cmocka_unit_test(test_data_checks),
+        cmocka_unit_test(test_data_path),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -220,7 +220,7 @@ static void test_full_run_numbers(void **state) {
     mg_exp_real_free(&r);
 }
 
-/* Bad parameters and a missing fixture are refused with their reason. */
+/* The default fixture is found; bad parameters and a missing fixture are refused with their reason. */
 static void test_errors(void **state) {
     (void)state;
     mg_exp_real_params p = mg_exp_real_defaults();
@@ -228,6 +228,10 @@ static void test_errors(void **state) {
     mg_rng_init(&rng, 1);
     mg_exp_env env = own_env(&rng);
     mg_exp_real_result r;
+    /* the default is the committed fixture, found in the source tree (mg_data_path) */
+    assert_non_null(p.fixture);
+    size_t n = strlen(p.fixture), k = strlen("/" MG_REAL_FIXTURE_REL);
+    assert_true(n > k && !strcmp(p.fixture + n - k, "/" MG_REAL_FIXTURE_REL));
     char *dir = tu_mkdtemp();
     p.fixture = dir;
     assert_int_equal(mg_exp_real_run(&p, &env, &r), MG_ERR_NOT_FOUND);

@@ -1,5 +1,6 @@
 /*
- * Atomic file writes, whole-file reads and checked opens.
+ * Atomic file writes, whole-file reads, checked opens and where memgen's
+ * shipped data lies.
  *
  * Every memgen writer goes through mg_atomic_*: data is written to a temporary
  * file in the destination folder, flushed and fsync'ed, then renamed over the
@@ -51,6 +52,16 @@ MG_API mg_status mg_read_file(const char *path, size_t max_bytes, unsigned char 
 /* Creates the folder `path` and any missing parents (like mkdir -p); an
  * existing folder is fine, an existing non-folder is an error. */
 MG_API mg_status mg_mkdir_p(const char *path);
+
+/* The data memgen ships (the committed fixture of the real model, the PyTorch
+ * pipeline of examples/real_model), found at run time. rel is its path in the
+ * source tree ("tests/fixtures/real_model"); an install keeps the same paths
+ * under PREFIX/share/memgen. Looks under, in order: the folder the
+ * environment variable MEMGEN_DATA_DIR names, the source tree the library was
+ * built from, the data folder of the install it was built for. Writes the
+ * first "<folder>/<rel>" that exists into buf (len bytes). MG_ERR_NOT_FOUND
+ * names every folder looked under; MG_ERR_ARG when buf is too small. */
+MG_API mg_status mg_data_path(const char *rel, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,7 @@
  */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,6 @@
 #include "memgen/experiment/real.h"
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
-
-#ifndef MG_SOURCE_ROOT
-#define MG_SOURCE_ROOT "."
-#endif
 
 #define D_IMG 784 /* 28 x 28 */
 
@@ -67,7 +64,8 @@ static const struct {
 
 #define P_ mg_exp_real_params
 static const mg_field PARAM_FIELDS[] = {
-    MG_FIELD(P_, fixture, MG_FIELD_STR, "folder of the pipeline's fixture (examples/real_model)"),
+    MG_FIELD(P_, fixture, MG_FIELD_STR,
+             "folder of the pipeline's fixture (examples/real_model; \"\" = the committed one)"),
     MG_FIELD(P_, mem_sim, MG_FIELD_F64, "memorized: similarity to the nearest training image > mem_sim"),
     MG_FIELD(P_, gen_sim, MG_FIELD_F64, "generalized: similarity < gen_sim"),
     MG_FIELD(P_, fpr, MG_FIELD_F64, "false-positive rate of the TPR"),
@@ -187,10 +185,20 @@ static const mg_field RESULT_FIELDS[] = {
 };
 #undef R_
 
+/* The committed fixture as found once per process (mg_data_path), "" when it is not. */
+static char default_fixture[4096];
+static pthread_once_t default_fixture_once = PTHREAD_ONCE_INIT;
+
+/* Looks up default_fixture (pthread_once). */
+static void find_default_fixture(void) {
+    if (mg_data_path(MG_REAL_FIXTURE_REL, default_fixture, sizeof default_fixture) != MG_OK) default_fixture[0] = 0;
+}
+
 /* Library defaults. */
 mg_exp_real_params mg_exp_real_defaults(void) {
     mg_exp_real_params p;
-    p.fixture = MG_SOURCE_ROOT "/" MG_REAL_FIXTURE_REL;
+    pthread_once(&default_fixture_once, find_default_fixture);
+    p.fixture = default_fixture[0] ? default_fixture : NULL;
     p.mem_sim = 0.9;
     p.gen_sim = 0.5;
     p.fpr = 0.01;
@@ -249,7 +257,7 @@ static mg_status need(const char *path) {
 
 /* <dir>/<name>.npy into *out, converted to float64 (to_f64) or as stored. */
 static mg_status load(const char *dir, const char *name, int to_f64, mg_array *out) {
-    char path[1024];
+    char path[4200]; /* a folder (up to 4095 bytes) and a file name */
     snprintf(path, sizeof path, "%s/%s.npy", dir, name);
     MG_TRY(need(path));
     mg_array a = {0};
@@ -267,7 +275,7 @@ static mg_status load(const char *dir, const char *name, int to_f64, mg_array *o
 
 /* Reads meta.json. */
 static mg_status load_meta(const char *dir, cJSON **out) {
-    char path[1024];
+    char path[4200];
     snprintf(path, sizeof path, "%s/meta.json", dir);
     MG_TRY(need(path));
     unsigned char *buf = NULL;
@@ -830,7 +838,6 @@ static mg_status describe(const fixture *f, mg_exp_real_result *r) {
 
 /* Checks the parameters. */
 static mg_status check_params(const mg_exp_real_params *p) {
-    if (!p->fixture || !*p->fixture) return mg_fail(MG_ERR_ARG, "real: no fixture folder");
     if (!(p->gen_sim <= p->mem_sim) || !(p->gen_sim >= 0) || !(p->mem_sim <= 1))
         return mg_fail(MG_ERR_ARG, "real: need 0 <= gen_sim <= mem_sim <= 1 (got %g, %g)", p->gen_sim, p->mem_sim);
     if (!(p->fpr >= 0 && p->fpr < 1) || p->bootstrap < 0 || !(p->level > 0 && p->level < 1) || p->bins < 2 ||
@@ -845,10 +852,17 @@ mg_status mg_exp_real_run(const mg_exp_real_params *p, const mg_exp_env *env, mg
     MG_TRY(mg_experiment_check_env(&mg_exp_real, env));
     if (!p) return mg_fail(MG_ERR_ARG, "real: NULL parameters");
     MG_TRY(check_params(p));
+    const char *dir = p->fixture;
+    char found[4096];
+    if (!dir || !*dir) { /* the committed fixture, wherever it is now */
+        mg_status st = mg_data_path(MG_REAL_FIXTURE_REL, found, sizeof found);
+        if (st != MG_OK) return mg_fail_context(st, "real: the committed fixture");
+        dir = found;
+    }
     fixture f;
     memset(&f, 0, sizeof f);
     mg_exp_progress(env, "reading the fixture", 0.0);
-    mg_status s = load_fixture(p->fixture, &f);
+    mg_status s = load_fixture(dir, &f);
     int64_t n = f.sim.shape[0];
     int *lab = s == MG_OK ? malloc((size_t)(n > 0 ? n : 1) * sizeof(int)) : NULL;
     double *sc = s == MG_OK ? malloc((size_t)(n > 0 ? n : 1) * NDET * sizeof(double)) : NULL;

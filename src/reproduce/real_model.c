@@ -16,9 +16,8 @@
 #include "memgen/fileio.h"
 #include "repro.h"
 
-#ifndef MG_SOURCE_ROOT
-#define MG_SOURCE_ROOT "."
-#endif
+/* The pipeline's entry point, found by mg_data_path (fileio.h). */
+#define PIPELINE_REL "examples/real_model/run.py"
 
 /* A Python that imports torch into py (len bytes), or MG_ERR_NOT_FOUND. */
 static mg_status find_python(char *py, size_t len) {
@@ -54,17 +53,18 @@ static double pipeline_fraction(const char *line, double last) {
 
 /* Runs the pipeline into <out_dir>/real/pipeline; dir receives its fixture. */
 static mg_status rerun(mg_repro_ctx *ctx, char *dir, size_t len) {
-    char py[512], rel[1024], cmd[4200];
+    char py[512], script[1024], rel[1024], cmd[5200];
     MG_TRY(find_python(py, sizeof py));
+    mg_status st = mg_data_path(PIPELINE_REL, script, sizeof script);
+    if (st != MG_OK) return mg_fail_context(st, "real: the PyTorch pipeline");
     snprintf(rel, sizeof rel, "%s/real/pipeline", ctx->cfg->out_dir);
     MG_TRY(mg_mkdir_p(rel));
-    char *work = realpath(rel, NULL); /* the pipeline runs in the source tree */
+    char *work = realpath(rel, NULL);
     if (!work) return mg_fail(MG_ERR_IO, "real: cannot resolve %s", rel);
     const char *fd = ctx->cfg->fmnist_dir;
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && '%s' examples/real_model/run.py --preset %s --work '%s' --fixture '%s/fixture'%s%s%s 2>&1",
-             MG_SOURCE_ROOT, py, ctx->scale == MG_REPRO_FULL ? "full" : "tiny", work, work, fd ? " --fmnist-dir '" : "",
-             fd ? fd : "", fd ? "'" : "");
+    snprintf(cmd, sizeof cmd, "'%s' '%s' --preset %s --work '%s' --fixture '%s/fixture'%s%s%s 2>&1", py, script,
+             ctx->scale == MG_REPRO_FULL ? "full" : "tiny", work, work, fd ? " --fmnist-dir '" : "", fd ? fd : "",
+             fd ? "'" : "");
     mg_repro_step(ctx, "running the PyTorch pipeline (examples/real_model)", 0.0);
     FILE *p = popen(cmd, "r");
     if (!p) {

@@ -48,12 +48,13 @@
 extern "C" {
 #endif
 
-/* The committed fixture, relative to the repository root (the build
- * records the root as MG_SOURCE_ROOT; see mg_exp_real_defaults). */
+/* The committed fixture, relative to the repository root and to an install's
+ * share/memgen; mg_data_path (memgen/fileio.h) finds it at run time. */
 #define MG_REAL_FIXTURE_REL "tests/fixtures/real_model"
 
 typedef struct {
-    const char *fixture;   /* the fixture folder (default: MG_SOURCE_ROOT "/" MG_REAL_FIXTURE_REL, borrowed) */
+    const char *fixture;   /* the fixture folder, borrowed; NULL or "": the committed one, looked up when the
+                              experiment runs (default: where mg_data_path found it first, NULL when it did not) */
     double mem_sim;        /* memorized: similarity > mem_sim (default 0.9, the paper's) */
     double gen_sim;        /* generalized: similarity < gen_sim (default 0.5, the paper's) */
     double fpr;            /* the TPR's false-positive rate (default 0.01) */
