@@ -55,7 +55,8 @@ all: $(LIBA) $(LIBSO) $(BUILD)/$(SONAME) $(MEMGEN)
 
 help:
 	@echo "make            build $(LIBA), $(LIBSO) (soname $(SONAME)) and $(MEMGEN)"
-	@echo "make test       build and run the test suite, then test an install (scripts/test_install.sh)"
+	@echo "make test       build and run the test suite, test an install (scripts/test_install.sh) and"
+	@echo "                run the Python package's tests (scripts/test_python.sh)"
 	@echo "make debug      ASan+UBSan build in build-debug/ and run the test suite there"
 	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
 	@echo "make fuzz       libFuzzer targets for every reader, FUZZ_SECONDS each (default 60)"
@@ -113,9 +114,14 @@ $(BUILD)/bench/%: bench/%.c $(LIBA)
 
 tests-build: $(TEST_BIN) all
 
+# The Python package's tests load libmemgen.a into the interpreter, which a
+# sanitizer build cannot do (its runtime must come first), so they run only
+# in uninstrumented builds.
 test: tests-build
 	@MEMGEN=$(MEMGEN) sh scripts/run_tests.sh $(BUILD)/tests
 	@BUILD=$(BUILD) CC='$(CC)' TEST_CFLAGS='$(OPT) $(CFLAGS)' sh scripts/test_install.sh
+	@case '$(OPT) $(CFLAGS)' in *-fsanitize*) echo "python: SKIPPED in a sanitizer build";; \
+	  *) BUILD=$(BUILD) MEMGEN=$(MEMGEN) sh scripts/test_python.sh;; esac
 
 # The pkg-config file of an install (static links need Libs.private, OpenMP included).
 $(BUILD)/memgen.pc: memgen.pc.in FORCE
@@ -152,7 +158,8 @@ bench: $(BENCH_BIN) $(MEMGEN)
 	@[ -n "$$OMP_WAIT_POLICY$$GOMP_SPINCOUNT" ] || export GOMP_SPINCOUNT=1000; \
 	export OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1}; \
 	for b in $(BENCH_BIN); do echo "== $$b"; \
-	  case $$b in *bench_tc) env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $$b || exit 1;; *) $$b || exit 1;; esac; done
+	  case $$b in *bench_tc) env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $$b || exit 1;; *) $$b || exit 1;; esac; done; \
+	echo "== bench/bench_python.py"; /usr/bin/python3 bench/bench_python.py --build $(BUILD)
 
 # libFuzzer needs clang; the library is rebuilt with coverage instrumentation.
 FUZZ_SECONDS ?= 60
