@@ -17,6 +17,9 @@
 #ifdef MG_HAVE_MPI
 #include <mpi.h>
 #endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "cli.h"
 #include "memgen/fileio.h"
@@ -234,6 +237,9 @@ static int mpi_worker(const sweep_opts *o, int rank) {
     int64_t msg = -1, cell = -1, ran = 0;
     const char *die = getenv("MEMGEN_SWEEP_DIE_RANK");
     int rc = CLI_OK;
+#ifdef _OPENMP
+    if (!getenv("OMP_NUM_THREADS")) omp_set_num_threads(1); /* one core per rank unless told otherwise */
+#endif
     for (;;) {
         MPI_Send(&msg, 1, MPI_INT64_T, 0, TAG_REQ, MPI_COMM_WORLD);
         MPI_Recv(&cell, 1, MPI_INT64_T, 0, TAG_CELL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
