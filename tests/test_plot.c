@@ -179,7 +179,17 @@ static void test_all_kinds_wellformed(void **state) {
         assert_int_equal(tu_count_of(svg, "fill=\"#f0d0f0\""), 1); /* the NaN cell */
         assert_non_null(strstr(svg, "w &amp; b"));
         free(svg);
-        assert_int_equal(mg_plot_line(p, M, M, 3, NULL), MG_ERR_ARG); /* no data series on a heatmap */
+        assert_int_equal(mg_plot_scatter(p, M, M, 3, NULL), MG_ERR_ARG); /* no data series on a heatmap */
+        /* but lines in cell units (a boundary) and labels of the cells */
+        const char *xl[7] = {"n=2", "n=4", "n=8", "a<b", "16", "32", "64"}, *yl[6] = {"1", "2", "3", "4", "5", "6"};
+        double bx[3] = {0.5, 0.5, NAN}, by[3] = {-0.5, 5.5, NAN};
+        tu_assert_ok(mg_plot_heatmap_labels(p, xl, yl));
+        tu_assert_ok(mg_plot_line(p, bx, by, 3, NULL));
+        tu_assert_ok(mg_plot_svg(p, &svg));
+        tu_assert_wellformed(svg, 0);
+        assert_non_null(strstr(svg, ">n=8<"));
+        assert_non_null(strstr(svg, "a&lt;b"));
+        free(svg);
         mg_plot_free(p);
     }
 }

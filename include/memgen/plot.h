@@ -124,9 +124,17 @@ MG_API mg_status mg_plot_bars(mg_plot *p, const double *values, int n, const mg_
  * on 0), with a colour bar labelled cbar_label. At most 250000 cells (larger
  * images belong in a PNG). Non-finite cells are drawn light magenta
  * (#f0d0f0, on no colour map). A plot with a heatmap holds only reference
- * lines besides it. */
+ * lines and lines in cell units (mg_plot_heatmap_labels) besides it. */
 MG_API mg_status mg_plot_heatmap(mg_plot *p, const double *M, int64_t rows, int64_t cols, double vmin, double vmax,
                           mg_colormap cmap, const char *cbar_label);
+
+/* Labels of the heatmap's columns (cols strings) and rows (rows strings),
+ * copied, shown as the axis ticks instead of the cell indices (every cell
+ * up to 64, else at "nice" positions); either may be NULL. Line series
+ * added after a heatmap are drawn over it in cell units: column c at x = c,
+ * row r at y = r (row 0 at the top), so x = c + 0.5 is the edge between two
+ * columns. */
+MG_API mg_status mg_plot_heatmap_labels(mg_plot *p, const char *const *xlabels, const char *const *ylabels);
 
 /* A horizontal / vertical reference line across the plot (labelled in the
  * legend when the style has a label). */

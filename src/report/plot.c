@@ -69,6 +69,10 @@ void mg_plot_free(mg_plot *p) {
     free(p->xlabel);
     free(p->ylabel);
     free(p->hm);
+    for (int64_t i = 0; p->hxl && i < p->hc; i++) free(p->hxl[i]);
+    for (int64_t i = 0; p->hyl && i < p->hr; i++) free(p->hyl[i]);
+    free(p->hxl);
+    free(p->hyl);
     free(p->cblabel);
     free(p);
 }
@@ -113,8 +117,8 @@ static series *add_series(mg_plot *p, series_kind kind, const mg_plot_style *st)
         mg_fail(MG_ERR_ARG, "plot: more than %d series", PLOT_MAX_SERIES);
         return NULL;
     }
-    if (p->hm && kind != S_HLINE && kind != S_VLINE) {
-        mg_fail(MG_ERR_ARG, "plot: a heatmap plot takes only reference lines besides the heatmap");
+    if (p->hm && kind != S_HLINE && kind != S_VLINE && kind != S_LINE) {
+        mg_fail(MG_ERR_ARG, "plot: a heatmap plot takes only lines (in cell units) besides the heatmap");
         return NULL;
     }
     char color[8];
@@ -330,6 +334,43 @@ mg_status mg_plot_heatmap(mg_plot *p, const double *M, int64_t rows, int64_t col
     p->hr = rows, p->hc = cols;
     p->hvmin = vmin, p->hvmax = vmax;
     p->cmap = cmap;
+    return MG_OK;
+}
+
+/* Copies n labels (NULL entries as "") into a new array; NULL on OOM. */
+static char **copy_labels(const char *const *l, int64_t n) {
+    char **c = calloc((size_t)n, sizeof(char *));
+    for (int64_t i = 0; c && i < n; i++) {
+        c[i] = strdup(l[i] ? l[i] : "");
+        if (!c[i]) {
+            while (i--) free(c[i]);
+            free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+/* Labels of the heatmap's columns and rows (instead of their indices). */
+mg_status mg_plot_heatmap_labels(mg_plot *p, const char *const *xlabels, const char *const *ylabels) {
+    if (!p->hm) return mg_fail(MG_ERR_ARG, "plot: heatmap labels need a heatmap first");
+    char **xl = xlabels ? copy_labels(xlabels, p->hc) : NULL, **yl = ylabels ? copy_labels(ylabels, p->hr) : NULL;
+    if ((xlabels && !xl) || (ylabels && !yl)) {
+        for (int64_t i = 0; xl && i < p->hc; i++) free(xl[i]);
+        for (int64_t i = 0; yl && i < p->hr; i++) free(yl[i]);
+        free(xl), free(yl);
+        return mg_fail(MG_ERR_NOMEM, "plot: out of memory for heatmap labels");
+    }
+    if (xl) {
+        for (int64_t i = 0; p->hxl && i < p->hc; i++) free(p->hxl[i]);
+        free(p->hxl);
+        p->hxl = xl;
+    }
+    if (yl) {
+        for (int64_t i = 0; p->hyl && i < p->hr; i++) free(p->hyl[i]);
+        free(p->hyl);
+        p->hyl = yl;
+    }
     return MG_OK;
 }
 

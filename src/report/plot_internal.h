@@ -43,6 +43,7 @@ struct mg_plot {
     int ncat, nbars;
     double *hm; /* hr x hc heatmap values, or NULL */
     int64_t hr, hc;
+    char **hxl, **hyl; /* hc column / hr row labels (mg_plot_heatmap_labels), or NULL: indices */
     double hvmin, hvmax;
     mg_colormap cmap;
     char *cblabel;

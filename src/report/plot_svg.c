@@ -245,6 +245,24 @@ static void draw_bars(sb_t *b, const series *s, int k, int nb, const mg__axis *a
     sb_puts(b, "</g>\n");
 }
 
+/* Ticks of a heatmap axis of `count` cells: every cell when labels are
+ * given and at most 64 cells (the labels), else "nice" integer positions
+ * labelled by index (or by the label of that cell). */
+static void heat_ticks(mg__axis *a, int64_t count, char *const *labels, int max_ticks) {
+    double step;
+    if (labels && count <= 64) {
+        a->nt = (int)count;
+        for (int i = 0; i < a->nt; i++) a->ticks[i] = i;
+    } else {
+        a->nt = mg_plot_nice_ticks(0, (double)count - 1, max_ticks, a->ticks, &step);
+        if (a->nt == 0 || step < 1) a->nt = 1, a->ticks[0] = 0;
+    }
+    for (int i = 0; i < a->nt; i++) {
+        if (labels) snprintf(a->labels[i], sizeof a->labels[i], "%s", labels[(int64_t)a->ticks[i]]);
+        else snprintf(a->labels[i], sizeof a->labels[i], "%.0f", a->ticks[i]);
+    }
+}
+
 /* A text element (escaped), anchored; rotate != 0 rotates about (x, y). */
 static void text_at(sb_t *b, double x, double y, const char *anchor, double fs, int bold, double rotate,
                     const char *s) {
@@ -402,10 +420,7 @@ static void render(const mg_plot *p, sb_t *b) {
     /* y ticks first (labels decide the left margin) */
     double plot_h_guess = H - top - 60;
     if (heat) {
-        double step;
-        ay.nt = mg_plot_nice_ticks(0, (double)p->hr - 1, (int)fmax(2, fmin(10, plot_h_guess / 40)), ay.ticks, &step);
-        if (ay.nt == 0 || step < 1) ay.nt = 1, ay.ticks[0] = 0;
-        for (int i = 0; i < ay.nt; i++) snprintf(ay.labels[i], sizeof ay.labels[i], "%.0f", ay.ticks[i]);
+        heat_ticks(&ay, p->hr, p->hyl, (int)fmax(2, fmin(10, plot_h_guess / 40)));
     } else {
         mg__axis_ticks(&ay, (int)fmax(2, fmin(10, plot_h_guess / 45)));
     }
@@ -427,10 +442,7 @@ static void render(const mg_plot *p, sb_t *b) {
     double plot_w = R - L;
     double xrot = 0, xlh = 12;
     if (heat) {
-        double step;
-        ax.nt = mg_plot_nice_ticks(0, (double)p->hc - 1, (int)fmax(2, fmin(10, plot_w / 60)), ax.ticks, &step);
-        if (ax.nt == 0 || step < 1) ax.nt = 1, ax.ticks[0] = 0;
-        for (int i = 0; i < ax.nt; i++) snprintf(ax.labels[i], sizeof ax.labels[i], "%.0f", ax.ticks[i]);
+        heat_ticks(&ax, p->hc, p->hxl, (int)fmax(2, fmin(10, plot_w / 60)));
     } else if (!cat) {
         mg__axis_ticks(&ax, (int)fmax(2, fmin(10, plot_w / 80)));
     } else {
