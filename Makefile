@@ -111,9 +111,9 @@ ifneq ($(MPICC),)
 all tests-build: $(BUILD)/memgen-mpi
 $(BUILD)/obj/cli/cmd_sweep_mpi.o: cli/cmd_sweep.c
 	@mkdir -p $(dir $@)
-	$(MPICC) $(CFLAGS) -DMG_HAVE_MPI -c $< -o $@
+	$(MPICC) $(ALL_CFLAGS) -DMG_HAVE_MPI -c $< -o $@
 $(BUILD)/memgen-mpi: $(filter-out $(BUILD)/obj/cli/cmd_sweep.o,$(CLI_OBJ)) $(BUILD)/obj/cli/cmd_sweep_mpi.o $(LIBA)
-	$(MPICC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(MPICC) $(ALL_CFLAGS) $^ $(LDFLAGS) $(LIBS) -o $@
 endif
 
 $(BUILD)/tests/%: tests/%.c $(TESTUTIL) $(LIBA)
