@@ -69,8 +69,8 @@ int cmd_jacobian(int argc, char **argv) {
     const cli_opt opts[] = {
         CLI_OPT_STR("model", &model), CLI_OPT_STR("data", &data), CLI_OPT_DOUBLE("sigma", &sigma),
         CLI_OPT_FLAG("clean", &clean), CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("train", &train),
-        CLI_OPT_INT("keep", &keep), CLI_OPT_STR("out", &out), CLI_OPT_STR("sv-out", &svout),
-        CLI_OPT_STR("json", &json), CLI_OPT_END};
+        CLI_OPT_INT("keep", &keep), CLI_OPT_OUT("out", &out), CLI_OPT_OUT("sv-out", &svout),
+        CLI_OPT_OUT("json", &json), CLI_OPT_END};
     int rc = cli_parse_options("jacobian", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     if (!model || !data) return cli_usage("jacobian", "--model and --data are required");

@@ -122,8 +122,8 @@ int cmd_repr(int argc, char **argv) {
     mc_model mm = MC_MODEL_INIT;
     const cli_opt opts[] = {
         CLI_OPT_STR("model", &model), CLI_OPT_STR("data", &data), FC_OPTIONS(&fo), CLI_OPT_DOUBLE("sigma", &sigma),
-        CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out", &out), CLI_OPT_STR("stats", &stats),
-        CLI_OPT_STR("summary", &summary), CLI_OPT_INT("bins", &bins), MC_OPTION(&mm), CLI_OPT_END};
+        CLI_OPT_UINT("seed", &seed), CLI_OPT_OUT("out", &out), CLI_OPT_OUT("stats", &stats),
+        CLI_OPT_OUT("summary", &summary), CLI_OPT_INT("bins", &bins), MC_OPTION(&mm), CLI_OPT_END};
     int rc = cli_parse_options("repr", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     const char *feat = fo.path;

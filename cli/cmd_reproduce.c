@@ -50,7 +50,7 @@ int cmd_reproduce(int argc, char **argv) {
     mg_repro_config cfg = MG_REPRO_CONFIG_DEFAULT;
     int quick = 0, full = 0, no_fmnist = 0;
     const cli_opt opts[] = {CLI_OPT_FLAG("quick", &quick),          CLI_OPT_FLAG("full", &full),
-                            CLI_OPT_STR("scale", &scale),           CLI_OPT_STR("out", &cfg.out_dir),
+                            CLI_OPT_STR("scale", &scale),           CLI_OPT_OUTDIR("out", &cfg.out_dir),
                             CLI_OPT_UINT("seed", &cfg.seed),        CLI_OPT_STR("sections", &cfg.sections),
                             CLI_OPT_STR("fmnist-dir", &cfg.fmnist_dir), CLI_OPT_FLAG("no-fmnist", &no_fmnist),
                             CLI_OPT_STR("real-model", &cfg.real_model),
