@@ -298,10 +298,12 @@ void cli_progress_update(cli_progress *p, int64_t done, const char *extra) {
     fflush(stderr);
 }
 
-/* Final progress line. */
+/* Final progress line: "label: done in T", or "label: done in T, extra". */
 void cli_progress_end(cli_progress *p, const char *extra) {
     double el = mg_now() - p->t_start;
     char e1[32];
     fmt_secs(el, e1, sizeof e1);
-    fprintf(stderr, "%s%s: done in %s %s\n", p->tty ? "\r\033[K" : "", p->label, e1, extra ? extra : "");
+    int more = extra && *extra;
+    fprintf(stderr, "%s%s: done in %s%s%s\n", p->tty ? "\r\033[K" : "", p->label, e1, more ? ", " : "",
+            more ? extra : "");
 }

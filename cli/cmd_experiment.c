@@ -135,7 +135,7 @@ static int run(const char *cmd, const char *id, int argc, char **argv) {
         cfg.progress = on_progress;
         cfg.progress_ctx = &bar;
         if (st == MG_OK) st = mg_repro_experiment(&cfg, id, sets, nsets);
-        cli_progress_end(&bar, st == MG_OK ? "done" : "stopped");
+        cli_progress_end(&bar, st == MG_OK ? NULL : "stopped on an error");
         if (st == MG_ERR_ARG) rc = cli_usage(cmd, "%s", mg_last_error());
         else if (st != MG_OK) rc = cli_fail(cmd, st);
         else {

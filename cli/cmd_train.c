@@ -332,7 +332,7 @@ static mg_status train_tc(tc_run *r, mg_tc_train_params p, const int *given, mg_
         goto done;
     }
     char extra[64];
-    snprintf(extra, sizeof extra, "(%.1f steps/s)", el > 0 ? (double)(b->steps - start_step) / el : 0.0);
+    snprintf(extra, sizeof extra, "%.1f steps/s", el > 0 ? (double)(b->steps - start_step) / el : 0.0);
     cli_progress_end(&prog.bar, extra);
     st = mg_tc_train_annotate_model(model, rp, &rng, n, d);
     if (st == MG_OK && r->init_file) {
@@ -613,7 +613,7 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
     char extra[64];
-    snprintf(extra, sizeof extra, "(%.1f steps/s)", el > 0 ? (double)(rp->steps - start_step) / el : 0.0);
+    snprintf(extra, sizeof extra, "%.1f steps/s", el > 0 ? (double)(rp->steps - start_step) / el : 0.0);
     cli_progress_end(&prog.bar, extra);
     st = mg_train_annotate_model(model, rp, &rng, n, d);
     if (st == MG_OK && init_file) {
