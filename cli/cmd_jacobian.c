@@ -86,7 +86,8 @@ int cmd_jacobian(int argc, char **argv) {
     if (st == MG_OK) st = mc_levels(&mm, &sigma, 1);
     if (st == MG_OK) st = mg_npy_read_matrix(data, "samples", 0, &X);
     if (st == MG_OK && train) st = mg_npy_read_matrix(train, "training data", 0, &T);
-    int k = st == MG_OK ? mg_daeset_nearest(set, sigma) : 0;
+    int k = 0;
+    if (st == MG_OK) st = mg_daeset_level(set, sigma, "--sigma", &k);
     int64_t n = X.data ? X.shape[0] : 0;
     if (st == MG_OK && X.shape[1] != mg_dae_dim(set->levels[k]))
         st = mg_fail(MG_ERR_SHAPE, "%s has %lld features but the model has dimension %lld", data,

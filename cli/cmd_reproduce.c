@@ -74,15 +74,15 @@ static mg_status read_config(const char *path, const int given[6], mg_repro_conf
     *json = j;
     const char *scale = config_str(j, "scale"), *seed = config_str(j, "seed_text");
     const cJSON *fm = cJSON_GetObjectItemCaseSensitive(j, "fmnist");
-    if (!scale || !seed || !cJSON_IsBool(fm) || !config_str(j, "sections") || !config_str(j, "real_model"))
-        return mg_fail(MG_ERR_FORMAT, "%s: lacks scale, seed_text, sections, fmnist or real_model (not a config.json "
-                       "of memgen reproduce, or one written before it recorded them)", path);
+    if (!scale || !seed || !cJSON_IsBool(fm) || !config_str(j, "section_ids") || !config_str(j, "real_model"))
+        return mg_fail(MG_ERR_FORMAT, "%s: lacks scale, seed_text, section_ids, fmnist or real_model (not a "
+                       "config.json of memgen reproduce, or one written before it recorded them)", path);
     if (!given[0]) MG_TRY(mg_repro_scale_parse(scale, &cfg->scale));
     char *end = NULL;
     unsigned long long s = strtoull(seed, &end, 10);
     if (!*seed || *end) return mg_fail(MG_ERR_FORMAT, "%s: seed_text '%s' is not a seed", path, seed);
     if (!given[1]) cfg->seed = s;
-    if (!given[2]) cfg->sections = config_str(j, "sections");
+    if (!given[2]) cfg->sections = config_str(j, "section_ids");
     if (!given[3]) cfg->fmnist = cJSON_IsTrue(fm);
     if (!given[4] && config_str(j, "fmnist_dir")) cfg->fmnist_dir = config_str(j, "fmnist_dir");
     if (!given[5]) cfg->real_model = config_str(j, "real_model");

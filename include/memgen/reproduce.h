@@ -77,7 +77,7 @@ MG_API const char *mg_repro_section_list(void);
 
 /* Runs the reproduction as cfg says and writes cfg->out_dir/index.html,
  * config.json and summary.json (config.json: the settings of cfg as keys
- * scale, seed, sections ("" = all), fmnist (asked for), fmnist_dir and
+ * scale, seed and seed_text, section_ids ("" = all), fmnist (asked for), fmnist_dir and
  * real_model, the rerun command, and every dataset's parameters). A section that fails is reported in the
  * page (its error message as a "does not hold" box) and the run goes on;
  * the return is then MG_ERR_NUMERIC (or the first section's error kind) after

@@ -131,7 +131,7 @@ static mg_status record_config(mg_repro_ctx *ctx) {
     if (!cJSON_AddStringToObject(j, "memgen_version", MG_VERSION_STRING) ||
         !cJSON_AddStringToObject(j, "scale", mg_repro_scale_name(c->scale)) ||
         !cJSON_AddNumberToObject(j, "seed", (double)c->seed) || !cJSON_AddStringToObject(j, "seed_text", seed) ||
-        !cJSON_AddStringToObject(j, "sections", sec ? c->sections : "") ||
+        !cJSON_AddStringToObject(j, "section_ids", sec ? c->sections : "") ||
         !cJSON_AddBoolToObject(j, "fmnist", c->fmnist != 0) ||
         !cJSON_AddStringToObject(j, "real_model", real ? c->real_model : "fixture") ||
         !cJSON_AddStringToObject(j, "rerun", cmd) || !sig || !cJSON_AddItemToObject(j, "sigmas", sig))
