@@ -42,6 +42,8 @@ int cli_parse_uint64(const char *cmd, const char *opt, const char *s, uint64_t *
  * cli_parse_options runs getopt_long over them. */
 typedef enum {
     CLI_ARG_STR,    /* const char **: the argument itself */
+    CLI_ARG_OUT,    /* const char **: a file the command writes (checked by cli_check_output) */
+    CLI_ARG_OUTDIR, /* const char **: a folder the command writes into (likewise) */
     CLI_ARG_FLAG,   /* int *: set to 1; the option takes no argument */
     CLI_ARG_INT,    /* int64_t *: cli_parse_int64, in [lo, hi] when hi > lo */
     CLI_ARG_INT32,  /* int *: likewise, then narrowed */
@@ -82,6 +84,8 @@ typedef struct {
 #define CLI_OPT_DOUBLE_G(name, p, given) {(name), CLI_ARG_DOUBLE, CLI_OPT_PTR_(double, p), 0, 0, NULL, (given)}
 #define CLI_OPT_FN_G(name, fn, p, given) {(name), CLI_ARG_FN, (p), 0, 0, (fn), (given)}
 #define CLI_OPT_STR(name, p) CLI_OPT_STR_G(name, p, NULL)
+#define CLI_OPT_OUT(name, p) {(name), CLI_ARG_OUT, CLI_OPT_PTR_(const char *, p), 0, 0, NULL, NULL}
+#define CLI_OPT_OUTDIR(name, p) {(name), CLI_ARG_OUTDIR, CLI_OPT_PTR_(const char *, p), 0, 0, NULL, NULL}
 #define CLI_OPT_FLAG(name, p) CLI_OPT_FLAG_G(name, p, NULL)
 #define CLI_OPT_INT(name, p) CLI_OPT_INT_G(name, p, NULL)
 #define CLI_OPT_UINT(name, p) CLI_OPT_UINT_G(name, p, NULL)
@@ -92,14 +96,31 @@ typedef struct {
 #define CLI_OPT_INT32_IN(name, p, lo, hi) {(name), CLI_ARG_INT32, CLI_OPT_PTR_(int, p), (lo), (hi), NULL, NULL}
 #define CLI_OPT_END {NULL, CLI_ARG_STR, NULL, 0, 0, NULL, NULL}
 
+/* The usage error (returns CLI_USAGE) for an option word getopt refused:
+ * "option --x needs a value" when missing, "option '--s' is ambiguous" for
+ * an abbreviation of several options, else "unknown option '--sigam' (did
+ * you mean --sigma?)" naming the nearest of names[0..n) and help by edit
+ * distance, when one is near enough. */
+int cli_unknown_option(const char *cmd, const char *word, const char *const *names, int n, int missing);
+
 /* cli_parse_options' answer when the command should go on and run. */
 #define CLI_RUN (-1)
 
+/* Checks, before any work, that the command can write its output `path`
+ * (given by option opt, e.g. "--out"): for a file (folder = 0) its folder
+ * exists and is writable and the path is not a folder; for a folder
+ * (folder = 1, created with its parents) the path is a writable folder or
+ * its nearest existing ancestor is. NULL and "" pass. Returns CLI_OK, or
+ * CLI_FAIL after printing "memgen <cmd>: error: ..." naming opt and path. */
+int cli_check_output(const char *cmd, const char *opt, const char *path, int folder);
+
 /* Parses argv[1..argc) against opts (ended by CLI_OPT_END) plus -h/--help,
- * which prints usage(stdout). Returns CLI_RUN with every given option stored,
- * CLI_OK after --help, or CLI_USAGE (message printed) for an unknown option,
- * a bad value or a leftover argument. rest: NULL to refuse arguments that
- * are not options, else it receives the index of the first of them. */
+ * which prints usage(stdout). Returns CLI_RUN with every given option stored
+ * and every given output (CLI_ARG_OUT, CLI_ARG_OUTDIR) checked by
+ * cli_check_output, CLI_OK after --help, CLI_USAGE (message printed) for an
+ * unknown option, a bad value or a leftover argument, or CLI_FAIL for an
+ * output that cannot be written. rest: NULL to refuse arguments that are not
+ * options, else it receives the index of the first of them. */
 int cli_parse_options(const char *cmd, int argc, char **argv, const cli_opt *opts, void (*usage)(FILE *), int *rest);
 
 /* A progress line on stderr: a bar with rate and ETA on a terminal, plain

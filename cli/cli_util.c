@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -86,7 +87,9 @@ static int store_option(const char *cmd, const cli_opt *o, const char *arg) {
     snprintf(flag, sizeof flag, "--%s", o->name);
     int64_t v = 0;
     switch (o->kind) {
-    case CLI_ARG_STR: *(const char **)o->dest = arg; break;
+    case CLI_ARG_STR:
+    case CLI_ARG_OUT:
+    case CLI_ARG_OUTDIR: *(const char **)o->dest = arg; break;
     case CLI_ARG_FLAG: *(int *)o->dest = 1; break;
     case CLI_ARG_INT:
     case CLI_ARG_INT32:
@@ -112,6 +115,101 @@ static int store_option(const char *cmd, const cli_opt *o, const char *arg) {
     return 0;
 }
 
+/* Whether dir is a folder this process may create entries in. */
+static int writable_dir(const char *dir) {
+    struct stat sb;
+    return stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && access(dir, W_OK | X_OK) == 0;
+}
+
+/* Checks an output path before the work starts (see cli.h). */
+int cli_check_output(const char *cmd, const char *opt, const char *path, int folder) {
+    if (!path || !*path) return CLI_OK;
+    struct stat sb;
+    int exists = stat(path, &sb) == 0;
+    if (exists && !folder && S_ISDIR(sb.st_mode))
+        return cli_fail(cmd, mg_fail(MG_ERR_IO, "%s %s: is a folder, not a file", opt, path));
+    if (exists && folder && !S_ISDIR(sb.st_mode))
+        return cli_fail(cmd, mg_fail(MG_ERR_IO, "%s %s: exists and is not a folder", opt, path));
+    size_t len = strlen(path);
+    char *dir = malloc(len + 2);
+    if (!dir) return cli_fail(cmd, mg_fail(MG_ERR_NOMEM, "out of memory"));
+    memcpy(dir, path, len + 1);
+    /* a file's folder; a folder itself if it exists, else its nearest existing ancestor */
+    int ok = 0;
+    for (int first = 1;; first = 0) {
+        if (!(first && folder)) {
+            while (len > 1 && dir[len - 1] == '/') dir[--len] = '\0'; /* trailing slashes */
+            char *slash = strrchr(dir, '/');
+            if (!slash) strcpy(dir, ".");
+            else if (slash == dir) dir[1] = '\0';
+            else *slash = '\0';
+            len = strlen(dir);
+        }
+        if (stat(dir, &sb) == 0 || !folder || !strcmp(dir, ".") || !strcmp(dir, "/")) {
+            ok = writable_dir(dir);
+            break;
+        }
+    }
+    int rc = CLI_OK;
+    if (!ok && stat(dir, &sb) != 0)
+        rc = cli_fail(cmd, mg_fail(MG_ERR_IO, "%s %s: folder %s does not exist (create it first)", opt, path, dir));
+    else if (!ok)
+        rc = cli_fail(cmd, mg_fail(MG_ERR_IO, "%s %s: cannot write in %s (%s)", opt, path, dir,
+                                   S_ISDIR(sb.st_mode) ? "permission denied" : "not a folder"));
+    free(dir);
+    return rc;
+}
+
+/* Edit distance between a and b (insertions, deletions, substitutions and
+ * swaps of two neighbouring characters, each costing 1), up to 63 chars. */
+static int edit_distance(const char *a, size_t na, const char *b) {
+    size_t nb = strlen(b);
+    if (na > 63 || nb > 63) return 64;
+    int d[64][64];
+    for (size_t i = 0; i <= na; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= nb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            int v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[na][nb];
+}
+
+/* The usage error for argv word `word` that getopt refused: an option it does
+ * not know (with the nearest of names[0..n), "help" included, when one is
+ * within a third of its length, at least 2 edits), a missing value, or an
+ * ambiguous abbreviation. */
+int cli_unknown_option(const char *cmd, const char *word, const char *const *names, int n, int missing) {
+    if (!word) word = "?";
+    if (missing) return cli_usage(cmd, "option %s needs a value", word);
+    const char *name = word;
+    while (*name == '-') name++;
+    size_t len = strcspn(name, "=");
+    const char *best = NULL;
+    int bd = 64, nprefix = 0;
+    for (int i = 0; i <= n; i++) {
+        const char *cand = i < n ? names[i] : "help";
+        if (len && !strncmp(cand, name, len)) nprefix++;
+        int dd = edit_distance(name, len, cand);
+        if (dd < bd) {
+            bd = dd;
+            best = cand;
+        }
+    }
+    int limit = (int)len / 3 > 2 ? (int)len / 3 : 2;
+    if (bd == 0) return cli_usage(cmd, "option --%s takes no value", best);
+    if (nprefix > 1) return cli_usage(cmd, "option '%.*s' is ambiguous: it abbreviates %d options", (int)(len + 2),
+                                      word, nprefix);
+    if (best && bd <= limit) return cli_usage(cmd, "unknown option '%.*s' (did you mean --%s?)",
+                                              (int)(name - word + len), word, best);
+    return cli_usage(cmd, "unknown option '%.*s'", (int)(name - word + len), word);
+}
+
 /* getopt_long over a cli_opt table (see cli.h). */
 int cli_parse_options(const char *cmd, int argc, char **argv, const cli_opt *opts, void (*usage)(FILE *), int *rest) {
     int n = 0;
@@ -127,17 +225,28 @@ int cli_parse_options(const char *cmd, int argc, char **argv, const cli_opt *opt
     lo[n].val = 'h';
     int c, rc = CLI_RUN;
     optind = 1;
-    while (rc == CLI_RUN && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    opterr = 0; /* cli_unknown_option says what went wrong */
+    while (rc == CLI_RUN && (c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         if (c >= 256 && c < 256 + n) {
             if (store_option(cmd, &opts[c - 256], optarg)) rc = CLI_USAGE;
         } else if (c == 'h') {
             usage(stdout);
             rc = CLI_OK;
         } else {
-            rc = cli_usage(cmd, "unknown option");
+            const char **names = malloc((size_t)(n ? n : 1) * sizeof *names);
+            for (int i = 0; names && i < n; i++) names[i] = opts[i].name;
+            rc = cli_unknown_option(cmd, argv[optind - 1], names, names ? n : 0, c == ':');
+            free(names);
         }
     }
     free(lo);
+    for (int i = 0; i < n && rc == CLI_RUN; i++)
+        if (opts[i].kind == CLI_ARG_OUT || opts[i].kind == CLI_ARG_OUTDIR) {
+            char flag[128];
+            snprintf(flag, sizeof flag, "--%s", opts[i].name);
+            if (cli_check_output(cmd, flag, *(const char **)opts[i].dest, opts[i].kind == CLI_ARG_OUTDIR))
+                rc = CLI_FAIL;
+        }
     if (rc != CLI_RUN) return rc;
     if (rest) *rest = optind;
     else if (optind < argc) return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
@@ -189,10 +298,12 @@ void cli_progress_update(cli_progress *p, int64_t done, const char *extra) {
     fflush(stderr);
 }
 
-/* Final progress line. */
+/* Final progress line: "label: done in T", or "label: done in T, extra". */
 void cli_progress_end(cli_progress *p, const char *extra) {
     double el = mg_now() - p->t_start;
     char e1[32];
     fmt_secs(el, e1, sizeof e1);
-    fprintf(stderr, "%s%s: done in %s %s\n", p->tty ? "\r\033[K" : "", p->label, e1, extra ? extra : "");
+    int more = extra && *extra;
+    fprintf(stderr, "%s%s: done in %s%s%s\n", p->tty ? "\r\033[K" : "", p->label, e1, more ? ", " : "",
+            more ? extra : "");
 }

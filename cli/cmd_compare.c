@@ -57,7 +57,7 @@ int cmd_compare(int argc, char **argv) {
     double mcos = 0.99;
     const cli_opt opts[] = {CLI_OPT_STR("data", &data),     CLI_OPT_INT_MIN("lead", &lead, 0),
                             CLI_OPT_INT_MIN("top", &top, 0), CLI_OPT_DOUBLE("match-cos", &mcos),
-                            CLI_OPT_STR("json", &json),      CLI_OPT_END};
+                            CLI_OPT_OUT("json", &json),      CLI_OPT_END};
     int first = 0, rc = cli_parse_options("compare", argc, argv, opts, usage, &first);
     if (rc != CLI_RUN) return rc;
     if (argc - first != 2) return cli_usage("compare", "expected two model files, got %d", argc - first);

@@ -43,8 +43,8 @@ static void usage(FILE *f) {
             "  --data PATH         samples to score, n x d .npy (with --model)\n"
             "  --features PATH     activations from another framework, .npy: n x F, n x C x H x W\n"
             "                      or n x T x C (reduced by --pool over H, W or T)\n"
-            "  --layout L          auto | nf | nchw | nhwc | ntc (default auto: 2-D nf, 3-D ntc,\n"
-            "                      4-D+ nchw)\n"
+            "  --layout L          auto | nf | nchw | nhwc | ntc (default auto: 2-D nf, 3-D ntc;\n"
+            "                      a 4-D+ array needs nchw or nhwc, unless --pool none)\n"
             "  --pool P            max | mean | none (default max: global max pooling, App. B.2)\n"
             "  --reference PATH    generalized reference samples (or activations) for calibration\n"
             "  --labels PATH       0/1 labels of the scored samples (1 = memorized), .npy\n"
@@ -127,15 +127,15 @@ int cmd_detect(int argc, char **argv) {
         CLI_OPT_DOUBLE("sigma", &o.dp.sigma), CLI_OPT_STR("sigmas", &o.sigspec), CLI_OPT_STR("combine", &combine),
         CLI_OPT_UINT("seed", &o.seed), CLI_OPT_DOUBLE_G("threshold", &o.threshold, &o.have_thr),
         CLI_OPT_DOUBLE("fpr", &o.fpr), CLI_OPT_INT32_IN("bootstrap", &o.bootstrap, 0, 100000),
-        CLI_OPT_DOUBLE("ci", &o.ci), CLI_OPT_STR("out", &o.out), CLI_OPT_STR("scores-out", &o.scores_out),
-        CLI_OPT_STR("flags-out", &o.flags_out), CLI_OPT_STR("roc", &o.roc), CLI_OPT_STR("json", &o.json),
+        CLI_OPT_DOUBLE("ci", &o.ci), CLI_OPT_OUT("out", &o.out), CLI_OPT_OUT("scores-out", &o.scores_out),
+        CLI_OPT_OUT("flags-out", &o.flags_out), CLI_OPT_OUT("roc", &o.roc), CLI_OPT_OUT("json", &o.json),
         /* benchmark */
         CLI_OPT_FLAG("benchmark", &o.benchmark), CLI_OPT_STR("train", &o.train),
         CLI_OPT_DOUBLE("mem-ratio", &bp->mem_ratio), CLI_OPT_DOUBLE("gen-ratio", &bp->gen_ratio),
         CLI_OPT_DOUBLE("gen-cos", &bp->gen_cos), CLI_OPT_DOUBLE("dedup-tol", &bp->dedup_tol),
         CLI_OPT_DOUBLE("flipd-sigma", &bp->flipd_sigma), CLI_OPT_DOUBLE("clique-tau", &bp->clique_tau),
         CLI_OPT_INT32_IN("clique-k", &bp->clique_k, 1, 100000), CLI_OPT_INT32_IN("repeats", &bp->repeats, 1, 100),
-        CLI_OPT_STR("table", &o.table),
+        CLI_OPT_OUT("table", &o.table),
         /* table 1 */
         CLI_OPT_FLAG("table1", &o.table1), CLI_OPT_INT_IN("d", &o.t1.d, 2, 100000),
         CLI_OPT_INT32_IN("modes", &o.t1.modes, 1, 1000), CLI_OPT_INT_IN("per-mode", &o.t1.per_mode, 2, 10000000),
@@ -145,7 +145,7 @@ int cmd_detect(int argc, char **argv) {
         CLI_OPT_INT_IN("dup-times", &o.t1.dup_times, 2, 1000000), CLI_OPT_INT_IN("hidden", &o.t1.hidden, 1, 10000000),
         CLI_OPT_DOUBLE("wd", &o.t1.wd), CLI_OPT_DOUBLE("sigma-min", &o.t1.sigma_min),
         CLI_OPT_DOUBLE("sigma-max", &o.t1.sigma_max), CLI_OPT_INT32_IN("levels", &o.t1.levels, 1, 10000),
-        CLI_OPT_INT_IN("n-gen", &o.t1.n_gen, 3, 100000000), CLI_OPT_STR("save-dir", &o.save_dir), CLI_OPT_END};
+        CLI_OPT_INT_IN("n-gen", &o.t1.n_gen, 3, 100000000), CLI_OPT_OUTDIR("save-dir", &o.save_dir), CLI_OPT_END};
     int rc = cli_parse_options("detect", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     if (!(o.fpr >= 0 && o.fpr < 1)) return cli_usage("detect", "--fpr must be in [0, 1)");

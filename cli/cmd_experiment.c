@@ -119,7 +119,7 @@ static int run(const char *cmd, const char *id, int argc, char **argv) {
         } else if (!strncmp(argv[i], "--set=", 6)) sets[nsets++] = argv[i] + 6;
         else rest[nrest++] = argv[i];
     }
-    const cli_opt opts[] = {CLI_OPT_STR("scale", &scale),          CLI_OPT_STR("out", &cfg.out_dir),
+    const cli_opt opts[] = {CLI_OPT_STR("scale", &scale),          CLI_OPT_OUTDIR("out", &cfg.out_dir),
                             CLI_OPT_UINT("seed", &cfg.seed),        CLI_OPT_STR("fmnist-dir", &cfg.fmnist_dir),
                             CLI_OPT_FLAG("no-fmnist", &no_fmnist), CLI_OPT_END};
     if (rc == CLI_RUN) rc = cli_parse_options(cmd, nrest, rest, opts, usage, NULL);
@@ -135,7 +135,7 @@ static int run(const char *cmd, const char *id, int argc, char **argv) {
         cfg.progress = on_progress;
         cfg.progress_ctx = &bar;
         if (st == MG_OK) st = mg_repro_experiment(&cfg, id, sets, nsets);
-        cli_progress_end(&bar, st == MG_OK ? "done" : "stopped");
+        cli_progress_end(&bar, st == MG_OK ? NULL : "stopped on an error");
         if (st == MG_ERR_ARG) rc = cli_usage(cmd, "%s", mg_last_error());
         else if (st != MG_OK) rc = cli_fail(cmd, st);
         else {

@@ -7,7 +7,6 @@
  * --json prints one machine-readable JSON object on stdout instead.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,22 +326,14 @@ static mg_status info_image(const char *path, int kind, uint64_t size, int json,
 
 /* Entry point of `memgen info`. */
 int cmd_info(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"json", no_argument, 0, 'j'}, {"no-stats", no_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int json = 0, want_stats = 1, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 'n': want_stats = 0; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_usage("info", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc) return cli_usage("info", "missing FILE");
-    if (optind + 1 < argc) return cli_usage("info", "expected one FILE, got %d", argc - optind);
-    const char *path = argv[optind];
+    int json = 0, no_stats = 0, first = 0;
+    const cli_opt opts[] = {CLI_OPT_FLAG("json", &json), CLI_OPT_FLAG("no-stats", &no_stats), CLI_OPT_END};
+    int rc = cli_parse_options("info", argc, argv, opts, usage, &first);
+    if (rc != CLI_RUN) return rc;
+    int want_stats = !no_stats;
+    if (first >= argc) return cli_usage("info", "missing FILE");
+    if (first + 1 < argc) return cli_usage("info", "expected one FILE, got %d", argc - first);
+    const char *path = argv[first];
 
     FILE *fp = fopen(path, "rb");
     struct stat sb;

@@ -69,8 +69,8 @@ int cmd_jacobian(int argc, char **argv) {
     const cli_opt opts[] = {
         CLI_OPT_STR("model", &model), CLI_OPT_STR("data", &data), CLI_OPT_DOUBLE("sigma", &sigma),
         CLI_OPT_FLAG("clean", &clean), CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("train", &train),
-        CLI_OPT_INT("keep", &keep), CLI_OPT_STR("out", &out), CLI_OPT_STR("sv-out", &svout),
-        CLI_OPT_STR("json", &json), CLI_OPT_END};
+        CLI_OPT_INT("keep", &keep), CLI_OPT_OUT("out", &out), CLI_OPT_OUT("sv-out", &svout),
+        CLI_OPT_OUT("json", &json), CLI_OPT_END};
     int rc = cli_parse_options("jacobian", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     if (!model || !data) return cli_usage("jacobian", "--model and --data are required");
@@ -86,7 +86,8 @@ int cmd_jacobian(int argc, char **argv) {
     if (st == MG_OK) st = mc_levels(&mm, &sigma, 1);
     if (st == MG_OK) st = mg_npy_read_matrix(data, "samples", 0, &X);
     if (st == MG_OK && train) st = mg_npy_read_matrix(train, "training data", 0, &T);
-    int k = st == MG_OK ? mg_daeset_nearest(set, sigma) : 0;
+    int k = 0;
+    if (st == MG_OK) st = mg_daeset_level(set, sigma, "--sigma", &k);
     int64_t n = X.data ? X.shape[0] : 0;
     if (st == MG_OK && X.shape[1] != mg_dae_dim(set->levels[k]))
         st = mg_fail(MG_ERR_SHAPE, "%s has %lld features but the model has dimension %lld", data,

@@ -64,7 +64,7 @@ int cmd_memratio(int argc, char **argv) {
     double thr = 1.0 / 3.0;
     const cli_opt opts[] = {
         CLI_OPT_STR("samples", &samples), CLI_OPT_STR("train", &train), CLI_OPT_DOUBLE("threshold", &thr),
-        CLI_OPT_STR("out", &out), CLI_OPT_STR("json", &json), CLI_OPT_STR("flags-out", &flags), CLI_OPT_END};
+        CLI_OPT_OUT("out", &out), CLI_OPT_OUT("json", &json), CLI_OPT_OUT("flags-out", &flags), CLI_OPT_END};
     int rc = cli_parse_options("memratio", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     if (!samples || !train) return cli_usage("memratio", "--samples and --train are required");

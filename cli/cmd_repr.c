@@ -36,7 +36,8 @@ static void usage(FILE *f) {
             "  --data PATH       samples, n x d .npy (with --model)\n"
             "  --features PATH   activations from another framework instead (n x F, n x C x H x W,\n"
             "                    n x T x C .npy), reduced by --pool\n"
-            "  --layout L        auto | nf | nchw | nhwc | ntc (default auto)\n"
+            "  --layout L        auto | nf | nchw | nhwc | ntc (default auto: 2-D nf, 3-D ntc;\n"
+            "                    a 4-D+ array needs nchw or nhwc, unless --pool none)\n"
             "  --pool P          max | mean | none (default max)\n"
             "  --sigma S         noise level (default 0.2; 0 = the clean samples at the lowest level:\n"
             "                    a time-conditioned model's lowest training sigma)\n"
@@ -122,8 +123,8 @@ int cmd_repr(int argc, char **argv) {
     mc_model mm = MC_MODEL_INIT;
     const cli_opt opts[] = {
         CLI_OPT_STR("model", &model), CLI_OPT_STR("data", &data), FC_OPTIONS(&fo), CLI_OPT_DOUBLE("sigma", &sigma),
-        CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out", &out), CLI_OPT_STR("stats", &stats),
-        CLI_OPT_STR("summary", &summary), CLI_OPT_INT("bins", &bins), MC_OPTION(&mm), CLI_OPT_END};
+        CLI_OPT_UINT("seed", &seed), CLI_OPT_OUT("out", &out), CLI_OPT_OUT("stats", &stats),
+        CLI_OPT_OUT("summary", &summary), CLI_OPT_INT("bins", &bins), MC_OPTION(&mm), CLI_OPT_END};
     int rc = cli_parse_options("repr", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     const char *feat = fo.path;
@@ -143,8 +144,8 @@ int cmd_repr(int argc, char **argv) {
         st = mc_load(model, &mm);
         if (st == MG_OK) st = mc_levels(&mm, &sigma, 1);
         if (st == MG_OK) st = mg_npy_read_matrix(data, "samples", 0, &X);
+        if (st == MG_OK) st = mg_daeset_level(set, sigma, "--sigma", &level);
         if (st == MG_OK) {
-            level = mg_daeset_nearest(set, sigma);
             int64_t shape[2] = {X.shape[0], mg_dae_hidden(set->levels[level])};
             st = mg_array_alloc(&H, MG_F32, 2, shape);
         }

@@ -53,10 +53,10 @@ int cmd_sample(int argc, char **argv) {
     uint64_t seed = 0;
     double smin = 0.02, smax = 2.0;
     const cli_opt opts[] = {
-        CLI_OPT_STR("model", &model), CLI_OPT_STR("emp", &emp), CLI_OPT_STR("mog", &mogp), CLI_OPT_STR("out", &out),
+        CLI_OPT_STR("model", &model), CLI_OPT_STR("emp", &emp), CLI_OPT_STR("mog", &mogp), CLI_OPT_OUT("out", &out),
         CLI_OPT_INT("n", &n), SC_OPTIONS(&so), CLI_OPT_DOUBLE("sigma-min", &smin), CLI_OPT_DOUBLE("sigma-max", &smax),
-        CLI_OPT_UINT("seed", &seed), CLI_OPT_INT("chunk", &chunk), CLI_OPT_STR("trajectory", &traj),
-        CLI_OPT_STR("grid", &grid), CLI_OPT_END};
+        CLI_OPT_UINT("seed", &seed), CLI_OPT_INT("chunk", &chunk), CLI_OPT_OUT("trajectory", &traj),
+        CLI_OPT_OUT("grid", &grid), CLI_OPT_END};
     int rc = cli_parse_options("sample", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     if ((model != NULL) + (emp != NULL) + (mogp != NULL) != 1)

@@ -51,8 +51,8 @@ int cmd_solve(int argc, char **argv) {
     const char *sigspec = NULL, *json = NULL, *out = NULL;
     double sigma = NAN;
     const cli_opt opts[] = {
-        TC_OPTIONS(&o), CLI_OPT_DOUBLE("sigma", &sigma), CLI_OPT_STR("sigmas", &sigspec), CLI_OPT_STR("json", &json),
-        CLI_OPT_STR("out", &out), CLI_OPT_END};
+        TC_OPTIONS(&o), CLI_OPT_DOUBLE("sigma", &sigma), CLI_OPT_STR("sigmas", &sigspec), CLI_OPT_OUT("json", &json),
+        CLI_OPT_OUT("out", &out), CLI_OPT_END};
     int rc = cli_parse_options("solve", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
     if (sigma < 0) return cli_usage("solve", "--sigma must be >= 0");

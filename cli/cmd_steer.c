@@ -151,7 +151,7 @@ int cmd_steer(int argc, char **argv) {
     int grid = 0;
     mc_model mm = MC_MODEL_INIT;
     const cli_opt opts[] = {
-        CLI_OPT_STR("model", &model), CLI_OPT_STR("target", &target), CLI_OPT_STR("out", &outdir),
+        CLI_OPT_STR("model", &model), CLI_OPT_STR("target", &target), CLI_OPT_OUTDIR("out", &outdir),
         CLI_OPT_STR("sigma", &sigma_s), CLI_OPT_INT("vector-level", &vlevel), CLI_OPT_STR("alphas", &alpha_s),
         CLI_OPT_INT("final-steps", &final_steps), CLI_OPT_INT("skip-last", &skip_last),
         CLI_OPT_UINT("vector-seed", &vseed), CLI_OPT_INT("n", &n), SC_OPTIONS(&so), CLI_OPT_UINT("seed", &seed),

@@ -108,7 +108,7 @@ int cmd_theory(int argc, char **argv) {
     const char *json = NULL, *mogp = NULL;
     double sigma = NAN;
     const cli_opt opts[] = {
-        TC_OPTIONS(&o), CLI_OPT_DOUBLE("sigma", &sigma), CLI_OPT_STR("mog", &mogp), CLI_OPT_STR("json", &json),
+        TC_OPTIONS(&o), CLI_OPT_DOUBLE("sigma", &sigma), CLI_OPT_STR("mog", &mogp), CLI_OPT_OUT("json", &json),
         CLI_OPT_END};
     int rc = cli_parse_options("theory", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;

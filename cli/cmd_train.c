@@ -332,7 +332,7 @@ static mg_status train_tc(tc_run *r, mg_tc_train_params p, const int *given, mg_
         goto done;
     }
     char extra[64];
-    snprintf(extra, sizeof extra, "(%.1f steps/s)", el > 0 ? (double)(b->steps - start_step) / el : 0.0);
+    snprintf(extra, sizeof extra, "%.1f steps/s", el > 0 ? (double)(b->steps - start_step) / el : 0.0);
     cli_progress_end(&prog.bar, extra);
     st = mg_tc_train_annotate_model(model, rp, &rng, n, d);
     if (st == MG_OK && r->init_file) {
@@ -389,8 +389,8 @@ int cmd_train(int argc, char **argv) {
     int given[G_COUNT] = {0};
     const cli_opt opts[] = {
         CLI_OPT_STR("data", &data),
-        CLI_OPT_STR("out", &out),
-        CLI_OPT_STR("log", &logp),
+        CLI_OPT_OUT("out", &out),
+        CLI_OPT_OUT("log", &logp),
         CLI_OPT_INT_G("log-every", &log_every, &log_every_given),
         CLI_OPT_INT_G("probe", &probe, &probe_given),
         CLI_OPT_INT_G("hidden", &p.hidden, &given[G_HIDDEN]),
@@ -416,7 +416,7 @@ int cmd_train(int argc, char **argv) {
         CLI_OPT_FN_G("batch", parse_batch, &p, &given[G_BATCH]),
         CLI_OPT_FLAG("replace", &given[G_REPLACE]),
         CLI_OPT_UINT_G("seed", &seed, &seed_given),
-        CLI_OPT_STR("checkpoint", &ckpt_arg),
+        CLI_OPT_OUT("checkpoint", &ckpt_arg),
         CLI_OPT_INT_G("checkpoint-every", &ckpt_every, &ckpt_every_given),
         CLI_OPT_STR("resume", &resume),
         CLI_OPT_STR("sigmas", &sigmas_spec),
@@ -613,7 +613,7 @@ int cmd_train(int argc, char **argv) {
         goto done;
     }
     char extra[64];
-    snprintf(extra, sizeof extra, "(%.1f steps/s)", el > 0 ? (double)(rp->steps - start_step) / el : 0.0);
+    snprintf(extra, sizeof extra, "%.1f steps/s", el > 0 ? (double)(rp->steps - start_step) / el : 0.0);
     cli_progress_end(&prog.bar, extra);
     st = mg_train_annotate_model(model, rp, &rng, n, d);
     if (st == MG_OK && init_file) {

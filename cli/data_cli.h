@@ -59,7 +59,7 @@ typedef struct {
 #define PREP_OPTIONS(po)                                                                                   \
     CLI_OPT_STR("resize", &(po)->resize), CLI_OPT_STR("resample", &(po)->resample),                         \
         CLI_OPT_STR("scale", &(po)->scale), CLI_OPT_FLAG("center", &(po)->center),                          \
-        CLI_OPT_STR("mean-out", &(po)->mean_out)
+        CLI_OPT_OUT("mean-out", &(po)->mean_out)
 
 /* Resolves them into p; CLI_OK, or CLI_USAGE after a message. */
 int dc_prep_resolve(const char *cmd, const dc_prep_opts *po, mg_image_prep *p);

@@ -80,9 +80,9 @@ int data_duplicate(int argc, char **argv) {
     const cli_opt opts[] = {
         CLI_OPT_STR("data", &data), CLI_OPT_INT("count", &m), CLI_OPT_INT("times", &times),
         CLI_OPT_FLAG("inject", &inject), CLI_OPT_DOUBLE("inject-norm", &norm), CLI_OPT_DOUBLE("jitter", &jitter),
-        CLI_OPT_STR("class-labels", &cls), CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out", &out),
-        CLI_OPT_STR("labels-out", &labels_out), CLI_OPT_STR("group-out", &group_out),
-        CLI_OPT_STR("class-labels-out", &cls_out), CLI_OPT_END};
+        CLI_OPT_STR("class-labels", &cls), CLI_OPT_UINT("seed", &seed), CLI_OPT_OUT("out", &out),
+        CLI_OPT_OUT("labels-out", &labels_out), CLI_OPT_OUT("group-out", &group_out),
+        CLI_OPT_OUT("class-labels-out", &cls_out), CLI_OPT_END};
     int rc = cli_parse_options(cmd, argc, argv, opts, usage_duplicate, NULL);
     if (rc != CLI_RUN) return rc;
     if (!data || !out) return cli_usage(cmd, "--data and --out are required");

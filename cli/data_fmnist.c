@@ -49,8 +49,8 @@ int data_fmnist(int argc, char **argv) {
     const cli_opt opts[] = {
         CLI_OPT_STR("split", &split), CLI_OPT_STR("dir", &dir), CLI_OPT_STR("classes", &classes),
         CLI_OPT_INT("n", &n), CLI_OPT_FLAG("random", &random), CLI_OPT_UINT("seed", &seed), PREP_OPTIONS(&po),
-        CLI_OPT_STR("out", &out), CLI_OPT_STR("labels-out", &labels_out), CLI_OPT_STR("index-out", &index_out),
-        CLI_OPT_STR("json", &json), CLI_OPT_END};
+        CLI_OPT_OUT("out", &out), CLI_OPT_OUT("labels-out", &labels_out), CLI_OPT_OUT("index-out", &index_out),
+        CLI_OPT_OUT("json", &json), CLI_OPT_END};
     int rc = cli_parse_options(cmd, argc, argv, opts, usage_fmnist, NULL);
     if (rc != CLI_RUN) return rc;
     if (!out) return cli_usage(cmd, "--out is required");

@@ -59,8 +59,8 @@ int data_images(int argc, char **argv) {
     const cli_opt opts[] = {
         CLI_OPT_STR("dir", &dir), CLI_OPT_FLAG("class-folders", &class_folders), CLI_OPT_INT("n", &n),
         CLI_OPT_INT("resize-short", &rshort), CLI_OPT_STR("center-crop", &crop), CLI_OPT_INT("channels", &channels),
-        CLI_OPT_STR("layout", &layout), PREP_OPTIONS(&po), CLI_OPT_STR("out", &out),
-        CLI_OPT_STR("labels-out", &labels_out), CLI_OPT_STR("names-out", &names_out), CLI_OPT_STR("json", &json),
+        CLI_OPT_STR("layout", &layout), PREP_OPTIONS(&po), CLI_OPT_OUT("out", &out),
+        CLI_OPT_OUT("labels-out", &labels_out), CLI_OPT_OUT("names-out", &names_out), CLI_OPT_OUT("json", &json),
         CLI_OPT_END};
     int rc = cli_parse_options(cmd, argc, argv, opts, usage_images, NULL);
     if (rc != CLI_RUN) return rc;

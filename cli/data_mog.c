@@ -64,8 +64,8 @@ int data_mog(int argc, char **argv) {
         CLI_OPT_DOUBLE("mean-scale", &mean_scale), CLI_OPT_DOUBLE("mean-cosine", &mean_cos),
         CLI_OPT_STR("mean-dirs", &mean_dirs), CLI_OPT_DOUBLE("cov-scale", &cov_scale),
         CLI_OPT_DOUBLE("cov-rate", &cov_rate), CLI_OPT_INT("cov-rank", &rank), CLI_OPT_STR("cov-basis", &cov_basis),
-        CLI_OPT_FLAG("shuffle", &shuffle), CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out", &out),
-        CLI_OPT_STR("labels-out", &labels_out), CLI_OPT_STR("params-out", &params_out), CLI_OPT_STR("json", &json),
+        CLI_OPT_FLAG("shuffle", &shuffle), CLI_OPT_UINT("seed", &seed), CLI_OPT_OUT("out", &out),
+        CLI_OPT_OUT("labels-out", &labels_out), CLI_OPT_OUT("params-out", &params_out), CLI_OPT_OUT("json", &json),
         CLI_OPT_END};
     int rc = cli_parse_options(cmd, argc, argv, opts, usage_mog, NULL);
     if (rc != CLI_RUN) return rc;

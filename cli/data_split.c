@@ -55,8 +55,8 @@ int data_split(int argc, char **argv) {
     uint64_t seed = 0;
     const cli_opt opts[] = {
         CLI_OPT_STR("data", &data), CLI_OPT_STR("labels", &labels), CLI_OPT_DOUBLE("test-fraction", &frac),
-        CLI_OPT_UINT("seed", &seed), CLI_OPT_STR("out-train", &otr), CLI_OPT_STR("out-test", &ote),
-        CLI_OPT_STR("labels-train-out", &ltr), CLI_OPT_STR("labels-test-out", &lte), CLI_OPT_STR("split-out", &sout),
+        CLI_OPT_UINT("seed", &seed), CLI_OPT_OUT("out-train", &otr), CLI_OPT_OUT("out-test", &ote),
+        CLI_OPT_OUT("labels-train-out", &ltr), CLI_OPT_OUT("labels-test-out", &lte), CLI_OPT_OUT("split-out", &sout),
         CLI_OPT_END};
     int rc = cli_parse_options(cmd, argc, argv, opts, usage_split, NULL);
     if (rc != CLI_RUN) return rc;

@@ -46,7 +46,14 @@ mg_status mc_levels(mc_model *m, const double *sigmas, int n) {
     mc_range(m, &lo, &hi);
     double *s = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
     if (!s) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n; i++) s[i] = sigmas[i] > 0 ? sigmas[i] : lo;
+    for (int i = 0; i < n; i++) {
+        mg_status st = mg_sigma_check_reach(sigmas[i], lo, hi, "time-conditioned model");
+        if (st != MG_OK) {
+            free(s);
+            return st;
+        }
+        s[i] = sigmas[i] > 0 ? sigmas[i] : lo;
+    }
     if (n == 0) s[n++] = lo;
     qsort(s, (size_t)n, sizeof(double), cmp_d);
     int k = 0;

@@ -10,6 +10,27 @@
 #include "memgen/schedule.h"
 #include "sample_cli.h"
 
+/* The grid of sc_sigma_grid, before its check against the set's levels. */
+static mg_status sc_sigma_grid_(const sc_opts *o, const double *levels, int nlevels, int64_t default_steps, double lo,
+                                double hi, double **sig, int *K) {
+    *sig = NULL;
+    *K = 0;
+    if (o->sigmas) return mg_sigmas_parse(o->sigmas, sig, K);
+    int64_t steps = o->steps ? o->steps : (levels ? 0 : default_steps);
+    if (!steps) {
+        *sig = malloc((size_t)nlevels * sizeof(double));
+        if (!*sig) return mg_fail(MG_ERR_NOMEM, "out of memory");
+        memcpy(*sig, levels, (size_t)nlevels * sizeof(double));
+        *K = nlevels;
+        return MG_OK;
+    }
+    if (!(lo > 0) || !(hi >= lo)) return mg_fail(MG_ERR_ARG, "need 0 < --sigma-min <= --sigma-max");
+    *sig = malloc((size_t)steps * sizeof(double));
+    if (!*sig) return mg_fail(MG_ERR_NOMEM, "out of memory");
+    *K = (int)steps;
+    return mg_sigmas_geometric(lo, hi, *K, *sig);
+}
+
 /* Validates and parses the shared options (--clamp as two finite numbers). */
 int sc_resolve(const char *cmd, sc_opts *o) {
     if (o->steps < 0 || o->steps > 100000) return cli_usage(cmd, "--steps must be in 1..100000");
@@ -31,22 +52,16 @@ int sc_resolve(const char *cmd, sc_opts *o) {
 /* The grid of noise levels the sampler visits. */
 mg_status sc_sigma_grid(const sc_opts *o, const double *levels, int nlevels, int64_t default_steps, double lo,
                         double hi, double **sig, int *K) {
-    *sig = NULL;
-    *K = 0;
-    if (o->sigmas) return mg_sigmas_parse(o->sigmas, sig, K);
-    int64_t steps = o->steps ? o->steps : (levels ? 0 : default_steps);
-    if (!steps) {
-        *sig = malloc((size_t)nlevels * sizeof(double));
-        if (!*sig) return mg_fail(MG_ERR_NOMEM, "out of memory");
-        memcpy(*sig, levels, (size_t)nlevels * sizeof(double));
-        *K = nlevels;
-        return MG_OK;
+    mg_status st = sc_sigma_grid_(o, levels, nlevels, default_steps, lo, hi, sig, K);
+    /* a set answers the grid only within reach of its own levels */
+    for (int k = 0; st == MG_OK && levels && nlevels > 0 && k < *K; k++)
+        st = mg_sigma_check_reach((*sig)[k], levels[0], levels[nlevels - 1], "sampling grid");
+    if (st != MG_OK) {
+        free(*sig);
+        *sig = NULL;
+        *K = 0;
     }
-    if (!(lo > 0) || !(hi >= lo)) return mg_fail(MG_ERR_ARG, "need 0 < --sigma-min <= --sigma-max");
-    *sig = malloc((size_t)steps * sizeof(double));
-    if (!*sig) return mg_fail(MG_ERR_NOMEM, "out of memory");
-    *K = (int)steps;
-    return mg_sigmas_geometric(lo, hi, *K, *sig);
+    return st;
 }
 
 /* Parses "HxW" or "HxWxC" (C = 1 or 3). */

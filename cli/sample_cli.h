@@ -46,7 +46,9 @@ int sc_resolve(const char *cmd, sc_opts *o);
 
 /* The noise grid (*sig, caller frees, K ascending levels): --sigmas if given;
  * else `levels` (a set's own nlevels levels) when they exist and --steps is 0;
- * else --steps (or default_steps when 0) levels geometric from lo to hi. */
+ * else --steps (or default_steps when 0) levels geometric from lo to hi.
+ * With a set's levels, every sigma of the grid must be within their reach
+ * (mg_sigma_check_reach: MG_ERR_ARG otherwise). */
 mg_status sc_sigma_grid(const sc_opts *o, const double *levels, int nlevels, int64_t default_steps, double lo,
                         double hi, double **sig, int *K);
 

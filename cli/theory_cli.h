@@ -45,7 +45,7 @@ int tc_parse_mode(const char *cmd, const char *arg, void *dest);
 /* The cli_opt entries of the options solve and theory share, stored into
  * the tc_opts *o (tc_load checks the values' ranges). */
 #define TC_OPTIONS(o)                                                                                                  \
-    CLI_OPT_STR("data", &(o)->data), CLI_OPT_STR("labels", &(o)->labels), CLI_OPT_STR("labels-out", &(o)->labels_out), \
+    CLI_OPT_STR("data", &(o)->data), CLI_OPT_STR("labels", &(o)->labels), CLI_OPT_OUT("labels-out", &(o)->labels_out), \
         CLI_OPT_STR("widths", &(o)->widths_spec), CLI_OPT_INT_MIN("clusters", &(o)->clusters, 1),                      \
         CLI_OPT_FN("mode", tc_parse_mode, &(o)->mode), CLI_OPT_DOUBLE("wd", &(o)->wd),                                 \
         CLI_OPT_INT_MIN("hidden", &(o)->hidden, 1), CLI_OPT_DOUBLE("dup-tol", &(o)->dup_tol),                          \

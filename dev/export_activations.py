@@ -11,7 +11,8 @@ The recipe, for any network (UNet, DiT, EDM...):
      for DiT;
   3. reduce each sample's activation to one vector by global max pooling over
      the spatial dims (n x C x H x W -> n x C) or over tokens (n x T x C -> n x C),
-     or save the raw array and let memgen pool it (--pool max is its default);
+     or save the raw array and let memgen pool it (--pool max is its default;
+     a 4-D array needs --layout nchw or nhwc);
   4. save as .npy and run:
        memgen detect --features acts.npy --metric std [--labels L.npy] [--reference R.npy]
 
@@ -99,7 +100,8 @@ def main():
         outs = []
         for src in (p_pool, p_raw):
             dst = os.path.join(a.out_dir, os.path.basename(src).replace(".npy", "_scores.npy"))
-            cmd = [a.memgen, "detect", "--features", src, "--metric", "std", "--scores-out", dst]
+            cmd = [a.memgen, "detect", "--features", src, "--layout", "nchw" if src == p_raw else "nf", "--metric",
+                   "std", "--scores-out", dst]
             print("$", " ".join(cmd))
             subprocess.run(cmd, check=True)
             outs.append(np.load(dst))

@@ -17,7 +17,9 @@
 #include "memgen/fileio.h"
 #include "memgen/jacobian.h"
 #include "memgen/memorization.h"
+#include "memgen/neighbors.h"
 #include "memgen/npy.h"
+#include "memgen/steer.h"
 
 /* Fixture scores and labels as double / int arrays (caller frees). */
 static int64_t load_eval(double **s, int **y, double *res) {
@@ -165,7 +167,8 @@ static void test_features_reduce(void **state) {
     const char *cases[3] = {"detect/pool_nchw_max.npy", "detect/pool_nchw_mean.npy", "detect/pool_ntc_max.npy"};
     for (int c = 0; c < 3; c++) {
         tu_assert_ok(mg_npy_read(tu_fixture(cases[c]), &R));
-        tu_assert_ok(mg_features_reduce(c < 2 ? &A4 : &A3, MG_LAYOUT_AUTO, c == 1 ? MG_POOL_MEAN : MG_POOL_MAX, &out));
+        tu_assert_ok(mg_features_reduce(c < 2 ? &A4 : &A3, c < 2 ? MG_LAYOUT_NCHW : MG_LAYOUT_AUTO,
+                                        c == 1 ? MG_POOL_MEAN : MG_POOL_MAX, &out));
         assert_true(out.ndim == 2 && out.shape[0] == R.shape[0] && out.shape[1] == R.shape[1]);
         tu_assert_close_f(out.data, R.data, mg_array_numel(&R), 1e-6, 1e-6, cases[c]);
         mg_array_free(&out);
@@ -182,6 +185,14 @@ static void test_features_reduce(void **state) {
     assert_true(out.shape[1] == 6 * 3 * 4);
     tu_assert_close_f(out.data, A4.data, mg_array_numel(&A4), 0, 0, "flatten");
     mg_array_free(&out);
+    /* a 4-D array's layout is not guessed: auto asks for it (n x 6 x 3 x 4 fits NCHW and NHWC alike) */
+    assert_int_equal(mg_features_reduce(&A4, MG_LAYOUT_AUTO, MG_POOL_MAX, &out), MG_ERR_ARG);
+    assert_non_null(strstr(mg_last_error(), "nchw"));
+    assert_non_null(strstr(mg_last_error(), "nhwc"));
+    assert_int_equal(mg_features_reduce(&A4, MG_LAYOUT_AUTO, MG_POOL_MEAN, &out), MG_ERR_ARG);
+    tu_assert_ok(mg_features_reduce(&A4, MG_LAYOUT_CLAST, MG_POOL_MAX, &out)); /* stated: taken as said */
+    assert_true(out.shape[1] == 4);
+    mg_array_free(&out);
     /* errors: 1-D, layout nf on 4-D, non-finite values */
     mg_array v;
     int64_t s1[1] = {5};
@@ -189,7 +200,7 @@ static void test_features_reduce(void **state) {
     assert_int_equal(mg_features_reduce(&v, MG_LAYOUT_AUTO, MG_POOL_MAX, &out), MG_ERR_SHAPE);
     assert_int_equal(mg_features_reduce(&A4, MG_LAYOUT_NF, MG_POOL_MAX, &out), MG_ERR_SHAPE);
     ((float *)A4.data)[3 * 72 + 5] = INFINITY;
-    assert_int_equal(mg_features_reduce(&A4, MG_LAYOUT_AUTO, MG_POOL_MAX, &out), MG_ERR_NUMERIC);
+    assert_int_equal(mg_features_reduce(&A4, MG_LAYOUT_NCHW, MG_POOL_MAX, &out), MG_ERR_NUMERIC);
     assert_non_null(strstr(mg_last_error(), "sample 3"));
     mg_feat_layout l;
     mg_pool_kind pk;
@@ -284,8 +295,68 @@ static void test_detect_model(void **state) {
     tu_assert_close_d(sc, want, N, 0, 0, "sigma 0");
     p.nsigmas = 0;
     assert_int_equal(mg_detect_model(&set, Xm, &p, &r, sc), MG_ERR_ARG);
+    /* levels 0.1 .. 0.5 answer sigma within a factor MG_SIGMA_REACH of them, no further */
+    p0.sigma = 0.5 * MG_SIGMA_REACH * 1.01;
+    assert_int_equal(mg_detect_model(&set, Xm, &p0, &r, sc), MG_ERR_ARG);
+    assert_non_null(strstr(mg_last_error(), "outside the model's noise levels 0.1 .. 0.5"));
+    assert_int_equal(mg_baseline_flipd(&set, Xm, 0.1 / MG_SIGMA_REACH / 1.01, sc), MG_ERR_ARG);
+    p0.sigma = 0.5 * MG_SIGMA_REACH * 0.99;
+    tu_assert_ok(mg_detect_model(&set, Xm, &p0, &r, sc));
     mg_daeset_free(&set);
     free(X), free(H), free(sc), free(want), free(tmp);
+}
+
+/* A row holding NaN or Inf is an error (MG_ERR_NUMERIC naming the sample) in
+ * every entry point that takes data rows, never a silent score. */
+static void test_nonfinite_rows(void **state) {
+    (void)state;
+    enum { N = 10, D = 7 };
+    mg_daeset set;
+    two_level_set(&set);
+    float X[N * D], H[N * 11], T[N * D];
+    double sc[N];
+    mg_rng r;
+    mg_rng_init(&r, 8);
+    mg_rng_normal(&r, X, N * D);
+    memcpy(T, X, sizeof T);
+    X[3 * D + 2] = NAN;
+    T[5 * D] = INFINITY;
+    mg_mat Xm = {N, D, D, X}, Tm = {N, D, D, T}, Ok = {N, D, D, T};
+    Ok.rows = 5; /* the finite rows of T */
+    mg_detect_params p = MG_DETECT_PARAMS_DEFAULT;
+    double sig[2] = {0.1, 0.5};
+#define NONFINITE(expr, sample)                                    \
+    do {                                                           \
+        assert_int_equal((expr), MG_ERR_NUMERIC);                  \
+        assert_non_null(strstr(mg_last_error(), "sample " sample)); \
+    } while (0)
+    NONFINITE(mg_detect_model(&set, Xm, &p, &r, sc), "3");
+    p.sigmas = sig;
+    p.nsigmas = 2;
+    NONFINITE(mg_detect_model(&set, Tm, &p, &r, sc), "5");
+    NONFINITE(mg_repr_set(&set, Xm, 0.1, &r, (mg_mat){N, 5, 5, H}, NULL), "3");
+    NONFINITE(mg_repr_dae(set.levels[0], Xm, 0, NULL, (mg_mat){N, 5, 5, H}), "3");
+    NONFINITE(mg_repr_multi(&set, Xm, sig, 2, &r, 0, (mg_mat){N, 11, 11, H}), "3");
+    NONFINITE(mg_denoise_error(set.levels[0], Xm, 0.1, &r, 1, sc, NULL, NULL), "3");
+    NONFINITE(mg_baseline_flipd(&set, Xm, 0.1, sc), "3");
+    NONFINITE(mg_baseline_jacobian(&set, Xm, 0.1, sc), "3");
+    NONFINITE(mg_baseline_denoise(&set, Xm, 0.1, &r, sc), "3");
+    NONFINITE(mg_baseline_clique(Xm, 0.1, 3, sc), "3");
+    NONFINITE(mg_baseline_nn_ratio(Ok, Xm, sc), "3"); /* the training rows are checked too */
+    NONFINITE(mg_jacobian_trace(set.levels[0], Xm, sc), "3");
+    mg_memratio mr;
+    NONFINITE(mg_memratio_compute(Xm, Ok, 1.0 / 3, &mr), "3");
+    NONFINITE(mg_memratio_compute(Ok, Tm, 1.0 / 3, &mr), "5");
+    int64_t idx[N];
+    double dist[N];
+    NONFINITE(mg_knn(Xm, Ok, 1, 0, idx, dist), "3");
+    mg_steer_vectors v;
+    NONFINITE(mg_steer_vectors_compute(&set, Xm, NULL, &r, &v), "3");
+#undef NONFINITE
+    /* the finite rows still score */
+    p.sigmas = NULL;
+    tu_assert_ok(mg_detect_model(&set, Ok, &p, &r, sc));
+    mg_daeset_free(&set);
 }
 
 /* Every baseline equals a direct computation. */
@@ -426,6 +497,8 @@ static void test_detect_cli(void **state) {
     free(txt);
     /* external activations: the CLI equals the library on the pooled rows */
     assert_int_equal(tu_memgen(log, "detect --features %s --metric l4l2 --scores-out %s/a.npy",
+                               tu_fixture("detect/acts_nchw.npy"), dir), 1);
+    assert_int_equal(tu_memgen(log, "detect --features %s --layout nchw --metric l4l2 --scores-out %s/a.npy",
                                tu_fixture("detect/acts_nchw.npy"), dir), 0);
     mg_array A, P;
     snprintf(p, sizeof p, "%s/a.npy", dir);
@@ -476,6 +549,7 @@ int main(void) {
         cmocka_unit_test(test_auroc_random_and_bootstrap), cmocka_unit_test(test_eval_errors),
         cmocka_unit_test(test_features_reduce),     cmocka_unit_test(test_read_labels),
         cmocka_unit_test(test_detect_model),        cmocka_unit_test(test_baselines),
+        cmocka_unit_test(test_nonfinite_rows),
         cmocka_unit_test(test_detect_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -279,7 +279,9 @@ static void test_repr_cli(void **state) {
     assert_non_null(strstr(txt, "\"histogram\""));
     free(txt);
     /* activations: n x C x H x W pooled to n x C */
-    assert_int_equal(tu_memgen(log, "repr --features %s --out %s", tu_fixture("detect/acts_nchw.npy"), out), 0);
+    assert_int_equal(tu_memgen(log, "repr --features %s --layout nchw --out %s", tu_fixture("detect/acts_nchw.npy"),
+                               out),
+                     0);
     mg_array P, Q;
     tu_assert_ok(mg_npy_read(out, &P));
     tu_assert_ok(mg_npy_read(tu_fixture("detect/pool_nchw_max.npy"), &Q));

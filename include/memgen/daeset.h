@@ -48,6 +48,22 @@ MG_API mg_status mg_daeset_load(const char *path, mg_daeset *out);
 /* Index of the level nearest to sigma in log sigma (ties to the lower). */
 MG_API int mg_daeset_nearest(const mg_daeset *set, double sigma);
 
+/* How far beyond its end levels a model trained over noise levels lo .. hi
+ * is asked to answer: sigma in [lo / MG_SIGMA_REACH, hi * MG_SIGMA_REACH].
+ * A level picked by nearest for a sigma further out answers a question it
+ * was not trained for (a set whose levels stop at 2 asked at sigma 100), so
+ * every command that picks a level by sigma refuses it. */
+#define MG_SIGMA_REACH 1.5
+
+/* MG_OK when sigma = 0 (the clean input, where a caller allows it) or lo /
+ * MG_SIGMA_REACH <= sigma <= hi * MG_SIGMA_REACH; else MG_ERR_ARG naming
+ * `what`, sigma, the levels lo .. hi and the accepted range. */
+MG_API mg_status mg_sigma_check_reach(double sigma, double lo, double hi, const char *what);
+
+/* The level nearest sigma (mg_daeset_nearest) after mg_sigma_check_reach on
+ * the set's lowest and highest levels; sigma = 0 gives the lowest level. */
+MG_API mg_status mg_daeset_level(const mg_daeset *set, double sigma, const char *what, int *level);
+
 #ifdef __cplusplus
 }
 #endif

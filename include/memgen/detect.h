@@ -87,7 +87,8 @@ extern "C" {
 /* ---- activations from other frameworks --------------------------------------- */
 
 typedef enum {
-    MG_LAYOUT_AUTO = 0,  /* 2-D: nf; 3-D: ntc (tokens, channels last); >= 4-D: nchw */
+    MG_LAYOUT_AUTO = 0,  /* 2-D: nf; 3-D: ntc (tokens, channels last); >= 4-D: an error (MG_ERR_ARG) asking
+                            for nchw or nhwc, unless pooling is none (layout does not matter then) */
     MG_LAYOUT_NF,        /* n x F, used as is */
     MG_LAYOUT_NCHW,      /* channels first: n x C x (any spatial dims) */
     MG_LAYOUT_CLAST      /* channels last: n x (spatial dims or tokens T) x C (NHWC, NTC) */
@@ -107,7 +108,12 @@ MG_API const char *mg_pool_name(mg_pool_kind k);
 /* Brings an activation array (any numeric dtype incl. float16/bfloat16;
  * ndim >= 2, n = shape[0] samples) to an n x F float32 matrix in *out (caller
  * frees with mg_array_free), pooling the non-channel dims as asked. Fails on
- * ndim < 2, an empty dimension, or a non-finite value (naming the sample). */
+ * ndim < 2, an empty dimension, or a non-finite value (naming the sample).
+ * The layout rule: MG_LAYOUT_AUTO is accepted where the shape decides it,
+ * 2-D (n x F) and 3-D (n x tokens x C, channels last as transformers store
+ * them); a 4-D or larger array is as plausibly NCHW as NHWC, so with auto it
+ * fails (MG_ERR_ARG naming the shape and asking for a layout) instead of
+ * guessing, except with MG_POOL_NONE, which flattens either way. */
 MG_API mg_status mg_features_reduce(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, mg_array *out);
 
 /* Reads binary labels from an .npy of n values (any integer, bool or float

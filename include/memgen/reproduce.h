@@ -54,9 +54,13 @@ typedef struct {
                                real_model); "rerun" = run the PyTorch pipeline of examples/real_model first (preset
                                tiny at smoke / quick scale, full at full scale; needs Python with PyTorch) into
                                <out_dir>/real/pipeline; anything else = a fixture folder */
+    int replace;            /* out_dir holds an earlier report (index.html, config.json or summary.json):
+                               0 = refuse (MG_ERR_ARG, nothing touched); 1 = first remove that report's own
+                               files and folders (those three, setup/ and every section's folder), leaving
+                               anything else in out_dir alone */
 } mg_repro_config;
 
-#define MG_REPRO_CONFIG_DEFAULT {MG_REPRO_QUICK, "memgen-report", 0, NULL, 1, NULL, NULL, NULL, NULL}
+#define MG_REPRO_CONFIG_DEFAULT {MG_REPRO_QUICK, "memgen-report", 0, NULL, 1, NULL, NULL, NULL, NULL, 0}
 /* The same defaults as a function (for bindings that cannot use the macro). */
 MG_API mg_repro_config mg_repro_config_default(void);
 
@@ -72,7 +76,9 @@ typedef struct {
 MG_API const char *mg_repro_section_list(void);
 
 /* Runs the reproduction as cfg says and writes cfg->out_dir/index.html,
- * config.json and summary.json. A section that fails is reported in the
+ * config.json and summary.json (config.json: the settings of cfg as keys
+ * scale, seed and seed_text, section_ids ("" = all), fmnist (asked for), fmnist_dir and
+ * real_model, the rerun command, and every dataset's parameters). A section that fails is reported in the
  * page (its error message as a "does not hold" box) and the run goes on;
  * the return is then MG_ERR_NUMERIC (or the first section's error kind) after
  * the report is written, so scripts can tell. Errors before any report can be

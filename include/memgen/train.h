@@ -257,7 +257,15 @@ MG_API mg_status mg_trainer_probe(mg_trainer *tr, mg_train_progress *pr);
  * checkpoint when a stop was requested (mg_train_request_stop, or a signal
  * caught by mg_train_catch_signals), and with MG_ERR_NUMERIC when the loss
  * turns NaN/Inf (the last good checkpoint is kept, not overwritten). When
- * resuming (step > 0) an existing log file is kept up to the resumed step. */
+ * resuming (step > 0) an existing log file is kept up to the resumed step.
+ * A run that diverges but stays finite also fails with MG_ERR_NUMERIC, at
+ * its end (the model, log and checkpoints are as the run left them): when the
+ * last batch's loss exceeds MG_TRAIN_DIVERGE_FACTOR times the first batch's
+ * loss of this run, or the parameters' Euclidean norm exceeds that factor
+ * times max(1, its norm at the start). Legitimate runs stay far inside
+ * both: the loss falls, and a memorizing model's weights grow to about the
+ * size of its training samples. */
+#define MG_TRAIN_DIVERGE_FACTOR 1e3
 MG_API mg_status mg_trainer_run(mg_trainer *tr, const mg_train_io *io);
 
 /* Writes a checkpoint of the current state (atomic). */

@@ -75,7 +75,7 @@ static mg_status check_data(const mg_dae *m, mg_mat X, const void *out) {
         return mg_fail(MG_ERR_SHAPE, "Jacobian: data have %lld features but the model has dimension %lld",
                        (long long)X.cols, (long long)mg_dae_dim(m));
     if (X.rows > 0 && (!X.data || !out || X.ld < X.cols)) return mg_fail(MG_ERR_ARG, "Jacobian: invalid data view");
-    return MG_OK;
+    return X.rows > 0 ? mg_mat_check(X, "Jacobian") : MG_OK;
 }
 
 /* tr J(x_i) = sum over active units of c_j, the mask from one sgemm per chunk. */

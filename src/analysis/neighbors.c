@@ -59,6 +59,8 @@ static mg_status check_pair(mg_mat Q, mg_mat R, int exclude_self, const char *wh
         return mg_fail(MG_ERR_SHAPE, "%s: excluding self needs the same set on both sides", what);
     if (Q.cols > INT32_MAX || Q.ld > INT32_MAX || R.ld > INT32_MAX)
         return mg_fail(MG_ERR_SHAPE, "%s: rows too long for BLAS", what);
+    if (Q.rows > 0) MG_TRY(mg_mat_check(Q, what));
+    if (R.rows > 0) MG_TRY(mg_mat_check(R, what));
     return MG_OK;
 }
 

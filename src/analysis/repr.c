@@ -387,6 +387,7 @@ mg_status mg_repr_dae(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng
     if (X.cols != mg_dae_dim(m))
         return mg_fail(MG_ERR_SHAPE, "representation: data have %lld features but the model has dimension %lld",
                        (long long)X.cols, (long long)mg_dae_dim(m));
+    if (X.rows > 0) MG_TRY(mg_mat_check(X, "representation"));
     MG_TRY(check_out(H, X.rows, mg_dae_hidden(m), "representation"));
     return repr_levels(&m, &sigma, 1, X, rng, 0, H);
 }
@@ -394,7 +395,8 @@ mg_status mg_repr_dae(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng
 /* The representation at the set's level nearest sigma. */
 mg_status mg_repr_set(const mg_daeset *set, mg_mat X, double sigma, const mg_rng *rng, mg_mat H, int *level) {
     MG_TRY(mg_daeset_validate(set));
-    int k = mg_daeset_nearest(set, sigma);
+    int k;
+    MG_TRY(mg_daeset_level(set, sigma, "representation", &k));
     if (level) *level = k;
     return mg_repr_dae(set->levels[k], X, sigma, rng, H);
 }
@@ -411,10 +413,15 @@ mg_status mg_repr_multi(const mg_daeset *set, mg_mat X, const double *sigmas, in
                         int64_t row0, mg_mat H) {
     MG_TRY(mg_daeset_validate(set));
     if (nsigmas < 1 || !sigmas) return mg_fail(MG_ERR_ARG, "representation: no noise levels given");
+    for (int l = 0; l < nsigmas; l++) {
+        int k;
+        MG_TRY(mg_daeset_level(set, sigmas[l], "representation", &k));
+    }
     int64_t d = mg_dae_dim(set->levels[0]);
     if (X.cols != d)
         return mg_fail(MG_ERR_SHAPE, "representation: data have %lld features but the model has dimension %lld",
                        (long long)X.cols, (long long)d);
+    if (X.rows > 0) MG_TRY(mg_mat_check(X, "representation"));
     MG_TRY(check_out(H, X.rows, mg_repr_multi_width(set, sigmas, nsigmas), "multi-level representation"));
     const mg_dae **models = malloc((size_t)nsigmas * sizeof *models);
     if (!models) return mg_fail(MG_ERR_NOMEM, "representation: out of memory");
@@ -431,6 +438,7 @@ mg_status mg_denoise_error(const mg_dae *m, mg_mat X, double sigma, const mg_rng
     if (X.cols != mg_dae_dim(m) || X.rows < 1 || X.ld < X.cols)
         return mg_fail(MG_ERR_SHAPE, "denoising error: data are %lld x %lld but the model has dimension %lld",
                        (long long)X.rows, (long long)X.cols, (long long)mg_dae_dim(m));
+    MG_TRY(mg_mat_check(X, "denoising error"));
     if (draws < 1) return mg_fail(MG_ERR_ARG, "denoising error: draws must be >= 1 (got %lld)", (long long)draws);
     int64_t n = X.rows, d = X.cols, p = mg_dae_hidden(m);
     int64_t chunk = n < REPR_CHUNK ? n : REPR_CHUNK;

@@ -20,12 +20,17 @@ mg_status mg_detect_model(const mg_daeset *set, mg_mat X, const mg_detect_params
                           double *scores) {
     if (!set || !p || (X.rows > 0 && !scores)) return mg_fail(MG_ERR_ARG, "detector: NULL argument");
     MG_TRY(mg_daeset_validate(set));
+    if (X.rows > 0) MG_TRY(mg_mat_check(X, "detector"));
     if (p->metric < 0 || p->metric >= MG_SPIKE_COUNT) return mg_fail(MG_ERR_ARG, "detector: invalid metric");
     const double *sig = p->sigmas ? p->sigmas : &p->sigma;
     int L = p->sigmas ? p->nsigmas : 1;
     if (L < 1 || L > 10000) return mg_fail(MG_ERR_ARG, "detector: %d noise levels given (need 1..10000)", L);
     if (p->combine != MG_COMBINE_MEAN && p->combine != MG_COMBINE_CONCAT)
         return mg_fail(MG_ERR_ARG, "detector: invalid level combination %d", (int)p->combine);
+    for (int l = 0; l < L; l++) {
+        int k;
+        MG_TRY(mg_daeset_level(set, sig[l], "detector", &k));
+    }
     int64_t n = X.rows, W = mg_repr_multi_width(set, sig, L);
     if (n == 0) return MG_OK;
     int64_t chunk = n < DET_CHUNK ? n : DET_CHUNK;
@@ -68,10 +73,11 @@ static mg_status baseline_level(const mg_daeset *set, mg_mat X, double sigma, co
     if (!set || (X.rows > 0 && !scores)) return mg_fail(MG_ERR_ARG, "%s: NULL argument", what);
     MG_TRY(mg_daeset_validate(set));
     if (!(sigma > 0) || !isfinite(sigma)) return mg_fail(MG_ERR_ARG, "%s: sigma must be > 0 (got %g)", what, sigma);
-    *k = mg_daeset_nearest(set, sigma);
+    MG_TRY(mg_daeset_level(set, sigma, what, k));
     if (X.cols != mg_dae_dim(set->levels[*k]))
         return mg_fail(MG_ERR_SHAPE, "%s: samples have %lld features but the model has dimension %lld", what,
                        (long long)X.cols, (long long)mg_dae_dim(set->levels[*k]));
+    if (X.rows > 0) MG_TRY(mg_mat_check(X, what));
     return MG_OK;
 }
 

@@ -48,7 +48,16 @@ mg_status mg_features_reduce(const mg_array *acts, mg_feat_layout layout, mg_poo
     for (int i = 0; i < acts->ndim; i++)
         if (acts->shape[i] < 1)
             return mg_fail(MG_ERR_SHAPE, "activations: dimension %d is empty", i);
-    if (layout == MG_LAYOUT_AUTO) layout = acts->ndim == 2 ? MG_LAYOUT_NF : acts->ndim == 3 ? MG_LAYOUT_CLAST : MG_LAYOUT_NCHW;
+    /* auto decides 2-D (nf) and 3-D (tokens, channels last); from 4-D on, NCHW and NHWC both fit every shape
+     * (n x 4 x 4 x 32 is 4 channels of 4 x 32 or 32 channels of 4 x 4), so the caller must say which */
+    if (layout == MG_LAYOUT_AUTO && acts->ndim >= 4 && pool != MG_POOL_NONE) {
+        char shape[256];
+        mg_shape_str(acts->ndim, acts->shape, shape, sizeof shape);
+        return mg_fail(MG_ERR_ARG, "activations of shape %s: a %d-D array may be channels-first or channels-last; "
+                       "give the layout (--layout nchw or --layout nhwc; layout auto decides 2-D and 3-D arrays only)",
+                       shape, acts->ndim);
+    }
+    if (layout == MG_LAYOUT_AUTO) layout = acts->ndim == 2 ? MG_LAYOUT_NF : MG_LAYOUT_CLAST;
     if (layout == MG_LAYOUT_NF && acts->ndim != 2 && pool != MG_POOL_NONE)
         return mg_fail(MG_ERR_SHAPE, "activations: layout nf needs a 2-D array but this one has %d dimensions; "
                        "use nchw, nhwc/ntc or --pool none", acts->ndim);

@@ -245,8 +245,8 @@ static mg_status run(const mg_exp_fig14_params *p, const mg_exp_env *env, mg_exp
     const mg_exp_data *d = env->data[0];
     int levels[2];
     MG_TRY(mg_exp_level(&d->mem_set, p->sigma, &levels[0]));
-    levels[1] = mg_daeset_nearest(&d->mem_set, p->sigma_hi);
-    if (levels[1] < 0 || d->gen_set.count != d->mem_set.count)
+    MG_TRY(mg_daeset_level(&d->mem_set, p->sigma_hi, "fig14", &levels[1]));
+    if (d->gen_set.count != d->mem_set.count)
         return mg_fail(MG_ERR_ARG, "fig14: the two DAE sets need the same noise grid");
     mg_mat mem = mg_exp_mem(d), test = mg_exp_test(d), gtr = mg_exp_gen(d);
     if (test.rows > p->test_rows) test.rows = p->test_rows;

@@ -146,6 +146,24 @@ mg_status mg_daeset_load(const char *path, mg_daeset *out) {
     return s;
 }
 
+/* Whether sigma lies within reach of the levels lo .. hi (see daeset.h). */
+mg_status mg_sigma_check_reach(double sigma, double lo, double hi, const char *what) {
+    if (sigma == 0) return MG_OK;
+    if (!(sigma > 0) || !isfinite(sigma)) return mg_fail(MG_ERR_ARG, "%s: sigma must be >= 0 (got %g)", what, sigma);
+    if (sigma >= lo / MG_SIGMA_REACH && sigma <= hi * MG_SIGMA_REACH) return MG_OK;
+    return mg_fail(MG_ERR_ARG, "%s: sigma = %g is outside the model's noise levels %g .. %g (accepted within a factor "
+                   "%g of them: %g .. %g); choose a sigma there, or a model trained at it", what, sigma, lo, hi,
+                   MG_SIGMA_REACH, lo / MG_SIGMA_REACH, hi * MG_SIGMA_REACH);
+}
+
+/* The nearest level of a sigma within the set's reach. */
+mg_status mg_daeset_level(const mg_daeset *set, double sigma, const char *what, int *level) {
+    if (!set || set->count < 1 || !set->sigmas) return mg_fail(MG_ERR_ARG, "%s: no DAE set", what);
+    MG_TRY(mg_sigma_check_reach(sigma, set->sigmas[0], set->sigmas[set->count - 1], what));
+    *level = mg_daeset_nearest(set, sigma);
+    return MG_OK;
+}
+
 /* Nearest level in log sigma. */
 int mg_daeset_nearest(const mg_daeset *set, double sigma) {
     int best = 0;

@@ -4,10 +4,14 @@
  * report order (a failing section is reported in the page and the run goes
  * on), and writes index.html, config.json and summary.json.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "experiment/exp_internal.h"
 #include "memgen/fileio.h"
@@ -121,9 +125,15 @@ static mg_status record_config(mg_repro_ctx *ctx) {
              (unsigned long long)c->seed, c->fmnist ? "" : " --no-fmnist", sec ? " --sections " : "",
              sec ? c->sections : "", real ? " --real-model " : "", real ? c->real_model : "");
     cJSON *sig = cJSON_CreateDoubleArray(ctx->sigmas, ctx->nsigmas);
+    /* the seed as a string too: a double holds integers exactly only up to 2^53 */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
     if (!cJSON_AddStringToObject(j, "memgen_version", MG_VERSION_STRING) ||
         !cJSON_AddStringToObject(j, "scale", mg_repro_scale_name(c->scale)) ||
-        !cJSON_AddNumberToObject(j, "seed", (double)c->seed) ||
+        !cJSON_AddNumberToObject(j, "seed", (double)c->seed) || !cJSON_AddStringToObject(j, "seed_text", seed) ||
+        !cJSON_AddStringToObject(j, "section_ids", sec ? c->sections : "") ||
+        !cJSON_AddBoolToObject(j, "fmnist", c->fmnist != 0) ||
+        !cJSON_AddStringToObject(j, "real_model", real ? c->real_model : "fixture") ||
         !cJSON_AddStringToObject(j, "rerun", cmd) || !sig || !cJSON_AddItemToObject(j, "sigmas", sig))
         return mg_fail(MG_ERR_NOMEM, "out of memory");
     return MG_OK;
@@ -318,12 +328,50 @@ static mg_status check_config(const mg_repro_config *cfg) {
     return MG_OK;
 }
 
+/* Removes path and everything below it (nftw callback). */
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* The files a report writes at the top of its folder. */
+static const char *const REPORT_FILES[] = {"index.html", "config.json", "summary.json"};
+
+/* An earlier report in cfg->out_dir: refused unless cfg->replace, which
+ * removes its own files and folders (setup/ and every section's) first. */
+static mg_status clear_earlier_report(const mg_repro_config *cfg) {
+    char path[4096];
+    struct stat sb;
+    int found = 0;
+    for (size_t i = 0; i < sizeof REPORT_FILES / sizeof REPORT_FILES[0] && !found; i++) {
+        snprintf(path, sizeof path, "%s/%s", cfg->out_dir, REPORT_FILES[i]);
+        found = stat(path, &sb) == 0;
+    }
+    if (!found) return MG_OK;
+    if (!cfg->replace)
+        return mg_fail(MG_ERR_ARG, "reproduce: %s holds an earlier report (%s); choose another folder, or replace "
+                       "that report (--force)", cfg->out_dir, path);
+    const char *names[sizeof REPORT_FILES / sizeof REPORT_FILES[0] + 1 + NSECTIONS];
+    int n = 0;
+    for (size_t i = 0; i < sizeof REPORT_FILES / sizeof REPORT_FILES[0]; i++) names[n++] = REPORT_FILES[i];
+    names[n++] = mg_sec_setup.id;
+    for (int i = 0; i < NSECTIONS; i++) names[n++] = SECTIONS[i]->id;
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", cfg->out_dir, names[i]);
+        if (lstat(path, &sb) != 0) continue;
+        if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+            return mg_fail(MG_ERR_IO, "reproduce: cannot remove the earlier report's %s: %s", path, strerror(errno));
+    }
+    return MG_OK;
+}
+
 /* Runs the whole reproduction. */
 mg_status mg_reproduce(const mg_repro_config *cfg, mg_repro_summary *summary) {
     if (summary) memset(summary, 0, sizeof *summary);
     MG_TRY(check_config(cfg));
     int chosen[NSECTIONS];
     MG_TRY(parse_sections(cfg->sections, chosen));
+    MG_TRY(clear_earlier_report(cfg));
     mg_repro_ctx ctx;
     mg_status s = ctx_init(&ctx, cfg);
     cJSON *timing = s == MG_OK ? cJSON_AddObjectToObject(ctx.results, "seconds") : NULL;

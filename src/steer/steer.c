@@ -38,6 +38,7 @@ static mg_status vectors_prepare(const mg_daeset *set, mg_mat Xt, const mg_steer
         return mg_fail(MG_ERR_SHAPE, "steering: the target samples have %lld columns but the model works in dimension "
                        "%lld", (long long)Xt.cols, (long long)d);
     if (Xt.rows < 1) return mg_fail(MG_ERR_ARG, "steering: no target samples to average");
+    MG_TRY(mg_mat_check(Xt, "steering targets"));
     if (!isnan(prm->sigma) && !(prm->sigma >= 0 && isfinite(prm->sigma)))
         return mg_fail(MG_ERR_ARG, "steering: the noise level of the target representations must be >= 0 (got %g)",
                        prm->sigma);

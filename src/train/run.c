@@ -28,6 +28,31 @@ static mg_status check_params_finite(const mg_train_loop_ops *ops) {
     return MG_OK;
 }
 
+/* Euclidean norm of the parameters, in double. */
+static double params_norm(const mg_train_loop_ops *ops) {
+    int64_t n;
+    const float *w = ops->params(ops->obj, &n);
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += (double)w[i] * w[i];
+    return sqrt(s);
+}
+
+/* MG_ERR_NUMERIC when a finished run diverged while staying finite (the rule
+ * of mg_trainer_run in train.h): loss0 / norm0 are the first batch's loss and
+ * the parameters' norm at the start, loss the last batch's. */
+static mg_status check_divergence(const mg_train_loop_ops *ops, double loss0, double norm0, double loss) {
+    const double f = MG_TRAIN_DIVERGE_FACTOR;
+    double norm = params_norm(ops), ref = norm0 > 1 ? norm0 : 1;
+    if (loss0 > 0 && loss > f * loss0)
+        return mg_fail(MG_ERR_NUMERIC, "training diverged: the loss rose from %.4g (first batch) to %.4g (last batch, "
+                       "step %lld), more than %g-fold; try a smaller learning rate", loss0, loss,
+                       (long long)ops->core->step, f);
+    if (norm > f * ref)
+        return mg_fail(MG_ERR_NUMERIC, "training diverged: the parameters' norm grew from %.4g to %.4g by step %lld, "
+                       "more than %g-fold; try a smaller learning rate", norm0, norm, (long long)ops->core->step, f);
+    return MG_OK;
+}
+
 /* State of one run: the log and the last checkpoint written. */
 typedef struct {
     const mg_train_io *io;
@@ -86,9 +111,12 @@ mg_status mg_train_loop(const mg_train_loop_ops *ops, const mg_train_io *io_in) 
     const double t0 = mg_now();
     double last_flush = t0;
     const int64_t total = c->p.steps;
-    mg_train_progress pr;
+    mg_train_progress pr, first;
     memset(&pr, 0, sizeof pr);
-    pr.total = total;
+    memset(&first, 0, sizeof first);
+    pr.total = first.total = total;
+    const int64_t step0 = c->step;
+    const double norm0 = params_norm(ops);
     while (c->step < total) {
         if (mg_train_stop_requested()) {
             s = checkpoint(ops, &rs);
@@ -105,7 +133,8 @@ mg_status mg_train_loop(const mg_train_loop_ops *ops, const mg_train_io *io_in) 
         }
         int64_t next = c->step + 1;
         int report = next % io.log_every == 0 || next == total;
-        s = ops->step(ops->obj, report ? &pr : NULL);
+        s = ops->step(ops->obj, report ? &pr : c->step == step0 ? &first : NULL);
+        if (s == MG_OK && c->step == step0 + 1 && report) first = pr;
         if (s != MG_OK) {
             if (s == MG_ERR_NUMERIC) {
                 flush_log(&rs);
@@ -139,6 +168,7 @@ mg_status mg_train_loop(const mg_train_loop_ops *ops, const mg_train_io *io_in) 
             s = flush_log(&rs);
             if (s == MG_OK) s = check_params_finite(ops);
         }
+        if (s == MG_OK && c->step > step0) s = check_divergence(ops, first.loss, norm0, pr.loss);
     }
     if (blas_threads != 1) openblas_set_num_threads(blas_threads);
     mg_train_log_free(&rs.log);
