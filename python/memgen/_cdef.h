@@ -67,6 +67,8 @@ mg_status mg_daeset_validate(const mg_daeset *set);
 mg_status mg_daeset_save(const mg_daeset *set, const char *path);
 mg_status mg_daeset_load(const char *path, mg_daeset *out);
 int mg_daeset_nearest(const mg_daeset *set, double sigma);
+mg_status mg_sigma_check_reach(double sigma, double lo, double hi, const char *what);
+mg_status mg_daeset_level(const mg_daeset *set, double sigma, const char *what, int *level);
 
 /* train.h */
 typedef enum { MG_OPTIM_SGD = 0, MG_OPTIM_ADAM, MG_OPTIM_ADAMW, MG_OPTIM_RMSPROP, MG_OPTIM_COUNT } mg_optim_kind;
@@ -275,7 +277,7 @@ typedef struct { const char *stage; const char *detail; double fraction; double 
 typedef struct {
     mg_repro_scale scale; const char *out_dir; uint64_t seed; const char *fmnist_dir; int fmnist;
     const char *sections; void (*progress)(void *ctx, const mg_repro_progress *pr); void *progress_ctx;
-    const char *real_model; ...;
+    const char *real_model; int replace; ...;
 } mg_repro_config;
 mg_repro_config mg_repro_config_default(void);
 typedef struct { int verdicts[4]; int sections_run; int sections_failed; double seconds; ...; } mg_repro_summary;

@@ -104,12 +104,16 @@ def representations(model, X, sigma=0.2, seed=0, representation="gated"):
         model = tc_levels(model, [sigma], representation)
     r = rng(seed)
     if isinstance(model, DAE):
+        if sigma > 0 and np.isfinite(model.sigma):  # as the CLI, which reads a DAE file as a one-level set
+            check(lib.mg_sigma_check_reach(float(sigma), model.sigma, model.sigma, b"representations: sigma"))
         Xa, Xm = data_matrix(X, "representations: X", cols=model.d)
         H = new_matrix(Xa.shape[0], model.p)
         check(lib.mg_repr_dae(model._ptr, Xm, float(sigma), r, mat(H)))
         return H
     _, cset = as_set(model, "representations: model")
-    level = lib.mg_daeset_nearest(cset, float(sigma)) if sigma > 0 else 0
+    lv = ffi.new("int *")
+    check(lib.mg_daeset_level(cset, float(sigma), b"representations: sigma", lv))
+    level = lv[0]
     Xa, Xm = data_matrix(X, "representations: X", cols=model.d)
     H = new_matrix(Xa.shape[0], lib.mg_dae_hidden(cset.levels[level]))
     check(lib.mg_repr_set(cset, Xm, float(sigma), r, mat(H), ffi.NULL))
@@ -187,7 +191,8 @@ def features(acts, layout="auto", pool="max"):
     """Activations of any network (ndim >= 2, n = shape[0] samples; any numeric
     dtype incl. float16) as the n x F float32 rows Algorithm 1 scores, as
     `memgen repr/detect --features --layout --pool`: layout auto (2-D nf, 3-D
-    ntc, >= 4-D nchw) | nf | nchw | nhwc | ntc; pool max (global max pooling
+    ntc; a 4-D or larger array needs nchw or nhwc, since its shape cannot say
+    which dim holds the channels, except with pool none) | nf | nchw | nhwc | ntc; pool max (global max pooling
     over spatial dims or tokens, App. B.2) | mean | none (flatten). The input is
     read in place when C-contiguous. Non-finite values raise memgen.Error."""
     out = _reduce(acts, layout, pool, "features")

@@ -54,12 +54,14 @@ def _config(out, scale, seed, fmnist, fmnist_dir, progress, keep):
 
 
 def reproduce(out="memgen-report", scale="quick", seed=0, sections=None, fmnist=True, fmnist_dir=None,
-              real_model=None, progress=None):
+              real_model=None, force=False, progress=None):
     """Runs the paper's reproduction as `memgen reproduce --out --scale --seed
-    --sections --no-fmnist --fmnist-dir --real-model`: writes out/index.html, the
+    --sections --no-fmnist --fmnist-dir --real-model --force`: writes out/index.html, the
     data behind every number, config.json and summary.json. scale smoke |
     quick | full; sections a list or comma-separated ids (None: all; see
-    sections()); real_model "fixture" | "rerun" | a fixture folder.
+    sections()); real_model "fixture" | "rerun" | a fixture folder. A folder
+    that holds an earlier report is refused unless force (which removes that
+    report's files and section folders first, and nothing else).
     progress(dict(stage, detail, fraction, elapsed)) follows the run.
 
     Returns out/summary.json as a dict (seconds, sections, claims: id ->
@@ -73,6 +75,7 @@ def reproduce(out="memgen-report", scale="quick", seed=0, sections=None, fmnist=
         cfg.sections = cstr(sections if isinstance(sections, str) else ",".join(sections))
     if real_model is not None:
         cfg.real_model = cstr(real_model)
+    cfg.replace = int(bool(force))
     summ = ffi.new("mg_repro_summary *")
     try:
         run(lib.mg_reproduce, cfg, summ)

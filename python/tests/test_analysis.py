@@ -94,10 +94,12 @@ def test_representations_match_cli(tmp_path, cli, setfile, single):
         model = s
     S = generations(X)
     np.save(tmp_path / "S.npy", S)
-    cli("repr", "--model", path, "--data", "S.npy", "--sigma", 0.3, "--seed", 7, "--out", "H.npy")
-    H = memgen.representations(model, S, sigma=0.3, seed=7)
+    cli("repr", "--model", path, "--data", "S.npy", "--sigma", 0.4, "--seed", 7, "--out", "H.npy")
+    H = memgen.representations(model, S, sigma=0.4, seed=7)
     assert H.dtype == np.float32 and np.array_equal(H, np.load(tmp_path / "H.npy"))
-    assert not np.array_equal(H, memgen.representations(model, S, sigma=0.3, seed=8))
+    assert not np.array_equal(H, memgen.representations(model, S, sigma=0.4, seed=8))
+    with pytest.raises(memgen.Error):  # far outside the model's levels (0.05, 0.5)
+        memgen.representations(model, S, sigma=5.0)
     W = model.W1 if single else model[0].W1  # sigma 0: the clean rows at the lowest level
     np.testing.assert_allclose(memgen.representations(model, S, sigma=0), np.maximum(S @ W, 0), atol=1e-5)
 
@@ -117,7 +119,8 @@ def test_spikiness_all_metrics_match_cli(tmp_path, cli, setfile):
 
 
 @pytest.mark.parametrize("shape, dtype, layout, pool", [
-    ((12, 5, 3, 4), np.float16, "auto", "max"),
+    ((12, 5, 3, 4), np.float16, "nchw", "max"),
+    ((12, 3, 4), np.float16, "auto", "max"),
     ((12, 6, 5), np.float32, "nhwc", "mean"),
     ((12, 2, 3, 2), np.int32, "nchw", "none"),
     ((12, 7), np.float64, "nf", "max"),
@@ -140,6 +143,15 @@ def test_features_and_scores_match_cli(tmp_path, cli, shape, dtype, layout, pool
     assert np.array_equal(memgen.features(wide[..., ::2], layout=layout, pool=pool), H)
 
 
+def test_ambiguous_layout_is_an_error():
+    A = np.ones((6, 4, 4, 32), dtype=np.float32)
+    with pytest.raises(memgen.Error) as e:
+        memgen.features(A)
+    assert "--layout" in str(e.value) or "layout" in str(e.value)
+    assert memgen.features(A, layout="nhwc").shape == (6, 32)
+    assert memgen.features(A, layout="nchw").shape == (6, 4)
+
+
 def test_features_reads_contiguous_input_in_place():
     A = np.random.default_rng(0).random((4, 3, 2, 2)).astype(np.float16)
     arr, view = memgen.analysis.c_array(A, "A")
@@ -154,7 +166,7 @@ def test_features_reads_contiguous_input_in_place():
     (lambda: memgen.memratio(np.array([[1.0, np.nan, 0, 0]]), np.ones((5, 4))), "MG_ERR_NUMERIC"),
     (lambda: memgen.memratio(np.ones((3, 4)), np.ones((1, 4))), None),
     (lambda: memgen.memratio(np.array([["a", "b"]]), np.ones((5, 2))), "MG_ERR_ARG"),
-    (lambda: memgen.representations(memgen.DAE(4, 2, sigma=0.1), np.ones((3, 5))), "MG_ERR_SHAPE"),
+    (lambda: memgen.representations(memgen.DAE(4, 2, sigma=0.2), np.ones((3, 5))), "MG_ERR_SHAPE"),
     (lambda: memgen.representations(memgen.DAE(4, 2, sigma=0.1), np.ones((3, 4)), sigma=-1), "MG_ERR_ARG"),
     (lambda: memgen.representations("model.safetensors", np.ones((3, 4))), "MG_ERR_ARG"),
     (lambda: memgen.spikiness(np.ones((3, 4)), "spikiest"), "MG_ERR_ARG"),

@@ -39,8 +39,8 @@ def test_scores_match_cli(tmp_path, cli, case):
                           ref[:, 5])
     # a single DAE is a one-level set, as the CLI reads a DAE file
     s[0].save(tmp_path / "dae.safetensors")
-    cli("detect", "--model", "dae.safetensors", "--data", "S.npy", "--scores-out", "c.npy")
-    assert np.array_equal(memgen.detect(s[0], S), np.load(tmp_path / "c.npy"))
+    cli("detect", "--model", "dae.safetensors", "--data", "S.npy", "--sigma", 0.06, "--scores-out", "c.npy")
+    assert np.array_equal(memgen.detect(s[0], S, sigma=0.06), np.load(tmp_path / "c.npy"))
 
 
 def test_calibrate_flag_evaluate_roc_match_cli(tmp_path, cli, case):

@@ -31,6 +31,11 @@ def test_reproduce_matches_cli(tmp_path, cli):
     assert (tmp_path / "py" / "index.html").exists()
     assert seen and seen[-1]["fraction"] == 1.0 and {"stage", "detail", "elapsed"} <= set(seen[-1])
     assert "fig17" in memgen.sections() and "real" in memgen.sections()
+    # a folder holding that report is refused unless force=True, as memgen reproduce --force
+    with pytest.raises(memgen.Error):
+        memgen.reproduce(tmp_path / "py", scale="smoke", seed=3, sections=["fig5"], fmnist=False)
+    again = memgen.reproduce(tmp_path / "py", scale="smoke", seed=3, sections=["fig5"], fmnist=False, force=True)
+    assert again["sections_run"] == 1 and not (tmp_path / "py" / "fig17").exists()
 
 
 def test_experiment_matches_cli(tmp_path, cli):

@@ -34,8 +34,8 @@ def same(a, b):
     ([], {}),
     (["--optim", "adam", "--lr", "0.005", "--wd", "5e-4", "--batch", "16", "--sigma-min", "0.05", "--sigma-max", "1"],
      dict(optim="adam", lr=0.005, weight_decay=5e-4, batch=16, sigma_min=0.05, sigma_max=1.0)),
-    (["--optim", "sgd", "--lr", "0.05", "--momentum", "0.9", "--nesterov", "--batch", "8", "--replace", "--loss",
-      "eq6"], dict(optim="sgd", lr=0.05, momentum=0.9, nesterov=True, batch=8, replace=True, loss="eq6")),
+    (["--optim", "sgd", "--lr", "0.005", "--momentum", "0.9", "--nesterov", "--batch", "8", "--replace", "--loss",
+      "eq6"], dict(optim="sgd", lr=0.005, momentum=0.9, nesterov=True, batch=8, replace=True, loss="eq6")),
 ])
 def test_train_same_bits_as_cli(cli, tmp_path, data, flags, kw):
     cli("train", "--kind", "tc", "--data", "X.npy", "--out", "tc.safetensors", "--hidden", 5, "--steps", 25,
