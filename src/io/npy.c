@@ -481,7 +481,8 @@ mg_status mg_npy_rows_open(const char *path, mg_npy_rows **out) {
     if (st == MG_OK && r->h.info.ndim < 1)
         st = mg_fail(MG_ERR_SHAPE, "%s: holds a 0-d scalar, expected an array of rows", path);
     r->width = 1;
-    for (int i = 1; st == MG_OK && i < r->h.info.ndim; i++) r->width *= r->h.info.shape[i]; /* fits: checked by npy_parse */
+    for (int i = 1; st == MG_OK && i < r->h.info.ndim; i++) /* fits: npy_parse checked the size */
+        r->width *= r->h.info.shape[i];
     if (st != MG_OK) {
         mg_npy_rows_close(r);
         return st;
@@ -529,7 +530,8 @@ mg_status mg_npy_rows_read(mg_npy_rows *r, int64_t r0, int64_t k, void *dst) {
         for (int64_t j = 0; j < cols; j++) {
             MG_TRY(rows_pread(r, ((uint64_t)j * (uint64_t)rows + (uint64_t)r0) * rs, r->raw, (size_t)k * rs));
             mg_raw_decode(r->raw, r->h.raw, r->h.big_endian, (size_t)k, col);
-            for (int64_t i = 0; i < k; i++) memcpy(d + ((size_t)i * (size_t)cols + (size_t)j) * es, col + (size_t)i * es, es);
+            for (int64_t i = 0; i < k; i++)
+                memcpy(d + ((size_t)i * (size_t)cols + (size_t)j) * es, col + (size_t)i * es, es);
         }
         return MG_OK;
     }
@@ -557,7 +559,8 @@ mg_status mg_npy_rows_read_f32(mg_npy_rows *r, int64_t r0, int64_t k, float *dst
     mg_status st = mg_npy_rows_read(r, r0, k, a.data);
     if (st == MG_OK) st = mg_array_to_f32(&a, &f);
     if (st == MG_OK && k > 0) memcpy(dst, f.data, (size_t)k * (size_t)r->width * sizeof(float));
-    else if (st != MG_OK) st = mg_fail_context(st, "%s, rows [%lld, %lld)", r->path, (long long)r0, (long long)(r0 + k));
+    else if (st != MG_OK)
+        st = mg_fail_context(st, "%s, rows [%lld, %lld)", r->path, (long long)r0, (long long)(r0 + k));
     mg_array_free(&a);
     mg_array_free(&f);
     return st;
