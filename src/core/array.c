@@ -163,18 +163,29 @@ static double elem_as_double(const mg_array *a, int64_t i) {
 /* New float32 copy of any numeric array. */
 mg_status mg_array_to_f32(const mg_array *in, mg_array *out) {
     MG_TRY(mg_array_alloc(out, MG_F32, in->ndim, in->shape));
-    int64_t n = mg_array_numel(in);
-    float *dst = out->data;
-    if (in->dtype == MG_F32) {
-        if (n) memcpy(dst, in->data, (size_t)n * 4);
+    mg_status st = mg_convert_to_f32(in->dtype, in->data, mg_array_numel(in), out->data);
+    if (st != MG_OK) mg_array_free(out);
+    return st;
+}
+
+/* n elements of dtype dt to float32 in place of the caller (see core.h). */
+mg_status mg_convert_to_f32(mg_dtype dt, const void *src, int64_t n, float *dst) {
+    if (dt == MG_F32) {
+        if (n) memcpy(dst, src, (size_t)n * 4);
         return MG_OK;
     }
+    if (dt == MG_F16) { /* exact in float: no range check, no detour through double */
+        const uint16_t *h = src;
+        for (int64_t i = 0; i < n; i++) dst[i] = half_to_float(h[i]);
+        return MG_OK;
+    }
+    mg_array in = {0};
+    in.dtype = dt;
+    in.data = (void *)src; /* only read */
     for (int64_t i = 0; i < n; i++) {
-        double v = elem_as_double(in, i);
-        if (isfinite(v) && fabs(v) > 3.4028234663852886e38) {
-            mg_array_free(out);
+        double v = elem_as_double(&in, i);
+        if (isfinite(v) && fabs(v) > 3.4028234663852886e38)
             return mg_fail(MG_ERR_NUMERIC, "value %g at index %lld does not fit in float32", v, (long long)i);
-        }
         dst[i] = (float)v;
     }
     return MG_OK;
