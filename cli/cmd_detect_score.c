@@ -25,7 +25,7 @@ typedef struct {
     int features;   /* 1: activations pooled by mg_features_reduce */
     int one_row;    /* samples given as a 1-D file: one row of all its values */
     int64_t n, F, k;
-    void *buf;      /* a block as read: k rows in the file's dtype (features) or float32 (samples) */
+    float *buf;     /* a block as read, float32: k rows (activations before pooling) */
 } stream_in;
 
 /* Closes a stream. */
@@ -35,11 +35,11 @@ static void stream_close(stream_in *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* A block's rows [r0, r0 + m) as an activation array view (file dtype and trailing shape). */
+/* A block's m rows as a float32 activation array view (the file's trailing shape). */
 static mg_array stream_view(const stream_in *s, int64_t m) {
     const mg_npy_info *in = mg_npy_rows_info(s->r);
     mg_array a = {0};
-    a.dtype = in->dtype;
+    a.dtype = MG_F32;
     a.ndim = in->ndim;
     for (int i = 0; i < in->ndim; i++) a.shape[i] = in->shape[i];
     a.shape[0] = m;
@@ -49,13 +49,10 @@ static mg_array stream_view(const stream_in *s, int64_t m) {
 
 /* Reads block [r0, r0 + m); for activations also pools it into *feat (caller frees). */
 static mg_status stream_read(const detect_opts *o, stream_in *s, int64_t r0, int64_t m, mg_array *feat) {
-    mg_status st;
-    if (!s->features) {
-        st = s->one_row ? mg_npy_rows_read_f32(s->r, 0, s->F, s->buf) : mg_npy_rows_read_f32(s->r, r0, m, s->buf);
-        return st == MG_OK ? st : mg_fail_context(st, "samples");
-    }
-    MG_TRY(mg_npy_rows_read(s->r, r0, m, s->buf));
-    mg_array a = stream_view(s, m);
+    mg_status st = s->one_row ? mg_npy_rows_read_f32(s->r, 0, s->F, s->buf) : mg_npy_rows_read_f32(s->r, r0, m, s->buf);
+    if (!s->features) return st == MG_OK ? st : mg_fail_context(st, "samples");
+    if (st != MG_OK) return st;
+    mg_array a = stream_view(s, m); /* float32 already: the conversion mg_features_reduce would make */
     st = mg_features_reduce(&a, o->fc.layout, o->fc.pool, feat);
     if (st != MG_OK) st = mg_fail_context(st, "%s, rows %lld..%lld", s->path, (long long)r0, (long long)(r0 + m - 1));
     return st;
@@ -84,8 +81,7 @@ static mg_status stream_open(const detect_opts *o, const char *path, const char 
     if (!s->features) /* aligned blocks: the bits of one whole call (detect.h) */
         s->k = (s->k + MG_DETECT_BLOCK_ALIGN - 1) / MG_DETECT_BLOCK_ALIGN * MG_DETECT_BLOCK_ALIGN;
     if (s->k > s->n) s->k = s->n > 0 ? s->n : 1;
-    size_t es = s->features ? mg_dtype_size(in->dtype) : sizeof(float);
-    s->buf = s->one_row ? malloc((size_t)s->F * es + 1) : malloc((size_t)s->k * (size_t)w * es + 1);
+    s->buf = malloc((s->one_row ? (size_t)s->F : (size_t)s->k * (size_t)w) * sizeof(float) + 1);
     if (!s->buf) st = mg_fail(MG_ERR_NOMEM, "%s: cannot allocate a block of %lld rows", path, (long long)s->k);
     if (st == MG_OK && s->features) {
         if (in->ndim < 2) {

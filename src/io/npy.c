@@ -462,8 +462,10 @@ struct mg_npy_rows {
     npy_hdr h;
     char *path;
     int64_t width;         /* elements per row */
-    unsigned char *raw;    /* scratch: stored bytes (or decoded values before float conversion) */
+    unsigned char *raw;    /* scratch: stored bytes */
     size_t raw_cap;
+    unsigned char *dec;    /* scratch: decoded values before the float32 conversion */
+    size_t dec_cap;
 };
 
 /* Opens a file for reading rows. */
@@ -497,15 +499,18 @@ const mg_npy_info *mg_npy_rows_info(const mg_npy_rows *r) { return &r->h.info; }
 /* Elements per row. */
 int64_t mg_npy_rows_width(const mg_npy_rows *r) { return r->width; }
 
-/* Grows the scratch buffer to n bytes. */
-static mg_status rows_scratch(mg_npy_rows *r, size_t n) {
-    if (n <= r->raw_cap) return MG_OK;
-    unsigned char *p = realloc(r->raw, n);
+/* Grows a scratch buffer (*buf of *cap bytes) to n bytes. */
+static mg_status rows_grow(mg_npy_rows *r, unsigned char **buf, size_t *cap, size_t n) {
+    if (n <= *cap) return MG_OK;
+    unsigned char *p = realloc(*buf, n);
     if (!p) return mg_fail(MG_ERR_NOMEM, "%s: cannot allocate %zu bytes for a block of rows", r->path, n);
-    r->raw = p;
-    r->raw_cap = n;
+    *buf = p;
+    *cap = n;
     return MG_OK;
 }
+
+/* Grows the stored-bytes scratch to n bytes. */
+static mg_status rows_scratch(mg_npy_rows *r, size_t n) { return rows_grow(r, &r->raw, &r->raw_cap, n); }
 
 /* Reads n stored bytes at data offset `at` into dst. */
 static mg_status rows_pread(mg_npy_rows *r, uint64_t at, void *dst, size_t n) {
@@ -547,22 +552,13 @@ mg_status mg_npy_rows_read(mg_npy_rows *r, int64_t r0, int64_t k, void *dst) {
 mg_status mg_npy_rows_read_f32(mg_npy_rows *r, int64_t r0, int64_t k, float *dst) {
     const mg_npy_info *in = &r->h.info;
     if (in->dtype == MG_F32) return mg_npy_rows_read(r, r0, k, dst);
-    if (k < 0) return mg_npy_rows_read(r, r0, k, dst); /* the range error */
-    mg_array a = {0}, f = {0};
-    a.dtype = in->dtype;
-    a.ndim = 2;
-    a.shape[0] = k;
-    a.shape[1] = r->width;
-    size_t es = mg_dtype_size(in->dtype);
-    a.data = malloc((size_t)k * (size_t)r->width * es + 1);
-    if (!a.data) return mg_fail(MG_ERR_NOMEM, "%s: cannot allocate a block of %lld rows", r->path, (long long)k);
-    mg_status st = mg_npy_rows_read(r, r0, k, a.data);
-    if (st == MG_OK) st = mg_array_to_f32(&a, &f);
-    if (st == MG_OK && k > 0) memcpy(dst, f.data, (size_t)k * (size_t)r->width * sizeof(float));
-    else if (st != MG_OK)
+    if (k <= 0) return mg_npy_rows_read(r, r0, k, dst); /* nothing, or the range error */
+    size_t n = (size_t)k * (size_t)r->width;
+    MG_TRY(rows_grow(r, &r->dec, &r->dec_cap, n * mg_dtype_size(in->dtype)));
+    MG_TRY(mg_npy_rows_read(r, r0, k, r->dec));
+    mg_status st = mg_convert_to_f32(in->dtype, r->dec, (int64_t)n, dst);
+    if (st != MG_OK)
         st = mg_fail_context(st, "%s, rows [%lld, %lld)", r->path, (long long)r0, (long long)(r0 + k));
-    mg_array_free(&a);
-    mg_array_free(&f);
     return st;
 }
 
@@ -571,6 +567,7 @@ void mg_npy_rows_close(mg_npy_rows *r) {
     if (!r) return;
     if (r->fp) fclose(r->fp);
     free(r->raw);
+    free(r->dec);
     free(r->path);
     free(r);
 }
