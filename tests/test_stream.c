@@ -6,6 +6,7 @@
  * the peak RSS far below the file size; `memgen detect --chunk-rows` writes
  * the same outputs as one whole block.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,32 @@ static void test_rows_reader(void **state) {
     free(p);
     tu_rmtree(dir);
     free(dir);
+}
+
+/* Every float16 bit pattern converts exactly (vector and scalar paths alike):
+ * numbers to their value, Inf to Inf, NaN keeping sign and payload. */
+static void test_half_exhaustive(void **state) {
+    (void)state;
+    uint16_t *h = malloc(65536 * 2 + 6);
+    float *f = malloc((65536 + 3) * sizeof(float));
+    for (int i = 0; i < 65536 + 3; i++) h[i] = (uint16_t)(i & 0xffff); /* + 3: a scalar tail */
+    tu_assert_ok(mg_convert_to_f32(MG_F16, h, 65536 + 3, f));
+    for (int i = 0; i < 65536 + 3; i++) {
+        uint16_t b = h[i];
+        int e = (b >> 10) & 31, m = b & 1023, neg = b >> 15;
+        uint32_t got;
+        memcpy(&got, &f[i], 4);
+        if (e == 31) {
+            uint32_t want = (uint32_t)neg << 31 | 0x7f800000u | (uint32_t)m << 13;
+            assert_int_equal(got, want);
+        } else {
+            double v = e ? ldexp(1024 + m, e - 25) : ldexp(m, -24);
+            assert_true((double)f[i] == (neg ? -v : v));
+            assert_int_equal(got >> 31, (uint32_t)neg);
+        }
+    }
+    free(h);
+    free(f);
 }
 
 /* Malformed and truncated files: clear errors at open, or at the read when
@@ -339,7 +366,7 @@ static void test_cli_chunks(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rows_reader),   cmocka_unit_test(test_rows_errors),
+        cmocka_unit_test(test_half_exhaustive), cmocka_unit_test(test_rows_reader), cmocka_unit_test(test_rows_errors),
         cmocka_unit_test(test_chunked_scores), cmocka_unit_test(test_bounded_memory),
         cmocka_unit_test(test_cli_chunks),
     };
