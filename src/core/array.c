@@ -182,15 +182,19 @@ mg_status mg_convert_to_f32(mg_dtype dt, const void *src, int64_t n, float *dst)
         int64_t i = 0;
 #if defined(__F16C__) && defined(__AVX__)
         /* vcvtph2ps is exact; groups holding Inf/NaN go the scalar way, which keeps NaN payloads as they are */
-        for (; i + 8 <= n; i += 8) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(h + i));
+        int64_t groups = n / 8;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 262144)
+#endif
+        for (int64_t g = 0; g < groups; g++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(h + 8 * g));
             __m128i e = _mm_and_si128(v, _mm_set1_epi16(0x7c00));
-            if (_mm_movemask_epi8(_mm_cmpeq_epi16(e, _mm_set1_epi16(0x7c00)))) {
-                for (int j = 0; j < 8; j++) dst[i + j] = half_to_float(h[i + j]);
-                continue;
-            }
-            _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(v));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi16(e, _mm_set1_epi16(0x7c00))))
+                for (int j = 0; j < 8; j++) dst[8 * g + j] = half_to_float(h[8 * g + j]);
+            else
+                _mm256_storeu_ps(dst + 8 * g, _mm256_cvtph_ps(v));
         }
+        i = 8 * groups;
 #endif
         for (; i < n; i++) dst[i] = half_to_float(h[i]);
         return MG_OK;
