@@ -51,7 +51,8 @@ static mg_array stream_view(const stream_in *s, int64_t m) {
 
 /* Reads block [r0, r0 + m); for activations also pools it into *feat (caller frees). */
 static mg_status stream_read(const detect_opts *o, stream_in *s, int64_t r0, int64_t m, mg_array *feat) {
-    mg_status st = s->one_row ? mg_npy_rows_read_f32(s->r, 0, s->F, s->buf) : mg_npy_rows_read_f32(s->r, r0, m, s->buf);
+    mg_status st = s->one_row ? mg_npy_rows_read_f32(s->r, 0, s->F, s->buf)
+                              : mg_npy_rows_read_f32(s->r, r0, m, s->buf);
     if (!s->features) return st == MG_OK ? st : mg_fail_context(st, "samples");
     if (st != MG_OK) return st;
     mg_array a = stream_view(s, m); /* float32 already: the conversion mg_features_reduce would make */
@@ -101,8 +102,8 @@ static mg_status stream_open(const detect_opts *o, const char *path, const char 
 
 /* Scores of every metric ms[0..nm) for the rows of a stream, block by block
  * (model: noise of row i from mg_rng_fork(seed, i) whatever the block);
- * secs[k] (may be NULL) accumulates the scoring time of metric k; when af is
- * given, each block's CSV rows are written as soon as they are scored. */
+ * secs[k] (may be NULL) accumulates the scoring time of metric k; when csv is
+ * given, each block's rows of --out are written as soon as they are scored. */
 static mg_status score_stream(const detect_opts *o, const mg_daeset *set, stream_in *s, int nm,
                               const mg_spike_metric *ms, double *const *scores, double *secs, FILE *csv,
                               double thr, int have_thr, const int *labels) {

@@ -348,6 +348,20 @@ static void test_cli_chunks(void **state) {
     for (int c = 0; c < 3; c++) free(csv[c]);
     free(model);
     free(xp);
+    /* a non-finite value in row 20: blocks before it were written, yet no output is left behind */
+    mg_array nf;
+    tu_assert_ok(mg_array_alloc(&nf, MG_F32, 3, (int64_t[]){23, 4, 5}));
+    ((float *)nf.data)[20 * 20 + 7] = NAN;
+    tu_assert_ok(mg_npy_write(acts, &nf));
+    mg_array_free(&nf);
+    assert_int_not_equal(tu_memgen(log, "detect --features %s --chunk-rows 3 --out %s/nf.csv", acts, dir), 0);
+    char *nfp = tu_path(dir, "nf.csv");
+    assert_int_not_equal(access(nfp, F_OK), 0);
+    free(nfp);
+    char *nft = tu_read_text(log);
+    assert_non_null(strstr(nft, "rows 18..20"));
+    assert_non_null(strstr(nft, "sample 2 holds a non-finite value"));
+    free(nft);
     /* a truncated file: clear error, no output left behind */
     assert_int_equal(truncate(acts, 200), 0);
     assert_int_not_equal(tu_memgen(log, "detect --features %s --chunk-rows 3 --out %s/bad.csv", acts, dir), 0);
