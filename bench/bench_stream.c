@@ -23,7 +23,8 @@ static int write_file(const char *path) {
     FILE *fp = fopen(path, "wb");
     if (!fp) return -1;
     char hdr[118];
-    int hl = snprintf(hdr, sizeof hdr, "{'descr': '<f2', 'fortran_order': False, 'shape': (%d, %d, 32, 32), }", ROWS, CH);
+    int hl = snprintf(hdr, sizeof hdr, "{'descr': '<f2', 'fortran_order': False, 'shape': (%d, %d, 32, 32), }",
+                      ROWS, CH);
     memset(hdr + hl, ' ', sizeof hdr - (size_t)hl);
     hdr[117] = '\n';
     const unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0};

@@ -299,7 +299,8 @@ static void test_cli_chunks(void **state) {
     char *csv[3];
     for (int c = 0; c < 3; c++) {
         assert_int_equal(tu_memgen(log, "detect --features %s --labels %s --threshold 0.1 --chunk-rows %s "
-                                   "--out %s/o%d.csv --scores-out %s/s%d.npy", acts, lab, chunks[c], dir, c, dir, c), 0);
+                                   "--out %s/o%d.csv --scores-out %s/s%d.npy",
+                                   acts, lab, chunks[c], dir, c, dir, c), 0);
         char name[32];
         snprintf(name, sizeof name, "o%d.csv", c);
         char *pp = tu_path(dir, name);
