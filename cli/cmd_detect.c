@@ -48,6 +48,9 @@ static void usage(FILE *f) {
             "  --pool P            max | mean | none (default max: global max pooling, App. B.2)\n"
             "  --reference PATH    generalized reference samples (or activations) for calibration\n"
             "  --labels PATH       0/1 labels of the scored samples (1 = memorized), .npy\n"
+            "  --chunk-rows K      read --data / --features / --reference K rows at a time, so memory\n"
+            "                      does not grow with n (default: blocks of about 2 MB of float32;\n"
+            "                      --model rounds K up to a multiple of 2048 rows)\n"
             "detector:\n"
             "  --metric M          std | l4l2 | negentropy | maxmin | top1 | negpr | std_sample | all\n"
             "                      (default std: the population std, the authors'; std_sample divides\n"
@@ -124,6 +127,7 @@ int cmd_detect(int argc, char **argv) {
         CLI_OPT_STR("model", &o.model), CLI_OPT_STR("data", &o.data), FC_OPTIONS(&o.fc),
         CLI_OPT_FN("representation", mc_parse_rep, &o.rep),
         CLI_OPT_STR("reference", &o.reference), CLI_OPT_STR("labels", &o.labels), CLI_OPT_STR("metric", &metric),
+        CLI_OPT_INT_MIN("chunk-rows", &o.chunk_rows, 1),
         CLI_OPT_DOUBLE("sigma", &o.dp.sigma), CLI_OPT_STR("sigmas", &o.sigspec), CLI_OPT_STR("combine", &combine),
         CLI_OPT_UINT("seed", &o.seed), CLI_OPT_DOUBLE_G("threshold", &o.threshold, &o.have_thr),
         CLI_OPT_DOUBLE("fpr", &o.fpr), CLI_OPT_INT32_IN("bootstrap", &o.bootstrap, 0, 100000),

@@ -128,6 +128,10 @@ MG_API void mg_array_free(mg_array *a);
  * float (overflow from F64) fails with MG_ERR_NUMERIC. */
 MG_API mg_status mg_array_to_f32(const mg_array *in, mg_array *out);
 
+/* The same conversion of n elements of dtype dt at src into dst (n floats;
+ * no allocation): what mg_array_to_f32 does, for callers that reuse a buffer. */
+MG_API mg_status mg_convert_to_f32(mg_dtype dt, const void *src, int64_t n, float *dst);
+
 /* Converts any numeric array to a new float64 array of the same shape. */
 MG_API mg_status mg_array_to_f64(const mg_array *in, mg_array *out);
 

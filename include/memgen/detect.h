@@ -152,6 +152,18 @@ MG_API mg_detect_params mg_detect_params_default(void);
 MG_API mg_status mg_detect_model(const mg_daeset *set, mg_mat X, const mg_detect_params *p, const mg_rng *rng,
                           double *scores);
 
+/* Rows per aligned block of mg_detect_model_rows (see there). */
+#define MG_DETECT_BLOCK_ALIGN 2048
+
+/* The same for a block of a larger sample set: X's row i is row row0 + i of
+ * the whole set (row0 >= 0) and takes the noise of mg_rng_fork(rng, row0 + i).
+ * Blocks that start at multiples of MG_DETECT_BLOCK_ALIGN rows and (but the
+ * last) are multiples of it long give the bits of one call on all the rows:
+ * the products then run on the same sub-blocks. Other blocks agree to
+ * rounding only (OpenBLAS's bits for a row can depend on the product's shape). */
+MG_API mg_status mg_detect_model_rows(const mg_daeset *set, mg_mat X, const mg_detect_params *p, const mg_rng *rng,
+                                      int64_t row0, double *scores);
+
 /* ---- threshold ------------------------------------------------------------------ */
 
 /* The calibrated threshold of reference (generalized) scores at target FPR

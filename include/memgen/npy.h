@@ -56,6 +56,37 @@ MG_API mg_status mg_npy_inspect(const char *path, mg_npy_info *info);
 /* Same, for an in-memory image. */
 MG_API mg_status mg_npy_inspect_mem(const void *buf, size_t len, const char *name, mg_npy_info *info);
 
+/* ---- reading in row chunks (files larger than memory) -------------------- */
+
+/* An open .npy file read a block of rows at a time: the header is parsed and
+ * validated once (as mg_npy_inspect does), then any rows [r0, r0 + k) are
+ * read into a caller buffer, so memory stays bounded by the block whatever
+ * the file's size. A "row" is one index of the first dimension (ndim >= 1);
+ * a 2-D Fortran-ordered file is read column by column and transposed. The
+ * values are decoded exactly as mg_npy_read and mg_npy_read_f32 decode them,
+ * so reading a file in blocks gives the same bits as reading it whole. */
+typedef struct mg_npy_rows mg_npy_rows;
+
+/* Opens `path` (*out, close with mg_npy_rows_close). Fails like mg_npy_inspect,
+ * and with MG_ERR_SHAPE on a 0-d array. */
+MG_API mg_status mg_npy_rows_open(const char *path, mg_npy_rows **out);
+
+/* The header; rows = info->shape[0]. */
+MG_API const mg_npy_info *mg_npy_rows_info(const mg_npy_rows *r);
+
+/* Elements per row (product of shape[1..ndim-1]; 1 for a 1-D file). */
+MG_API int64_t mg_npy_rows_width(const mg_npy_rows *r);
+
+/* Reads rows [r0, r0 + k) into dst: k * width elements of info->dtype (the
+ * dtype mg_npy_read returns). 0 <= r0, k >= 0, r0 + k <= rows. */
+MG_API mg_status mg_npy_rows_read(mg_npy_rows *r, int64_t r0, int64_t k, void *dst);
+
+/* The same converted to float32 (k * width floats), as mg_npy_read_f32. */
+MG_API mg_status mg_npy_rows_read_f32(mg_npy_rows *r, int64_t r0, int64_t k, float *dst);
+
+/* Closes the file and frees r (NULL is fine). */
+MG_API void mg_npy_rows_close(mg_npy_rows *r);
+
 /* Writes `a` to `path` atomically (temp file + rename). */
 MG_API mg_status mg_npy_write(const char *path, const mg_array *a);
 

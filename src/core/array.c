@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__F16C__) && defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include "memgen/core.h"
 
@@ -163,18 +166,46 @@ static double elem_as_double(const mg_array *a, int64_t i) {
 /* New float32 copy of any numeric array. */
 mg_status mg_array_to_f32(const mg_array *in, mg_array *out) {
     MG_TRY(mg_array_alloc(out, MG_F32, in->ndim, in->shape));
-    int64_t n = mg_array_numel(in);
-    float *dst = out->data;
-    if (in->dtype == MG_F32) {
-        if (n) memcpy(dst, in->data, (size_t)n * 4);
+    mg_status st = mg_convert_to_f32(in->dtype, in->data, mg_array_numel(in), out->data);
+    if (st != MG_OK) mg_array_free(out);
+    return st;
+}
+
+/* n elements of dtype dt to float32 in place of the caller (see core.h). */
+mg_status mg_convert_to_f32(mg_dtype dt, const void *src, int64_t n, float *dst) {
+    if (dt == MG_F32) {
+        if (n) memcpy(dst, src, (size_t)n * 4);
         return MG_OK;
     }
-    for (int64_t i = 0; i < n; i++) {
-        double v = elem_as_double(in, i);
-        if (isfinite(v) && fabs(v) > 3.4028234663852886e38) {
-            mg_array_free(out);
-            return mg_fail(MG_ERR_NUMERIC, "value %g at index %lld does not fit in float32", v, (long long)i);
+    if (dt == MG_F16) { /* exact in float: no range check, no detour through double */
+        const uint16_t *h = src;
+        int64_t i = 0;
+#if defined(__F16C__) && defined(__AVX__)
+        /* vcvtph2ps is exact; groups holding Inf/NaN go the scalar way, which keeps NaN payloads as they are */
+        int64_t groups = n / 8;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 262144)
+#endif
+        for (int64_t g = 0; g < groups; g++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(h + 8 * g));
+            __m128i e = _mm_and_si128(v, _mm_set1_epi16(0x7c00));
+            if (_mm_movemask_epi8(_mm_cmpeq_epi16(e, _mm_set1_epi16(0x7c00))))
+                for (int j = 0; j < 8; j++) dst[8 * g + j] = half_to_float(h[8 * g + j]);
+            else
+                _mm256_storeu_ps(dst + 8 * g, _mm256_cvtph_ps(v));
         }
+        i = 8 * groups;
+#endif
+        for (; i < n; i++) dst[i] = half_to_float(h[i]);
+        return MG_OK;
+    }
+    mg_array in = {0};
+    in.dtype = dt;
+    in.data = (void *)src; /* only read */
+    for (int64_t i = 0; i < n; i++) {
+        double v = elem_as_double(&in, i);
+        if (isfinite(v) && fabs(v) > 3.4028234663852886e38)
+            return mg_fail(MG_ERR_NUMERIC, "value %g at index %lld does not fit in float32", v, (long long)i);
         dst[i] = (float)v;
     }
     return MG_OK;

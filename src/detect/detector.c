@@ -12,12 +12,15 @@
 #include "memgen/jacobian.h"
 #include "memgen/neighbors.h"
 
-/* Rows per chunk (bounds the workspaces: chunk x (d + p) floats). */
-#define DET_CHUNK 2048
+/* Rows per chunk (bounds the workspaces: chunk x (d + p) floats). Aligned
+ * blocks of mg_detect_model_rows give the bits of one call because they are
+ * cut into the same chunks (and repr.c's REPR_CHUNK divides this). */
+#define DET_CHUNK MG_DETECT_BLOCK_ALIGN
 
-/* Algorithm 1 for every row, chunk by chunk. */
-mg_status mg_detect_model(const mg_daeset *set, mg_mat X, const mg_detect_params *p, const mg_rng *rng,
-                          double *scores) {
+/* Algorithm 1 for every row, chunk by chunk; X's row i is row row0 + i of the caller's data. */
+mg_status mg_detect_model_rows(const mg_daeset *set, mg_mat X, const mg_detect_params *p, const mg_rng *rng,
+                               int64_t row0, double *scores) {
+    if (row0 < 0) return mg_fail(MG_ERR_ARG, "detector: negative first row index %lld", (long long)row0);
     if (!set || !p || (X.rows > 0 && !scores)) return mg_fail(MG_ERR_ARG, "detector: NULL argument");
     MG_TRY(mg_daeset_validate(set));
     if (X.rows > 0) MG_TRY(mg_mat_check(X, "detector"));
@@ -46,7 +49,7 @@ mg_status mg_detect_model(const mg_daeset *set, mg_mat X, const mg_detect_params
     for (int64_t r0 = 0; r0 < n && st == MG_OK; r0 += chunk) {
         int64_t m = n - r0 < chunk ? n - r0 : chunk;
         mg_mat Hc = {m, W, W, H};
-        st = mg_repr_multi(set, (mg_mat){m, X.cols, X.ld, X.data + r0 * X.ld}, sig, L, rng, r0, Hc);
+        st = mg_repr_multi(set, (mg_mat){m, X.cols, X.ld, X.data + r0 * X.ld}, sig, L, rng, row0 + r0, Hc);
         if (st != MG_OK) break;
         if (L == 1 || p->combine == MG_COMBINE_CONCAT) {
             st = mg_spikiness_rows(Hc, p->metric, scores + r0);
@@ -65,6 +68,12 @@ mg_status mg_detect_model(const mg_daeset *set, mg_mat X, const mg_detect_params
     free(H);
     free(tmp);
     return st;
+}
+
+/* Algorithm 1 for every row of X (row0 = 0). */
+mg_status mg_detect_model(const mg_daeset *set, mg_mat X, const mg_detect_params *p, const mg_rng *rng,
+                          double *scores) {
+    return mg_detect_model_rows(set, X, p, rng, 0, scores);
 }
 
 /* Shared checks of the model-based baselines; returns the level index. */

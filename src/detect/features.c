@@ -86,16 +86,31 @@ mg_status mg_features_reduce(const mg_array *acts, mg_feat_layout layout, mg_poo
     mg_status st = mg_array_alloc(out, MG_F32, 2, shape);
     const float *src = a->data;
     float *dst = out->data;
-    for (int64_t i = 0; st == MG_OK && i < n; i++) {
+    /* the first sample holding a non-finite value, if any (rows in parallel; each row's result is the same) */
+    int64_t bad = n;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) reduction(min : bad) if (st == MG_OK && n * rest > 262144)
+#endif
+    for (int64_t i = 0; i < n; i++) {
+        if (st != MG_OK) continue;
+        const float *x = src + i * rest;
+        int ok = 1;
+        for (int64_t k = 0; k < rest; k++) ok &= isfinite(x[k]) != 0;
+        if (!ok && i < bad) bad = i;
+    }
+    if (st == MG_OK && bad < n) {
+        int64_t k = 0;
+        while (isfinite(src[bad * rest + k])) k++;
+        st = mg_fail(MG_ERR_NUMERIC, "activations: sample %lld holds a non-finite value at flat offset %lld",
+                     (long long)bad, (long long)k);
+    }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (st == MG_OK && n * rest > 262144)
+#endif
+    for (int64_t i = 0; i < n; i++) {
+        if (st != MG_OK) continue;
         const float *x = src + i * rest;
         float *y = dst + i * C;
-        for (int64_t k = 0; k < rest; k++)
-            if (!isfinite(x[k])) {
-                st = mg_fail(MG_ERR_NUMERIC, "activations: sample %lld holds a non-finite value at flat offset %lld",
-                             (long long)i, (long long)k);
-                break;
-            }
-        if (st != MG_OK) break;
         if (L == 1) {
             memcpy(y, x, (size_t)C * sizeof(float));
             continue;

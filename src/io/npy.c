@@ -454,6 +454,124 @@ mg_status mg_npy_read_matrix(const char *path, const char *what, int as_column, 
     return MG_OK;
 }
 
+/* ---- reading in row chunks ------------------------------------------------- */
+
+/* An open file, its header, and a scratch buffer for stored bytes. */
+struct mg_npy_rows {
+    FILE *fp;
+    npy_hdr h;
+    char *path;
+    int64_t width;         /* elements per row */
+    unsigned char *raw;    /* scratch: stored bytes */
+    size_t raw_cap;
+    unsigned char *dec;    /* scratch: decoded values before the float32 conversion */
+    size_t dec_cap;
+};
+
+/* Opens a file for reading rows. */
+mg_status mg_npy_rows_open(const char *path, mg_npy_rows **out) {
+    *out = NULL;
+    mg_npy_rows *r = calloc(1, sizeof *r);
+    if (!r) return mg_fail(MG_ERR_NOMEM, "%s: out of memory", path);
+    r->path = malloc(strlen(path) + 1);
+    if (!r->path) {
+        free(r);
+        return mg_fail(MG_ERR_NOMEM, "%s: out of memory", path);
+    }
+    strcpy(r->path, path);
+    mg_status st = npy_open(path, &r->fp, &r->h);
+    if (st == MG_OK && r->h.info.ndim < 1)
+        st = mg_fail(MG_ERR_SHAPE, "%s: holds a 0-d scalar, expected an array of rows", path);
+    r->width = 1;
+    for (int i = 1; st == MG_OK && i < r->h.info.ndim; i++) /* fits: npy_parse checked the size */
+        r->width *= r->h.info.shape[i];
+    if (st != MG_OK) {
+        mg_npy_rows_close(r);
+        return st;
+    }
+    *out = r;
+    return MG_OK;
+}
+
+/* The header. */
+const mg_npy_info *mg_npy_rows_info(const mg_npy_rows *r) { return &r->h.info; }
+
+/* Elements per row. */
+int64_t mg_npy_rows_width(const mg_npy_rows *r) { return r->width; }
+
+/* Grows a scratch buffer (*buf of *cap bytes) to n bytes. */
+static mg_status rows_grow(mg_npy_rows *r, unsigned char **buf, size_t *cap, size_t n) {
+    if (n <= *cap) return MG_OK;
+    unsigned char *p = realloc(*buf, n);
+    if (!p) return mg_fail(MG_ERR_NOMEM, "%s: cannot allocate %zu bytes for a block of rows", r->path, n);
+    *buf = p;
+    *cap = n;
+    return MG_OK;
+}
+
+/* Grows the stored-bytes scratch to n bytes. */
+static mg_status rows_scratch(mg_npy_rows *r, size_t n) { return rows_grow(r, &r->raw, &r->raw_cap, n); }
+
+/* Reads n stored bytes at data offset `at` into dst. */
+static mg_status rows_pread(mg_npy_rows *r, uint64_t at, void *dst, size_t n) {
+    if (fseeko(r->fp, (off_t)(r->h.info.data_offset + at), SEEK_SET) != 0)
+        return mg_fail(MG_ERR_IO, "%s: cannot seek: %s", r->path, strerror(errno));
+    return read_exact(r->fp, dst, n, r->path);
+}
+
+/* Rows [r0, r0 + k) decoded to info.dtype into dst. */
+mg_status mg_npy_rows_read(mg_npy_rows *r, int64_t r0, int64_t k, void *dst) {
+    const mg_npy_info *in = &r->h.info;
+    if (r0 < 0 || k < 0 || r0 > in->shape[0] || k > in->shape[0] - r0)
+        return mg_fail(MG_ERR_ARG, "%s: rows [%lld, %lld) out of range (the file has %lld rows)", r->path,
+                       (long long)r0, (long long)(r0 + k), (long long)in->shape[0]);
+    size_t n = (size_t)k * (size_t)r->width, rs = mg_raw_size(r->h.raw), es = mg_dtype_size(in->dtype);
+    if (n == 0) return MG_OK;
+    if (in->fortran_order && in->ndim == 2) {
+        /* element (i, j) is stored at j*rows + i: read each column's run of k values */
+        int64_t rows = in->shape[0], cols = in->shape[1];
+        MG_TRY(rows_scratch(r, (size_t)k * (rs + es)));
+        unsigned char *col = r->raw + (size_t)k * rs, *d = dst;
+        for (int64_t j = 0; j < cols; j++) {
+            MG_TRY(rows_pread(r, ((uint64_t)j * (uint64_t)rows + (uint64_t)r0) * rs, r->raw, (size_t)k * rs));
+            mg_raw_decode(r->raw, r->h.raw, r->h.big_endian, (size_t)k, col);
+            for (int64_t i = 0; i < k; i++)
+                memcpy(d + ((size_t)i * (size_t)cols + (size_t)j) * es, col + (size_t)i * es, es);
+        }
+        return MG_OK;
+    }
+    uint64_t at = (uint64_t)r0 * (uint64_t)r->width * rs;
+    if (mg_raw_is_direct(r->h.raw, r->h.big_endian)) return rows_pread(r, at, dst, n * rs);
+    MG_TRY(rows_scratch(r, n * rs));
+    MG_TRY(rows_pread(r, at, r->raw, n * rs));
+    mg_raw_decode(r->raw, r->h.raw, r->h.big_endian, n, dst);
+    return MG_OK;
+}
+
+/* Rows [r0, r0 + k) as float32 (the conversion of mg_array_to_f32). */
+mg_status mg_npy_rows_read_f32(mg_npy_rows *r, int64_t r0, int64_t k, float *dst) {
+    const mg_npy_info *in = &r->h.info;
+    if (in->dtype == MG_F32) return mg_npy_rows_read(r, r0, k, dst);
+    if (k <= 0) return mg_npy_rows_read(r, r0, k, dst); /* nothing, or the range error */
+    size_t n = (size_t)k * (size_t)r->width;
+    MG_TRY(rows_grow(r, &r->dec, &r->dec_cap, n * mg_dtype_size(in->dtype)));
+    MG_TRY(mg_npy_rows_read(r, r0, k, r->dec));
+    mg_status st = mg_convert_to_f32(in->dtype, r->dec, (int64_t)n, dst);
+    if (st != MG_OK)
+        st = mg_fail_context(st, "%s, rows [%lld, %lld)", r->path, (long long)r0, (long long)(r0 + k));
+    return st;
+}
+
+/* Closes and frees. */
+void mg_npy_rows_close(mg_npy_rows *r) {
+    if (!r) return;
+    if (r->fp) fclose(r->fp);
+    free(r->raw);
+    free(r->dec);
+    free(r->path);
+    free(r);
+}
+
 /* ---- writing --------------------------------------------------------------- */
 
 /* Checks a is writable as .npy and returns its descr and data size. */

@@ -1,0 +1,389 @@
+/*
+ * Streaming inputs (issue 18): mg_npy_rows reads .npy files in blocks of rows
+ * with the bits of the whole-file readers; feature pooling, spikiness and
+ * Algorithm 1 scored block by block give the bits of one whole call; bad and
+ * truncated files fail clearly; reading a 200 MB file block by block keeps
+ * the peak RSS far below the file size; `memgen detect --chunk-rows` writes
+ * the same outputs as one whole block.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "memgen/detect.h"
+#include "memgen/npy.h"
+
+/* Writes an array of dtype dt and the given shape filled with f(i) to path. */
+static void write_filled(const char *path, mg_dtype dt, int ndim, const int64_t *shape) {
+    mg_array a;
+    tu_assert_ok(mg_array_alloc(&a, dt, ndim, shape));
+    int64_t n = mg_array_numel(&a);
+    for (int64_t i = 0; i < n; i++) {
+        double v = (double)((i * 37) % 101) / 7.0 - 5.0;
+        switch (dt) {
+        case MG_F32: ((float *)a.data)[i] = (float)v; break;
+        case MG_F64: ((double *)a.data)[i] = v; break;
+        case MG_I32: ((int32_t *)a.data)[i] = (int32_t)(i * 7 - 50); break;
+        case MG_F16: ((uint16_t *)a.data)[i] = (uint16_t)(0x3000 + (i * 97) % 0x0C00) | (i % 3 ? 0 : 0x8000); break;
+        default: fail();
+        }
+    }
+    tu_assert_ok(mg_npy_write(path, &a));
+    mg_array_free(&a);
+}
+
+/* Reads path block by block (k rows) and compares with the whole readers. */
+static void check_blocks(const char *path, int64_t k) {
+    mg_array whole, whole32;
+    tu_assert_ok(mg_npy_read(path, &whole));
+    tu_assert_ok(mg_npy_read_f32(path, &whole32));
+    mg_npy_rows *r;
+    tu_assert_ok(mg_npy_rows_open(path, &r));
+    const mg_npy_info *in = mg_npy_rows_info(r);
+    int64_t n = in->shape[0], w = mg_npy_rows_width(r);
+    assert_int_equal(n * w, mg_array_numel(&whole));
+    size_t es = mg_dtype_size(in->dtype);
+    assert_int_equal(in->dtype, whole.dtype);
+    unsigned char *buf = malloc((size_t)(n * w) * es + 1);
+    float *buf32 = malloc((size_t)(n * w) * sizeof(float) + 1);
+    for (int64_t r0 = 0; r0 < n; r0 += k) {
+        int64_t m = n - r0 < k ? n - r0 : k;
+        tu_assert_ok(mg_npy_rows_read(r, r0, m, buf + (size_t)(r0 * w) * es));
+        tu_assert_ok(mg_npy_rows_read_f32(r, r0, m, buf32 + r0 * w));
+    }
+    assert_memory_equal(buf, whole.data, mg_array_nbytes(&whole));
+    assert_memory_equal(buf32, whole32.data, mg_array_nbytes(&whole32));
+    /* out of range */
+    assert_int_equal(mg_npy_rows_read(r, n - 1, 2, buf), MG_ERR_ARG);
+    assert_non_null(strstr(mg_last_error(), "out of range"));
+    assert_int_equal(mg_npy_rows_read(r, -1, 1, buf), MG_ERR_ARG);
+    free(buf);
+    free(buf32);
+    mg_npy_rows_close(r);
+    mg_array_free(&whole);
+    mg_array_free(&whole32);
+}
+
+/* Blocks of 3 rows (n not a multiple) equal the whole readers, every dtype and layout. */
+static void test_rows_reader(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *p = tu_path(dir, "a.npy");
+    mg_dtype dts[4] = {MG_F32, MG_F64, MG_I32, MG_F16};
+    for (int t = 0; t < 4; t++) {
+        write_filled(p, dts[t], 4, (int64_t[]){11, 3, 2, 2});
+        check_blocks(p, 3);
+        check_blocks(p, 11);
+        write_filled(p, dts[t], 1, (int64_t[]){10});
+        check_blocks(p, 3);
+    }
+    check_blocks(tu_fixture("io/fortran_f8_3x4.npy"), 2);
+    check_blocks(tu_fixture("io/be_fortran_f8_2x3.npy"), 1);
+    check_blocks(tu_fixture("io/be_f4_2x3.npy"), 1);
+    check_blocks(tu_fixture("io/be_i8_3.npy"), 2);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Every float16 bit pattern converts exactly (vector and scalar paths alike):
+ * numbers to their value, Inf to Inf, NaN keeping sign and payload. */
+static void test_half_exhaustive(void **state) {
+    (void)state;
+    uint16_t *h = malloc(65536 * 2 + 6);
+    float *f = malloc((65536 + 3) * sizeof(float));
+    for (int i = 0; i < 65536 + 3; i++) h[i] = (uint16_t)(i & 0xffff); /* + 3: a scalar tail */
+    tu_assert_ok(mg_convert_to_f32(MG_F16, h, 65536 + 3, f));
+    for (int i = 0; i < 65536 + 3; i++) {
+        uint16_t b = h[i];
+        int e = (b >> 10) & 31, m = b & 1023, neg = b >> 15;
+        uint32_t got;
+        memcpy(&got, &f[i], 4);
+        if (e == 31) {
+            uint32_t want = (uint32_t)neg << 31 | 0x7f800000u | (uint32_t)m << 13;
+            assert_int_equal(got, want);
+        } else {
+            double v = e ? ldexp(1024 + m, e - 25) : ldexp(m, -24);
+            assert_true((double)f[i] == (neg ? -v : v));
+            assert_int_equal(got >> 31, (uint32_t)neg);
+        }
+    }
+    free(h);
+    free(f);
+}
+
+/* Malformed and truncated files: clear errors at open, or at the read when
+ * the file shrinks after it was opened. */
+static void test_rows_errors(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *p = tu_path(dir, "a.npy");
+    mg_npy_rows *r = NULL;
+    write_filled(p, MG_F32, 2, (int64_t[]){10, 1000});
+    tu_assert_ok(mg_npy_rows_open(p, &r));
+    off_t data0 = (off_t)mg_npy_rows_info(r)->data_offset;
+    assert_int_equal(truncate(p, data0 + 4000 * 5), 0); /* 5 of 10 rows left */
+    float *buf = malloc(3 * 4000);
+    tu_assert_ok(mg_npy_rows_read(r, 0, 2, buf));
+    assert_int_equal(mg_npy_rows_read(r, 6, 3, buf), MG_ERR_IO);
+    free(buf);
+    assert_non_null(strstr(mg_last_error(), "short read"));
+    mg_npy_rows_close(r);
+    r = NULL;
+    assert_int_equal(mg_npy_rows_open(p, &r), MG_ERR_FORMAT);
+    assert_non_null(strstr(mg_last_error(), "truncated"));
+    assert_null(r);
+    tu_write_bytes(p, "not an npy file", 15);
+    assert_int_equal(mg_npy_rows_open(p, &r), MG_ERR_FORMAT);
+    assert_non_null(strstr(mg_last_error(), "not an .npy"));
+    char *q = tu_path(dir, "missing.npy");
+    assert_int_not_equal(mg_npy_rows_open(q, &r), MG_OK);
+    mg_array s;
+    tu_assert_ok(mg_array_alloc(&s, MG_F32, 0, NULL));
+    tu_assert_ok(mg_npy_write(p, &s));
+    mg_array_free(&s);
+    assert_int_equal(mg_npy_rows_open(p, &r), MG_ERR_SHAPE);
+    free(q);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Pooling + spikiness block by block = whole; Algorithm 1 with row0 = whole. */
+static void test_chunked_scores(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *p = tu_path(dir, "acts.npy");
+    write_filled(p, MG_F16, 4, (int64_t[]){23, 5, 3, 2});
+    mg_array a, f;
+    tu_assert_ok(mg_npy_read(p, &a));
+    tu_assert_ok(mg_features_reduce(&a, MG_LAYOUT_AUTO, MG_POOL_MAX, &f));
+    double whole[23], part[23];
+    tu_assert_ok(mg_spikiness_rows(mg_mat_of_array(&f), MG_SPIKE_STD, whole));
+    mg_array_free(&f);
+    mg_npy_rows *r;
+    tu_assert_ok(mg_npy_rows_open(p, &r));
+    mg_array blk = a; /* a view of tmp: same dtype and trailing shape */
+    for (int64_t r0 = 0; r0 < 23; r0 += 3) {
+        int64_t m = 23 - r0 < 3 ? 23 - r0 : 3;
+        blk.shape[0] = m;
+        uint16_t tmp[3 * 30];
+        blk.data = tmp;
+        tu_assert_ok(mg_npy_rows_read(r, r0, m, tmp));
+        tu_assert_ok(mg_features_reduce(&blk, MG_LAYOUT_AUTO, MG_POOL_MAX, &f));
+        tu_assert_ok(mg_spikiness_rows(mg_mat_of_array(&f), MG_SPIKE_STD, part + r0));
+        mg_array_free(&f);
+    }
+    assert_memory_equal(part, whole, sizeof whole);
+    mg_npy_rows_close(r);
+    mg_array_free(&a);
+
+    /* Algorithm 1: d = 40, two levels, n = 4101 scored in aligned blocks
+     * (2048, 4096 rows: the same bits) and in blocks of 3 (rounding only) */
+    double sig[2] = {0.1, 0.5};
+    mg_daeset set;
+    tu_assert_ok(mg_daeset_alloc(2, sig, &set));
+    mg_rng rng;
+    mg_rng_init(&rng, 5);
+    for (int l = 0; l < 2; l++) {
+        tu_assert_ok(mg_dae_create(40, 33 + l, 0, 1, &set.levels[l]));
+        mg_dae_init_normal(set.levels[l], &rng, 0.3f);
+        mg_dae_set_sigma(set.levels[l], sig[l]);
+    }
+    const int64_t n = 2 * MG_DETECT_BLOCK_ALIGN + 5;
+    float *X = malloc((size_t)n * 40 * sizeof(float));
+    mg_rng_normal(&rng, X, (size_t)n * 40);
+    double *s1 = malloc((size_t)n * sizeof(double)), *s2 = malloc((size_t)n * sizeof(double));
+    mg_detect_params dp = MG_DETECT_PARAMS_DEFAULT;
+    const int64_t blocks[3] = {MG_DETECT_BLOCK_ALIGN, 2 * MG_DETECT_BLOCK_ALIGN, 3};
+    for (int cfg = 0; cfg < 3; cfg++) {
+        dp.sigmas = cfg ? sig : NULL;
+        dp.nsigmas = cfg ? 2 : 0;
+        dp.combine = cfg == 2 ? MG_COMBINE_CONCAT : MG_COMBINE_MEAN;
+        tu_assert_ok(mg_detect_model(&set, (mg_mat){n, 40, 40, X}, &dp, &rng, s1));
+        for (int b = 0; b < 3; b++) {
+            int64_t k = blocks[b];
+            for (int64_t r0 = 0; r0 < n; r0 += k) {
+                int64_t m = n - r0 < k ? n - r0 : k;
+                tu_assert_ok(mg_detect_model_rows(&set, (mg_mat){m, 40, 40, X + r0 * 40}, &dp, &rng, r0, s2 + r0));
+            }
+            if (k % MG_DETECT_BLOCK_ALIGN == 0) assert_memory_equal(s1, s2, (size_t)n * sizeof(double));
+            else assert_int_equal(tu_count_mismatch_d(s2, s1, n, 1e-9, 1e-5, "blocks of 3"), 0);
+        }
+    }
+    assert_int_equal(mg_detect_model_rows(&set, (mg_mat){n, 40, 40, X}, &dp, &rng, -1, s2), MG_ERR_ARG);
+    free(X);
+    free(s1);
+    free(s2);
+    mg_daeset_free(&set);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Peak resident set size of this process in bytes. */
+static double peak_rss(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss * 1024.0;
+}
+
+/* A 200 MB float16 file read in 8 MB blocks, pooled and scored: the peak
+ * RSS grows by far less than the file. */
+static void test_bounded_memory(void **state) {
+    (void)state;
+    const int64_t n = 25600, w = 4096; /* 25600 x 4096 x 2 bytes = 200 MiB */
+    struct statvfs vfs;
+    if (statvfs("/tmp", &vfs) == 0 && (double)vfs.f_bavail * (double)vfs.f_frsize < 600e6) {
+        printf("bounded memory: SKIPPED (/tmp has less than 600 MB free)\n");
+        return;
+    }
+    char path[] = "/tmp/memgen_stream_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "wb");
+    char hdr[128];
+    int hl = snprintf(hdr, sizeof hdr, "{'descr': '<f2', 'fortran_order': False, 'shape': (%lld, %lld), }",
+                      (long long)n, (long long)w);
+    memset(hdr + hl, ' ', sizeof hdr - (size_t)hl);
+    hdr[127] = '\n';
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0};
+    fwrite(pre, 1, 10, fp);
+    fwrite(hdr, 1, 118, fp);
+    uint16_t *row = malloc((size_t)w * 2);
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t j = 0; j < w; j++) row[j] = (uint16_t)(0x2000 + ((i * 131 + j * 7) & 0x1FFF));
+        fwrite(row, 2, (size_t)w, fp);
+    }
+    free(row);
+    assert_int_equal(fclose(fp), 0);
+    double before = peak_rss(), t0 = mg_now();
+    mg_npy_rows *r;
+    tu_assert_ok(mg_npy_rows_open(path, &r));
+    int64_t k = 512; /* 512 rows x 4096 x 4 bytes = 8 MiB of float32 */
+    float *blk = malloc((size_t)(k * w) * sizeof(float));
+    double *scores = malloc((size_t)n * sizeof(double)), sum = 0;
+    for (int64_t r0 = 0; r0 < n; r0 += k) {
+        int64_t m = n - r0 < k ? n - r0 : k;
+        tu_assert_ok(mg_npy_rows_read_f32(r, r0, m, blk));
+        tu_assert_ok(mg_spikiness_rows((mg_mat){m, w, w, blk}, MG_SPIKE_STD, scores + r0));
+    }
+    for (int64_t i = 0; i < n; i++) sum += scores[i];
+    double grow = peak_rss() - before;
+    printf("bounded memory: 200 MiB float16 file in 8 MiB blocks: peak RSS +%.1f MiB, %.2f s (checksum %.6g)\n",
+           grow / 1048576.0, mg_now() - t0, sum);
+    assert_true(grow < 64.0 * 1048576.0);
+    free(blk);
+    free(scores);
+    mg_npy_rows_close(r);
+    unlink(path);
+}
+
+/* memgen detect --chunk-rows: every output the same whatever the block size. */
+static void test_cli_chunks(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *acts = tu_path(dir, "acts.npy"), *lab = tu_path(dir, "lab.npy"), *log = tu_path(dir, "log");
+    write_filled(acts, MG_F16, 4, (int64_t[]){23, 5, 3, 2});
+    mg_array l;
+    tu_assert_ok(mg_array_alloc(&l, MG_I64, 1, (int64_t[]){23}));
+    for (int i = 0; i < 23; i++) ((int64_t *)l.data)[i] = i % 3 == 0;
+    tu_assert_ok(mg_npy_write(lab, &l));
+    mg_array_free(&l);
+    const char *chunks[3] = {"3", "23", "1000"};
+    char *csv[3];
+    for (int c = 0; c < 3; c++) {
+        assert_int_equal(tu_memgen(log, "detect --features %s --labels %s --threshold 0.1 --chunk-rows %s "
+                                   "--out %s/o%d.csv --scores-out %s/s%d.npy",
+                                   acts, lab, chunks[c], dir, c, dir, c), 0);
+        char name[32];
+        snprintf(name, sizeof name, "o%d.csv", c);
+        char *pp = tu_path(dir, name);
+        csv[c] = tu_read_text(pp);
+        free(pp);
+        assert_non_null(csv[c]);
+    }
+    assert_string_equal(csv[0], csv[1]);
+    assert_string_equal(csv[0], csv[2]);
+    assert_int_equal(tu_count_of(csv[0], "\n"), 24);
+    for (int c = 0; c < 3; c++) free(csv[c]);
+    assert_int_not_equal(tu_memgen(log, "detect --features %s --chunk-rows 0", acts), 0);
+    /* --model --data: blocks rounded up to MG_DETECT_BLOCK_ALIGN rows, same bits as one block */
+    double sig[2] = {0.1, 0.5};
+    mg_daeset set;
+    tu_assert_ok(mg_daeset_alloc(2, sig, &set));
+    mg_rng rng;
+    mg_rng_init(&rng, 9);
+    for (int lv = 0; lv < 2; lv++) {
+        tu_assert_ok(mg_dae_create(40, 30, 0, 1, &set.levels[lv]));
+        mg_dae_init_normal(set.levels[lv], &rng, 0.3f);
+        mg_dae_set_sigma(set.levels[lv], sig[lv]);
+    }
+    char *model = tu_path(dir, "set.safetensors"), *xp = tu_path(dir, "X.npy");
+    tu_assert_ok(mg_daeset_save(&set, model));
+    mg_daeset_free(&set);
+    const int64_t n = 2 * MG_DETECT_BLOCK_ALIGN + 5;
+    mg_array X;
+    tu_assert_ok(mg_array_alloc(&X, MG_F32, 2, (int64_t[]){n, 40}));
+    mg_rng_normal(&rng, X.data, (size_t)n * 40);
+    tu_assert_ok(mg_npy_write(xp, &X));
+    mg_array_free(&X);
+    const char *mchunks[3] = {"3", "2048", "100000"};
+    for (int c = 0; c < 3; c++) {
+        assert_int_equal(tu_memgen(log, "detect --model %s --data %s --sigmas list:0.1,0.5 --seed 4 --chunk-rows %s "
+                                   "--out %s/m%d.csv", model, xp, mchunks[c], dir, c), 0);
+        char name[32];
+        snprintf(name, sizeof name, "m%d.csv", c);
+        char *pp = tu_path(dir, name);
+        csv[c] = tu_read_text(pp);
+        free(pp);
+        assert_non_null(csv[c]);
+    }
+    assert_string_equal(csv[0], csv[1]);
+    assert_string_equal(csv[0], csv[2]);
+    for (int c = 0; c < 3; c++) free(csv[c]);
+    free(model);
+    free(xp);
+    /* a non-finite value in row 20: blocks before it were written, yet no output is left behind */
+    mg_array nf;
+    tu_assert_ok(mg_array_alloc(&nf, MG_F32, 3, (int64_t[]){23, 4, 5}));
+    ((float *)nf.data)[20 * 20 + 7] = NAN;
+    tu_assert_ok(mg_npy_write(acts, &nf));
+    mg_array_free(&nf);
+    assert_int_not_equal(tu_memgen(log, "detect --features %s --chunk-rows 3 --out %s/nf.csv", acts, dir), 0);
+    char *nfp = tu_path(dir, "nf.csv");
+    assert_int_not_equal(access(nfp, F_OK), 0);
+    free(nfp);
+    char *nft = tu_read_text(log);
+    assert_non_null(strstr(nft, "rows 18..20"));
+    assert_non_null(strstr(nft, "sample 2 holds a non-finite value"));
+    free(nft);
+    /* a truncated file: clear error, no output left behind */
+    assert_int_equal(truncate(acts, 200), 0);
+    assert_int_not_equal(tu_memgen(log, "detect --features %s --chunk-rows 3 --out %s/bad.csv", acts, dir), 0);
+    char *bad = tu_path(dir, "bad.csv");
+    assert_int_not_equal(access(bad, F_OK), 0);
+    char *text = tu_read_text(log);
+    assert_non_null(strstr(text, "truncated"));
+    free(text);
+    free(bad);
+    free(acts);
+    free(lab);
+    free(log);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_half_exhaustive), cmocka_unit_test(test_rows_reader), cmocka_unit_test(test_rows_errors),
+        cmocka_unit_test(test_chunked_scores), cmocka_unit_test(test_bounded_memory),
+        cmocka_unit_test(test_cli_chunks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
