@@ -86,7 +86,7 @@ int main(void) {
     }
     /* memgen detect first, so the children's peak RSS is its own (cat's is tiny) */
     time_cat(path); /* into the page cache */
-    char *argv[] = {(char *)memgen, "detect", "--features", path, "--out", out, NULL};
+    char *argv[] = {(char *)memgen, "detect", "--features", path, "--layout", "nchw", "--out", out, NULL};
     double t_det = 1e30;
     for (int r = 0; r < 2; r++) {
         double t = run_child(argv);

@@ -162,7 +162,7 @@ static void test_chunked_scores(void **state) {
     write_filled(p, MG_F16, 4, (int64_t[]){23, 5, 3, 2});
     mg_array a, f;
     tu_assert_ok(mg_npy_read(p, &a));
-    tu_assert_ok(mg_features_reduce(&a, MG_LAYOUT_AUTO, MG_POOL_MAX, &f));
+    tu_assert_ok(mg_features_reduce(&a, MG_LAYOUT_NCHW, MG_POOL_MAX, &f));
     double whole[23], part[23];
     tu_assert_ok(mg_spikiness_rows(mg_mat_of_array(&f), MG_SPIKE_STD, whole));
     mg_array_free(&f);
@@ -175,7 +175,7 @@ static void test_chunked_scores(void **state) {
         uint16_t tmp[3 * 30];
         blk.data = tmp;
         tu_assert_ok(mg_npy_rows_read(r, r0, m, tmp));
-        tu_assert_ok(mg_features_reduce(&blk, MG_LAYOUT_AUTO, MG_POOL_MAX, &f));
+        tu_assert_ok(mg_features_reduce(&blk, MG_LAYOUT_NCHW, MG_POOL_MAX, &f));
         tu_assert_ok(mg_spikiness_rows(mg_mat_of_array(&f), MG_SPIKE_STD, part + r0));
         mg_array_free(&f);
     }
@@ -298,8 +298,8 @@ static void test_cli_chunks(void **state) {
     const char *chunks[3] = {"3", "23", "1000"};
     char *csv[3];
     for (int c = 0; c < 3; c++) {
-        assert_int_equal(tu_memgen(log, "detect --features %s --labels %s --threshold 0.1 --chunk-rows %s "
-                                   "--out %s/o%d.csv --scores-out %s/s%d.npy",
+        assert_int_equal(tu_memgen(log, "detect --features %s --layout nchw --labels %s --threshold 0.1 "
+                                   "--chunk-rows %s --out %s/o%d.csv --scores-out %s/s%d.npy",
                                    acts, lab, chunks[c], dir, c, dir, c), 0);
         char name[32];
         snprintf(name, sizeof name, "o%d.csv", c);
@@ -312,7 +312,7 @@ static void test_cli_chunks(void **state) {
     assert_string_equal(csv[0], csv[2]);
     assert_int_equal(tu_count_of(csv[0], "\n"), 24);
     for (int c = 0; c < 3; c++) free(csv[c]);
-    assert_int_not_equal(tu_memgen(log, "detect --features %s --chunk-rows 0", acts), 0);
+    assert_int_not_equal(tu_memgen(log, "detect --features %s --layout nchw --chunk-rows 0", acts), 0);
     /* --model --data: blocks rounded up to MG_DETECT_BLOCK_ALIGN rows, same bits as one block */
     double sig[2] = {0.1, 0.5};
     mg_daeset set;
