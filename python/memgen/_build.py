@@ -9,6 +9,7 @@ library inside it and needs nothing but the Debian run-time libraries
                 (default: the tree this folder sits in, built with `make` first);
   otherwise     an installed memgen found by `pkg-config memgen` (make install).
 """
+import glob
 import os
 import shlex
 import subprocess
@@ -45,7 +46,10 @@ def build_args():
     lib = os.path.join(root, build, "libmemgen.a")
     if os.environ.get("MEMGEN_SKIP_MAKE") != "1":
         subprocess.check_call(["make", "-C", root, "-j2", "BUILD=" + build, os.path.join(build, "libmemgen.a")])
-    return dict(include_dirs=[os.path.join(root, "include")], extra_objects=[lib], libraries=DEPS,
+    # depends: the extension is relinked whenever the library or a header is newer than it
+    headers = sorted(glob.glob(os.path.join(root, "include", "memgen", "**", "*.h"), recursive=True))
+    return dict(include_dirs=[os.path.join(root, "include")], extra_objects=[lib], depends=[lib, CDEF] + headers,
+                libraries=DEPS,
                 extra_compile_args=["-std=c11", "-O2"], extra_link_args=["-fopenmp"])
 
 
