@@ -14,8 +14,9 @@
  * "key=v1,v2,...; key=v; ..." (';' or newlines separate items, '#' starts a
  * comment to the end of the line). Axes (lists): n, p, sigma, lambda (the
  * lambda of Eq. 6, solve/theory/train --lambda; wd is its old name), data,
- * seed. Data names: "mog" (two modes, covariance 0.1 x 0.9^j, the experiments' tight mixture) or "mog:K:COV" (K modes,
- * covariance COV x 0.9^j, means of norm 5 with pairwise cosine -1/(K-1)).
+ * seed. Data names: "mog" (two modes, covariance 0.1 x 0.9^j, the
+ * experiments' tight mixture) or "mog:K:COV" (K modes, covariance COV x
+ * 0.9^j, means of norm 5 with pairwise cosine -1/(K-1)).
  * Settings (one value): task (train, solve, both), d, steps, lr, batch,
  * samples, levels, smin, smax, ntest, draws, threshold. Every cell of the
  * grid uses every setting; mg_sweep_grid_format writes the canonical form
