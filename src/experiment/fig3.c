@@ -27,11 +27,11 @@ static const mg_field PARAM_FIELDS[] = {
     MG_FIELD(mg_exp_fig3_params, ratio_threshold, MG_FIELD_F64, "a copy when d1/d2 < this (Gu et al.)"),
     MG_FIELD(mg_exp_fig3_params, direction_cosine, MG_FIELD_F64, "a copy up to scale at largest cosine >= this"),
     MG_FIELD(mg_exp_fig3_params, tc_mem_steps, MG_FIELD_I64, "time-conditioned memorizing model: RMSprop steps"),
-    MG_FIELD(mg_exp_fig3_params, tc_mem_lr, MG_FIELD_F64, "its learning rate (wd 1e-2)"),
+    MG_FIELD(mg_exp_fig3_params, tc_mem_lr, MG_FIELD_F64, "its learning rate (weight decay 1e-2)"),
     MG_FIELD(mg_exp_fig3_params, tc_mem_p, MG_FIELD_I64, "its hidden units"),
     MG_FIELD(mg_exp_fig3_params, tc_mem_batch, MG_FIELD_I64, "its rows per step (0: full batch)"),
     MG_FIELD(mg_exp_fig3_params, tc_gen_steps, MG_FIELD_I64, "time-conditioned generalizing model: Adam steps"),
-    MG_FIELD(mg_exp_fig3_params, tc_gen_lr, MG_FIELD_F64, "its learning rate (wd 5e-4)"),
+    MG_FIELD(mg_exp_fig3_params, tc_gen_lr, MG_FIELD_F64, "its learning rate (weight decay 5e-4)"),
     MG_FIELD(mg_exp_fig3_params, tc_gen_p, MG_FIELD_I64, "its hidden units (0: the generalizing DAE set's)"),
     MG_FIELD(mg_exp_fig3_params, tc_gen_batch, MG_FIELD_I64, "its rows per step (0: full batch)"),
     MG_FIELD(mg_exp_fig3_params, tc_sigma_min, MG_FIELD_F64, "lowest noise level (training range, sampler grid)"),
@@ -284,7 +284,7 @@ static void on_train(void *vslot, const mg_train_progress *pr) {
 }
 
 /* Trains the authors' time-conditioned model (tctrain.h) on X as their
- * notebook does: memorization RMSprop wd 1e-2, generalization Adam wd 5e-4
+ * notebook does: memorization RMSprop weight decay 1e-2, generalization Adam weight decay 5e-4
  * (batches without replacement, drop_last), MSELoss, sigma log-uniform in
  * [tc_sigma_min, tc_sigma_max]; steps, lr, p and batch from the parameters.
  * Generator t = fork "tc", then fork 4 * index + (0 | 2). */
