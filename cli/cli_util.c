@@ -190,6 +190,18 @@ int cli_unknown_option(const char *cmd, const char *word, const char *const *nam
     const char *name = word;
     while (*name == '-') name++;
     size_t len = strcspn(name, "=");
+    /* options renamed so that one name means one quantity in every command */
+    static const char *const renamed[][3] = {
+        {"wd", "weight-decay", "the optimizer's weight decay"},
+        {"wd", "lambda", "the Eq. 6 lambda"},
+        {"steps", "levels", "the number of noise levels visited"},
+    };
+    for (size_t r = 0; r < sizeof renamed / sizeof renamed[0]; r++)
+        if (strlen(renamed[r][0]) == len && !strncmp(name, renamed[r][0], len))
+            for (int i = 0; i < n; i++)
+                if (!strcmp(names[i], renamed[r][1]))
+                    return cli_usage(cmd, "option --%s was renamed: --%s is %s", renamed[r][0], renamed[r][1],
+                                     renamed[r][2]);
     const char *best = NULL;
     int bd = 64, nprefix = 0;
     for (int i = 0; i <= n; i++) {

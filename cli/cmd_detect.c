@@ -100,7 +100,7 @@ static void usage(FILE *f) {
             "    --dup-count M     scarce components = duplicated samples (default 2)\n"
             "    --dup-times C     copies of each (default 10)\n"
             "    --hidden P        DAE width (default 64)\n"
-            "    --wd L            weight decay lambda (default 0)\n"
+            "    --lambda L        the Eq. 6 lambda of the solved DAEs (default 0)\n"
             "    --sigma-min S, --sigma-max S, --levels K   the set's grid (default 0.02, 20, 20)\n"
             "    --n-gen N         generations (default 1000)\n"
             "    --save-dir DIR    also write train.npy, model.safetensors, gens.npy, eval_index.npy,\n"
@@ -147,7 +147,7 @@ int cmd_detect(int argc, char **argv) {
         CLI_OPT_INT_IN("cov-rank", &o.t1.cov_rank, 0, 100000),
         CLI_OPT_INT_IN("dup-count", &o.t1.dup_count, 1, 10000000),
         CLI_OPT_INT_IN("dup-times", &o.t1.dup_times, 2, 1000000), CLI_OPT_INT_IN("hidden", &o.t1.hidden, 1, 10000000),
-        CLI_OPT_DOUBLE("wd", &o.t1.wd), CLI_OPT_DOUBLE("sigma-min", &o.t1.sigma_min),
+        CLI_OPT_DOUBLE("lambda", &o.t1.wd), CLI_OPT_DOUBLE("sigma-min", &o.t1.sigma_min),
         CLI_OPT_DOUBLE("sigma-max", &o.t1.sigma_max), CLI_OPT_INT32_IN("levels", &o.t1.levels, 1, 10000),
         CLI_OPT_INT_IN("n-gen", &o.t1.n_gen, 3, 100000000), CLI_OPT_OUTDIR("save-dir", &o.save_dir), CLI_OPT_END};
     int rc = cli_parse_options("detect", argc, argv, opts, usage, NULL);

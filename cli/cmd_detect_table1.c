@@ -64,7 +64,7 @@ int detect_table1(detect_opts *o) {
     p->seeds = 1;
     fprintf(stderr,
             "detect --table1: d=%lld modes=%d per_mode=%lld mean_scale=%g cov_rate=%g cov_rank=%lld dup=%lldx%lld "
-            "hidden=%lld wd=%g sigmas=geom:%g:%g:%d n_gen=%lld sigma=%g fpr=%g bootstrap=%d mem/gen ratio=%g/%g "
+            "hidden=%lld lambda=%g sigmas=geom:%g:%g:%d n_gen=%lld sigma=%g fpr=%g bootstrap=%d mem/gen ratio=%g/%g "
             "clique tau=%g k=%d seed=%llu\n",
             (long long)p->d, p->modes, (long long)p->per_mode, p->mean_scale, p->cov_rate, (long long)p->cov_rank,
             (long long)p->dup_count, (long long)p->dup_times, (long long)p->hidden, p->wd, p->sigma_min, p->sigma_max,

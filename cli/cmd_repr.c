@@ -44,8 +44,8 @@ static void usage(FILE *f) {
             "  --seed K          noise seed; row i uses fork(seed, i) (default 0)\n"
             "  --out PATH        representations, n x p float32 .npy (default: none)\n"
             "  --stats PATH      per-sample CSV: every metric, active units, |h| (default: none)\n"
-            "  --summary PATH    JSON: per-metric summary (mean, std, quantiles) and histogram\n"
-            "                    (default: none)\n"
+            "  --json PATH       JSON summary: per metric mean, std, quantiles and histogram\n"
+            "                    (default: none; --summary is its old name, deprecated)\n"
             "  --bins N          histogram bins (default 30)\n"
             "  -h, --help        this text\n");
 }
@@ -115,7 +115,7 @@ static mg_status summarize(const char *path, int64_t n, const double *met, int b
 
 /* Entry point of `memgen repr`. */
 int cmd_repr(int argc, char **argv) {
-    const char *model = NULL, *data = NULL, *out = NULL, *stats = NULL, *summary = NULL;
+    const char *model = NULL, *data = NULL, *out = NULL, *stats = NULL, *summary = NULL, *summary_old = NULL;
     fc_opts fo = FC_OPTS_DEFAULT;
     double sigma = 0.2;
     uint64_t seed = 0;
@@ -124,9 +124,15 @@ int cmd_repr(int argc, char **argv) {
     const cli_opt opts[] = {
         CLI_OPT_STR("model", &model), CLI_OPT_STR("data", &data), FC_OPTIONS(&fo), CLI_OPT_DOUBLE("sigma", &sigma),
         CLI_OPT_UINT("seed", &seed), CLI_OPT_OUT("out", &out), CLI_OPT_OUT("stats", &stats),
-        CLI_OPT_OUT("summary", &summary), CLI_OPT_INT("bins", &bins), MC_OPTION(&mm), CLI_OPT_END};
+        CLI_OPT_OUT("json", &summary), CLI_OPT_OUT("summary", &summary_old), CLI_OPT_INT("bins", &bins),
+        MC_OPTION(&mm), CLI_OPT_END};
     int rc = cli_parse_options("repr", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
+    if (summary_old) { /* the old name of --json, kept for one release */
+        if (summary) return cli_usage("repr", "--summary is the old name of --json: give one of them");
+        fprintf(stderr, "repr: --summary is deprecated and will go in the next release: use --json\n");
+        summary = summary_old;
+    }
     const char *feat = fo.path;
     if ((model != NULL) == (feat != NULL)) return cli_usage("repr", "give exactly one of --model and --features");
     if (model && !data) return cli_usage("repr", "--model needs --data");

@@ -27,7 +27,7 @@ static void usage(FILE *f) {
             "options:\n"
             "  --out PATH         samples, n x d float32 .npy (required)\n"
             "  --n N              number of samples (default 64)\n"
-            "  --steps T          noise levels visited (default: a DAE set's own levels, 60 otherwise);\n"
+            "  --levels K         noise levels visited (default: a DAE set's own levels, 60 otherwise);\n"
             "                     the grid is geometric between the set's extreme levels, the\n"
             "                     time-conditioned model's training range, or --sigma-min/--sigma-max\n"
             "  --sigmas SPEC      explicit grid (geom:SMIN:SMAX:K, list:..., see memgen train --help)\n"

@@ -17,7 +17,7 @@
 /* Usage text with defaults. */
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: memgen solve --data X.npy [--labels L.npy | --clusters K] --sigma S --wd LAMBDA\n"
+            "usage: memgen solve --data X.npy [--labels L.npy | --clusters K] --sigma S --lambda L\n"
             "                    --hidden P --out model.safetensors [options]\n\n"
             "Builds the closed-form minimiser of the DAE loss (paper Eq. 6) without training:\n"
             "block k of W1 = W2 is U_k (I + n_k s^2 L_k^-1)^-1/2 (I - n lambda L_k^-1)^1/2 O_k^T\n"
@@ -32,7 +32,7 @@ static void usage(FILE *f) {
             "  --sigma S            noise level sigma of Eq. 6 (required unless --sigmas)\n"
             "  --sigmas SPEC        a set over noise levels: geom:SMIN:SMAX:K, list:S1,S2,...\n"
             "                       (writes a DAE set; one construction per level)\n"
-            "  --wd LAMBDA          weight decay lambda of Eq. 6 (default 0): loss =\n"
+            "  --lambda L           the Eq. 6 lambda (train --lambda; default 0): loss =\n"
             "                       (1/n) sum E|f(x+sigma eps)-x|^2 + lambda (|W1|^2 + |W2|^2)\n"
             "  --hidden P           hidden width p (required, except mode mem: default n)\n"
             "  --widths A,B,...     width of each cluster (default: the allocation rule, which\n"
@@ -76,7 +76,7 @@ int cmd_solve(int argc, char **argv) {
         return rc;
     }
     int64_t n = pr.X.shape[0], d = pr.X.shape[1];
-    fprintf(stderr, "solve: data=%s (%lld x %lld) mode=%s clusters=%lld%s%s hidden=%lld wd=%.6g (n*wd = %.6g) "
+    fprintf(stderr, "solve: data=%s (%lld x %lld) mode=%s clusters=%lld%s%s hidden=%lld lambda=%.6g (n*lambda = %.6g) "
             "dup-tol=%g sigmas=%d (%.6g..%.6g) widths=%s out=%s\n",
             o.data, (long long)n, (long long)d, mg_partition_mode_str(pr.part.mode), (long long)pr.part.K, o.labels ? " from " : "",
             o.labels ? o.labels : (o.clusters ? " by k-means" : ""), (long long)o.hidden, o.wd, (double)n * o.wd,

@@ -39,14 +39,15 @@ static void usage(FILE *f) {
             "  --sigma S|own       noise level of the target representations (default 0.02, the\n"
             "                      paper's t = 10 of 1000; 0 = clean; own = each level's own sigma)\n"
             "  --vector-level K    compute and apply the vector at level K only (default: all levels)\n"
-            "  --alphas SPEC       list:A1,A2,... or lin:A:B:K, ascending (default lin:0:1:11)\n"
-            "  --final-steps K     steer the last K sampling steps (default: half of them, as the\n"
-            "                      paper's final 20 of 40)\n"
+            "  --alphas SPEC       list:A1,A2,... or lin:A:B:K, ascending (default lin:0:1:11); the\n"
+            "                      spellings of --sigmas: lin/linear, geom, karras, list\n"
+            "  --final-steps K     steer the last K sampling steps, one per level (default: half of\n"
+            "                      --levels, as the paper's final 20 of 40)\n"
             "  --skip-last J       but not the last J steps (default 0; SD 3.5 in the paper stops early)\n"
             "  --vector-seed K     seed of the target representations' noise (default 1)\n"
             "sampling:\n"
             "  --n N               starting samples (default 16)\n"
-            "  --steps T           noise levels visited (default: the set's own levels; 60 for a\n"
+            "  --levels K          noise levels visited (default: the set's own levels; 60 for a\n"
             "                      time-conditioned model, geometric over its training range)\n"
             "  --sigmas SPEC       explicit grid (geom:SMIN:SMAX:K, list:...)\n"
             "  --sampler NAME      ddim | ancestral | euler | heun (default ddim); ancestral is the\n"
@@ -233,7 +234,7 @@ int cmd_steer(int argc, char **argv) {
                     &sp.sigma_hi, &sp.sigma_lo);
     fprintf(stderr,
             "steer: model=%s (%d levels, d=%lld) target=%s (%lld rows) sigma=%s vector-level=%s alphas=%d [%g .. %g]\n"
-            "steer: n=%lld sampler=%s steps=%d [%g .. %g] level=%s final-steps=%lld skip-last=%lld (steered sigma in "
+            "steer: n=%lld sampler=%s levels=%d [%g .. %g] level=%s final-steps=%lld skip-last=%lld (steered sigma in "
             "(%g, %g]) seed=%llu vector-seed=%llu out=%s\n",
             model, set->count, (long long)d, target, (long long)Xt.shape[0], sigma_s,
             vlevel < 0 ? "all" : "one", na, alphas[0], alphas[na - 1], (long long)n, mg_sampler_name(so.kind), K, sig[0],

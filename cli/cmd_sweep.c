@@ -35,7 +35,7 @@ static void usage(FILE *f) {
             "DIR/results.csv|json, DIR/measures.npy, DIR/timings.csv and the phase diagram\n"
             "DIR/index.html. Each finished cell is DIR/cells/<index>.json: rerunning the same\n"
             "command (or just --out DIR) resumes. Grid SPEC: \"n=4,8,16; p=4,16; sigma=0.5;\n"
-            "wd=1e-4; data=mog; seed=0,1; task=both; d=32; steps=1500; ...\" (see\n"
+            "lambda=1e-4; data=mog; seed=0,1; task=both; d=32; steps=1500; ...\" (see\n"
             "include/memgen/sweep.h; missing keys take the defaults).\n\n"
             "options:\n"
             "  --grid SPEC|@FILE  the grid (default: the library's default grid, or DIR's)\n"
@@ -49,7 +49,7 @@ static void usage(FILE *f) {
             "  --count            print the number of cells and exit\n"
             "  --measure NAME     the column drawn in the phase diagram (default tr_mem_frac_scale,\n"
             "                     cf_mem_frac_scale for task=solve)\n"
-            "  --x AXIS, --y AXIS the diagram's axes: n, p, sigma, wd, seed, data (default n, p)\n"
+            "  --x AXIS, --y AXIS the diagram's axes: n, p, sigma, lambda, seed, data (default n, p)\n"
             "  -h, --help         this text\n");
 }
 
@@ -107,7 +107,7 @@ static mg_status load_grid(const sweep_opts *o, mg_sweep_grid *g, uint64_t *seed
 /* Progress of the local runner: one line per finished cell. */
 static void on_cell(void *ctx, int64_t index, int64_t done, int64_t total, const mg_sweep_result *r) {
     const char *label = ctx;
-    fprintf(stderr, "sweep%s: cell %lld done (%lld/%lld) n=%g p=%g sigma=%g wd=%g seed=%g in %.2f s\n", label,
+    fprintf(stderr, "sweep%s: cell %lld done (%lld/%lld) n=%g p=%g sigma=%g lambda=%g seed=%g in %.2f s\n", label,
             (long long)index, (long long)done, (long long)total, r->v[2], r->v[3], r->v[4], r->v[5], r->v[6],
             r->seconds[3]);
 }
@@ -311,7 +311,7 @@ int cmd_sweep(int argc, char **argv) {
     if (rc != CLI_RUN) return rc;
     if (parse_shard(&o)) return CLI_USAGE;
     if (axis_of(o.xaxis) < 0 || axis_of(o.yaxis) < 0 || !strcmp(o.xaxis, o.yaxis))
-        return cli_usage("sweep", "--x and --y must be two different axes of n, p, sigma, wd, seed, data");
+        return cli_usage("sweep", "--x and --y must be two different axes of n, p, sigma, lambda, seed, data");
     if (o.measure && mg_sweep_column_find(o.measure) < 0)
         return cli_usage("sweep", "--measure %s is not a result column (see results.csv)", o.measure);
     if (o.merge) {

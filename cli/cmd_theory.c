@@ -20,7 +20,7 @@
 /* Usage text with defaults. */
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: memgen theory --data X.npy [--labels L.npy | --clusters K] --sigma S --wd LAMBDA\n"
+            "usage: memgen theory --data X.npy [--labels L.npy | --clusters K] --sigma S --lambda L\n"
             "                     [--hidden P] [--mog params.safetensors] [--json out.json]\n\n"
             "Reports, for the data partitioned into clusters: (alpha, beta)-separability\n"
             "(Definition 3.1), the margin gamma of Eq. 16, the measured pre-activation margins\n"
@@ -33,7 +33,7 @@ static void usage(FILE *f) {
             "options:\n"
             TC_HELP_PARTITION
             "  --sigma S            noise level sigma of Eq. 6 (required)\n"
-            "  --wd LAMBDA          weight decay lambda of Eq. 6 (default 0)\n"
+            "  --lambda L           the Eq. 6 lambda (train --lambda; default 0)\n"
             "  --hidden P           hidden width p (required, except mode mem: default n)\n"
             "  --widths A,B,...     width of each cluster (default: the allocation rule)\n"
             "  --dup-tol T          rank-1 (duplicated) cluster threshold eig2/eig1 (default 1e-6)\n"
@@ -119,8 +119,8 @@ int cmd_theory(int argc, char **argv) {
     tc_problem pr;
     if ((rc = tc_load("theory", &o, &pr)) != CLI_OK) return rc;
     int64_t n = pr.X.shape[0], d = pr.X.shape[1];
-    fprintf(stderr, "theory: data=%s (%lld x %lld) mode=%s clusters=%lld hidden=%lld sigma=%.6g wd=%.6g "
-            "(n*wd = %.6g) widths=%s mog=%s\n", o.data, (long long)n, (long long)d, mg_partition_mode_str(pr.part.mode),
+    fprintf(stderr, "theory: data=%s (%lld x %lld) mode=%s clusters=%lld hidden=%lld sigma=%.6g lambda=%.6g "
+            "(n*lambda = %.6g) widths=%s mog=%s\n", o.data, (long long)n, (long long)d, mg_partition_mode_str(pr.part.mode),
             (long long)pr.part.K, (long long)o.hidden, sigma, o.wd, (double)n * o.wd, o.widths_spec ? o.widths_spec : "auto",
             mogp ? mogp : "none");
 

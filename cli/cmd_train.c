@@ -26,8 +26,9 @@ static void usage(FILE *f) {
             "(their ReLU_Diffusion notebook: one tied bias-free W for every noise level, a gate MLP\n"
             "Linear(1,p)-ReLU-Linear(p,p), a scalar skip), each row with its own sigma drawn\n"
             "log-uniformly in [--sigma-min, --sigma-max] every step, target the clean row.\n"
-            "The authors' runs: memorization --kind tc --optim rmsprop --lr 1e-3 --wd 1e-2 --batch full;\n"
-            "generalization --kind tc --optim adam --lr 5e-5 --wd 5e-4 --batch 256 (loss torch).\n\n"
+            "The authors' runs: memorization --kind tc --optim rmsprop --lr 1e-3 --weight-decay 1e-2\n"
+            "--batch full; generalization --kind tc --optim adam --lr 5e-5 --weight-decay 5e-4\n"
+            "--batch 256 (loss torch).\n\n"
             "data and output:\n"
             "  --data PATH           training data, n x d .npy (required)\n"
             "  --out PATH            trained model .safetensors (required)\n"
@@ -48,19 +49,20 @@ static void usage(FILE *f) {
             "  --sigma-min S         tc: lowest noise level drawn (default 0.02)\n"
             "  --sigma-max S         tc: highest noise level drawn (default 2)\n"
             "  --sigmas SPEC         train a DAE set instead: one DAE per level of SPEC (geom:SMIN:SMAX:K,\n"
-            "                        linear:SMIN:SMAX:K, karras:SMIN:SMAX:K or list:S1,S2,...), level k seeded\n"
+            "                        lin:SMIN:SMAX:K (or linear:), karras:SMIN:SMAX:K or list:S1,S2,...), level k seeded\n"
             "                        with fork k of --seed; OUT holds the set (App. B.1). Per-level logs and\n"
             "                        checkpoints get a .level<k> suffix; --resume-levels continues a killed\n"
             "                        set run from the level checkpoints that exist\n"
             "  --loss NAME           torch: MSELoss mean over B*d entries + optimizer weight decay\n"
             "                        (the authors' code); eq6: (1/B) sum ||r||^2 + lambda(||W1||^2+||W2||^2)\n"
             "                        (default torch; the Eq. 6 lambda a run means is printed at start)\n"
-            "  --lambda L            explicit Eq. 6 penalty in the loss (default 0; dae only)\n"
+            "  --lambda L            explicit Eq. 6 penalty lambda in the loss (default 0; dae only): the\n"
+            "                        quantity solve/theory/detect --table1 call --lambda\n"
             "optimizer (PyTorch semantics and defaults):\n"
             "  --optim NAME          sgd | adam | adamw | rmsprop (default rmsprop, as App. B.1)\n"
             "  --lr LR               learning rate (default: adam/adamw 1e-3, rmsprop 1e-2; sgd needs one)\n"
-            "  --wd WD               weight decay, coupled (sgd/adam/rmsprop) or decoupled (adamw)\n"
-            "                        (default 0; adamw 0.01)\n"
+            "  --weight-decay WD     optimizer weight decay, coupled (sgd/adam/rmsprop) or decoupled\n"
+            "                        (adamw) (default 0; adamw 0.01); not the Eq. 6 lambda (--lambda)\n"
             "  --momentum M          sgd/rmsprop momentum (default 0)\n"
             "  --dampening X         sgd dampening (default 0)\n"
             "  --nesterov            sgd Nesterov momentum (default off)\n"
@@ -193,7 +195,7 @@ static mg_status train_set(const set_run *run, const mg_train_params *p, const c
     double *sigmas = NULL;
     int count = 0;
     MG_TRY(mg_sigmas_parse(spec, &sigmas, &count));
-    fprintf(stderr, "train: data=%s (%lld x %lld) hidden=%lld %s optim=%s lr=%g wd=%g steps=%lld seed=%llu\n"
+    fprintf(stderr, "train: data=%s (%lld x %lld) hidden=%lld %s optim=%s lr=%g weight-decay=%g steps=%lld seed=%llu\n"
             "       a set of %d DAEs over sigma %g .. %g (%s); Eq. 6 lambda = %.6g\n",
             run->data, (long long)X.rows, (long long)X.cols, (long long)p->hidden, p->tied ? "tied" : "untied",
             mg_optim_name(p->optim), mg_train_resolved_lr(p), mg_train_resolved_wd(p), (long long)p->steps,
@@ -292,7 +294,7 @@ static mg_status train_tc(tc_run *r, mg_tc_train_params p, const int *given, mg_
     else snprintf(batch, sizeof batch, "%lld (%s)", (long long)b->batch, mg_batch_mode_name(b->batch_mode));
     fprintf(stderr,
             "train: kind=tc data=%s (%lld x %lld) hidden=%lld init=%s sigma log-uniform in [%g, %g]\n"
-            "       loss=%s optim=%s lr=%g wd=%g momentum=%g",
+            "       loss=%s optim=%s lr=%g weight-decay=%g momentum=%g",
             r->data, (long long)n, (long long)d, (long long)b->hidden,
             r->resume ? "checkpoint" : r->init_file ? r->init_file : "authors", rp->sigma_min, rp->sigma_max,
             mg_loss_name(b->loss), mg_optim_name(b->optim), b->lr, b->weight_decay, b->momentum);
@@ -403,7 +405,7 @@ int cmd_train(int argc, char **argv) {
         CLI_OPT_DOUBLE_G("lambda", &p.lambda, &given[G_LAMBDA]),
         CLI_OPT_FN_G("optim", parse_optim, &p.optim, &given[G_OPTIM]),
         CLI_OPT_DOUBLE_G("lr", &p.lr, &given[G_LR]),
-        CLI_OPT_DOUBLE_G("wd", &p.weight_decay, &given[G_WD]),
+        CLI_OPT_DOUBLE_G("weight-decay", &p.weight_decay, &given[G_WD]),
         CLI_OPT_DOUBLE_G("momentum", &p.momentum, &given[G_MOM]),
         CLI_OPT_DOUBLE_G("dampening", &p.dampening, &given[G_DAMP]),
         CLI_OPT_FLAG_G("nesterov", &p.nesterov, &given[G_NEST]),
@@ -570,7 +572,7 @@ int cmd_train(int argc, char **argv) {
     else snprintf(batch, sizeof batch, "%lld (%s)", (long long)rp->batch, mg_batch_mode_name(rp->batch_mode));
     fprintf(stderr,
             "train: data=%s (%lld x %lld) hidden=%lld %s%s init=%s sigma=%g\n"
-            "       loss=%s lambda=%g optim=%s lr=%g wd=%g momentum=%g",
+            "       loss=%s lambda=%g optim=%s lr=%g weight-decay=%g momentum=%g",
             data, (long long)n, (long long)d, (long long)rp->hidden, rp->tied ? "tied" : "untied",
             rp->bias ? " biased" : "", resume ? "checkpoint" : init, rp->sigma, mg_loss_name(rp->loss), rp->lambda,
             mg_optim_name(rp->optim), rp->lr, rp->weight_decay, rp->momentum);

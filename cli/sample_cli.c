@@ -33,7 +33,7 @@ static mg_status sc_sigma_grid_(const sc_opts *o, const double *levels, int nlev
 
 /* Validates and parses the shared options (--clamp as two finite numbers). */
 int sc_resolve(const char *cmd, sc_opts *o) {
-    if (o->steps < 0 || o->steps > 100000) return cli_usage(cmd, "--steps must be in 1..100000");
+    if (o->steps < 0 || o->steps > 100000) return cli_usage(cmd, "--levels must be in 1..100000");
     if (mg_sampler_parse(o->sampler, &o->kind) != MG_OK) return cli_usage(cmd, "%s", mg_last_error());
     if (!strcmp(o->level, "nearest")) o->mode = MG_LEVEL_NEAREST;
     else if (!strcmp(o->level, "interp")) o->mode = MG_LEVEL_INTERP;

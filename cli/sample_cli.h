@@ -1,6 +1,6 @@
 /*
  * Pieces shared by `memgen sample` and `memgen steer`: the sampling options
- * (--sigmas, --steps, --sampler, --level, --clamp) and the PNG grid options
+ * (--sigmas, --levels, --sampler, --level, --clamp) and the PNG grid options
  * (--image, --range), resolving them, the noise grid, and sampler progress on a CLI
  * progress bar.
  */
@@ -28,7 +28,7 @@ typedef struct {
 
 /* Their cli_opt entries, stored into the sc_opts *o. */
 #define SC_OPTIONS(o)                                                                                      \
-    CLI_OPT_STR("sigmas", &(o)->sigmas), CLI_OPT_INT("steps", &(o)->steps), CLI_OPT_STR("sampler", &(o)->sampler), \
+    CLI_OPT_STR("sigmas", &(o)->sigmas), CLI_OPT_INT("levels", &(o)->steps), CLI_OPT_STR("sampler", &(o)->sampler), \
         CLI_OPT_STR("level", &(o)->level), CLI_OPT_STR("image", &(o)->image), CLI_OPT_STR("range", &(o)->range), \
         CLI_OPT_STR("clamp", &(o)->clamp)
 
@@ -36,17 +36,17 @@ typedef struct {
 #define SC_HELP_SAMPLER                                                                                       \
     "  --sampler NAME     ddim | ancestral | euler | heun (default ddim); ancestral is the authors'\n"     \
     "                     stochastic VE sampler (also called authors; their run: --sampler authors\n"    \
-    "                     --steps 60 --sigma-min 0.02 --sigma-max 2 --clamp -1:1)\n"                     \
+    "                     --levels 60 --sigma-min 0.02 --sigma-max 2 --clamp -1:1)\n"                     \
     "  --clamp LO:HI      clamp x to [LO, HI] after every step, for every sampler (default: none;\n"     \
     "                     the authors clamp to -1:1)\n"
 
-/* Checks --steps and parses --sampler, --level, --range and --clamp; CLI_OK, or
+/* Checks --levels and parses --sampler, --level, --range and --clamp; CLI_OK, or
  * CLI_USAGE after a message naming cmd. */
 int sc_resolve(const char *cmd, sc_opts *o);
 
 /* The noise grid (*sig, caller frees, K ascending levels): --sigmas if given;
- * else `levels` (a set's own nlevels levels) when they exist and --steps is 0;
- * else --steps (or default_steps when 0) levels geometric from lo to hi.
+ * else `levels` (a set's own nlevels levels) when they exist and --levels is 0;
+ * else --levels (or default_steps when 0) levels geometric from lo to hi.
  * With a set's levels, every sigma of the grid must be within their reach
  * (mg_sigma_check_reach: MG_ERR_ARG otherwise). */
 mg_status sc_sigma_grid(const sc_opts *o, const double *levels, int nlevels, int64_t default_steps, double lo,

@@ -121,7 +121,7 @@ fail:
 
 /* Checks, loads and resolves --hidden (see theory_cli.h). */
 int tc_load(const char *cmd, tc_opts *o, tc_problem *p) {
-    if (o->wd < 0) return cli_usage(cmd, "--wd must be >= 0");
+    if (o->wd < 0) return cli_usage(cmd, "--lambda must be >= 0");
     if (o->dup_tol < 0 || o->dup_tol >= 1) return cli_usage(cmd, "--dup-tol must be in [0, 1)");
     if (o->duplicates == 1 || o->duplicates < 0) return cli_usage(cmd, "--duplicates must be 0 or >= 2");
     if (o->dup_dist < 0) return cli_usage(cmd, "--dup-dist must be >= 0");

@@ -47,7 +47,7 @@ int tc_parse_mode(const char *cmd, const char *arg, void *dest);
 #define TC_OPTIONS(o)                                                                                                  \
     CLI_OPT_STR("data", &(o)->data), CLI_OPT_STR("labels", &(o)->labels), CLI_OPT_OUT("labels-out", &(o)->labels_out), \
         CLI_OPT_STR("widths", &(o)->widths_spec), CLI_OPT_INT_MIN("clusters", &(o)->clusters, 1),                      \
-        CLI_OPT_FN("mode", tc_parse_mode, &(o)->mode), CLI_OPT_DOUBLE("wd", &(o)->wd),                                 \
+        CLI_OPT_FN("mode", tc_parse_mode, &(o)->mode), CLI_OPT_DOUBLE("lambda", &(o)->wd),                                 \
         CLI_OPT_INT_MIN("hidden", &(o)->hidden, 1), CLI_OPT_DOUBLE("dup-tol", &(o)->dup_tol),                          \
         CLI_OPT_INT("duplicates", &(o)->duplicates), CLI_OPT_DOUBLE("dup-dist", &(o)->dup_dist),                       \
         CLI_OPT_UINT("seed", &(o)->seed), CLI_OPT_INT32_IN("kmeans-iters", &(o)->kmeans_iters, 1, 1000000),            \

@@ -5,8 +5,8 @@
  * range, finite divergence), mistyped options get the
  * nearest real one, every output path is checked before the work starts,
  * reproduce refuses to mix a new report into an earlier one (--force
- * replaces it) and reruns a recorded config.json, and progress lines read
- * cleanly.
+ * replaces it) and reruns a recorded config.json, progress lines read
+ * cleanly, and one option name means one quantity in every command.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -62,6 +62,78 @@ static void test_option_suggestion(void **state) {
         assert_int_equal(run(w, "%s", cases[i].args), 2);
         assert_true(tu_log_has(w, cases[i].says));
     }
+}
+
+/* Whether text has `opt` as a whole option name (not a prefix of a longer one). */
+static int has_option(const char *text, const char *opt) {
+    size_t n = strlen(opt);
+    for (const char *p = strstr(text, opt); p; p = strstr(p + 1, opt)) {
+        char next = p[n];
+        if ((p == text || p[-1] == ' ' || p[-1] == '\n' || p[-1] == '[' || p[-1] == '(' || p[-1] == '|') &&
+            !(next == '-' || (next >= 'a' && next <= 'z')))
+            return 1;
+    }
+    return 0;
+}
+
+/* One name, one quantity (issue 17): no command's --help lists --wd (the
+ * optimizer's decay is train --weight-decay, the Eq. 6 lambda is --lambda
+ * everywhere), --steps (updates) only in train, the noise levels visited
+ * are --levels, a JSON summary is --json; the old spellings say what they
+ * became; --sigmas and --alphas take the same grid spellings. */
+static void test_vocabulary(void **state) {
+    tu_workdir *w = *state;
+    assert_int_equal(run(w, "--help"), 0);
+    char *top = tu_read_text(w->log);
+    assert_non_null(top);
+    const char *list = strstr(top, "commands:\n");
+    assert_non_null(list);
+    int ncmd = 0;
+    const char *p = strchr(list, '\n') + 1;
+    while (p && !strncmp(p, "  ", 2) && p[2] > ' ') {
+        char name[32];
+        assert_int_equal(sscanf(p, " %31s", name), 1);
+        assert_int_equal(run(w, "%s --help", name), 0);
+        char *help = tu_read_text(w->log);
+        assert_non_null(help);
+        if (has_option(help, "--wd") || has_option(help, "--summary PATH") ||
+            (has_option(help, "--steps") && strcmp(name, "train") != 0)) {
+            fprintf(stderr, "memgen %s --help:\n%s\n", name, help);
+            fail_msg("memgen %s --help uses an old name (--wd, --steps outside train, --summary)", name);
+        }
+        if (!strcmp(name, "train"))
+            assert_true(has_option(help, "--weight-decay") && has_option(help, "--lambda") &&
+                        has_option(help, "--steps"));
+        if (!strcmp(name, "solve") || !strcmp(name, "theory") || !strcmp(name, "detect"))
+            assert_true(has_option(help, "--lambda"));
+        if (!strcmp(name, "sample") || !strcmp(name, "steer")) assert_true(has_option(help, "--levels"));
+        if (!strcmp(name, "repr")) assert_true(has_option(help, "--json"));
+        free(help);
+        ncmd++;
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    if (ncmd < 15) fail_msg("memgen --help lists %d commands:\n%s", ncmd, top);
+    free(top);
+    static const struct {
+        const char *args, *says;
+    } old[] = {
+        {"train --wd 1e-2", "--weight-decay is the optimizer's weight decay"},
+        {"solve --wd 1e-4", "--lambda is the Eq. 6 lambda"},
+        {"theory --wd 1e-4", "--lambda is the Eq. 6 lambda"},
+        {"detect --table1 --wd 0", "--lambda is the Eq. 6 lambda"},
+        {"sample --steps 8", "--levels is the number of noise levels visited"},
+        {"steer --steps 8", "--levels is the number of noise levels visited"},
+    };
+    for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
+        assert_int_equal(run(w, "%s", old[i].args), 2);
+        assert_true(tu_log_has(w, old[i].says));
+    }
+    /* the grid spellings of both parsers reach the commands */
+    make_data(w);
+    assert_int_equal(run(w, "sample --emp %s --n 2 --sigmas lin:0.1:1:4 --out %s", tu_wpath(w, "x.npy"),
+                         tu_wpath(w, "s.npy")), 0);
+    assert_true(tu_log_has(w, "levels=4"));
 }
 
 /* Outputs in folders that do not exist fail at once, before any work,
@@ -213,6 +285,7 @@ static void test_reproduce_rerun(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_option_suggestion, tu_workdir_setup, tu_workdir_teardown),
+        cmocka_unit_test_setup_teardown(test_vocabulary, tu_workdir_setup, tu_workdir_teardown),
         cmocka_unit_test_setup_teardown(test_output_paths_checked_first, tu_workdir_setup, tu_workdir_teardown),
         cmocka_unit_test_setup_teardown(test_no_silent_answers, tu_workdir_setup, tu_workdir_teardown),
         cmocka_unit_test_setup_teardown(test_reproduce_rerun, tu_workdir_setup, tu_workdir_teardown),

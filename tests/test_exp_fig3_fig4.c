@@ -416,7 +416,7 @@ static void test_fig4_mog(void **state) {
     mg_exp_fig4_result r;
     run_fig4(&g_data[0], &r);
     assert_int_equal(r.gen_columns.ncols, 7);
-    const double *e1 = mg_table_col(&r.gen_columns, "energy_mode1"), *e2 = mg_table_col(&r.gen_columns, "energy_mode2"),
+    const double *e1 = mg_table_col(&r.gen_columns, "energy_mode0"), *e2 = mg_table_col(&r.gen_columns, "energy_mode1"),
                  *eb = mg_table_col(&r.gen_columns, "energy_best");
     int64_t lean1 = 0;
     for (int64_t j = 0; j < r.p_gen; j++) {
@@ -424,8 +424,8 @@ static void test_fig4_mog(void **state) {
         assert_true(eb[j] == fmax(e1[j], e2[j]));
         lean1 += e1[j] >= e2[j];
     }
-    assert_int_equal(r.columns_mode1, lean1);
-    assert_int_equal(r.columns_mode1 + r.columns_mode2, r.p_gen);
+    assert_int_equal(r.columns_mode0, lean1);
+    assert_int_equal(r.columns_mode0 + r.columns_mode1, r.p_gen);
     tu_assert_in_range(r.block_median_energy, 0, 1 + 1e-9, "block median");
     assert_true(r.random_energy_share == (double)r.p_gen / 64.0);
     assert_null(r.mem_pairs.data);

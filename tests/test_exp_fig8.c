@@ -3,7 +3,7 @@
  * report, on the Gaussian mixture built at smoke sizes by mg_exp_data_build:
  * the steering window is mg_steer_window's, the sweep runs from 0 to an end
  * of the scan, every table agrees with the group summaries (counts, mean
- * gain, the mean curve), the MoG target is mode 2, the generalized samples
+ * gain, the mean curve), the MoG target is mode 1, the generalized samples
  * move toward it, and a second call gives the same bytes.
  */
 #include <math.h>
@@ -74,11 +74,11 @@ static void test_fig8_invariants(void **state) {
     tu_assert_ok(mg_sigmas_geometric(0.02, 2.0, 10, sig));
     mg_steer_window(sig, 10, 5, 1, &hi, &lo);
     assert_true(r.sigma_hi == hi && r.sigma_lo == lo && lo < hi);
-    /* the MoG's target: mode 2, all of its held-out rows */
+    /* the MoG's target: mode 1, all of its held-out rows */
     int64_t nt = 0;
     for (int64_t i = 0; i < g_data.test.shape[0]; i++) nt += g_data.test_labels[i] == 1;
     assert_true(r.target == 1 && r.target_rows == nt);
-    assert_string_equal(r.target_name, "mode 2 (mu = +5 e_1)");
+    assert_string_equal(r.target_name, "mode 1 (mu = +5 e_1)");
     /* the sweep: 0 .. alpha_max evenly, alpha_max one of the scanned strengths */
     double scan = 1.0 / 64;
     while (scan < r.alpha_max && scan < 32) scan *= 2;

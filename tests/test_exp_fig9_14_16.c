@@ -264,7 +264,7 @@ static void test_fig9(void **state) {
     }
     tu_assert_close_d(&a.angle_max_deg, &amax, 1, 0, 1e-12, "largest angle");
     tu_assert_in_range(a.angle_max_lead_deg, 0.0, a.angle_max_deg + 1e-9, "leading angle");
-    assert_int_equal(a.learned_width_mode1 + a.learned_width_mode2 + a.learned_units_unassigned, 16);
+    assert_int_equal(a.learned_width_mode0 + a.learned_width_mode1 + a.learned_units_unassigned, 16);
     tu_assert_in_range(a.mask_violation_share, 0.0, 1.0, "mask violations");
     assert_true(a.alpha > 0);
     /* trained further: two models, the shared one's numbers kept beside the verdict model's */

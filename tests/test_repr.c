@@ -258,7 +258,7 @@ static void test_repr_cli(void **state) {
     mg_rng_normal(&r, X, 60);
     int64_t sh[2] = {10, 6};
     tu_assert_ok(mg_npy_write_f32(data, X, 2, sh));
-    assert_int_equal(tu_memgen(log, "repr --model %s --data %s --sigma 0.2 --seed 4 --out %s --stats %s --summary %s",
+    assert_int_equal(tu_memgen(log, "repr --model %s --data %s --sigma 0.2 --seed 4 --out %s --stats %s --json %s",
                                model, data, out, stats, sum), 0);
     mg_array H;
     tu_assert_ok(mg_npy_read(out, &H));

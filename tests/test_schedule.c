@@ -31,6 +31,15 @@ static void test_other_kinds(void **state) {
     double lin[3] = {1, 2, 3};
     tu_assert_close_d(s, lin, 3, 0, 1e-15, "linear");
     free(s);
+    /* the spellings --alphas takes too: lin: for linear:, a bare list for list: */
+    tu_assert_ok(mg_sigmas_parse("lin:1:3:3", &s, &K));
+    assert_int_equal(K, 3);
+    tu_assert_close_d(s, lin, 3, 0, 1e-15, "lin");
+    free(s);
+    tu_assert_ok(mg_sigmas_parse("3,1,2", &s, &K));
+    assert_int_equal(K, 3);
+    tu_assert_close_d(s, lin, 3, 0, 0, "bare list");
+    free(s);
     tu_assert_ok(mg_sigmas_parse("karras:0.002:80:18", &s, &K));
     assert_int_equal(K, 18);
     double a = pow(80, 1.0 / 7), b = pow(0.002, 1.0 / 7);

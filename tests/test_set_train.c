@@ -188,7 +188,7 @@ static void test_cli(void **state) {
     float *X = gaussian_rows(4, 16, 9);
     int64_t shape[2] = {4, 16};
     tu_assert_ok(mg_npy_write_f32(x, X, 2, shape));
-    const char *common = "--hidden 6 --optim rmsprop --lr 1e-3 --wd 1e-2 --steps 300 --sigmas geom:0.05:1:3 --seed 4";
+    const char *common = "--hidden 6 --optim rmsprop --lr 1e-3 --weight-decay 1e-2 --steps 300 --sigmas geom:0.05:1:3 --seed 4";
     assert_int_equal(tu_memgen(log, "train --data %s %s --out %s --checkpoint-every 100 --log %s/l.csv", x, common, out,
                                dir), 0);
     mg_daeset set;

@@ -282,8 +282,21 @@ static void test_parse_alphas(void **state) {
     assert_int_equal(n, 5);
     assert_true(a[0] == 0 && a[2] == 0.5 && a[4] == 1);
     free(a);
+    /* the spellings --sigmas takes too: linear:, geom:, karras: */
+    tu_assert_ok(mg_steer_parse_alphas("linear:0:1:5", &a, &n));
+    assert_int_equal(n, 5);
+    assert_true(a[0] == 0 && a[2] == 0.5 && a[4] == 1);
+    free(a);
+    tu_assert_ok(mg_steer_parse_alphas("geom:0.1:10:3", &a, &n));
+    assert_int_equal(n, 3);
+    assert_true(a[0] == 0.1 && fabs(a[1] - 1) < 1e-12 && a[2] == 10);
+    free(a);
+    tu_assert_ok(mg_steer_parse_alphas("karras:0.1:10:4", &a, &n));
+    assert_int_equal(n, 4);
+    free(a);
     const char *bad[] = {"", "list:", "1,1", "2,1", "0,,1", "0,1,", "0,nan", "lin:0:1:1", "lin:1:0:3", "lin:0:1:2.5",
-                         "lin:0:1", "lin:0:1:5:", "x", "1e999", "lin:0:1:100001"};
+                         "lin:0:1", "lin:0:1:5:", "x", "1e999", "lin:0:1:100001",
+                         "geom:0:1:3", "geom:1:1:3", "linear:0:1:1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(mg_steer_parse_alphas(bad[i], &a, &n), MG_ERR_ARG);
         assert_null(a);

@@ -46,7 +46,7 @@ static int same_file(const char *a, const char *b) {
 static void test_tc_cli(void **state) {
     tu_workdir *w = *state;
     write_data(P(w, "X.npy"), 6, 36, 1);
-    const char *common = "--kind tc --hidden 16 --optim rmsprop --lr 1e-3 --wd 1e-2 --batch full --seed 3";
+    const char *common = "--kind tc --hidden 16 --optim rmsprop --lr 1e-3 --weight-decay 1e-2 --batch full --seed 3";
     assert_int_equal(tu_memgen(w->log, "train --data %s %s --steps 60 --out %s --log %s", P(w, "X.npy"), common,
                                P(w, "full.safetensors"), P(w, "full.csv")),
                      0);
@@ -111,7 +111,7 @@ static void test_tc_cli(void **state) {
     assert_int_equal(tu_memgen(w->log, "detect --model %s --data %s --sigmas list:0.05,0.2 --out %s",
                                P(w, "full.safetensors"), P(w, "X.npy"), P(w, "det.csv")),
                      0);
-    assert_int_equal(tu_memgen(w->log, "steer --model %s --target %s --out %s --n 3 --steps 8 --sampler authors "
+    assert_int_equal(tu_memgen(w->log, "steer --model %s --target %s --out %s --n 3 --levels 8 --sampler authors "
                                "--clamp -1:1 --alphas lin:0:1:3",
                                P(w, "full.safetensors"), P(w, "X.npy"), P(w, "steer")),
                      0);

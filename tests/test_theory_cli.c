@@ -74,7 +74,7 @@ static void construct(const fixture *f, double sigma, mg_construction *c) {
 /* solve writes the library's construction with its metadata and JSON. */
 static void test_solve_blocks(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigma 0.3 --wd 1e-4 --hidden 6 --out %s "
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigma 0.3 --lambda 1e-4 --hidden 6 --out %s "
                                "--json %s", P(f, "X.npy"), P(f, "L.npy"), P(f, "m.safetensors"), P(f, "m.json")), 0);
     assert_true(tu_log_has(&f->w, "construction gen"));
     mg_dae *m;
@@ -98,7 +98,7 @@ static void test_solve_blocks(void **state) {
  * mode mem defaults hidden to n. */
 static void test_solve_kmeans_and_mem(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --clusters 2 --sigma 0.3 --wd 1e-4 --hidden 6 --out %s "
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --clusters 2 --sigma 0.3 --lambda 1e-4 --hidden 6 --out %s "
                                "--labels-out %s", P(f, "X.npy"), P(f, "k.safetensors"), P(f, "kl.npy")), 0);
     mg_array L;
     tu_assert_ok(mg_npy_read(P(f, "kl.npy"), &L));
@@ -126,7 +126,7 @@ static void test_solve_duplicates(void **state) {
     int64_t sh[2] = {N + 3, D};
     tu_assert_ok(mg_npy_write_f32(P(f, "Xd.npy"), y, 2, sh));
     free(y);
-    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --clusters 2 --duplicates 3 --sigma 0.3 --wd 1e-4 --hidden 7 "
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --clusters 2 --duplicates 3 --sigma 0.3 --lambda 1e-4 --hidden 7 "
                                "--out %s --labels-out %s", P(f, "Xd.npy"), P(f, "h.safetensors"), P(f, "hl.npy")), 0);
     assert_true(tu_log_has(&f->w, "construction hybrid"));
     assert_true(tu_log_has(&f->w, "1 groups of >= 3 copies"));
@@ -146,7 +146,7 @@ static void test_solve_duplicates(void **state) {
 /* --sigmas writes a DAE set whose levels are the per-sigma constructions. */
 static void test_solve_sigmas(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigmas list:0.1,0.3,1 --wd 1e-4 --hidden 6 "
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigmas list:0.1,0.3,1 --lambda 1e-4 --hidden 6 "
                                "--out %s", P(f, "X.npy"), P(f, "L.npy"), P(f, "set.safetensors")), 0);
     mg_daeset set;
     tu_assert_ok(mg_daeset_load(P(f, "set.safetensors"), &set));
@@ -166,7 +166,7 @@ static void test_solve_sigmas(void **state) {
  * mixture risks, equal to the library's. */
 static void test_theory_json(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->w.log, "theory --data %s --labels %s --sigma 0.3 --wd 1e-4 --hidden 6 --mog %s "
+    assert_int_equal(tu_memgen(f->w.log, "theory --data %s --labels %s --sigma 0.3 --lambda 1e-4 --hidden 6 --mog %s "
                                "--json %s", P(f, "X.npy"), P(f, "L.npy"), P(f, "mog.safetensors"), P(f, "t.json")), 0);
     assert_true(tu_log_has(&f->w, "Theorem 3.1 assumptions"));
     cJSON *j = tu_read_json(P(f, "t.json"));
@@ -193,7 +193,7 @@ static void test_theory_json(void **state) {
 /* compare of a model with itself: zero differences, JSON written. */
 static void test_compare_cli(void **state) {
     fixture *f = *state;
-    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigma 0.3 --wd 1e-4 --hidden 6 --out %s",
+    assert_int_equal(tu_memgen(f->w.log, "solve --data %s --labels %s --sigma 0.3 --lambda 1e-4 --hidden 6 --out %s",
                                P(f, "X.npy"), P(f, "L.npy"), P(f, "c.safetensors")), 0);
     assert_int_equal(tu_memgen(f->w.log, "compare %s %s --data %s --json %s", P(f, "c.safetensors"),
                                P(f, "c.safetensors"), P(f, "X.npy"), P(f, "c.json")), 0);

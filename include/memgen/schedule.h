@@ -4,12 +4,13 @@
  *
  * A grid is given by a spec string:
  *   geom:SMIN:SMAX:K      K levels equally spaced in log sigma (VE, the default)
- *   linear:SMIN:SMAX:K    K levels equally spaced in sigma
+ *   lin:SMIN:SMAX:K       K levels equally spaced in sigma (also linear:...)
  *   karras:SMIN:SMAX:K[:RHO]  EDM's sigma_i = (smax^(1/rho) + i/(K-1) (smin^(1/rho)
  *                         - smax^(1/rho)))^rho, rho = 7 by default
- *   list:S1,S2,...        explicit levels
+ *   list:S1,S2,...        explicit levels (also S1,S2,... without list:)
  *   S                     a single level (a plain number)
- * Grids are returned in ascending order, without duplicates.
+ * Grids are returned in ascending order, without duplicates. Steering's
+ * alpha sweeps (mg_steer_parse_alphas) take the same spellings.
  */
 #ifndef MEMGEN_SCHEDULE_H
 #define MEMGEN_SCHEDULE_H

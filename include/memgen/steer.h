@@ -181,8 +181,9 @@ typedef struct {
 MG_API mg_status mg_steer_summarize(const mg_steer_curves *c, const int *mask, int want, mg_steer_summary *out);
 
 /* Parses an alpha sweep: "list:A1,A2,..." or "A1,A2,..." (ascending, distinct,
- * finite, any sign) or "lin:A:B:K" (K >= 2 evenly spaced values from A to B,
- * A < B). *alphas is malloc'd (caller frees), at most 10000 values. */
+ * finite, any sign) or "lin:A:B:K" / "linear:A:B:K" (K >= 2 evenly spaced
+ * values from A to B, A < B), or the positive grids geom:A:B:K and
+ * karras:A:B:K[:RHO] of mg_sigmas_parse (memgen/schedule.h): one spelling set. *alphas is malloc'd (caller frees), at most 10000 values. */
 MG_API mg_status mg_steer_parse_alphas(const char *spec, double **alphas, int *count);
 
 #ifdef __cplusplus

@@ -12,10 +12,11 @@
  *
  * ---- Grid spec ----------------------------------------------------------
  * "key=v1,v2,...; key=v; ..." (';' or newlines separate items, '#' starts a
- * comment to the end of the line). Axes (lists): n, p, sigma, wd (the
- * lambda of Eq. 6), data, seed. Data names: "mog" (two modes, covariance
- * 0.1 x 0.9^j, the experiments' tight mixture) or "mog:K:COV" (K modes,
- * covariance COV x 0.9^j, means of norm 5 with pairwise cosine -1/(K-1)).
+ * comment to the end of the line). Axes (lists): n, p, sigma, lambda (the
+ * lambda of Eq. 6, solve/theory/train --lambda; wd is its old name), data,
+ * seed. Data names: "mog" (two modes, covariance 0.1 x 0.9^j, the
+ * experiments' tight mixture) or "mog:K:COV" (K modes, covariance COV x
+ * 0.9^j, means of norm 5 with pairwise cosine -1/(K-1)).
  * Settings (one value): task (train, solve, both), d, steps, lr, batch,
  * samples, levels, smin, smax, ntest, draws, threshold. Every cell of the
  * grid uses every setting; mg_sweep_grid_format writes the canonical form
@@ -23,7 +24,7 @@
  *
  * ---- Cells and determinism ---------------------------------------------
  * Cells are numbered in a fixed mixed-radix order, n fastest, then p,
- * sigma, wd, seed, data. A cell's randomness is forked from the base seed
+ * sigma, lambda, seed, data. A cell's randomness is forked from the base seed
  * and the VALUES of its coordinates (not their positions), so a cell gives
  * the same bits whichever process, thread count or grid holds it:
  *   data:      fork_named(base, "sweep.data:<data>:<seed>") (the mixture and
@@ -64,7 +65,7 @@ typedef enum { MG_SWEEP_TRAIN = 1, MG_SWEEP_SOLVE = 2, MG_SWEEP_BOTH = 3 } mg_sw
 typedef enum { MG_SWEEP_AX_N = 0, MG_SWEEP_AX_P, MG_SWEEP_AX_SIGMA, MG_SWEEP_AX_WD, MG_SWEEP_AX_SEED,
                MG_SWEEP_AX_DATA, MG_SWEEP_NAXES } mg_sweep_axis;
 
-/* "n", "p", "sigma", "wd", "seed", "data" (NULL-terminated, by mg_sweep_axis). */
+/* "n", "p", "sigma", "lambda", "seed", "data" (NULL-terminated, by mg_sweep_axis). */
 MG_API extern const char *const mg_sweep_axis_names[];
 
 /* A parsed grid. Free with mg_sweep_grid_free. */
@@ -78,7 +79,7 @@ typedef struct {
 } mg_sweep_grid;
 
 /* Parses a spec (see the top) into *g; keys not given take the defaults
- * (n=2,4,8,16,32; p=2,4,8,16,32; sigma=0.5; wd=1e-4; data=mog; seed=0;
+ * (n=2,4,8,16,32; p=2,4,8,16,32; sigma=0.5; lambda=1e-4; data=mog; seed=0;
  * task=both; d=32; steps=1500; lr=0.01; batch=256; samples=64; levels=8;
  * smin=0.05; smax=2; ntest=128; draws=2; threshold=1/3). NULL or "" gives
  * the defaults. MG_ERR_ARG names the bad key or value. */

@@ -80,41 +80,41 @@ def denoise(model, X, sigma, level="nearest"):
     return Y
 
 
-def _grid(dn, sigmas, steps, sigma_min, sigma_max):
-    """The CLI's noise grid (sc_sigma_grid): sigmas if given; else a DAE set's own levels when steps is None;
-    else steps (default 60) levels geometric between the set's extreme levels, a TCDAE's training range, or
+def _grid(dn, sigmas, count, sigma_min, sigma_max):
+    """The CLI's noise grid (sc_sigma_grid): sigmas if given; else a DAE set's own levels when count is None;
+    else count (default 60) levels geometric between the set's extreme levels, a TCDAE's training range, or
     sigma_min .. sigma_max."""
     if sigmas is not None:
         return sigma_grid(sigmas)[0]
-    if steps is not None:
-        steps = as_int(steps, "steps", 1)
-        if steps > 100000:
-            raise Error("steps must be in 1..100000, got %d" % steps)
+    if count is not None:
+        count = as_int(count, "levels", 1)
+        if count > 100000:
+            raise Error("levels must be in 1..100000, got %d" % count)
     if dn.levels is not None:
-        if steps is None:
+        if count is None:
             return dn.levels
         sigma_min, sigma_max = dn.levels[0], dn.levels[-1]
     elif dn.range is not None:
         sigma_min, sigma_max = dn.range
-    steps = 60 if steps is None else steps
+    count = 60 if count is None else count
     sigma_min, sigma_max = as_float(sigma_min, "sigma_min"), as_float(sigma_max, "sigma_max")
     if not (sigma_min > 0 and sigma_max >= sigma_min):
         raise Error("need 0 < sigma_min <= sigma_max, got %r, %r" % (sigma_min, sigma_max))
-    sig = np.empty(steps)
-    check(lib.mg_sigmas_geometric(sigma_min, sigma_max, steps, f64_ptr(sig)))
+    sig = np.empty(count)
+    check(lib.mg_sigmas_geometric(sigma_min, sigma_max, count, f64_ptr(sig)))
     return sig
 
 
-def sample(model, n=64, sigmas=None, steps=None, sampler="ddim", seed=0, chunk=1024, clamp=None, trajectory=False,
+def sample(model, n=64, sigmas=None, levels=None, sampler="ddim", seed=0, chunk=1024, clamp=None, trajectory=False,
            progress=None, level="nearest", sigma_min=0.02, sigma_max=2.0):
     """n samples of a VE diffusion sampler (mg_sample), as `memgen sample` with the same flags and defaults.
 
     model: a memgen.DAESet (a DAE counts as a one-level set), a memgen.TCDAE (the authors' time-conditioned
     model), memgen.Empirical(X) (f_emp, Eq. 3) or a memgen.MoG (f_gt). Noise grid: sigmas (a spec
-    "geom:SMIN:SMAX:K", "list:..." or ascending numbers); else a DAE set's own levels, or with steps that many
-    levels geometric between its extreme levels; a TCDAE steps (default 60) levels geometric over its training
+    "geom:SMIN:SMAX:K", "list:..." or ascending numbers); else a DAE set's own levels, or with levels=K that many
+    levels geometric between its extreme levels; a TCDAE levels (default 60) levels geometric over its training
     range (model.sigma_range; 0.02, 2 where unknown; sigma_min/sigma_max do not apply, as in the CLI); other
-    models steps (default 60) levels geometric in [sigma_min, sigma_max] (0.02, 2). sampler: ddim |
+    models levels (default 60) levels geometric in [sigma_min, sigma_max] (0.02, 2). sampler: ddim |
     ancestral (the authors' stochastic VE sampler, alias "authors") | euler | heun. level: how a DAE set
     answers levels between its own, 'nearest' or 'interp'. clamp: (lo, hi) applied after every step
     (the authors clamp to (-1, 1)); chunk: samples per batch; seed: as --seed. progress(done, total) is
@@ -124,7 +124,7 @@ def sample(model, n=64, sigmas=None, steps=None, sampler="ddim", seed=0, chunk=1
     x before each of the K steps, then the result."""
     dn = _Denoiser(model, level)
     n, chunk = as_int(n, "n", 1), as_int(chunk, "chunk", 0)
-    sig = np.ascontiguousarray(_grid(dn, sigmas, steps, sigma_min, sigma_max), dtype=np.float64)
+    sig = np.ascontiguousarray(_grid(dn, sigmas, levels, sigma_min, sigma_max), dtype=np.float64)
     p = ffi.new("mg_sample_params *", lib.mg_sample_params_default())
     kind = ffi.new("mg_sampler_kind *")
     check(lib.mg_sampler_parse(str(sampler).encode(), kind))

@@ -88,18 +88,18 @@ def _alphas(alphas):
     return a
 
 
-def _grid(cset, sigmas, steps):
+def _grid(cset, sigmas, count):
     """The sampler's noise grid as `memgen steer` makes it: sigmas if given, else
-    `steps` levels geometric over the set's range, else the set's own levels."""
+    `count` levels geometric over the set's range, else the set's own levels."""
     if sigmas is not None:
         g = sigma_grid(sigmas, "steer: sigmas")
         if not np.all(np.diff(g) > 0):
             raise Error("steer: sigmas must be strictly ascending")
         return g
     levels = copy_c(cset.sigmas, cset.count, np.float64)
-    if steps is None or steps == 0:
+    if count is None or count == 0:
         return levels
-    K = _int(steps, "steer: steps", 1, 100000)
+    K = _int(count, "steer: levels", 1, 100000)
     g = np.empty(K, dtype=np.float64)
     check(lib.mg_sigmas_geometric(levels[0], levels[-1], K, f64_ptr(g)))
     return g
@@ -161,7 +161,7 @@ def _summary(cv, mask, want):
 
 
 def steer(model_set, target, sigma=0.02, vector_level=None, alphas="lin:0:1:11", final_steps=None, skip_last=0,
-          vector_seed=1, n=16, steps=None, sigmas=None, sampler="ddim", clamp=None, level="nearest", seed=0,
+          vector_seed=1, n=16, levels=None, sigmas=None, sampler="ddim", clamp=None, level="nearest", seed=0,
           train=None, threshold=1.0 / 3.0, mog=None, target_mode=0, post_sigma=0.05, progress=None):
     """Steered sampling and its curves, as `memgen steer` (paper Eq. 11, Fig. 8),
     with the CLI's options and defaults: steering vectors of the target rows
@@ -169,7 +169,7 @@ def steer(model_set, target, sigma=0.02, vector_level=None, alphas="lin:0:1:11",
     alpha of the sweep (spec "lin:0:1:11" or an ascending array) n samples
     drawn from the same seed with the sampler (ddim | ancestral | euler | heun,
     level nearest | interp, clamp (lo, hi) or None) over the grid (sigmas array
-    or spec; else steps geometric levels over the set's range; else the set's
+    or spec; else `levels` geometric levels over the set's range; else the set's
     own levels), steering the last final_steps steps (default half of them)
     except the last skip_last. train (m x d) labels each sample memorized when
     its NN ratio at the alpha nearest 0 is below threshold; mog (a mixture
@@ -199,7 +199,7 @@ def steer(model_set, target, sigma=0.02, vector_level=None, alphas="lin:0:1:11",
     if Xtr is not None and Xtr[0].shape[0] < 2:
         raise Error("steer: train needs at least 2 rows for the nearest-neighbour ratio")
     mg = None if mog is None else _mog(mog, d, target_mode)
-    grid = _grid(cset, sigmas, steps)
+    grid = _grid(cset, sigmas, levels)
     K = grid.size
     fs = K // 2 if final_steps is None else _int(final_steps, "steer: final_steps", 0, 2 ** 31 - 1)
     if a.size * n * d > 1e9:

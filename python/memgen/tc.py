@@ -247,7 +247,7 @@ def train_tc(X, hidden=None, steps=1000, seed=0, sigma_min=0.02, sigma_max=2.0, 
     (0.02, 2) and its own Gaussian noise, the target is the clean row, loss "torch" (nn.MSELoss, the authors')
     or "eq6". Returns a memgen.TCDAE whose metadata records the run; the same bits as the CLI's file.
 
-    Keywords are the CLI's flags (--wd is weight_decay) with its defaults: hidden (None: 256, the authors' p,
+    Keywords are the CLI's flags (--weight-decay is weight_decay) with its defaults: hidden (None: 256, the authors' p,
     or the init model's); steps 1000; optim sgd|adam|adamw|rmsprop (rmsprop); lr (None: adam/adamw 1e-3,
     rmsprop 1e-2, sgd needs one); weight_decay (coupled on every parameter, adamw decoupled; None: 0, adamw
     0.01); batch rows per step or "full" (None: 256, the whole data when n <= 256); replace; init "authors"

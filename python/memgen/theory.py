@@ -4,9 +4,10 @@ block; Corollaries 3.2-3.4 for memorization, generalization and the hybrid regim
 separability (Definition 3.1), the margin of Eq. 16 with a verdict on Theorem 3.1's assumptions, the
 predicted losses, and for a Gaussian mixture the population risks of Corollary 3.3.
 
-Here `wd` is the lambda of Eq. 6 (the CLI's --wd of solve/theory): loss = (1/n) sum E|f(x + sigma eps) - x|^2
-+ wd (|W1|^2 + |W2|^2). The data are partitioned as the CLI's options say: mode "auto" (blocks with labels,
-clusters or duplicates, else mem when hidden >= n, else lae), "lae", "mem" or "blocks".
+Here `lambda_` is the lambda of Eq. 6 (the CLI's --lambda of solve/theory/train): loss =
+(1/n) sum E|f(x + sigma eps) - x|^2 + lambda (|W1|^2 + |W2|^2). The data are partitioned as the CLI's
+options say: mode "auto" (blocks with labels, clusters or duplicates, else mem when hidden >= n, else
+lae), "lae", "mem" or "blocks".
 """
 import math
 
@@ -24,13 +25,13 @@ class _Problem:
     """The data and its resolved partition (the CLI's tc_load): rows, mg_partition, widths, hidden."""
 
     def __init__(self, X, labels, clusters, mode, hidden, widths, dup_tol, duplicates, dup_dist, seed, kmeans_iters,
-                 kmeans_restarts, wd):
+                 kmeans_restarts, lambda_):
         self.Xa = as_matrix(X, "training data")
         self.X = finite_mat(self.Xa, "training data")
         n = self.Xa.shape[0]
-        self.wd, self.dup_tol = as_float(wd, "wd"), as_float(dup_tol, "dup_tol")
+        self.wd, self.dup_tol = as_float(lambda_, "lambda_"), as_float(dup_tol, "dup_tol")
         if not self.wd >= 0:
-            raise Error("wd must be >= 0, got %r" % (wd,))
+            raise Error("lambda_ must be >= 0, got %r" % (lambda_,))
         if not 0 <= self.dup_tol < 1:
             raise Error("dup_tol must be in [0, 1), got %r" % (dup_tol,))
         pp = ffi.new("mg_partition_params *", lib.mg_partition_params_default())
@@ -91,11 +92,14 @@ def _construction_dict(c):
                            pre_activation=b.pre_act, lae_loss=b.lae_loss, train_mse=b.train_mse,
                            eigenvalues=copy_c(c.col_eig + b.col_start, b.kept, np.float64),
                            scales=copy_c(c.col_s + b.col_start, b.kept, np.float64)))
-    return dict(construction=text(lib.mg_construction_kind_str(c.kind)), n=c.n, d=c.d, hidden=c.p, clusters=c.K,
-                sigma=c.sigma, wd=c.wd, n_lambda=c.n * c.wd, unused_columns=c.unused, dropped_directions=c.dropped,
-                rank1_clusters=c.rank1_clusters,
-                predicted=dict(train_mse=c.train_mse, train_reg=c.train_reg, train_loss_eq6=c.train_loss),
-                note=ffi.string(c.note).decode("utf-8", "replace"), blocks=blocks)
+    out = dict(construction=text(lib.mg_construction_kind_str(c.kind)), n=c.n, d=c.d, hidden=c.p, clusters=c.K,
+               sigma=c.sigma)
+    out["lambda"] = c.wd  # the CLI's key (lambda is a Python keyword: the argument is lambda_)
+    out.update(n_lambda=c.n * c.wd, unused_columns=c.unused, dropped_directions=c.dropped,
+               rank1_clusters=c.rank1_clusters,
+               predicted=dict(train_mse=c.train_mse, train_reg=c.train_reg, train_loss_eq6=c.train_loss),
+               note=ffi.string(c.note).decode("utf-8", "replace"), blocks=blocks)
+    return out
 
 
 def _to_dae(con):
@@ -105,15 +109,15 @@ def _to_dae(con):
     return DAE._wrap(out[0])
 
 
-def solve(X, sigma=None, wd=0.0, hidden=None, labels=None, clusters=0, mode="auto", widths=None, dup_tol=1e-6,
+def solve(X, sigma=None, lambda_=0.0, hidden=None, labels=None, clusters=0, mode="auto", widths=None, dup_tol=1e-6,
           duplicates=0, dup_dist=1e-6, seed=0, kmeans_iters=100, kmeans_restarts=4, sigmas=None, details=False):
     """The closed-form minimiser of the DAE loss (Eq. 6) for the rows of X, without training, as
-    `memgen solve`: block k of W1 = W2 is U_k (I + n_k s^2 L_k^-1)^-1/2 (I - n wd L_k^-1)^1/2 O_k^T
+    `memgen solve`: block k of W1 = W2 is U_k (I + n_k s^2 L_k^-1)^-1/2 (I - n lambda L_k^-1)^1/2 O_k^T
     (Theorem 3.1, Eq. 8). Returns a memgen.DAE (tied, bias-free; its meta holds construction, lambda,
     clusters, widths, kept), or with sigmas (a spec such as "geom:0.02:2:10" or ascending numbers) a
     memgen.DAESet with one construction per level.
 
-    sigma: noise level of Eq. 6; wd: its lambda (default 0); hidden: width p (required, except mode mem:
+    sigma: noise level of Eq. 6; lambda_: its lambda (default 0); hidden: width p (required, except mode mem:
     n); mode auto|lae|mem|blocks ('mem' = Cor. 3.2, needs hidden >= n; 'lae' = Lemma C.1; 'blocks' =
     clusters from labels (any integers), from spherical k-means with `clusters` (seed, kmeans_iters,
     kmeans_restarts), and/or groups of >= duplicates copies (|x_i - x_j| <= dup_dist max|x|) split off
@@ -121,7 +125,7 @@ def solve(X, sigma=None, wd=0.0, hidden=None, labels=None, clusters=0, mode="aut
     the predicted training loss); dup_tol: a cluster is rank-1 when eig2 <= dup_tol eig1.
 
     details=True returns (model, info): info is the CLI's --json summary as a dict: construction kind,
-    n, d, hidden, clusters, sigma, wd, n_lambda, unused_columns, dropped_directions, rank1_clusters,
+    n, d, hidden, clusters, sigma, lambda, n_lambda, unused_columns, dropped_directions, rank1_clusters,
     predicted {train_mse, train_reg, train_loss_eq6}, note, blocks (n, col_start, width, kept, dropped,
     excluded_by_wd, rank1, mean_norm, pre_activation, lae_loss, train_mse, eigenvalues, scales), plus
     mode, labels (the compact cluster of each row) and kmeans_mean_cosine (k-means only); with sigmas
@@ -129,7 +133,7 @@ def solve(X, sigma=None, wd=0.0, hidden=None, labels=None, clusters=0, mode="aut
     if (sigma is None) == (sigmas is None):
         raise Error("give exactly one of sigma and sigmas")
     pr = _Problem(X, labels, clusters, mode, hidden, widths, dup_tol, duplicates, dup_dist, seed, kmeans_iters,
-                  kmeans_restarts, wd)
+                  kmeans_restarts, lambda_)
     if sigmas is None:
         con = pr.construct(sigma)
         model = _to_dae(con)
@@ -196,9 +200,9 @@ def _mixture(mog, pr, con, wd):
                 components=comps, block_component=match)
 
 
-def theory(X, sigma, wd=0.0, hidden=None, labels=None, clusters=0, mode="auto", widths=None, dup_tol=1e-6,
+def theory(X, sigma, lambda_=0.0, hidden=None, labels=None, clusters=0, mode="auto", widths=None, dup_tol=1e-6,
            duplicates=0, dup_dist=1e-6, seed=0, kmeans_iters=100, kmeans_restarts=4, mog=None):
-    """What the theory says about X at noise level sigma and weight decay wd (lambda of Eq. 6), as
+    """What the theory says about X at noise level sigma and lambda_ (the lambda of Eq. 6), as
     `memgen theory` (same partition keywords as memgen.solve). Returns the CLI's --json as a dict:
       mode, labels, kmeans_mean_cosine (k-means only);
       separability: alpha, alpha_sample, beta, beta_pair_k, beta_pair_l, min_mean_norm (Definition 3.1),
@@ -213,7 +217,7 @@ def theory(X, sigma, wd=0.0, hidden=None, labels=None, clusters=0, mode="auto", 
         full_rank_wiener_risk, components (weight, width, construction_risk, oracle_risk, full_rank_risk,
         second_moment_eigenvalues: all d, the CLI lists 64), block_component."""
     pr = _Problem(X, labels, clusters, mode, hidden, widths, dup_tol, duplicates, dup_dist, seed, kmeans_iters,
-                  kmeans_restarts, wd)
+                  kmeans_restarts, lambda_)
     con = pr.construct(sigma)
     sep = ffi.new("mg_separability *")
     check(lib.mg_separability_compute(pr.X, pr.part.labels, pr.part.K, sep))

@@ -138,7 +138,7 @@ def train(X, sigma=0.2, hidden=None, steps=1000, seed=0, optim="rmsprop", lr=Non
     loss (Eq. 6) at noise level sigma with fresh Gaussian noise every step: `memgen train` (mg_train_dae).
     Returns a memgen.DAE whose metadata records the run (sigma, the effective Eq. 6 lambda, optim, ...).
 
-    Keywords are the CLI's flags (--wd is weight_decay, --lambda is lambda_) with its defaults:
+    Keywords are the CLI's flags (--weight-decay is weight_decay, --lambda is lambda_) with its defaults:
     hidden (p, required unless init is a model); steps 1000; optim sgd|adam|adamw|rmsprop (rmsprop);
     lr (None: adam/adamw 1e-3, rmsprop 1e-2, sgd needs one); weight_decay (coupled, adamw decoupled;
     None: 0, adamw 0.01); batch rows per step or "full" (None: 256, the whole data when n <= 256);

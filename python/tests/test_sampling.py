@@ -41,8 +41,8 @@ def test_same_bits_as_cli(cli, tmp_path, models, which, sampler):
 
 
 @pytest.mark.parametrize("flags, kw", [
-    (["--steps", 9, "--level", "interp", "--clamp", "-1:1", "--chunk", 3],
-     dict(steps=9, level="interp", clamp=(-1, 1), chunk=3)),
+    (["--levels", 9, "--level", "interp", "--clamp", "-1:1", "--chunk", 3],
+     dict(levels=9, level="interp", clamp=(-1, 1), chunk=3)),
     (["--sigmas", "list:0.1,0.4,1.5", "--sampler", "authors"], dict(sigmas=[0.1, 0.4, 1.5], sampler="authors")),
 ])
 def test_grid_options_same_bits_as_cli(cli, tmp_path, models, flags, kw):
@@ -52,8 +52,8 @@ def test_grid_options_same_bits_as_cli(cli, tmp_path, models, flags, kw):
 
 
 def test_emp_grid_range_same_bits_as_cli(cli, tmp_path, models):
-    cli("sample", "--emp", "X.npy", "--n", 4, "--steps", 12, "--sigma-min", 0.1, "--sigma-max", 3, "--out", "S.npy")
-    S = memgen.sample(models["--emp X.npy"], 4, steps=12, sigma_min=0.1, sigma_max=3)
+    cli("sample", "--emp", "X.npy", "--n", 4, "--levels", 12, "--sigma-min", 0.1, "--sigma-max", 3, "--out", "S.npy")
+    S = memgen.sample(models["--emp X.npy"], 4, levels=12, sigma_min=0.1, sigma_max=3)
     assert np.array_equal(S, np.load(tmp_path / "S.npy"))
 
 
@@ -103,14 +103,14 @@ def test_ctrl_c_stops_sampling(models):
     timer.start()
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        memgen.sample(models["--model set.safetensors"], 20000, steps=100000)  # minutes unless stopped
+        memgen.sample(models["--model set.safetensors"], 20000, levels=100000)  # minutes unless stopped
     timer.join()
     assert time.monotonic() - t0 < 20 and lib.mg_train_stop_requested() == 0
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 @pytest.mark.parametrize("kw", [
-    dict(n=0), dict(sampler="dpm"), dict(level="linear"), dict(clamp=(1, -1)), dict(clamp=1.0), dict(steps=0),
+    dict(n=0), dict(sampler="dpm"), dict(level="linear"), dict(clamp=(1, -1)), dict(clamp=1.0), dict(levels=0),
     dict(sigmas="geom:2:0.1"), dict(sigmas=[0.5, -1.0]), dict(chunk=-1), dict(seed=-2), dict(n=2.5),
     dict(sigmas=["a"]),
 ])

@@ -74,11 +74,11 @@ def test_steer_defaults_match_cli(tmp_path, cli, case):
 def test_steer_options_match_cli(tmp_path, cli, case):
     X, s, T = case
     cli("steer", "--model", "set.safetensors", "--target", "T.npy", "--out", "b", "--n", 4, "--alphas", "list:-1,0.5,3",
-        "--sigma", "own", "--vector-level", 1, "--vector-seed", 9, "--steps", 6, "--sampler", "euler",
+        "--sigma", "own", "--vector-level", 1, "--vector-seed", 9, "--levels", 6, "--sampler", "euler",
         "--clamp", "-4:4", "--level", "interp", "--final-steps", 4, "--skip-last", 1, "--seed", 3,
         "--mog", "M.safetensors", "--target-mode", 1, "--post-sigma", 0.1)
     seen = []
-    r = memgen.steer(s, T, n=4, alphas="list:-1,0.5,3", sigma="own", vector_level=1, vector_seed=9, steps=6,
+    r = memgen.steer(s, T, n=4, alphas="list:-1,0.5,3", sigma="own", vector_level=1, vector_seed=9, levels=6,
                      sampler="euler", clamp=(-4, 4), level="interp", final_steps=4, skip_last=1, seed=3,
                      mog=tmp_path / "M.safetensors", target_mode=1, post_sigma=0.1,
                      progress=lambda done, total: seen.append((done, total)))
@@ -105,7 +105,7 @@ def test_ctrl_c_stops_sampling(case):
         if len(seen) == 1:
             _thread.interrupt_main()
     with pytest.raises(KeyboardInterrupt):
-        memgen.steer(s, T, n=3, alphas="lin:0:1:50", steps=200, progress=interrupt)
+        memgen.steer(s, T, n=3, alphas="lin:0:1:50", levels=200, progress=interrupt)
     assert seen[-1] < 50 * 3 * 200
 
 

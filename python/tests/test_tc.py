@@ -32,7 +32,8 @@ def same(a, b):
 
 @pytest.mark.parametrize("flags, kw", [
     ([], {}),
-    (["--optim", "adam", "--lr", "0.005", "--wd", "5e-4", "--batch", "16", "--sigma-min", "0.05", "--sigma-max", "1"],
+    (["--optim", "adam", "--lr", "0.005", "--weight-decay", "5e-4", "--batch", "16", "--sigma-min", "0.05",
+      "--sigma-max", "1"],
      dict(optim="adam", lr=0.005, weight_decay=5e-4, batch=16, sigma_min=0.05, sigma_max=1.0)),
     (["--optim", "sgd", "--lr", "0.005", "--momentum", "0.9", "--nesterov", "--batch", "8", "--replace", "--loss",
       "eq6"], dict(optim="sgd", lr=0.005, momentum=0.9, nesterov=True, batch=8, replace=True, loss="eq6")),
@@ -76,13 +77,13 @@ def test_load_save_and_parameters(cli, tmp_path, model):
     assert not z.W.any() and np.isnan(z.sigma_range[0]) and np.array_equal(z.gate(0.3), np.ones(2, np.float32))
     # the CLI samples the Python-written file to the same bits as its own
     for name in ("tc", "py"):
-        cli("sample", "--model", "%s.safetensors" % name, "--out", "%s.npy" % name, "--n", 5, "--steps", 4)
+        cli("sample", "--model", "%s.safetensors" % name, "--out", "%s.npy" % name, "--n", 5, "--levels", 4)
     assert np.array_equal(np.load(tmp_path / "tc.npy"), np.load(tmp_path / "py.npy"))
 
 
 @pytest.mark.parametrize("flags, kw", [
     (["--sampler", "authors", "--clamp", "-1:1"], dict(sampler="authors", clamp=(-1, 1))),
-    (["--sampler", "heun", "--steps", "7"], dict(sampler="heun", steps=7)),
+    (["--sampler", "heun", "--levels", "7"], dict(sampler="heun", levels=7)),
     (["--sigmas", "geom:0.05:1:5"], dict(sigmas="geom:0.05:1:5")),
 ])
 def test_sample_same_bits_as_cli(cli, tmp_path, model, flags, kw):
@@ -91,7 +92,7 @@ def test_sample_same_bits_as_cli(cli, tmp_path, model, flags, kw):
     S, T = memgen.sample(model, 9, seed=3, trajectory=True, **kw)
     assert np.array_equal(S, np.load(tmp_path / "S.npy")) and np.array_equal(T, np.load(tmp_path / "T.npy"))
     if "sigmas" not in kw:  # the default grid spans the model's training range
-        assert T.shape[0] == kw.get("steps", 60) + 1
+        assert T.shape[0] == kw.get("levels", 60) + 1
 
 
 def test_forward_same_bits_as_the_cli_sampler(cli, tmp_path, model):

@@ -24,13 +24,13 @@ def clusters(tmp_path):
 
 
 def same(py, ref, path="", rtol=1e-12):
-    """Asserts that every entry of the CLI's JSON ref is in the Python result py (lambda is wd there,
+    """Asserts that every entry of the CLI's JSON ref is in the Python result py (
     arrays may be longer where the CLI lists a prefix)."""
     if isinstance(ref, dict):
         for k, v in ref.items():
             if k in ("data", "seconds", "params"):  # file names and timings
                 continue
-            key = {"lambda": "wd", "second_moment_top_eigenvalues": "second_moment_eigenvalues"}.get(k, k)
+            key = {"second_moment_top_eigenvalues": "second_moment_eigenvalues"}.get(k, k)
             assert key in py, "%s.%s missing" % (path, key)
             same(py[key], v, path + "." + key, rtol)
     elif isinstance(ref, list):
@@ -45,17 +45,17 @@ def same(py, ref, path="", rtol=1e-12):
 
 def test_solve_labels_same_bits_and_summary_as_cli(cli, tmp_path, clusters):
     X, y = clusters
-    cli("solve", "--data", "X.npy", "--labels", "y.npy", "--sigma", 0.3, "--wd", 0.001, "--hidden", 12,
+    cli("solve", "--data", "X.npy", "--labels", "y.npy", "--sigma", 0.3, "--lambda", 0.001, "--hidden", 12,
         "--out", "m.safetensors", "--json", "m.json")
     ref = memgen.DAE.load(tmp_path / "m.safetensors")
-    m, info = memgen.solve(X, 0.3, wd=0.001, hidden=12, labels=y, details=True)
+    m, info = memgen.solve(X, 0.3, lambda_=0.001, hidden=12, labels=y, details=True)
     assert np.array_equal(m.W1, ref.W1) and m.tied and not m.bias and m.sigma == 0.3
     assert m.meta == {k: v for k, v in ref.meta.items() if k != "data"}
     js = json.load(open(tmp_path / "m.json"))
     same(info, js["levels"][0])
     assert info["mode"] == js["mode"] == "blocks" and np.array_equal(info["labels"], np.repeat([1, 0, 2], 8))
     assert info["construction"] == "gen" and len(info["blocks"]) == 3
-    assert np.array_equal(memgen.solve(X, 0.3, wd=0.001, hidden=12, labels=y).W1, m.W1)
+    assert np.array_equal(memgen.solve(X, 0.3, lambda_=0.001, hidden=12, labels=y).W1, m.W1)
 
 
 def test_solve_kmeans_set_same_bits_as_cli(cli, tmp_path, clusters):
@@ -72,7 +72,7 @@ def test_solve_kmeans_set_same_bits_as_cli(cli, tmp_path, clusters):
 
 @pytest.mark.parametrize("flags, kw", [
     (["--mode", "mem"], dict(mode="mem")),
-    (["--mode", "lae", "--hidden", 5, "--wd", 0.01], dict(mode="lae", hidden=5, wd=0.01)),
+    (["--mode", "lae", "--hidden", 5, "--lambda", 0.01], dict(mode="lae", hidden=5, lambda_=0.01)),
     (["--duplicates", 2, "--hidden", 12], dict(duplicates=2, hidden=12)),
     (["--labels", "y.npy", "--widths", "2,3,4", "--hidden", 10, "--dup-tol", 0.01],
      dict(labels="y", widths=[2, 3, 4], hidden=10, dup_tol=0.01)),
@@ -93,15 +93,15 @@ def test_solve_modes_same_bits_as_cli(cli, tmp_path, clusters, flags, kw):
 def test_theory_as_cli_json(cli, tmp_path):
     cli("data", "mog", "--K", 3, "--d", 10, "--n-per-mode", 8, "--cov-scale", 0.1, "--seed", 1, "--out", "G.npy",
         "--params-out", "g.safetensors")
-    cli("theory", "--data", "G.npy", "--clusters", 3, "--sigma", 0.3, "--wd", 0.001, "--hidden", 12, "--mog",
+    cli("theory", "--data", "G.npy", "--clusters", 3, "--sigma", 0.3, "--lambda", 0.001, "--hidden", 12, "--mog",
         "g.safetensors", "--json", "t.json")
     G = np.load(tmp_path / "G.npy")
     js = json.load(open(tmp_path / "t.json"))
-    out = memgen.theory(G, 0.3, wd=0.001, hidden=12, clusters=3, mog=tmp_path / "g.safetensors")
+    out = memgen.theory(G, 0.3, lambda_=0.001, hidden=12, clusters=3, mog=tmp_path / "g.safetensors")
     same(out, js)
     assert set(out) == set(js) - {"data"} | {"labels"}
     mog = memgen.MoG.load(tmp_path / "g.safetensors")
-    same(memgen.theory(G, 0.3, wd=0.001, hidden=12, clusters=3, mog=mog), js)  # a MoG object too
+    same(memgen.theory(G, 0.3, lambda_=0.001, hidden=12, clusters=3, mog=mog), js)  # a MoG object too
 
 
 def test_theory_labels_and_separability(cli, tmp_path, clusters):
@@ -121,8 +121,8 @@ def test_theory_labels_and_separability(cli, tmp_path, clusters):
 @pytest.mark.parametrize("kw", [
     dict(sigma=-0.1, hidden=4), dict(sigma=None), dict(sigmas=[0.1, 0.2]), dict(mode="lae"),
     dict(mode="blocks", hidden=4), dict(mode="mem", widths=[1]), dict(labels="y", widths=[1, 2], hidden=4),
-    dict(labels="y", clusters=2, hidden=4), dict(sigma="abc", hidden=4), dict(wd=None, hidden=4),
-    dict(clusters=30, hidden=4), dict(dup_tol=1.0, hidden=4), dict(wd=-1, hidden=4), dict(mode="cluster"),
+    dict(labels="y", clusters=2, hidden=4), dict(sigma="abc", hidden=4), dict(lambda_=None, hidden=4),
+    dict(clusters=30, hidden=4), dict(dup_tol=1.0, hidden=4), dict(lambda_=-1, hidden=4), dict(mode="cluster"),
     dict(duplicates=1, hidden=4), dict(labels=np.arange(5), hidden=4), dict(mode="mem", hidden=3),
     dict(labels="y", mode="lae", hidden=4),
 ])

@@ -20,7 +20,7 @@ def data(tmp_path, blobs):
 
 @pytest.mark.parametrize("flags, kw", [
     ([], {}),
-    (["--optim", "adam", "--batch", "16", "--untied", "--bias", "--wd", "0.01"],
+    (["--optim", "adam", "--batch", "16", "--untied", "--bias", "--weight-decay", "0.01"],
      dict(optim="adam", batch=16, tied=False, bias=True, weight_decay=0.01)),
     (["--optim", "sgd", "--lr", "0.05", "--momentum", "0.9", "--nesterov", "--batch", "8", "--replace",
       "--loss", "eq6", "--lambda", "0.001", "--init", "normal:0.1"],

@@ -101,9 +101,9 @@ mg_status mg_sigmas_parse(const char *spec, double **sigmas, int *count) {
     memcpy(copy, spec, len + 1);
     mg_status st = MG_OK;
     char *f[6];
-    if (!strncmp(copy, "list:", 5)) {
+    if (!strncmp(copy, "list:", 5) || (!strchr(copy, ':') && strchr(copy, ','))) {
         int64_t n = 0;
-        st = mg_parse_f64_list(copy + 5, "noise schedule", sigmas, &n);
+        st = mg_parse_f64_list(copy + (copy[0] == 'l' ? 5 : 0), "noise schedule", sigmas, &n);
         for (int64_t i = 0; st == MG_OK && i < n; i++)
             if (!((*sigmas)[i] > 0))
                 st = mg_fail(MG_ERR_ARG, "noise schedule '%s': level %g is not a positive number", spec, (*sigmas)[i]);
@@ -116,8 +116,10 @@ mg_status mg_sigmas_parse(const char *spec, double **sigmas, int *count) {
         }
     } else if (strchr(copy, ':')) {
         int nf = split(copy, ':', f, 5);
+        if (nf <= 5 && !strcmp(f[0], "lin")) f[0] = "linear"; /* the spelling --alphas takes too */
         if (nf > 5 || (strcmp(f[0], "geom") && strcmp(f[0], "linear") && strcmp(f[0], "karras")))
-            st = mg_fail(MG_ERR_ARG, "noise schedule '%s': unknown kind (use geom, linear, karras or list)", spec);
+            st = mg_fail(MG_ERR_ARG, "noise schedule '%s': unknown kind (use geom, lin (or linear), karras or list)",
+                         spec);
         else
             st = parse_range(spec, f[0], f, nf, sigmas, count);
     } else {

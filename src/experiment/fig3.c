@@ -27,11 +27,11 @@ static const mg_field PARAM_FIELDS[] = {
     MG_FIELD(mg_exp_fig3_params, ratio_threshold, MG_FIELD_F64, "a copy when d1/d2 < this (Gu et al.)"),
     MG_FIELD(mg_exp_fig3_params, direction_cosine, MG_FIELD_F64, "a copy up to scale at largest cosine >= this"),
     MG_FIELD(mg_exp_fig3_params, tc_mem_steps, MG_FIELD_I64, "time-conditioned memorizing model: RMSprop steps"),
-    MG_FIELD(mg_exp_fig3_params, tc_mem_lr, MG_FIELD_F64, "its learning rate (wd 1e-2)"),
+    MG_FIELD(mg_exp_fig3_params, tc_mem_lr, MG_FIELD_F64, "its learning rate (weight decay 1e-2)"),
     MG_FIELD(mg_exp_fig3_params, tc_mem_p, MG_FIELD_I64, "its hidden units"),
     MG_FIELD(mg_exp_fig3_params, tc_mem_batch, MG_FIELD_I64, "its rows per step (0: full batch)"),
     MG_FIELD(mg_exp_fig3_params, tc_gen_steps, MG_FIELD_I64, "time-conditioned generalizing model: Adam steps"),
-    MG_FIELD(mg_exp_fig3_params, tc_gen_lr, MG_FIELD_F64, "its learning rate (wd 5e-4)"),
+    MG_FIELD(mg_exp_fig3_params, tc_gen_lr, MG_FIELD_F64, "its learning rate (weight decay 5e-4)"),
     MG_FIELD(mg_exp_fig3_params, tc_gen_p, MG_FIELD_I64, "its hidden units (0: the generalizing DAE set's)"),
     MG_FIELD(mg_exp_fig3_params, tc_gen_batch, MG_FIELD_I64, "its rows per step (0: full batch)"),
     MG_FIELD(mg_exp_fig3_params, tc_sigma_min, MG_FIELD_F64, "lowest noise level (training range, sampler grid)"),
@@ -62,7 +62,7 @@ static const mg_field PARAM_FIELDS[] = {
         SET_FIELD(s, inside_norm_share, MG_FIELD_F64, "images: inside the norm range"),                               \
         SET_FIELD(s, median_mahalanobis2, MG_FIELD_F64, "MoG: median squared Mahalanobis distance, nearest mode"),     \
         SET_FIELD(s, median_mean_axis, MG_FIELD_F64, "MoG: median coordinate along the nearest mode's mean"),         \
-        SET_FIELD(s, mode1_share, MG_FIELD_F64, "MoG: share nearest mode 1"),                                         \
+        SET_FIELD(s, mode0_share, MG_FIELD_F64, "MoG: share nearest mode 0"),                                         \
         SET_FIELD(s, median_nn_dist, MG_FIELD_F64, "images: median distance to the nearest training image"),          \
         SET_FIELD(s, scaled_inside_share, MG_FIELD_F64, "share inside the rescaled held-out range (up to scale)"),    \
         SET_FIELD(s, scaled_median_mahalanobis2, MG_FIELD_F64, "MoG: the median, rows rescaled"),                     \
@@ -90,7 +90,7 @@ static const mg_field RESULT_FIELDS[] = {
     MG_FIELD(mg_exp_fig3_result, gen_median_mean_axis, MG_FIELD_F64,
              "MoG: median coordinate along the nearest mode's mean, generalizing samples"),
     MG_FIELD(mg_exp_fig3_result, test_median_mean_axis, MG_FIELD_F64, "MoG: the same, held-out rows"),
-    MG_FIELD(mg_exp_fig3_result, gen_mode1_share, MG_FIELD_F64, "MoG: share of generalizing samples nearest mode 1"),
+    MG_FIELD(mg_exp_fig3_result, gen_mode0_share, MG_FIELD_F64, "MoG: share of generalizing samples nearest mode 0"),
     MG_FIELD(mg_exp_fig3_result, test_scaled_q95_mahalanobis2, MG_FIELD_F64,
              "MoG: 95% quantile of the held-out rows rescaled to their median norm"),
     MG_FIELD(mg_exp_fig3_result, gen_median_nn_dist, MG_FIELD_F64,
@@ -284,7 +284,7 @@ static void on_train(void *vslot, const mg_train_progress *pr) {
 }
 
 /* Trains the authors' time-conditioned model (tctrain.h) on X as their
- * notebook does: memorization RMSprop wd 1e-2, generalization Adam wd 5e-4
+ * notebook does: memorization RMSprop weight decay 1e-2, generalization Adam weight decay 5e-4
  * (batches without replacement, drop_last), MSELoss, sigma log-uniform in
  * [tc_sigma_min, tc_sigma_max]; steps, lr, p and batch from the parameters.
  * Generator t = fork "tc", then fork 4 * index + (0 | 2). */
@@ -428,7 +428,7 @@ static void copy_headline(mg_exp_fig3_result *r) {
     r->gen_median_mahalanobis2 = r->gen.median_mahalanobis2;
     r->gen_median_mean_axis = r->gen.median_mean_axis;
     r->test_median_mean_axis = r->test.median_mean_axis;
-    r->gen_mode1_share = r->gen.mode1_share;
+    r->gen_mode0_share = r->gen.mode0_share;
     r->gen_median_nn_dist = r->gen.median_nn_dist;
     r->gen_inside_nn_dist_share = r->gen.inside_nn_dist_share;
     r->gen_inside_norm_share = r->gen.inside_norm_share;
@@ -489,7 +489,7 @@ static mg_status summary_tables(mg_exp_fig3_result *r) {
     static const set_col indist_cols[] = {DCOL(inside_share),        DCOL(inside_nn_dist_share),
                                           DCOL(inside_norm_share),   DCOL(median_norm),
                                           DCOL(median_mahalanobis2), DCOL(median_mean_axis),
-                                          DCOL(mode1_share),         DCOL(median_nn_dist),
+                                          DCOL(mode0_share),         DCOL(median_nn_dist),
                                           DCOL(scaled_inside_share), DCOL(scaled_median_mahalanobis2),
                                           DCOL(scaled_median_nn_dist)};
     static const set_col timing_cols[] = {DCOL(train_seconds), DCOL(sampling_seconds)};
@@ -600,7 +600,7 @@ mg_status mg_exp_fig3_run(const mg_exp_fig3_params *p, const mg_exp_env *env, mg
     const mg_exp_data *d = env->data[0];
     mg_exp_fig3_set *sum[F3_NSETS] = {&r->mem, &r->emp, &r->gen, &r->test, &r->tc_mem, &r->tc_gen};
     double *nan_fields[] = {&r->gen_median_mahalanobis2,  &r->test_median_mahalanobis2, &r->test_q95_mahalanobis2,
-                            &r->gen_median_mean_axis,     &r->test_median_mean_axis,    &r->gen_mode1_share,
+                            &r->gen_median_mean_axis,     &r->test_median_mean_axis,    &r->gen_mode0_share,
                             &r->gen_median_nn_dist,       &r->test_median_nn_dist,      &r->test_q05_nn_dist,
                             &r->test_q95_nn_dist,         &r->test_q05_norm,            &r->test_q95_norm,
                             &r->gen_inside_nn_dist_share, &r->gen_inside_norm_share,    &r->test_scaled_q95_mahalanobis2,
@@ -611,7 +611,7 @@ mg_status mg_exp_fig3_run(const mg_exp_fig3_params *p, const mg_exp_env *env, mg
         mg_exp_fig3_set *m = sum[i];
         double *nan_set[] = {&m->train_seconds,       &m->inside_share,        &m->inside_nn_dist_share,
                              &m->inside_norm_share,   &m->median_mahalanobis2, &m->median_mean_axis,
-                             &m->mode1_share,         &m->median_nn_dist,      &m->scaled_inside_share,
+                             &m->mode0_share,         &m->median_nn_dist,      &m->scaled_inside_share,
                              &m->scaled_median_mahalanobis2, &m->scaled_median_nn_dist};
         for (size_t k = 0; k < sizeof nan_set / sizeof nan_set[0]; k++) *nan_set[k] = NAN;
     }

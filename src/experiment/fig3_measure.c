@@ -200,7 +200,7 @@ static mg_status check(const mg_exp_data *d, const f3_ref *ref, f3_set *s) {
             sin_[i] = sm[i] <= ref->smaha.q95;
             c += in[i] != 0, cs += sin_[i] != 0, m0 += mode[i] == 0.0;
         }
-        m->mode1_share = m0 / (double)n;
+        m->mode0_share = m0 / (double)n;
         MG_TRY(median_of(gm, n, &m->median_mahalanobis2));
         MG_TRY(median_of(mg_table_col(s->t, "mean_axis_coord"), n, &m->median_mean_axis));
         MG_TRY(median_of(sm, n, &m->scaled_median_mahalanobis2));

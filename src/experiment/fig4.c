@@ -55,8 +55,8 @@ static const mg_field RESULT_FIELDS[] = {
     MG_FIELD(mg_exp_fig4_result, rank_w1_mem, MG_FIELD_I64, "dimension of span(W1), memorizing"),
     MG_FIELD(mg_exp_fig4_result, block_median_energy, MG_FIELD_F64, "MoG: median best-mode energy share of a column"),
     MG_FIELD(mg_exp_fig4_result, random_energy_share, MG_FIELD_F64, "the share of a random direction, p_gen / d"),
+    MG_FIELD(mg_exp_fig4_result, columns_mode0, MG_FIELD_I64, "MoG: generalizing columns leaning to mode 0"),
     MG_FIELD(mg_exp_fig4_result, columns_mode1, MG_FIELD_I64, "MoG: generalizing columns leaning to mode 1"),
-    MG_FIELD(mg_exp_fig4_result, columns_mode2, MG_FIELD_I64, "MoG: generalizing columns leaning to mode 2"),
     MG_FIELD(mg_exp_fig4_result, W1_mem, MG_FIELD_ARRAY, "memorizing encoder (d x p_mem)"),
     MG_FIELD(mg_exp_fig4_result, W1_gen, MG_FIELD_ARRAY, "generalizing encoder (d x p_gen)"),
     MG_FIELD(mg_exp_fig4_result, samples, MG_FIELD_TABLE, "best column and cosine of each memorizing sample"),
@@ -151,15 +151,15 @@ static mg_status best_match(mg_mat Q, mg_mat R, int exclude_self, double *idx, d
 /* Block structure of the generalizing columns Cg (the two-mode MoG): each
  * column's energy share inside the top-p eigen-subspace of each mode's
  * (uncentred) scatter matrix, from at most cap rows per mode, into the
- * table columns energy_mode1/2 and energy_best; their median. */
+ * table columns energy_mode0/1 and energy_best; their median. */
 static mg_status blocks(const mg_exp_data *d, mg_mat Cg, int64_t cap, mg_exp_fig4_result *r) {
     int K = d->nclasses;
     int64_t p = Cg.rows, D = d->d;
     mg_mat gen = mg_exp_gen(d);
     if (K != 2) return mg_fail(MG_ERR_ARG, "fig4: the block measures expect the report's two-mode mixture (K = %d)", K);
     int c[3];
-    MG_TRY(mg_table_add(&r->gen_columns, "energy_mode1", MG_COL_F64, &c[0]));
-    MG_TRY(mg_table_add(&r->gen_columns, "energy_mode2", MG_COL_F64, &c[1]));
+    MG_TRY(mg_table_add(&r->gen_columns, "energy_mode0", MG_COL_F64, &c[0]));
+    MG_TRY(mg_table_add(&r->gen_columns, "energy_mode1", MG_COL_F64, &c[1]));
     MG_TRY(mg_table_add(&r->gen_columns, "energy_best", MG_COL_F64, &c[2]));
     double *best = r->gen_columns.cols[c[2]].num;
     int64_t *rows = mg_alloc((size_t)gen.rows, sizeof(int64_t));
@@ -186,8 +186,8 @@ static mg_status blocks(const mg_exp_data *d, mg_mat Cg, int64_t cap, mg_exp_fig
     if (s == MG_OK) {
         const double *e1 = r->gen_columns.cols[c[0]].num, *e2 = r->gen_columns.cols[c[1]].num;
         r->block_median_energy = sm.median;
-        for (int64_t j = 0; j < p; j++) r->columns_mode1 += e1[j] >= e2[j];
-        r->columns_mode2 = p - r->columns_mode1;
+        for (int64_t j = 0; j < p; j++) r->columns_mode0 += e1[j] >= e2[j];
+        r->columns_mode1 = p - r->columns_mode0;
     }
     return s;
 }

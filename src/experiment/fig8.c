@@ -252,7 +252,7 @@ static mg_status mark_group(const plan *pl, const mg_exp_data *dd, set_sweep *fs
     return mg_steer_summarize(&fs->cv, fs->group, 1, &fs->sum);
 }
 
-/* The target concept: MoG mode 2 (component 1); for images the class with
+/* The target concept: MoG mode 1 (component 1); for images the class with
  * most held-out rows among those not in the memorizing set. Fills its
  * held-out rows (*Xt, malloc'd copy, *m x d), their centroid c (d) and its
  * name. */
@@ -291,7 +291,7 @@ static mg_status target_rows(const mg_exp_data *dd, mg_exp_fig8_result *r, float
     r->target_rows = *m = k;
     static const char *const fm[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
-    if (dd->has_mog) snprintf(r->target_name, sizeof r->target_name, "mode 2 (mu = +5 e_1)");
+    if (dd->has_mog) snprintf(r->target_name, sizeof r->target_name, "mode 1 (mu = +5 e_1)");
     else if (dd->source == MG_EXP_FMNIST && t >= 0 && t < 10)
         snprintf(r->target_name, sizeof r->target_name, "class %d (%s)", t, fm[t]);
     else snprintf(r->target_name, sizeof r->target_name, "class %d", t);

@@ -47,11 +47,11 @@ static const mg_field RESULT_FIELDS[] = {
     F(eig_median_rel_err, MG_FIELD_F64, "median relative eigenvalue difference"),
     F(angle_max_deg, MG_FIELD_F64, "largest principal angle over the blocks (degrees)"),
     F(angle_max_lead_deg, MG_FIELD_F64, "largest angle over the leading directions of each block"),
+    F(angle_max_mode0_deg, MG_FIELD_F64, "largest angle of mode 0's block"),
     F(angle_max_mode1_deg, MG_FIELD_F64, "largest angle of mode 1's block"),
-    F(angle_max_mode2_deg, MG_FIELD_F64, "largest angle of mode 2's block"),
     F(worst_block, MG_FIELD_I64, "mode of the block with the largest angle"),
+    F(learned_width_mode0, MG_FIELD_I64, "learned units counted for mode 0"),
     F(learned_width_mode1, MG_FIELD_I64, "learned units counted for mode 1"),
-    F(learned_width_mode2, MG_FIELD_I64, "learned units counted for mode 2"),
     F(learned_units_unassigned, MG_FIELD_I64, "learned units positive on no mode mean"),
     F(construction_dropped_directions, MG_FIELD_I64, "allocated directions dropped by the construction"),
     F(construction_has_note, MG_FIELD_BOOL, "1: the construction has remarks"),
@@ -249,7 +249,7 @@ static mg_status models_table(const comparison *shared, const comparison *r, con
                               mg_exp_fig9_result *res) {
     int n = res->trained_further ? 2 : 1;
     MG_TRY(mg_table_init(&res->models, "models", n,
-                         "further,steps,width_mode1,width_mode2,eig_max_rel_err,angle_max,angle_max_lead"));
+                         "further,steps,width_mode0,width_mode1,eig_max_rel_err,angle_max,angle_max_lead"));
     const comparison *runs[2] = {shared, r};
     for (int i = 0; i < n; i++) {
         int further = res->trained_further && i == 1;
@@ -275,11 +275,11 @@ static void headline(const comparison *r, double viol, double alpha, mg_exp_fig9
     res->eig_median_rel_err = r->eig_median;
     res->angle_max_deg = r->angle_worst;
     res->angle_max_lead_deg = r->lead_worst;
-    res->angle_max_mode1_deg = c->nblocks > 0 ? c->angle_max[0] : 90.0;
-    res->angle_max_mode2_deg = c->nblocks > 1 ? c->angle_max[1] : 90.0;
-    res->worst_block = r->worst_block + 1;
-    res->learned_width_mode1 = r->widths[0];
-    res->learned_width_mode2 = r->widths[1];
+    res->angle_max_mode0_deg = c->nblocks > 0 ? c->angle_max[0] : 90.0;
+    res->angle_max_mode1_deg = c->nblocks > 1 ? c->angle_max[1] : 90.0;
+    res->worst_block = r->worst_block; /* 0-based, as --target-mode and labels */
+    res->learned_width_mode0 = r->widths[0];
+    res->learned_width_mode1 = r->widths[1];
     res->learned_units_unassigned = r->unassigned;
     res->construction_dropped_directions = r->con.dropped;
     snprintf(res->construction_note, sizeof res->construction_note, "%s", r->con.note);

@@ -25,7 +25,7 @@
         MG_FIELD_AS(T, path dup_count, "dup_count", MG_FIELD_I64, "duplicated samples (scarce components)"),        \
         MG_FIELD_AS(T, path dup_times, "dup_times", MG_FIELD_I64, "copies of each duplicated sample"),              \
         MG_FIELD_AS(T, path hidden, "hidden", MG_FIELD_I64, "DAE width p"),                                         \
-        MG_FIELD_AS(T, path wd, "wd", MG_FIELD_F64, "weight decay lambda of Eq. 6"),                                \
+        MG_FIELD_AS(T, path wd, "lambda", MG_FIELD_F64, "the Eq. 6 lambda (solve --lambda)"),                       \
         MG_FIELD_AS(T, path sigma_min, "sigma_min", MG_FIELD_F64, "smallest noise level of the set"),               \
         MG_FIELD_AS(T, path sigma_max, "sigma_max", MG_FIELD_F64, "largest noise level of the set"),                \
         MG_FIELD_AS(T, path levels, "levels", MG_FIELD_INT, "levels of the set (geometric grid)"),                  \

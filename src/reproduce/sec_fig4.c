@@ -46,11 +46,11 @@ static const mg_figure_spec FIGURES[] = {
      .when = "data.has_mog",
      .kind = MG_FIG_SCATTER,
      .title = "{data.name}: block structure of the generalizing W1",
-     .xlabel = "energy share in mode 1's top-p subspace",
-     .ylabel = "energy share in mode 2's top-p subspace",
+     .xlabel = "energy share in mode 0's top-p subspace",
+     .ylabel = "energy share in mode 1's top-p subspace",
      .caption = "Cor. 3.3: each column belongs to one mode's block (a corner: (1, 0) or (0, 1)); a column mixing modes "
                 "would sit near the diagonal.",
-     .series = {{.table = "gen_columns", .x = "energy_mode1", .y = "energy_mode2", .label = "columns"}},
+     .series = {{.table = "gen_columns", .x = "energy_mode0", .y = "energy_mode1", .label = "columns"}},
      .xlim = {0, 1},
      .ylim = {0, 1},
      .width = 420,
@@ -123,7 +123,7 @@ static const mg_claim_spec CLAIMS[] = {
               "subspace. Holds when the median column has >= {100 * H1:%.0f}% of its energy inside the top-p "
               "eigen-subspace of one mode's scatter matrix X_k X_k^T; partly at >= {100 * P1:%.0f}%.",
      .measured = "median best-mode energy share {block_median_energy:%.3f} (a random direction: "
-                 "{random_energy_share:%.3f}); {columns_mode1} columns lean to mode 1, {columns_mode2} to mode 2.",
+                 "{random_energy_share:%.3f}); {columns_mode0} columns lean to mode 0, {columns_mode1} to mode 1.",
      .holds = {{"block_median_energy", MG_GE, 0.9}},
      .partly = {{"block_median_energy", MG_GE, 0.5}}},
 };

@@ -180,7 +180,7 @@ const mg_section mg_sec_losses = {
         "Eq. 16 hold as well ('all assumptions'). Directions with eigenvalue <= n lambda are dropped (Remark after "
         "Lemma C.1). Corrections (docs/corrections.md): the population risk per kept direction is sigma^2 e/(e + sigma^2) "
         "(not only the bias term), and Cor. 3.3 uses (S_k + sigma^2 I)^-1. Cor. 3.2's lambda -> 0 loss is listed for "
-        "reference only: the shared memorizing sets train with wd 1e-2, i.e. a large Eq. 6 lambda. Monte Carlo: "
+        "reference only: the shared memorizing sets train with weight decay 1e-2, i.e. a large Eq. 6 lambda. Monte Carlo: "
         "{mc_mem} noise draws per memorizing row, {mc_gen} per generalizing row, {mc_test} per held-out row; "
         "{?level_step - 1|one level in {level_step}|every level} of the grid.",
     .figures = FIGURES,

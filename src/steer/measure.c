@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memgen/schedule.h"
 #include "memgen/steer.h"
 #include "memgen/theory.h"
 
@@ -260,21 +261,33 @@ static int parse_num(const char **s, char sep, double *out) {
     return 0;
 }
 
-/* Alpha sweeps: "list:...", "A1,A2,..." or "lin:A:B:K". */
+/* Alpha sweeps: "list:...", "A1,A2,...", "lin:A:B:K" (or "linear:"), or the
+ * positive grids "geom:A:B:K" and "karras:A:B:K[:RHO]" of mg_sigmas_parse. */
 mg_status mg_steer_parse_alphas(const char *spec, double **alphas, int *count) {
     *alphas = NULL;
     *count = 0;
     if (!spec || !*spec) return mg_fail(MG_ERR_ARG, "empty alpha sweep (use list:A1,A2,... or lin:A:B:K)");
+    if (!strncmp(spec, "geom:", 5) || !strncmp(spec, "karras:", 7)) { /* the noise grids' spellings */
+        MG_TRY(mg_sigmas_parse(spec, alphas, count));
+        if (*count < 2 || *count > 10000) {
+            free(*alphas);
+            *alphas = NULL;
+            *count = 0;
+            return mg_fail(MG_ERR_ARG, "alpha sweep '%s': needs 2..10000 distinct values", spec);
+        }
+        return MG_OK;
+    }
     const int cap = 10000;
     const char *s = spec;
     double *a = NULL;
     int64_t n = 0;
-    if (!strncmp(s, "lin:", 4)) {
-        s += 4;
+    if (!strncmp(s, "lin:", 4) || !strncmp(s, "linear:", 7)) {
+        s += s[3] == ':' ? 4 : 7;
         double lo, hi, k;
         if (parse_num(&s, ':', &lo) || *s++ != ':' || parse_num(&s, ':', &hi) || *s++ != ':' ||
             parse_num(&s, '\0', &k) || *s || k != floor(k) || k < 2 || k > cap || !(hi > lo))
-            return mg_fail(MG_ERR_ARG, "alpha sweep '%s': expected lin:A:B:K with A < B and 2 <= K <= %d", spec, cap);
+            return mg_fail(MG_ERR_ARG, "alpha sweep '%s': expected lin:A:B:K (or linear:) with A < B and 2 <= K <= %d",
+                           spec, cap);
         n = (int64_t)k;
         if (!(a = malloc((size_t)n * sizeof(double)))) return mg_fail(MG_ERR_NOMEM, "out of memory");
         for (int64_t j = 0; j < n; j++) a[j] = j == n - 1 ? hi : lo + (hi - lo) * (double)j / (double)(n - 1);

@@ -22,7 +22,7 @@
 
 /* Column order of a result row (MG_SWEEP_NCOLS). */
 const char *const mg_sweep_columns[] = {
-    "index", "data_index", "n", "p", "sigma", "wd", "seed",
+    "index", "data_index", "n", "p", "sigma", "lambda", "seed",
     "pred_mem",         /* 1: p >= n, W_mem is a critical point (Cor. 3.2); 0: W_gen (Cor. 3.3) */
     "sep_mem_beta",     /* Def. 3.1 with every row its own cluster: the largest pairwise cosine */
     "sep_gen_alpha",    /* Def. 3.1 with the mixture's modes as clusters */

@@ -11,7 +11,7 @@
 #include "memgen/sweep.h"
 #include "sweep_internal.h"
 
-const char *const mg_sweep_axis_names[] = {"n", "p", "sigma", "wd", "seed", "data", NULL};
+const char *const mg_sweep_axis_names[] = {"n", "p", "sigma", "lambda", "seed", "data", NULL};
 
 static const char *const TASK_NAMES[] = {NULL, "train", "solve", "both"};
 
@@ -138,7 +138,8 @@ static mg_status apply_item(mg_sweep_grid *g, const char *key, const char *val) 
     if (!strcmp(key, "n")) return parse_axis(g, MG_SWEEP_AX_N, val, 2, 1e9, 1);
     if (!strcmp(key, "p")) return parse_axis(g, MG_SWEEP_AX_P, val, 1, 1e9, 1);
     if (!strcmp(key, "sigma")) return parse_axis(g, MG_SWEEP_AX_SIGMA, val, 1e-300, 1e300, 0);
-    if (!strcmp(key, "wd")) return parse_axis(g, MG_SWEEP_AX_WD, val, 0, 1e300, 0);
+    if (!strcmp(key, "lambda") || !strcmp(key, "wd")) /* wd: its old name */
+        return parse_axis(g, MG_SWEEP_AX_WD, val, 0, 1e300, 0);
     if (!strcmp(key, "seed")) return parse_axis(g, MG_SWEEP_AX_SEED, val, 0, 9007199254740992.0, 1);
     if (!strcmp(key, "data")) return set_data(g, val);
     if (!strcmp(key, "task")) {
@@ -160,7 +161,7 @@ static mg_status apply_item(mg_sweep_grid *g, const char *key, const char *val) 
     if (!strcmp(key, "smin")) return parse_num(key, val, 0, 1e300, 1, &g->smin);
     if (!strcmp(key, "smax")) return parse_num(key, val, 0, 1e300, 1, &g->smax);
     if (!strcmp(key, "threshold")) return parse_num(key, val, 0, 1, 1, &g->threshold);
-    return mg_fail(MG_ERR_ARG, "sweep: unknown key '%s' (axes: n, p, sigma, wd, seed, data; settings: task, d, "
+    return mg_fail(MG_ERR_ARG, "sweep: unknown key '%s' (axes: n, p, sigma, lambda, seed, data; settings: task, d, "
                    "steps, lr, batch, samples, levels, smin, smax, ntest, draws, threshold)", key);
 }
 
@@ -204,7 +205,7 @@ static mg_status apply_spec(mg_sweep_grid *g, const char *spec) {
 }
 
 /* The library defaults (sweep.h). */
-static const char *const DEFAULT_SPEC = "n=2,4,8,16,32;p=2,4,8,16,32;sigma=0.5;wd=1e-4;data=mog;seed=0;task=both;"
+static const char *const DEFAULT_SPEC = "n=2,4,8,16,32;p=2,4,8,16,32;sigma=0.5;lambda=1e-4;data=mog;seed=0;task=both;"
                                         "d=32;steps=1500;lr=0.01;batch=256;samples=64;levels=8;smin=0.05;smax=2;"
                                         "ntest=128;draws=2;threshold=0.33333333333333331";
 

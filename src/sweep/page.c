@@ -143,7 +143,7 @@ static mg_status agreement(mg_report *rep, const mg_sweep_grid *g, const mg_tabl
                            const double *mv, int frac) {
     const double *pm = mg_table_col(t, "pred_mem"), *sb = mg_table_col(t, "sep_mem_beta");
     int64_t n = 0, agree = 0, sep = 0, nsep = 0, shown = 0;
-    static const char *const head[] = {"cell", "data", "n", "p", "sigma", "wd", "seed", "measure", "predicted"};
+    static const char *const head[] = {"cell", "data", "n", "p", "sigma", "lambda", "seed", "measure", "predicted"};
     char **cells = calloc((size_t)PAGE_MAX_ROWS * 9, sizeof(char *));
     if (!cells) return mg_fail(MG_ERR_NOMEM, "sweep page: out of memory");
     mg_status st = MG_OK;

@@ -114,7 +114,7 @@ typedef struct {
     double inside_nn_dist_share, inside_norm_share; /* images: inside each of the two ranges alone */
     double median_mahalanobis2;   /* MoG: median squared Mahalanobis distance to the nearest mode */
     double median_mean_axis;      /* MoG: median coordinate along the nearest mode's mean */
-    double mode1_share;           /* MoG: share whose nearest mode is mode 1 */
+    double mode0_share;           /* MoG: share whose nearest mode is mode 0 */
     double median_nn_dist;        /* images: median distance to the nearest training image */
     /* ... and up to scale (every row rescaled to the held-out median norm) */
     double scaled_inside_share;   /* share inside the rescaled held-out range */
@@ -135,7 +135,7 @@ typedef struct {
     /* ... for the mixture (NaN otherwise) */
     double gen_median_mahalanobis2, test_median_mahalanobis2, test_q95_mahalanobis2;
     double gen_median_mean_axis, test_median_mean_axis; /* coordinate along the nearest mode's mean */
-    double gen_mode1_share;              /* share of samples whose nearest mode is mode 1 */
+    double gen_mode0_share;              /* share of samples whose nearest mode is mode 0 */
     double test_scaled_q95_mahalanobis2; /* the 95% quantile of the rescaled held-out rows */
     /* ... for images (NaN otherwise) */
     double gen_median_nn_dist, test_median_nn_dist;     /* distance to the nearest training image */

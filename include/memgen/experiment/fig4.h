@@ -57,11 +57,11 @@ typedef struct {
     /* block structure (datasets with the mixture only; NaN / 0 otherwise) */
     double block_median_energy;        /* median over columns of the best mode's energy share */
     double random_energy_share;        /* the share of a random direction, p_gen / d */
-    int64_t columns_mode1, columns_mode2; /* columns leaning to each mode */
+    int64_t columns_mode0, columns_mode1; /* columns leaning to each mode */
     /* per-row numbers */
     mg_table samples;     /* "mem_samples": sample, best_column, cosine (one row per memorizing sample) */
     mg_table mem_columns; /* "mem_columns": column, norm, best_sample, cosine */
-    mg_table gen_columns; /* "gen_columns": the same, plus energy_mode1, energy_mode2, energy_best for the MoG */
+    mg_table gen_columns; /* "gen_columns": the same, plus energy_mode0, energy_mode1, energy_best for the MoG */
     mg_array W1_mem;      /* d x p_mem: the memorizing encoder */
     mg_array W1_gen;      /* d x p_gen: the generalizing encoder */
     /* pictures (image datasets only; empty otherwise), display values */

@@ -55,7 +55,7 @@ typedef struct {
 
 typedef struct {
     int target;                  /* the target concept: MoG component / image class */
-    char target_name[64];        /* e.g. "mode 2 (mu = +5 e_1)", "class 2 (Pullover)" */
+    char target_name[64];        /* e.g. "mode 1 (mu = +5 e_1)", "class 2 (Pullover)" */
     int64_t target_rows;         /* held-out rows the steering vectors average */
     double alpha_max;            /* end of the sweep */
     double sigma_hi, sigma_lo;   /* the steered noise levels: sigma_lo < sigma <= sigma_hi */

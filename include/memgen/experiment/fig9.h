@@ -53,11 +53,11 @@ typedef struct {
     double eig_median_rel_err;       /* median of them (NaN when none) */
     double angle_max_deg;            /* largest principal angle over the blocks */
     double angle_max_lead_deg;       /* the same over the leading `lead` directions of each block */
-    double angle_max_mode1_deg;      /* largest angle of mode 1's block */
-    double angle_max_mode2_deg;      /* of mode 2's block (90 when there is none) */
+    double angle_max_mode0_deg;      /* largest angle of mode 0's block */
+    double angle_max_mode1_deg;      /* of mode 1's block (90 when there is none) */
     int64_t worst_block;             /* mode of the block with the largest angle (1-based) */
-    int64_t learned_width_mode1;     /* learned units counted for mode 1 */
-    int64_t learned_width_mode2;     /* for mode 2 */
+    int64_t learned_width_mode0;     /* learned units counted for mode 0 */
+    int64_t learned_width_mode1;     /* for mode 1 */
     int64_t learned_units_unassigned; /* learned units positive on no mode mean */
     int64_t construction_dropped_directions; /* allocated directions with eigenvalue <= n lambda */
     int construction_has_note;       /* 1: construction_note is not empty */
@@ -71,7 +71,7 @@ typedef struct {
     mg_table blocks;                 /* "blocks": mode, constructed (kept directions), learned_units, compared,
                                         median_angle, max_angle, max_angle_lead */
     mg_table models;                 /* "models": one row per compared model (shared, then further-trained):
-                                        further, steps, width_mode1, width_mode2, eig_max_rel_err, angle_max,
+                                        further, steps, width_mode0, width_mode1, eig_max_rel_err, angle_max,
                                         angle_max_lead */
 } mg_exp_fig9_result;
 
