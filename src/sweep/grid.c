@@ -76,6 +76,7 @@ static mg_status set_data(mg_sweep_grid *g, const char *list) {
         idx[i] = (double)i;
         s += len + (s[len] == ',');
     }
+    int64_t old = g->count[MG_SWEEP_AX_DATA]; /* entries of the names being replaced */
     if (st == MG_OK) st = set_axis(g, MG_SWEEP_AX_DATA, idx, n);
     free(idx);
     if (st != MG_OK) {
@@ -83,7 +84,7 @@ static mg_status set_data(mg_sweep_grid *g, const char *list) {
         free(names);
         return st;
     }
-    for (int64_t i = 0; g->data && i < g->count[MG_SWEEP_AX_DATA]; i++) free(g->data[i]);
+    for (int64_t i = 0; g->data && i < old; i++) free(g->data[i]);
     free(g->data);
     g->data = names;
     return MG_OK;
