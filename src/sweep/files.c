@@ -15,6 +15,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <cblas.h>
 #include <cjson/cJSON.h>
 
 #include "io/jsonio.h"
@@ -151,14 +152,14 @@ mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, int64_t 
     mg_sweep_grid g;
     uint64_t seed;
     MG_TRY(mg_sweep_dir_load(dir, &g, &seed));
-    int64_t total = mg_sweep_cell_count(&g), N = o->nshards > 1 ? o->nshards : 1, I = o->nshards > 1 ? o->shard : 0;
-    if (I < 0 || I >= N) {
+    int64_t total = mg_sweep_cell_count(&g), N = o->nshards > 1 ? o->nshards : 1, me = o->nshards > 1 ? o->shard : 0;
+    if (me < 0 || me >= N) {
         mg_sweep_grid_free(&g);
-        return mg_fail(MG_ERR_ARG, "sweep: shard %lld of %lld does not exist", (long long)I, (long long)N);
+        return mg_fail(MG_ERR_ARG, "sweep: shard %lld of %lld does not exist", (long long)me, (long long)N);
     }
     int64_t *todo = mg_alloc((size_t)(total / N + 1), sizeof(int64_t)), ntodo = 0, nskip = 0;
     mg_status st = todo ? MG_OK : mg_fail(MG_ERR_NOMEM, "sweep: out of memory");
-    for (int64_t i = I; i < total && st == MG_OK; i += N) {
+    for (int64_t i = me; i < total && st == MG_OK; i += N) {
         mg_sweep_result r;
         mg_status s = mg_sweep_cell_read(dir, i, &r);
         if (s == MG_OK) nskip++;
@@ -175,6 +176,12 @@ mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, int64_t 
 #else
     threads = 1;
 #endif
+    /* OpenBLAS single-threaded for the whole run, set once here: the cells' own save / set 1 / restore
+       (mg_sgemm_det, mg_trainer_run) then never touch this process-wide setting. Left to them, one
+       cell restores the count while another still runs, whose products then go through OpenBLAS's
+       thread server (its lock serialized the cells) and may take other bits (blas.h). */
+    const int blas_threads = openblas_get_num_threads();
+    if (blas_threads != 1) openblas_set_num_threads(1);
     if (st == MG_OK) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (int64_t k = 0; k < ntodo; k++) {
@@ -206,6 +213,7 @@ mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, int64_t 
             st = mg_fail(MG_ERR_INTERRUPTED, "sweep: stopped on request after %lld cells (finished cells are kept)",
                          (long long)done);
     }
+    if (blas_threads != 1) openblas_set_num_threads(blas_threads);
     free(todo);
     mg_sweep_grid_free(&g);
     if (ran) *ran = done;
