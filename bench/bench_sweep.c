@@ -1,15 +1,18 @@
 /*
  * Benchmark of the local sweep runner (memgen/sweep.h): the wall time of
- * the same grid (the library's default n x p grid, 25 cells, training (6000
- * steps) and closed form in every cell) run by 1 worker on one core, by 1 worker whose
- * cells use OpenMP inside, and by 2 workers (one cell per core), each into a
- * fresh folder; the speed-up of 2 workers over 1 and a check that the three
- * tables are the same bits.
+ * the same grid (the library's default n x p grid, 25 cells, training (20000
+ * steps) and closed form in every cell) run by 1 worker on one core, by 1
+ * worker whose cells use OpenMP inside, by 2 workers (threads of one
+ * process, one cell per core) and by 2 shard processes side by side (as
+ * `--shard 0/2` and `--shard 1/2` would run), each into a fresh folder; the
+ * speed-ups over 1 worker and a check that the tables are the same bits.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -25,6 +28,19 @@ static void check(mg_status st, const char *what) {
     }
 }
 
+/* CPU seconds (user + system) of this process's threads and its waited-for children so far. */
+static double cpu_seconds(void) {
+    struct rusage a, b;
+    getrusage(RUSAGE_SELF, &a);
+    getrusage(RUSAGE_CHILDREN, &b);
+    return (double)(a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec + b.ru_stime.tv_sec) +
+           1e-6 * (double)(a.ru_utime.tv_usec + a.ru_stime.tv_usec + b.ru_utime.tv_usec + b.ru_stime.tv_usec);
+}
+
+/* CPU seconds of the last run (run, run_shards): the work the cells cost, whatever the other load of the
+ * machine; a lock the workers contend on shows as more CPU time, not only as more wall time. */
+static double last_cpu;
+
 /* Runs the grid into a fresh folder base/name with `workers` cells at a
  * time and `inner` OpenMP threads; returns the seconds and the table. */
 static double run(const char *base, const char *name, const mg_sweep_grid *g, int workers, int inner, mg_table *t) {
@@ -35,9 +51,43 @@ static double run(const char *base, const char *name, const mg_sweep_grid *g, in
 #endif
     check(mg_sweep_dir_init(dir, g, 1), "init");
     mg_sweep_run_opts o = {0, 0, 0, workers, NULL, NULL};
-    double t0 = mg_now();
+    double t0 = mg_now(), c0 = cpu_seconds();
     check(mg_sweep_run_dir(dir, &o, NULL, NULL), "run");
     double s = mg_now() - t0;
+    last_cpu = cpu_seconds() - c0;
+    const char *dirs[1] = {dir};
+    int64_t missing;
+    check(mg_sweep_assemble(dirs, 1, t, NULL, &missing), "assemble");
+    return s;
+}
+
+/* Runs the grid as 2 shard processes side by side into base/name (one cell
+ * at a time each, OpenMP off inside); returns the seconds and the merged table. */
+static double run_shards(const char *base, const char *name, const mg_sweep_grid *g, mg_table *t) {
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/%s", base, name);
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    check(mg_sweep_dir_init(dir, g, 1), "init");
+    double t0 = mg_now(), c0 = cpu_seconds();
+    pid_t pid[2];
+    for (int k = 0; k < 2; k++) {
+        pid[k] = fork();
+        if (pid[k] < 0) check(mg_fail(MG_ERR_IO, "fork failed"), "fork");
+        if (pid[k] == 0) {
+            mg_sweep_run_opts o = {k, 2, 0, 1, NULL, NULL};
+            _exit(mg_sweep_run_dir(dir, &o, NULL, NULL) == MG_OK ? 0 : 1);
+        }
+    }
+    int ok = 1;
+    for (int k = 0; k < 2; k++) {
+        int ws;
+        ok &= waitpid(pid[k], &ws, 0) == pid[k] && WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+    }
+    double s = mg_now() - t0;
+    last_cpu = cpu_seconds() - c0;
+    if (!ok) check(mg_fail(MG_ERR_IO, "a shard process failed"), "shards");
     const char *dirs[1] = {dir};
     int64_t missing;
     check(mg_sweep_assemble(dirs, 1, t, NULL, &missing), "assemble");
@@ -54,31 +104,35 @@ static int same(const mg_table *a, const mg_table *b) {
     return 1;
 }
 
-/* Times the three runs and prints the table. */
+/* Times the four runs and prints the table. */
 int main(void) {
     char base[] = "/tmp/bench_sweep.XXXXXX";
     if (!mkdtemp(base)) return 1;
     mg_sweep_grid g;
-    check(mg_sweep_grid_parse("steps=6000", &g), "grid");
+    check(mg_sweep_grid_parse("steps=20000", &g), "grid");
     int cores = 1;
 #ifdef _OPENMP
     cores = omp_get_num_procs();
 #endif
-    mg_table t1, t1i, t2;
-    double s1 = run(base, "w1", &g, 1, 1, &t1);
-    double s1i = run(base, "w1omp", &g, 1, cores, &t1i);
-    double s2 = run(base, "w2", &g, 2, 1, &t2);
-    int ok = same(&t1, &t1i) && same(&t1, &t2);
+    mg_table t1, t1i, t2, tp;
+    double s1 = run(base, "w1", &g, 1, 1, &t1), c1 = last_cpu;
+    double s1i = run(base, "w1omp", &g, 1, cores, &t1i), c1i = last_cpu;
+    double s2 = run(base, "w2", &g, 2, 1, &t2), c2 = last_cpu;
+    double sp = run_shards(base, "p2", &g, &tp), cp = last_cpu;
+    int ok = same(&t1, &t1i) && same(&t1, &t2) && same(&t1, &tp);
     printf("bench_sweep: default n x p grid, %lld cells (train + closed form, d = %lld, %lld steps), %d cores\n",
            (long long)mg_sweep_cell_count(&g), (long long)g.d, (long long)g.steps, cores);
-    printf("  1 worker, 1 thread            %8.2f s  %6.3f s/cell\n", s1, s1 / t1.nrows);
-    printf("  1 worker, OpenMP inside (%d)   %8.2f s  %6.3f s/cell\n", cores, s1i, s1i / t1.nrows);
-    printf("  2 workers, 1 thread each      %8.2f s  %6.3f s/cell\n", s2, s2 / t1.nrows);
+    printf("  1 worker, 1 thread            %8.2f s  %6.3f s/cell  %6.2f CPU s\n", s1, s1 / t1.nrows, c1);
+    printf("  1 worker, OpenMP inside (%d)   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", cores, s1i, s1i / t1.nrows, c1i);
+    printf("  2 workers, 1 thread each      %8.2f s  %6.3f s/cell  %6.2f CPU s\n", s2, s2 / t1.nrows, c2);
+    printf("  2 shard processes, 1 thread   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", sp, sp / t1.nrows, cp);
     printf("  speed-up of 2 workers over 1: %.2fx (over 1 worker with OpenMP inside: %.2fx)\n", s1 / s2, s1i / s2);
+    printf("  speed-up of 2 shard processes over 1 worker: %.2fx\n", s1 / sp);
     printf("  tables identical bit for bit: %s\n", ok ? "yes" : "NO");
     mg_table_free(&t1);
     mg_table_free(&t1i);
     mg_table_free(&t2);
+    mg_table_free(&tp);
     mg_sweep_grid_free(&g);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);

@@ -116,7 +116,7 @@ static void test_smoke_run(void **state) {
     (void)state;
     mg_repro_summary sum;
     int fmnist = 0;
-    char *dir = tu_repro_smoke(NULL, 12, 5, NULL, &sum, &fmnist);
+    char *dir = tu_repro_smoke(NULL, 13, 5, NULL, &sum, &fmnist);
     int claims = sum.verdicts[0] + sum.verdicts[1] + sum.verdicts[2] + sum.verdicts[3];
     print_message("smoke reproduce: %.1f s, %d claims (%d hold, %d do not, %d partly, %d n.a.)\n", sum.seconds, claims,
                   sum.verdicts[0], sum.verdicts[1], sum.verdicts[2], sum.verdicts[3]);

@@ -3,7 +3,8 @@
  * order, a cell's bits independent of the thread count, and the same table
  * bit for bit from a local run, three shards merged, a run stopped after a
  * few cells and resumed, and (when mpirun and build/memgen-mpi exist) an MPI
- * run with 3 ranks; a rank that dies is reported and the rerun completes.
+ * run with 3 ranks; a rank that dies is reported and the rerun completes;
+ * the in-memory runner gives the folder's table; experiment phase's groups.
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #endif
 
 #include "testutil.h"
+#include "memgen/experiment/phase.h"
 #include "memgen/sweep.h"
 
 /* The small grid of the CLI tests: 6 cells of about 10 ms each. */
@@ -181,11 +183,76 @@ static void test_mpi(void **state) {
     assert_same_tables(w, "local", "dead");
 }
 
+/* The in-memory runner (mg_sweep_run_table) gives the table of a folder
+ * run bit for bit, on 2 cells at a time and on 1, and leaves OpenBLAS's
+ * thread count as it found it. */
+static void test_run_table(void **state) {
+    tu_workdir *w = *state;
+    mg_sweep_grid g;
+    tu_assert_ok(mg_sweep_grid_parse("n=2,4,8;p=2,8;d=8;steps=200;samples=16;ntest=16;levels=4;draws=1", &g));
+    const char *dir = tu_wpath(w, "lib");
+    tu_assert_ok(mg_sweep_dir_init(dir, &g, 3));
+    mg_sweep_run_opts o = {0, 0, 0, 2, NULL, NULL};
+    tu_assert_ok(mg_sweep_run_dir(dir, &o, NULL, NULL));
+    mg_table a, b, c;
+    int64_t missing = -1;
+    const char *dirs[1] = {dir};
+    tu_assert_ok(mg_sweep_assemble(dirs, 1, &a, NULL, &missing));
+    assert_int_equal(missing, 0);
+    tu_assert_ok(mg_sweep_run_table(&g, 3, &b, NULL));
+#ifdef _OPENMP
+    int nt = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
+    tu_assert_ok(mg_sweep_run_table(&g, 3, &c, NULL));
+#ifdef _OPENMP
+    omp_set_num_threads(nt);
+#endif
+    assert_int_equal(a.nrows, b.nrows);
+    for (int i = 0; i < MG_SWEEP_NCOLS; i++) {
+        assert_memory_equal(mg_table_col(&a, mg_sweep_columns[i]), mg_table_col(&b, mg_sweep_columns[i]),
+                            (size_t)a.nrows * sizeof(double));
+        assert_memory_equal(mg_table_col(&a, mg_sweep_columns[i]), mg_table_col(&c, mg_sweep_columns[i]),
+                            (size_t)a.nrows * sizeof(double));
+    }
+    mg_table_free(&a), mg_table_free(&b), mg_table_free(&c);
+    mg_sweep_grid_free(&g);
+}
+
+/* Experiment phase: its grid's groups (every cell with p >= n has separable
+ * rows on the many-mode mixture), the boundary p = n, and bad parameters. */
+static void test_exp_phase(void **state) {
+    (void)state;
+    mg_exp_phase_params p = mg_exp_phase_defaults();
+    p.steps = 100, p.samples = 16, p.ntest = 32, p.seeds = 1, p.d = 16;
+    mg_rng rng;
+    mg_rng_init(&rng, 4);
+    mg_exp_env env = {NULL, 0, 0, &rng, NULL, 0, NULL, NULL};
+    mg_exp_phase_result r;
+    tu_assert_ok(mg_exp_phase_run(&p, &env, &r));
+    assert_int_equal(r.ncells, 15);
+    assert_int_equal(r.cells.nrows, 15);
+    assert_string_equal(r.cells.name, "cells");
+    assert_int_equal(r.mem_cells, 8);
+    assert_int_equal(r.mem_separable, 8);
+    assert_int_equal(r.gen_cells, 5); /* n = 64, 256 against p = 4, 8; n = 256 against p = 32 */
+    tu_assert_in_range(r.mem_cf_frac, 0, 1, "mem_cf_frac");
+    tu_assert_in_range(r.agree, 0, 1, "agree");
+    const double *bn = mg_table_col(&r.boundary, "n"), *bp = mg_table_col(&r.boundary, "p");
+    assert_int_equal(r.boundary.nrows, 3); /* p = 4, n = 8, p = 32 */
+    assert_true(bn[0] == 4 && bn[1] == 8 && bn[2] == 32 && bp[2] == 32);
+    mg_exp_phase_free(&r);
+    p.modes = 4;
+    assert_int_equal(mg_exp_phase_run(&p, &env, &r), MG_ERR_ARG);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid),
         cmocka_unit_test(test_cell_threads),
+        cmocka_unit_test(test_exp_phase),
         cmocka_unit_test_setup_teardown(test_local_shards_resume, tu_workdir_setup, tu_workdir_teardown),
+        cmocka_unit_test_setup_teardown(test_run_table, tu_workdir_setup, tu_workdir_teardown),
         cmocka_unit_test_setup_teardown(test_mpi, tu_workdir_setup, tu_workdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,6 +168,11 @@ MG_API mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, i
  * rows are NaN). Caller frees the tables. */
 MG_API mg_status mg_sweep_assemble(const char *const *dirs, int ndirs, mg_table *t, mg_table *times, int64_t *missing);
 
+/* Runs every cell of the grid in this process, without a folder (cells on
+ * OpenMP threads, nothing written), into the tables mg_sweep_assemble makes:
+ * the same bits as a folder's sweep of the grid and seed. Caller frees. */
+MG_API mg_status mg_sweep_run_table(const mg_sweep_grid *g, uint64_t base_seed, mg_table *t, mg_table *times);
+
 /* Writes the assembled tables into out_dir: results.csv, results.json (an
  * array of row objects, NaN as null), measures.npy (cells x MG_SWEEP_NCOLS
  * float64, columns as in results.csv without "data") and timings.csv. */

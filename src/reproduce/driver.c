@@ -23,7 +23,7 @@
 /* The sections in report order (each a table of src/reproduce/sec_<id>.c). */
 static const mg_section *const SECTIONS[] = {
     &mg_sec_fig3, &mg_sec_fig4, &mg_sec_fig5, &mg_sec_fig14, &mg_sec_fig16,  &mg_sec_fig9,
-    &mg_sec_losses, &mg_sec_fig7, &mg_sec_fig17, &mg_sec_table1, &mg_sec_fig8, &mg_sec_real,
+    &mg_sec_losses, &mg_sec_fig7, &mg_sec_fig17, &mg_sec_table1, &mg_sec_fig8, &mg_sec_real, &mg_sec_phase,
 };
 #define NSECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
 

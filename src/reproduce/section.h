@@ -199,5 +199,6 @@ extern const mg_section mg_sec_fig17;
 extern const mg_section mg_sec_table1;
 extern const mg_section mg_sec_fig8;
 extern const mg_section mg_sec_real;
+extern const mg_section mg_sec_phase;
 
 #endif /* MEMGEN_REPRO_SECTION_H */

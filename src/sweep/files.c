@@ -15,6 +15,7 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#include <cblas.h>
 #include <cjson/cJSON.h>
 
 #include "io/jsonio.h"
@@ -104,15 +105,25 @@ mg_status mg_sweep_dir_load(const char *dir, mg_sweep_grid *g, uint64_t *base_se
     return st == MG_OK ? MG_OK : mg_fail_context(st, "%s", path);
 }
 
+/* Adds a double that reads back as the same bits: %.17g (cJSON's own printing keeps 15 digits whenever they
+ * come within an epsilon of the value, which can lose the last bit), NaN and infinities as null. */
+static void add_exact(cJSON *o, const char *name, double x) {
+    char buf[32];
+    if (!isfinite(x)) cJSON_AddNullToObject(o, name);
+    else {
+        snprintf(buf, sizeof buf, "%.17g", x);
+        cJSON_AddRawToObject(o, name, buf);
+    }
+}
+
 /* Writes one cell file atomically: its index, values and wall times. */
 mg_status mg_sweep_cell_write(const char *dir, int64_t index, const mg_sweep_result *r) {
     char path[4096];
     mg__sweep_cell_path(dir, index, path, sizeof path);
     cJSON *o = cJSON_CreateObject(), *v = cJSON_CreateObject(), *t = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "index", (double)index);
-    /* cJSON prints a double with 17 digits when 15 do not round-trip, NaN as null */
-    for (int i = 0; i < MG_SWEEP_NCOLS; i++) cJSON_AddNumberToObject(v, mg_sweep_columns[i], r->v[i]);
-    for (int i = 0; i < MG_SWEEP_NTIMES; i++) cJSON_AddNumberToObject(t, mg_sweep_time_columns[i], r->seconds[i]);
+    for (int i = 0; i < MG_SWEEP_NCOLS; i++) add_exact(v, mg_sweep_columns[i], r->v[i]);
+    for (int i = 0; i < MG_SWEEP_NTIMES; i++) add_exact(t, mg_sweep_time_columns[i], r->seconds[i]);
     cJSON_AddItemToObject(o, "values", v);
     cJSON_AddItemToObject(o, "seconds", t);
     mg_status st = mg_write_json_atomic(path, o);
@@ -151,14 +162,14 @@ mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, int64_t 
     mg_sweep_grid g;
     uint64_t seed;
     MG_TRY(mg_sweep_dir_load(dir, &g, &seed));
-    int64_t total = mg_sweep_cell_count(&g), N = o->nshards > 1 ? o->nshards : 1, I = o->nshards > 1 ? o->shard : 0;
-    if (I < 0 || I >= N) {
+    int64_t total = mg_sweep_cell_count(&g), N = o->nshards > 1 ? o->nshards : 1, me = o->nshards > 1 ? o->shard : 0;
+    if (me < 0 || me >= N) {
         mg_sweep_grid_free(&g);
-        return mg_fail(MG_ERR_ARG, "sweep: shard %lld of %lld does not exist", (long long)I, (long long)N);
+        return mg_fail(MG_ERR_ARG, "sweep: shard %lld of %lld does not exist", (long long)me, (long long)N);
     }
     int64_t *todo = mg_alloc((size_t)(total / N + 1), sizeof(int64_t)), ntodo = 0, nskip = 0;
     mg_status st = todo ? MG_OK : mg_fail(MG_ERR_NOMEM, "sweep: out of memory");
-    for (int64_t i = I; i < total && st == MG_OK; i += N) {
+    for (int64_t i = me; i < total && st == MG_OK; i += N) {
         mg_sweep_result r;
         mg_status s = mg_sweep_cell_read(dir, i, &r);
         if (s == MG_OK) nskip++;
@@ -175,6 +186,12 @@ mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, int64_t 
 #else
     threads = 1;
 #endif
+    /* OpenBLAS single-threaded for the whole run, set once here: the cells' own save / set 1 / restore
+       (mg_sgemm_det, mg_trainer_run) then never touch this process-wide setting. Left to them, one
+       cell restores the count while another still runs, whose products then go through OpenBLAS's
+       thread server (its lock serialized the cells) and may take other bits (blas.h). */
+    const int blas_threads = openblas_get_num_threads();
+    if (blas_threads != 1) openblas_set_num_threads(1);
     if (st == MG_OK) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (int64_t k = 0; k < ntodo; k++) {
@@ -206,11 +223,41 @@ mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, int64_t 
             st = mg_fail(MG_ERR_INTERRUPTED, "sweep: stopped on request after %lld cells (finished cells are kept)",
                          (long long)done);
     }
+    if (blas_threads != 1) openblas_set_num_threads(blas_threads);
     free(todo);
     mg_sweep_grid_free(&g);
     if (ran) *ran = done;
     if (skipped) *skipped = nskip;
     return st;
+}
+
+/* Starts the result table of a grid (the deterministic columns and "data", total rows) and, when times is
+ * not NULL, the wall-time table; *dcol, cols and tcols receive the columns' positions. */
+static mg_status tables_begin(int64_t total, mg_table *t, mg_table *times, int *dcol, int cols[MG_SWEEP_NCOLS],
+                              int tcols[MG_SWEEP_NTIMES]) {
+    MG_TRY(mg_table_init(t, "results", total, "index"));
+    MG_TRY(mg_table_add(t, "data", MG_COL_TEXT, dcol));
+    cols[0] = 0;
+    for (int i = 1; i < MG_SWEEP_NCOLS; i++) MG_TRY(mg_table_add(t, mg_sweep_columns[i], MG_COL_F64, &cols[i]));
+    if (!times) return MG_OK;
+    MG_TRY(mg_table_init(times, "timings", total, "index"));
+    for (int i = 0; i < MG_SWEEP_NTIMES; i++)
+        MG_TRY(mg_table_add(times, mg_sweep_time_columns[i], MG_COL_F64, &tcols[i]));
+    return MG_OK;
+}
+
+/* Row c of the tables from a cell's result. */
+static mg_status tables_row(const mg_sweep_grid *g, int64_t c, const mg_sweep_result *r, mg_table *t,
+                            mg_table *times, int dcol, const int cols[MG_SWEEP_NCOLS],
+                            const int tcols[MG_SWEEP_NTIMES]) {
+    for (int i = 0; i < MG_SWEEP_NCOLS; i++) t->cols[cols[i]].num[c] = r->v[i];
+    if (times) {
+        times->cols[0].num[c] = (double)c;
+        for (int i = 0; i < MG_SWEEP_NTIMES; i++) times->cols[tcols[i]].num[c] = r->seconds[i];
+    }
+    mg_sweep_cell cell;
+    MG_TRY(mg_sweep_cell_at(g, c, &cell));
+    return mg_table_set_text(t, dcol, c, cell.data);
 }
 
 /* Assembles the tables from the first folder holding each cell. */
@@ -235,14 +282,7 @@ mg_status mg_sweep_assemble(const char *const *dirs, int ndirs, mg_table *t, mg_
     }
     int64_t total = mg_sweep_cell_count(&g), miss = 0;
     int dcol = -1, cols[MG_SWEEP_NCOLS], tcols[MG_SWEEP_NTIMES];
-    if (st == MG_OK) st = mg_table_init(t, "results", total, "index");
-    if (st == MG_OK) st = mg_table_add(t, "data", MG_COL_TEXT, &dcol);
-    cols[0] = 0;
-    for (int i = 1; i < MG_SWEEP_NCOLS && st == MG_OK; i++)
-        st = mg_table_add(t, mg_sweep_columns[i], MG_COL_F64, &cols[i]);
-    if (times && st == MG_OK) st = mg_table_init(times, "timings", total, "index");
-    for (int i = 0; times && i < MG_SWEEP_NTIMES && st == MG_OK; i++)
-        st = mg_table_add(times, mg_sweep_time_columns[i], MG_COL_F64, &tcols[i]);
+    if (st == MG_OK) st = tables_begin(total, t, times, &dcol, cols, tcols);
     for (int64_t c = 0; c < total && st == MG_OK; c++) {
         mg_sweep_result r;
         mg_status s = MG_ERR_NOT_FOUND;
@@ -256,18 +296,44 @@ mg_status mg_sweep_assemble(const char *const *dirs, int ndirs, mg_table *t, mg_
             st = s;
             break;
         }
-        for (int i = 0; i < MG_SWEEP_NCOLS; i++) t->cols[cols[i]].num[c] = r.v[i];
-        mg_sweep_cell cell;
-        st = mg_sweep_cell_at(&g, c, &cell);
-        if (st == MG_OK) st = mg_table_set_text(t, dcol, c, cell.data);
-        if (times) {
-            times->cols[0].num[c] = (double)c;
-            for (int i = 0; i < MG_SWEEP_NTIMES; i++) times->cols[tcols[i]].num[c] = r.seconds[i];
-        }
+        st = tables_row(&g, c, &r, t, times, dcol, cols, tcols);
     }
     free(spec);
     mg_sweep_grid_free(&g);
     if (missing) *missing = miss;
+    if (st != MG_OK) {
+        mg_table_free(t);
+        if (times) mg_table_free(times);
+    }
+    return st;
+}
+
+/* Runs every cell of a grid in memory into the tables. */
+mg_status mg_sweep_run_table(const mg_sweep_grid *g, uint64_t base_seed, mg_table *t, mg_table *times) {
+    memset(t, 0, sizeof *t);
+    if (times) memset(times, 0, sizeof *times);
+    int64_t total = mg_sweep_cell_count(g);
+    mg_sweep_result *res = mg_alloc((size_t)total, sizeof *res);
+    if (!res) return mg_fail(MG_ERR_NOMEM, "sweep: out of memory for %lld cells", (long long)total);
+    mg_status st = MG_OK;
+    char err[1024] = "";
+    const int blas_threads = openblas_get_num_threads(); /* set once, as mg_sweep_run_dir does */
+    if (blas_threads != 1) openblas_set_num_threads(1);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t c = 0; c < total; c++) {
+        mg_status s = mg_sweep_run_cell(g, c, base_seed, &res[c]);
+#pragma omp critical(mg_sweep_table)
+        if (s != MG_OK && st == MG_OK) {
+            st = s;
+            snprintf(err, sizeof err, "%s", mg_last_error());
+        }
+    }
+    if (blas_threads != 1) openblas_set_num_threads(blas_threads);
+    if (st != MG_OK) st = mg_fail(st, "%s", err);
+    int dcol = -1, cols[MG_SWEEP_NCOLS], tcols[MG_SWEEP_NTIMES];
+    if (st == MG_OK) st = tables_begin(total, t, times, &dcol, cols, tcols);
+    for (int64_t c = 0; c < total && st == MG_OK; c++) st = tables_row(g, c, &res[c], t, times, dcol, cols, tcols);
+    free(res);
     if (st != MG_OK) {
         mg_table_free(t);
         if (times) mg_table_free(times);
