@@ -100,6 +100,21 @@ def finite_mat(a, what):
     return m
 
 
+def data_matrix(x, name, cols=None):
+    """x as a finite float32 matrix and its mg_mat (the checks the CLI's .npy reader and mg_mat_check make)."""
+    a = as_matrix(x, name, cols=cols)
+    return a, finite_mat(a, name)
+
+
+def parse_enum(parser, value, ctype, what):
+    """A C enum from its name through the library's parser (its message on a bad name)."""
+    if not isinstance(value, str):
+        raise Error("%s: expected a name, got %r" % (what, value))
+    out = ffi.new(ctype + " *")
+    check(parser(value.encode(), out))
+    return out[0]
+
+
 def new_matrix(rows, cols):
     """A fresh C-order float32 array for the library to fill."""
     return np.empty((int(rows), int(cols)), dtype=np.float32)

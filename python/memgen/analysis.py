@@ -7,7 +7,8 @@ mg_features_reduce).
 """
 import numpy as np
 
-from ._core import Error, as_matrix, check, copy_c, f64_ptr, ffi, finite_mat, lib, mat, new_matrix, rng, text
+from ._core import (Error, as_matrix, check, copy_c, data_matrix, f64_ptr, ffi, lib, mat, new_matrix,
+                    parse_enum, rng, text)
 from .models import DAE, DAESet
 from .tc import TCDAE, levels as tc_levels, rep_kind
 
@@ -26,21 +27,6 @@ def as_set(model, what):
         s = DAESet([model])
         return s, s._set
     raise Error("%s: expected a memgen.DAESet or memgen.DAE, got %s" % (what, type(model).__name__))
-
-
-def parse_enum(parser, value, ctype, what):
-    """A C enum from its name through the library's parser (its message on a bad name)."""
-    if not isinstance(value, str):
-        raise Error("%s: expected a name, got %r" % (what, value))
-    out = ffi.new(ctype + " *")
-    check(parser(value.encode(), out))
-    return out[0]
-
-
-def data_matrix(x, name, cols=None):
-    """x as a finite float32 matrix and its mg_mat (the checks the CLI's .npy reader and mg_mat_check make)."""
-    a = as_matrix(x, name, cols=cols)
-    return a, finite_mat(a, name)
 
 
 # ---- memratio ------------------------------------------------------------------------------------------

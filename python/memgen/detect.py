@@ -8,8 +8,8 @@ labels: 1 = memorized, 0 = generalized.
 """
 import numpy as np
 
-from ._core import Error, as_f64, as_labels, check, copy_c, f64_ptr, ffi, i32_ptr, lib, rng, text
-from .analysis import _metric, as_set, data_matrix, spike_metrics
+from ._core import Error, as_f64, as_labels, check, copy_c, data_matrix, f64_ptr, ffi, i32_ptr, lib, rng, text
+from .analysis import _metric, as_set, spike_metrics
 from .tc import TCDAE, levels as tc_levels, rep_kind
 
 __all__ = ["detect", "calibrate", "flag", "auroc", "roc_curve", "evaluate", "baseline_flipd", "baseline_jacobian",

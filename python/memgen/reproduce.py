@@ -9,8 +9,7 @@ import tempfile
 
 import numpy as np
 
-from ._core import Error, callback, callback_ctx, ffi, lib, run, text
-from .analysis import parse_enum
+from ._core import Error, callback, callback_ctx, ffi, lib, parse_enum, run, text
 
 __all__ = ["reproduce", "experiment", "experiments", "sections"]
 

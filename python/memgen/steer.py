@@ -11,7 +11,8 @@ import os
 import numpy as np
 
 from ._core import Error, as_f64, callback, callback_ctx, check, copy_c, f64_ptr, ffi, i32_ptr, lib, mat, rng, run, text
-from .analysis import as_set, data_matrix, memratio, parse_enum
+from ._core import data_matrix, parse_enum
+from .analysis import as_set, memratio
 from .detect import sigma_grid
 
 __all__ = ["steering_vectors", "steer"]

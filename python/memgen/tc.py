@@ -14,10 +14,10 @@ import os
 
 import numpy as np
 
-from ._core import (Error, as_float, as_int, as_matrix, callback, check, copy_c, ffi, finite_mat, lib, mat,
-                    model_meta, new_matrix, rng, run, sigma_grid, write_floats)
+from ._core import (Error, as_float, as_int, as_matrix, callback, check, copy_c, data_matrix, ffi, finite_mat, lib, mat,
+                    model_meta, new_matrix, parse_enum, rng, run, sigma_grid, write_floats)
 from .models import DAE, DAESet
-from .train import _TRAJECTORY, _data, _enum, _io, _schedule
+from .train import _TRAJECTORY, _io, _schedule
 
 __all__ = ["TCDAE", "train_tc"]
 
@@ -27,7 +27,7 @@ _PARTS = ("W", "a1", "c1", "A2", "c2", "skip")
 
 def rep_kind(representation):
     """An mg_tc_rep from its name: 'gated' (relu(W x) * g(sigma)) or 'ungated' (relu(W x), the authors' rep())."""
-    return _enum(lib.mg_tc_rep_parse, representation, "mg_tc_rep")
+    return parse_enum(lib.mg_tc_rep_parse, representation, "mg_tc_rep", "representation")
 
 
 def _sigma(value, name="sigma"):
@@ -261,7 +261,7 @@ def train_tc(X, hidden=None, steps=1000, seed=0, sigma_min=0.02, sigma_max=2.0, 
     exception raised in progress stops training (after writing the checkpoint when one is given) and
     propagates. resume=True continues from the checkpoint when it exists, to the same bits as an
     uninterrupted run (hidden, the trajectory keywords and seed must be the run's; steps may grow)."""
-    Xa, Xm = _data(X)
+    Xa, Xm = data_matrix(X, "training data")
     n, d = Xa.shape
     if resume and checkpoint is None:
         raise Error("resume needs a checkpoint path")

@@ -10,7 +10,7 @@ configured) and is raised here.
 """
 import os
 
-from ._core import (Error, as_float, as_int, as_matrix, callback, callback_ctx, check, f64_ptr, ffi, finite_mat, lib,
+from ._core import (Error, as_float, as_int, callback, callback_ctx, check, data_matrix, f64_ptr, ffi, lib, parse_enum,
                     rng, run, sigma_grid)
 from .models import DAE, DAESet
 
@@ -20,19 +20,6 @@ __all__ = ["train", "train_set"]
 _TRAJECTORY = dict(tied=None, bias=None, init="kaiming", loss="torch", lambda_=0.0, optim="rmsprop", lr=None,
                    weight_decay=None, momentum=0.0, dampening=0.0, nesterov=False, beta1=0.9, beta2=0.999, eps=1e-8,
                    alpha=0.99, centered=False, batch=None, replace=False, steps=1000)
-
-
-def _enum(parse, value, ctype):
-    """A library enum parsed from its name (mg_optim_parse, ...)."""
-    out = ffi.new(ctype + " *")
-    check(parse(str(value).encode(), out))
-    return out[0]
-
-
-def _data(X):
-    """The training rows as a checked float32 matrix and its mg_mat (as `memgen train` reads --data)."""
-    Xa = as_matrix(X, "training data")
-    return Xa, finite_mat(Xa, "training data")
 
 
 def _init_model(init, d):
@@ -86,8 +73,8 @@ def _params(n, d, sigma, hidden, o):
 def _schedule(p, n, o):
     """Fills the loss, optimizer, batch and steps fields of the mg_train_params p for n data rows from o
     (the _TRAJECTORY keywords, all present), as `memgen train` resolves them (also train_tc's)."""
-    p.loss = _enum(lib.mg_loss_parse, o["loss"], "mg_loss_kind")
-    p.optim = _enum(lib.mg_optim_parse, o["optim"], "mg_optim_kind")
+    p.loss = parse_enum(lib.mg_loss_parse, o["loss"], "mg_loss_kind", "loss")
+    p.optim = parse_enum(lib.mg_optim_parse, o["optim"], "mg_optim_kind", "optim")
     p.steps = as_int(o["steps"], "steps")
     p.nesterov, p.centered = int(bool(o["nesterov"])), int(bool(o["centered"]))
     for field, key in (("lambda", "lambda_"), ("momentum", "momentum"), ("dampening", "dampening"),
@@ -156,7 +143,7 @@ def train(X, sigma=0.2, hidden=None, steps=1000, seed=0, optim="rmsprop", lr=Non
     from that checkpoint when the file exists (else trains from the start), giving the same bits as an
     uninterrupted run; the trajectory keywords and seed must be those of the run that wrote it (steps may
     grow)."""
-    Xa, Xm = _data(X)
+    Xa, Xm = data_matrix(X, "training data")
     n, d = Xa.shape
     o = dict(tied=tied, bias=bias, init=init, loss=loss, lambda_=lambda_, optim=optim, lr=lr,
              weight_decay=weight_decay, momentum=momentum, dampening=dampening, nesterov=nesterov, beta1=beta1,
@@ -234,7 +221,7 @@ def train_set(X, sigmas, hidden, seed=0, progress=None, log=None, log_every=100,
     progress: as train's, its dict also holding level, count and sigma. log / checkpoint: base paths; level
     k writes '<stem>.level<k>.csv' / '<stem>.level<k>.safetensors' (the CLI's names). resume=True
     continues every level whose checkpoint exists (the CLI's --resume-levels)."""
-    Xa, Xm = _data(X)
+    Xa, Xm = data_matrix(X, "training data")
     n, d = Xa.shape
     init = options.get("init", "kaiming")
     if not isinstance(init, str) or init.startswith("file:"):
