@@ -9,6 +9,7 @@ labels: 1 = memorized, 0 = generalized.
 import numpy as np
 
 from ._core import Error, as_f64, as_labels, check, copy_c, data_matrix, f64_ptr, ffi, i32_ptr, lib, rng, text
+from ._core import sigma_grid as parse_grid
 from .analysis import _metric, as_set, spike_metrics
 from .tc import TCDAE, levels as tc_levels, rep_kind
 
@@ -33,12 +34,7 @@ def sigma_grid(sigmas, what):
     """Noise levels from an array or a spec string ("list:0.1,0.2", "geom:A:B:K", ...; mg_sigmas_parse),
     as a float64 array."""
     if isinstance(sigmas, str):
-        out, cnt = ffi.new("double **"), ffi.new("int *")
-        check(lib.mg_sigmas_parse(sigmas.encode(), out, cnt))
-        try:
-            return copy_c(out[0], cnt[0], np.float64)
-        finally:
-            lib.free(out[0])
+        return parse_grid(sigmas)[0]
     s = as_f64(sigmas, what)
     if s.size < 1 or not np.all(np.isfinite(s)) or np.any(s <= 0):
         raise Error("%s: expected one or more finite levels > 0, got %s" % (what, s))
