@@ -148,14 +148,16 @@ MG_API mg_status mg_sweep_cell_read(const char *dir, int64_t index, mg_sweep_res
 typedef struct {
     int64_t shard, nshards;  /* run only cells with index % nshards == shard (0 / 0 or 1: all) */
     int64_t max_cells;       /* stop after this many newly finished cells (0: no limit) */
-    int threads;             /* cells run at once (0: omp_get_max_threads()) */
+    int threads;             /* cells run at once, each worker a forked one-thread process (0: omp_get_max_threads()) */
     void (*progress)(void *ctx, int64_t index, int64_t done, int64_t total, const mg_sweep_result *r);
-    void *ctx;               /* passed to progress (called under a lock, in finishing order) */
+    void *ctx;               /* passed to progress (called in the calling process, in finishing order) */
 } mg_sweep_run_opts;
 
 /* Runs the cells of DIR's sweep (mg_sweep_dir_init first) that this shard
- * owns and that are not done yet, `threads` cells at a time (each cell one
- * thread; OpenMP, dynamic), each written as soon as it finishes. *ran and
+ * owns and that are not done yet, `threads` cells at a time (forked worker
+ * processes of one thread each, handed cells dynamically; in this process
+ * when threads is 1), each written by this process as soon as it finishes
+ * (the workers die with it). *ran and
  * *skipped (may be NULL) receive the cells run now and found done. Stops
  * with MG_ERR_INTERRUPTED (finished cells kept) when a stop is requested
  * (mg_train_request_stop). */
@@ -168,8 +170,8 @@ MG_API mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, i
  * rows are NaN). Caller frees the tables. */
 MG_API mg_status mg_sweep_assemble(const char *const *dirs, int ndirs, mg_table *t, mg_table *times, int64_t *missing);
 
-/* Runs every cell of the grid in this process, without a folder (cells on
- * OpenMP threads, nothing written), into the tables mg_sweep_assemble makes:
+/* Runs every cell of the grid without a folder (omp_get_max_threads() worker
+ * processes, as mg_sweep_run_dir; nothing written), into the tables mg_sweep_assemble makes:
  * the same bits as a folder's sweep of the grid and seed. Caller frees. */
 MG_API mg_status mg_sweep_run_table(const mg_sweep_grid *g, uint64_t base_seed, mg_table *t, mg_table *times);
 

@@ -1,7 +1,7 @@
 /*
  * A sweep's folder (memgen/sweep.h): DIR/sweep.json (the canonical grid and
  * the base seed), one atomically written DIR/cells/<index>.json per finished
- * cell, the local runner (OpenMP over cells, resuming) and the tables
+ * cell, the local runner (worker processes over cells, pool.c; resuming) and the tables
  * assembled from the cell files.
  */
 #include <errno.h>
@@ -155,6 +155,50 @@ mg_status mg_sweep_cell_read(const char *dir, int64_t index, mg_sweep_result *r)
     return bad ? mg_fail(MG_ERR_FORMAT, "%s: not the cell file of cell %lld", path, (long long)index) : MG_OK;
 }
 
+/* The local runner's list: the cells still to run, where they go and whom to tell. */
+typedef struct {
+    const mg_sweep_grid *g;
+    uint64_t seed;
+    const int64_t *cells;    /* the grid's indices of the items */
+    const char *dir;         /* NULL: keep results in memory (res) */
+    mg_sweep_result *res;    /* by grid index, when dir is NULL */
+    const mg_sweep_run_opts *o;
+    int64_t done, total;
+} local_run;
+
+/* Pool callback: runs one cell. */
+static mg_status local_cell(void *ctx, int64_t item, mg_sweep_result *r) {
+    const local_run *L = ctx;
+    return mg_sweep_run_cell(L->g, L->cells[item], L->seed, r);
+}
+
+/* Pool callback: writes a finished cell (or keeps it) and reports it. */
+static mg_status local_done(void *ctx, int64_t item, const mg_sweep_result *r) {
+    local_run *L = ctx;
+    int64_t c = L->cells[item];
+    if (L->dir) MG_TRY(mg_sweep_cell_write(L->dir, c, r));
+    else L->res[c] = *r;
+    L->done++;
+    if (L->o && L->o->progress) L->o->progress(L->o->ctx, c, L->done, L->total, r);
+    return MG_OK;
+}
+
+/* Runs the cells through the worker pool with OpenBLAS on one thread, set once for the whole run (a cell's
+ * own save / set 1 / restore in mg_sgemm_det and mg_trainer_run then never touches this process-wide
+ * setting, whose change while another cell runs would send its products through OpenBLAS's thread server). */
+static mg_status local_pool(local_run *L, int64_t ncells, int workers) {
+#ifdef _OPENMP
+    if (workers <= 0) workers = omp_get_max_threads();
+#endif
+    if (workers <= 0) workers = 1;
+    const int blas_threads = openblas_get_num_threads();
+    if (blas_threads != 1) openblas_set_num_threads(1);
+    mg_sweep_pool_job job = {ncells, local_cell, local_done, L};
+    mg_status st = mg__sweep_pool_run(&job, workers);
+    if (blas_threads != 1) openblas_set_num_threads(blas_threads);
+    return st;
+}
+
 /* Runs the shard's unfinished cells, several at a time. */
 mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, int64_t *ran, int64_t *skipped) {
     static const mg_sweep_run_opts none = {0, 0, 0, 0, NULL, NULL};
@@ -176,57 +220,15 @@ mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, int64_t 
         else if (s == MG_ERR_NOT_FOUND) todo[ntodo++] = i;
         else st = s;
     }
-    int64_t started = 0, done = 0, limit = o->max_cells > 0 ? o->max_cells : INT64_MAX;
-    int stop = 0;
-    char err[1024] = "";
-    mg_status err_st = MG_OK;
-    int threads = o->threads;
-#ifdef _OPENMP
-    if (threads <= 0) threads = omp_get_max_threads();
-#else
-    threads = 1;
-#endif
-    /* OpenBLAS single-threaded for the whole run, set once here: the cells' own save / set 1 / restore
-       (mg_sgemm_det, mg_trainer_run) then never touch this process-wide setting. Left to them, one
-       cell restores the count while another still runs, whose products then go through OpenBLAS's
-       thread server (its lock serialized the cells) and may take other bits (blas.h). */
-    const int blas_threads = openblas_get_num_threads();
-    if (blas_threads != 1) openblas_set_num_threads(1);
-    if (st == MG_OK) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (int64_t k = 0; k < ntodo; k++) {
-            int go;
-#pragma omp critical(mg_sweep_claim)
-            {
-                go = !stop && started < limit && !mg_train_stop_requested();
-                if (go) started++;
-            }
-            if (!go) continue;
-            mg_sweep_result r;
-            mg_status s = mg_sweep_run_cell(&g, todo[k], seed, &r);
-            if (s == MG_OK) s = mg_sweep_cell_write(dir, todo[k], &r);
-#pragma omp critical(mg_sweep_claim)
-            {
-                if (s != MG_OK && err_st == MG_OK) {
-                    err_st = s;
-                    snprintf(err, sizeof err, "%s", mg_last_error());
-                }
-                if (s != MG_OK) stop = 1;
-                else {
-                    done++;
-                    if (o->progress) o->progress(o->ctx, todo[k], done, ntodo, &r);
-                }
-            }
-        }
-        if (err_st != MG_OK) st = mg_fail(err_st, "%s", err);
-        else if (mg_train_stop_requested() && done < ntodo && started < limit)
-            st = mg_fail(MG_ERR_INTERRUPTED, "sweep: stopped on request after %lld cells (finished cells are kept)",
-                         (long long)done);
-    }
-    if (blas_threads != 1) openblas_set_num_threads(blas_threads);
+    int64_t limit = o->max_cells > 0 && o->max_cells < ntodo ? o->max_cells : ntodo;
+    local_run L = {&g, seed, todo, dir, NULL, o, 0, ntodo};
+    if (st == MG_OK) st = local_pool(&L, limit, o->threads);
+    if (st == MG_ERR_INTERRUPTED)
+        st = mg_fail(MG_ERR_INTERRUPTED, "sweep: stopped on request after %lld cells (finished cells are kept)",
+                     (long long)L.done);
     free(todo);
     mg_sweep_grid_free(&g);
-    if (ran) *ran = done;
+    if (ran) *ran = L.done;
     if (skipped) *skipped = nskip;
     return st;
 }
@@ -314,22 +316,13 @@ mg_status mg_sweep_run_table(const mg_sweep_grid *g, uint64_t base_seed, mg_tabl
     if (times) memset(times, 0, sizeof *times);
     int64_t total = mg_sweep_cell_count(g);
     mg_sweep_result *res = mg_alloc((size_t)total, sizeof *res);
-    if (!res) return mg_fail(MG_ERR_NOMEM, "sweep: out of memory for %lld cells", (long long)total);
-    mg_status st = MG_OK;
-    char err[1024] = "";
-    const int blas_threads = openblas_get_num_threads(); /* set once, as mg_sweep_run_dir does */
-    if (blas_threads != 1) openblas_set_num_threads(1);
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int64_t c = 0; c < total; c++) {
-        mg_status s = mg_sweep_run_cell(g, c, base_seed, &res[c]);
-#pragma omp critical(mg_sweep_table)
-        if (s != MG_OK && st == MG_OK) {
-            st = s;
-            snprintf(err, sizeof err, "%s", mg_last_error());
-        }
-    }
-    if (blas_threads != 1) openblas_set_num_threads(blas_threads);
-    if (st != MG_OK) st = mg_fail(st, "%s", err);
+    int64_t *cells = mg_alloc((size_t)total, sizeof *cells);
+    mg_status st = res && cells ? MG_OK : mg_fail(MG_ERR_NOMEM, "sweep: out of memory for %lld cells", (long long)total);
+    for (int64_t c = 0; c < total && st == MG_OK; c++) cells[c] = c;
+    local_run L = {g, base_seed, cells, NULL, res, NULL, 0, total};
+    if (st == MG_OK) st = local_pool(&L, total, 0);
+    if (st == MG_ERR_INTERRUPTED) st = mg_fail(MG_ERR_INTERRUPTED, "sweep: stopped on request");
+    free(cells);
     int dcol = -1, cols[MG_SWEEP_NCOLS], tcols[MG_SWEEP_NTIMES];
     if (st == MG_OK) st = tables_begin(total, t, times, &dcol, cols, tcols);
     for (int64_t c = 0; c < total && st == MG_OK; c++) st = tables_row(g, c, &res[c], t, times, dcol, cols, tcols);
