@@ -3,7 +3,8 @@
  * of n, p, sigma, lambda (Eq. 6), data and seed (memgen/sweep.h). Local by
  * default (cells over all cores, resumable), `--shard I/N` for job arrays
  * with `--merge`, and, in the binary built with -DMG_HAVE_MPI (build/memgen-mpi),
- * `mpirun -n K memgen-mpi sweep ...` with rank 0 handing cells out.
+ * `mpirun -n K memgen-mpi sweep ...` with rank 0 handing cells out (and running
+ * cells itself on a worker thread, so K ranks are K workers).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +17,7 @@
 
 #ifdef MG_HAVE_MPI
 #include <mpi.h>
+#include <pthread.h>
 #endif
 #ifdef _OPENMP
 #include <omp.h>
@@ -163,27 +165,100 @@ static void on_term(int sig) {
 static void update_inflight(const int64_t *holds, int size, const char *dir) {
     int len = snprintf(g_inflight, sizeof g_inflight, "memgen sweep (MPI rank 0): job stopped (a rank died or was "
                        "killed); cells in flight, lost and to be rerun on resume (memgen sweep --out %s):", dir);
-    for (int r = 1; r < size && len < (int)sizeof g_inflight - 40; r++)
+    for (int r = 0; r < size && len < (int)sizeof g_inflight - 40; r++)
         if (holds[r] >= 0) len += snprintf(g_inflight + len, sizeof g_inflight - len, " rank %d: cell %lld;", r,
                                            (long long)holds[r]);
     if (len < (int)sizeof g_inflight - 2) snprintf(g_inflight + len, sizeof g_inflight - len, "\n");
 }
 
-/* Rank 0: hands the shard's unfinished cells out one at a time to whichever
- * worker asks (dynamic), polling so that it does not spin on a core. */
-static int mpi_master(const sweep_opts *o, int size) {
-    mg_sweep_grid g;
+/* Rank 0's hand-out state, shared by its coordinating loop (requests of the other ranks) and its own
+ * worker thread; every field is read and written under `lock`. */
+typedef struct {
+    pthread_mutex_t lock;
+    const sweep_opts *o;
+    const mg_sweep_grid *g;
     uint64_t seed;
-    mg_status st = mg_sweep_dir_load(o->out, &g, &seed);
-    int64_t total = st == MG_OK ? mg_sweep_cell_count(&g) : 0, next = 0, done = 0, failed = 0, started = 0;
-    int64_t N = o->shard_n > 1 ? o->shard_n : 1, I = o->shard_n > 1 ? o->shard_i : 0;
-    int64_t limit = o->max_cells > 0 ? o->max_cells : INT64_MAX;
-    int64_t *holds = calloc((size_t)size, sizeof(int64_t));
-    for (int r = 0; r < size; r++) holds[r] = -1;
-    update_inflight(holds, size, o->out);
+    int64_t total, next, started, limit, done, failed, N, I;
+    int64_t *holds; /* the cell each rank holds, -1: none */
+    int size;
+    double t0;
+} handout;
+
+/* The next cell of the shard that is not done yet, or -1; marks it held by rank r. Under h->lock. */
+static int64_t claim_cell(handout *h, int r) {
+    int64_t cell = -1;
+    while (!h->failed && h->started < h->limit && h->next < h->total) {
+        int64_t c = h->next++;
+        mg_sweep_result res;
+        if (c % h->N != h->I || mg_sweep_cell_read(h->o->out, c, &res) == MG_OK) continue;
+        cell = c;
+        h->started++;
+        break;
+    }
+    h->holds[r] = cell;
+    update_inflight(h->holds, h->size, h->o->out);
+    return cell;
+}
+
+/* Records what rank r reported for its last cell (msg: the cell, -2 - cell when it failed). Under h->lock. */
+static void cell_reported(handout *h, int r, int64_t msg) {
+    if (msg >= 0) {
+        h->done++;
+        fprintf(stderr, "sweep (MPI): cell %lld done by rank %d (%lld done, %.1f s)\n", (long long)msg, r,
+                (long long)h->done, mg_now() - h->t0);
+    } else if (msg <= -2) {
+        h->failed++;
+        fprintf(stderr, "sweep (MPI): rank %d failed on cell %lld (see its message above)\n", r,
+                (long long)(-2 - msg));
+    }
+    h->holds[r] = -1;
+}
+
+/* Rank 0's own worker: a thread that claims and runs cells beside the coordinating loop (no MPI calls), one
+ * core like every rank, so K ranks are K workers. */
+static void *local_worker(void *arg) {
+    handout *h = arg;
+#ifdef _OPENMP
+    if (!getenv("OMP_NUM_THREADS")) omp_set_num_threads(1);
+#endif
+    int64_t msg = -1;
+    for (;;) {
+        pthread_mutex_lock(&h->lock);
+        if (msg != -1) cell_reported(h, 0, msg);
+        int64_t cell = claim_cell(h, 0);
+        pthread_mutex_unlock(&h->lock);
+        if (cell < 0) break;
+        mg_sweep_result r;
+        mg_status s = mg_sweep_run_cell(h->g, cell, h->seed, &r);
+        if (s == MG_OK) s = mg_sweep_cell_write(h->o->out, cell, &r);
+        if (s != MG_OK) cli_fail("sweep", s);
+        msg = s == MG_OK ? cell : -2 - cell;
+    }
+    return NULL;
+}
+
+/* Rank 0: hands the shard's unfinished cells out one at a time to whichever rank asks (dynamic), polling
+ * so that it does not spin on a core, and, when MPI allows threads (`threaded`), runs cells itself on a
+ * worker thread. */
+static int mpi_master(const sweep_opts *o, int size, int threaded) {
+    mg_sweep_grid g = {0}; /* freed even when the folder cannot be read */
+    handout h = {.o = o, .size = size, .t0 = mg_now()};
+    mg_status st = mg_sweep_dir_load(o->out, &g, &h.seed);
+    h.total = st == MG_OK ? mg_sweep_cell_count(&g) : 0;
+    h.g = &g;
+    h.N = o->shard_n > 1 ? o->shard_n : 1;
+    h.I = o->shard_n > 1 ? o->shard_i : 0;
+    h.limit = o->max_cells > 0 ? o->max_cells : INT64_MAX;
+    h.holds = calloc((size_t)size, sizeof(int64_t));
+    if (!h.holds) st = mg_fail(MG_ERR_NOMEM, "sweep: out of memory");
+    if (st != MG_OK) h.failed = 1; /* the ranks are still answered, with "stop" */
+    for (int r = 0; h.holds && r < size; r++) h.holds[r] = -1;
+    pthread_mutex_init(&h.lock, NULL);
+    update_inflight(h.holds, size, o->out);
     signal(SIGTERM, on_term);
+    pthread_t local;
+    int local_on = threaded && st == MG_OK && pthread_create(&local, NULL, local_worker, &h) == 0;
     int active = size - 1;
-    double t0 = mg_now();
     while (active > 0) {
         int64_t msg;
         MPI_Request req;
@@ -192,44 +267,30 @@ static int mpi_master(const sweep_opts *o, int size) {
         MPI_Irecv(&msg, 1, MPI_INT64_T, MPI_ANY_SOURCE, TAG_REQ, MPI_COMM_WORLD, &req);
         while (!flag) {
             MPI_Test(&req, &flag, &ms);
-            if (!flag) nanosleep(&(struct timespec){0, 1000000}, NULL); /* 1 ms: rank 0 costs no core */
+            if (!flag) nanosleep(&(struct timespec){0, 1000000}, NULL); /* 1 ms: costs its worker no core */
         }
         int r = ms.MPI_SOURCE;
-        if (msg >= 0) {
-            done++;
-            fprintf(stderr, "sweep (MPI): cell %lld done by rank %d (%lld done, %.1f s)\n", (long long)msg, r,
-                    (long long)done, mg_now() - t0);
-        } else if (msg <= -2) {
-            failed++;
-            fprintf(stderr, "sweep (MPI): rank %d failed on cell %lld (see its message above)\n", r,
-                    (long long)(-2 - msg));
-        }
-        holds[r] = -1;
-        int64_t cell = -1;
-        while (st == MG_OK && !failed && started < limit && next < total) {
-            int64_t c = next++;
-            mg_sweep_result res;
-            if (c % N != I || mg_sweep_cell_read(o->out, c, &res) == MG_OK) continue;
-            cell = c;
-            started++;
-            break;
-        }
-        holds[r] = cell;
-        update_inflight(holds, size, o->out);
+        pthread_mutex_lock(&h.lock);
+        cell_reported(&h, r, msg);
+        int64_t cell = h.holds ? claim_cell(&h, r) : -1;
+        pthread_mutex_unlock(&h.lock);
         MPI_Send(&cell, 1, MPI_INT64_T, r, TAG_CELL, MPI_COMM_WORLD);
         if (cell < 0) active--;
     }
+    if (local_on) pthread_join(local, NULL);
     signal(SIGTERM, SIG_DFL);
-    free(holds);
+    pthread_mutex_destroy(&h.lock);
+    free(h.holds);
     mg_sweep_grid_free(&g);
     if (st != MG_OK) return cli_fail("sweep", st);
-    fprintf(stderr, "sweep (MPI): %lld cells run by %d workers in %.1f s\n", (long long)done, size - 1, mg_now() - t0);
-    return failed ? CLI_FAIL : CLI_OK;
+    fprintf(stderr, "sweep (MPI): %lld cells run by %d workers in %.1f s\n", (long long)h.done,
+            size - 1 + local_on, mg_now() - h.t0);
+    return h.failed ? CLI_FAIL : CLI_OK;
 }
 
 /* A worker rank: asks for cells, runs and writes each. A test hook,
  * MEMGEN_SWEEP_DIE_RANK=r, makes rank r die (exit 3, no MPI_Finalize)
- * after its first cell, to check that a dead rank is reported. */
+ * holding its first cell, to check that a dead rank is reported. */
 static int mpi_worker(const sweep_opts *o, int rank) {
     mg_sweep_grid g;
     uint64_t seed;
@@ -244,7 +305,7 @@ static int mpi_worker(const sweep_opts *o, int rank) {
         MPI_Send(&msg, 1, MPI_INT64_T, 0, TAG_REQ, MPI_COMM_WORLD);
         MPI_Recv(&cell, 1, MPI_INT64_T, 0, TAG_CELL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         if (cell < 0) break;
-        if (die && atoi(die) == rank && ran == 1) {
+        if (die && atoi(die) == rank && ran == 0) {
             fprintf(stderr, "sweep (MPI): rank %d dies on purpose (MEMGEN_SWEEP_DIE_RANK) holding cell %lld\n", rank,
                     (long long)cell);
             _exit(3);
@@ -263,13 +324,17 @@ static int mpi_worker(const sweep_opts *o, int rank) {
 /* The MPI run: rank 0 sets the folder up and hands cells out, the others
  * work, rank 0 assembles the table when the grid is complete. */
 static int run_mpi(sweep_opts *o, int *handled) {
-    int inited = 0, size = 1, rank = 0;
+    int inited = 0, size = 1, rank = 0, provided = MPI_THREAD_SINGLE;
     MPI_Initialized(&inited);
-    if (!inited) MPI_Init(NULL, NULL);
+    if (!inited) MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+    else MPI_Query_thread(&provided);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     *handled = size > 1;
-    if (size == 1) return CLI_OK; /* one process: the local runner */
+    if (size == 1) { /* one process: MPI is done with, the local runner takes the run */
+        MPI_Finalize();
+        return CLI_OK;
+    }
     int rc = CLI_OK, ok = 1;
     if (rank == 0) {
         mg_sweep_grid g;
@@ -278,13 +343,14 @@ static int run_mpi(sweep_opts *o, int *handled) {
         mg_status st = load_grid(o, &g, &seed, &from_dir);
         if (st == MG_OK) st = mg_sweep_dir_init(o->out, &g, seed);
         if (st == MG_OK)
-            fprintf(stderr, "sweep (MPI): %lld cells, %d ranks (rank 0 hands out cells, %d workers)\n",
-                    (long long)mg_sweep_cell_count(&g), size, size - 1);
+            fprintf(stderr, "sweep (MPI): %lld cells, %d ranks (rank 0 hands out cells%s, %d workers)\n",
+                    (long long)mg_sweep_cell_count(&g), size, provided >= MPI_THREAD_FUNNELED ? " and runs them" : "",
+                    size - (provided >= MPI_THREAD_FUNNELED ? 0 : 1));
         if (st != MG_OK) rc = cli_fail("sweep", st), ok = 0;
         if (st == MG_OK) mg_sweep_grid_free(&g);
     }
     MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (ok) rc = rank == 0 ? mpi_master(o, size) : mpi_worker(o, rank);
+    if (ok) rc = rank == 0 ? mpi_master(o, size, provided >= MPI_THREAD_FUNNELED) : mpi_worker(o, rank);
     int all = rc;
     MPI_Reduce(&rc, &all, 1, MPI_INT, MPI_MAX, 0, MPI_COMM_WORLD);
     if (rank == 0 && ok && all == CLI_OK && !o->shard_n && !o->max_cells) {

@@ -3,13 +3,15 @@
  * order, a cell's bits independent of the thread count, and the same table
  * bit for bit from a local run, three shards merged, a run stopped after a
  * few cells and resumed, and (when mpirun and build/memgen-mpi exist) an MPI
- * run with 3 ranks; a rank that dies is reported and the rerun completes;
+ * run with 3 ranks and with 2 (rank 0 works too); a rank or a local worker process that dies is
+ * reported and the rerun completes;
  * the in-memory runner gives the folder's table; experiment phase's groups.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -114,6 +116,8 @@ static void test_local_shards_resume(void **state) {
     assert_non_null(html);
     tu_assert_wellformed(html, 1);
     assert_non_null(strstr(html, "<svg"));
+    assert_non_null(strstr(html, "By that assumption: of the ")); /* departures split by Def. 3.1 */
+    assert_non_null(strstr(html, "Cor. 3.2 where its assumption holds"));
     free(html);
     for (int i = 0; i < 3; i++) {
         char name[16];
@@ -141,6 +145,26 @@ static void test_local_shards_resume(void **state) {
     /* a folder holds one sweep */
     assert_int_equal(tu_memgen(w->log, "sweep --out %s --grid \"n=2,4\"", tu_wpath(w, "r")), 1);
     assert_true(tu_log_has(w, "holds another sweep"));
+}
+
+/* A local run's worker process killed mid-cell: the sweep fails naming the worker, the signal and the
+ * cell it held (finished cells kept), and the rerun completes the same table as an undisturbed run. */
+static void test_worker_dies(void **state) {
+    tu_workdir *w = *state;
+    const char *bin = getenv("MEMGEN");
+    if (!bin || !*bin) bin = "build/memgen";
+    const char *grid = "\"n=2,4,8;p=2,8;d=8;steps=100000;samples=16;ntest=16;levels=4;draws=1\"";
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s sweep --out %s --grid %s --threads 2 >>%s 2>&1 & P=$!; C=; i=0; "
+             "while [ -z \"$C\" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); "
+             "C=$(cat /proc/$P/task/$P/children 2>/dev/null); done; kill -9 ${C%%%% *}; wait $P",
+             bin, tu_wpath(w, "k"), grid, w->log);
+    int rc = system(cmd);
+    assert_true(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
+    assert_true(tu_log_has(w, "died (signal 9) while running item"));
+    assert_int_equal(tu_memgen(w->log, "sweep --out %s --threads 2", tu_wpath(w, "k")), 0);
+    assert_int_equal(tu_memgen(w->log, "sweep --out %s --grid %s --threads 1", tu_wpath(w, "one"), grid), 0);
+    assert_same_tables(w, "one", "k");
 }
 
 /* The memgen-mpi binary next to $MEMGEN, or NULL when it or mpirun is missing. */
@@ -178,15 +202,25 @@ static void test_mpi(void **state) {
              tu_wpath(w, "mpi"), w->log);
     assert_int_equal(system(cmd), 0);
     assert_same_tables(w, "local", "mpi");
-    snprintf(cmd, sizeof cmd, MPI_ENV "MEMGEN_SWEEP_DIE_RANK=1 %s %s sweep --out %s --grid " GRID
-             " --seed 3 >>%s 2>&1", run, mpi, tu_wpath(w, "dead"), w->log);
+    /* 2 ranks are 2 workers: rank 0 runs cells beside handing them out */
+    snprintf(cmd, sizeof cmd, MPI_ENV "mpirun --allow-run-as-root --oversubscribe -n 2 %s sweep --out %s --grid " GRID
+             " --seed 3 >>%s 2>&1", mpi, tu_wpath(w, "mpi2"), w->log);
+    assert_int_equal(system(cmd), 0);
+    assert_same_tables(w, "local", "mpi2");
+    assert_true(tu_log_has(w, "rank 0 hands out cells and runs them, 2 workers"));
+    assert_true(tu_log_has(w, "done by rank 0"));
+    /* cells of ~50 ms, so that rank 1 surely gets one before rank 0's own worker has run them all */
+    const char *slow = "\"n=2,4,8;p=2,8;d=8;steps=20000;samples=16;ntest=16;levels=4;draws=1\"";
+    assert_int_equal(tu_memgen(w->log, "sweep --out %s --grid %s --seed 3", tu_wpath(w, "slow"), slow), 0);
+    snprintf(cmd, sizeof cmd, MPI_ENV "MEMGEN_SWEEP_DIE_RANK=1 %s %s sweep --out %s --grid %s --seed 3 >>%s 2>&1",
+             run, mpi, tu_wpath(w, "dead"), slow, w->log);
     assert_int_not_equal(system(cmd), 0);
     assert_true(tu_log_has(w, "rank 1 dies on purpose"));
     assert_true(tu_log_has(w, "cells in flight"));
     snprintf(cmd, sizeof cmd, MPI_ENV "%s %s sweep --out %s >>%s 2>&1", run, mpi, tu_wpath(w, "dead"),
              w->log);
     assert_int_equal(system(cmd), 0);
-    assert_same_tables(w, "local", "dead");
+    assert_same_tables(w, "slow", "dead");
 }
 
 /* The in-memory runner (mg_sweep_run_table) gives the table of a folder
@@ -259,6 +293,7 @@ int main(void) {
         cmocka_unit_test(test_exp_phase),
         cmocka_unit_test_setup_teardown(test_local_shards_resume, tu_workdir_setup, tu_workdir_teardown),
         cmocka_unit_test_setup_teardown(test_run_table, tu_workdir_setup, tu_workdir_teardown),
+        cmocka_unit_test_setup_teardown(test_worker_dies, tu_workdir_setup, tu_workdir_teardown),
         cmocka_unit_test_setup_teardown(test_mpi, tu_workdir_setup, tu_workdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
