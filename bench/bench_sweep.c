@@ -1,11 +1,13 @@
 /*
- * Benchmark of the local sweep runner (memgen/sweep.h): the wall time of
- * the same grid (the library's default n x p grid, 25 cells, training (20000
- * steps) and closed form in every cell) run by 1 worker on one core, by 1
- * worker whose cells use OpenMP inside, by 2 workers (threads of one
- * process, one cell per core) and by 2 shard processes side by side (as
- * `--shard 0/2` and `--shard 1/2` would run), each into a fresh folder; the
- * speed-ups over 1 worker and a check that the tables are the same bits.
+ * Benchmark of the sweep runners (memgen/sweep.h, `memgen sweep`): the wall
+ * and CPU time of the same grid (the library's default n x p grid, 25 cells,
+ * training (100000 steps) and closed form in every cell) run by 1 worker on
+ * one core, by 1 worker whose cells use OpenMP inside, by 2 local workers
+ * (forked processes, one cell per core), by 2 shard processes side by side
+ * (as `--shard 0/2` and `--shard 1/2` would run) and, when build/memgen-mpi
+ * and mpirun exist, by `mpirun -n 1` and `mpirun -n 2` (rank 0 works too),
+ * each into a fresh folder; the speed-ups over 1 worker and a check that
+ * every table is the same bits.
  */
 #include <math.h>
 #include <stdio.h>
@@ -94,6 +96,28 @@ static double run_shards(const char *base, const char *name, const mg_sweep_grid
     return s;
 }
 
+/* Runs the grid under `mpirun -n ranks` of the MPI binary into base/name; returns the seconds (negative
+ * when mpirun or the binary is missing) and the table. */
+static double run_mpi(const char *base, const char *name, const mg_sweep_grid *g, int ranks, mg_table *t) {
+    const char *mpi = getenv("MEMGEN_MPI") ? getenv("MEMGEN_MPI") : "build/memgen-mpi";
+    if (access(mpi, X_OK) != 0 || system("command -v mpirun >/dev/null 2>&1") != 0) return -1;
+    char dir[512], cmd[2048];
+    snprintf(dir, sizeof dir, "%s/%s", base, name);
+    char *spec = mg_sweep_grid_format(g);
+    if (!spec) check(mg_fail(MG_ERR_NOMEM, "out of memory"), "grid");
+    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 mpirun --allow-run-as-root --oversubscribe -n %d %s sweep --out %s "
+             "--grid '%s' --seed 1 --threads 1 >%s.log 2>&1", ranks, mpi, dir, spec, dir);
+    free(spec);
+    double t0 = mg_now(), c0 = cpu_seconds();
+    if (system(cmd) != 0) check(mg_fail(MG_ERR_IO, "%s failed (see %s.log)", cmd, dir), "mpirun");
+    double s = mg_now() - t0;
+    last_cpu = cpu_seconds() - c0;
+    const char *dirs[1] = {dir};
+    int64_t missing;
+    check(mg_sweep_assemble(dirs, 1, t, NULL, &missing), "assemble");
+    return s;
+}
+
 /* Whether two tables hold the same numbers, bit for bit. */
 static int same(const mg_table *a, const mg_table *b) {
     for (int i = 0; i < MG_SWEEP_NCOLS; i++) {
@@ -109,25 +133,35 @@ int main(void) {
     char base[] = "/tmp/bench_sweep.XXXXXX";
     if (!mkdtemp(base)) return 1;
     mg_sweep_grid g;
-    check(mg_sweep_grid_parse("steps=20000", &g), "grid");
+    check(mg_sweep_grid_parse("steps=100000", &g), "grid");
     int cores = 1;
 #ifdef _OPENMP
     cores = omp_get_num_procs();
 #endif
-    mg_table t1, t1i, t2, tp;
+    mg_table t1, t1i, t2, tp, tm1, tm2;
     double s1 = run(base, "w1", &g, 1, 1, &t1), c1 = last_cpu;
     double s1i = run(base, "w1omp", &g, 1, cores, &t1i), c1i = last_cpu;
     double s2 = run(base, "w2", &g, 2, 1, &t2), c2 = last_cpu;
     double sp = run_shards(base, "p2", &g, &tp), cp = last_cpu;
-    int ok = same(&t1, &t1i) && same(&t1, &t2) && same(&t1, &tp);
+    double sm1 = run_mpi(base, "mpi1", &g, 1, &tm1), cm1 = last_cpu;
+    double sm2 = sm1 < 0 ? -1 : run_mpi(base, "mpi2", &g, 2, &tm2), cm2 = last_cpu;
+    int ok = same(&t1, &t1i) && same(&t1, &t2) && same(&t1, &tp) && (sm1 < 0 || (same(&t1, &tm1) && same(&t1, &tm2)));
     printf("bench_sweep: default n x p grid, %lld cells (train + closed form, d = %lld, %lld steps), %d cores\n",
            (long long)mg_sweep_cell_count(&g), (long long)g.d, (long long)g.steps, cores);
     printf("  1 worker, 1 thread            %8.2f s  %6.3f s/cell  %6.2f CPU s\n", s1, s1 / t1.nrows, c1);
     printf("  1 worker, OpenMP inside (%d)   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", cores, s1i, s1i / t1.nrows, c1i);
-    printf("  2 workers, 1 thread each      %8.2f s  %6.3f s/cell  %6.2f CPU s\n", s2, s2 / t1.nrows, c2);
+    printf("  2 local workers (processes)   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", s2, s2 / t1.nrows, c2);
     printf("  2 shard processes, 1 thread   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", sp, sp / t1.nrows, cp);
     printf("  speed-up of 2 workers over 1: %.2fx (over 1 worker with OpenMP inside: %.2fx)\n", s1 / s2, s1i / s2);
     printf("  speed-up of 2 shard processes over 1 worker: %.2fx\n", s1 / sp);
+    if (sm1 < 0) printf("  MPI: no build/memgen-mpi or mpirun, not measured\n");
+    else {
+        printf("  mpirun -n 1                   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", sm1, sm1 / t1.nrows, cm1);
+        printf("  mpirun -n 2 (rank 0 works too) %7.2f s  %6.3f s/cell  %6.2f CPU s\n", sm2, sm2 / t1.nrows, cm2);
+        printf("  speed-up of 2 ranks over 1: %.2fx\n", sm1 / sm2);
+        mg_table_free(&tm1);
+        mg_table_free(&tm2);
+    }
     printf("  tables identical bit for bit: %s\n", ok ? "yes" : "NO");
     mg_table_free(&t1);
     mg_table_free(&t1i);
