@@ -77,13 +77,6 @@ static int parse_shard(sweep_opts *o) {
     return 0;
 }
 
-/* An axis by name, or -1. */
-static int axis_of(const char *name) {
-    for (int a = 0; a < MG_SWEEP_NAXES; a++)
-        if (!strcmp(mg_sweep_axis_names[a], name)) return a;
-    return -1;
-}
-
 /* The grid of the options: --grid (text or @FILE) or, without it, DIR's
  * own grid when DIR holds a sweep, else the defaults. */
 static mg_status load_grid(const sweep_opts *o, mg_sweep_grid *g, uint64_t *seed, int *from_dir) {
@@ -115,34 +108,14 @@ static void on_cell(void *ctx, int64_t index, int64_t done, int64_t total, const
             r->seconds[3]);
 }
 
-/* The default measure for the grid's task. */
-static const char *default_measure(const mg_sweep_grid *g) {
-    return g->task == MG_SWEEP_SOLVE ? "cf_mem_frac_scale" : "tr_mem_frac_scale";
-}
-
 /* Assembles the table of dirs into out and draws the page. */
 static int assemble(const sweep_opts *o, const char *const *dirs, int ndirs, const char *out) {
-    mg_sweep_grid g;
-    uint64_t seed;
-    mg_status st = mg_sweep_dir_load(dirs[0], &g, &seed);
+    int64_t cells = 0, missing = 0;
+    mg_status st = mg_sweep_finish(dirs, ndirs, out, o->measure, o->xaxis, o->yaxis, o->partial, &cells, &missing);
     if (st != MG_OK) return cli_fail("sweep", st);
-    mg_table t, times;
-    int64_t missing = 0;
-    st = mg_sweep_assemble(dirs, ndirs, &t, &times, &missing);
-    if (st == MG_OK && missing && !o->partial)
-        st = mg_fail(MG_ERR_NOT_FOUND, "%lld of %lld cells are missing (run the missing shards, or --partial)",
-                     (long long)missing, (long long)t.nrows);
-    const char *measure = o->measure ? o->measure : default_measure(&g);
-    if (st == MG_OK) st = mg_sweep_write_tables(out, &t, &times);
-    if (st == MG_OK)
-        st = mg_sweep_page(out, &g, &t, measure, (mg_sweep_axis)axis_of(o->xaxis), (mg_sweep_axis)axis_of(o->yaxis));
-    if (st == MG_OK)
-        printf("sweep: %lld cells (%lld missing) -> %s/results.csv, results.json, measures.npy, timings.csv, "
-               "index.html\n", (long long)t.nrows, (long long)missing, out);
-    mg_table_free(&t);
-    mg_table_free(&times);
-    mg_sweep_grid_free(&g);
-    return st == MG_OK ? CLI_OK : cli_fail("sweep", st);
+    printf("sweep: %lld cells (%lld missing) -> %s/results.csv, results.json, measures.npy, timings.csv, "
+           "index.html\n", (long long)cells, (long long)missing, out);
+    return CLI_OK;
 }
 
 #ifdef MG_HAVE_MPI
@@ -377,7 +350,7 @@ int cmd_sweep(int argc, char **argv) {
     int rc = cli_parse_options("sweep", argc, argv, opts, usage, &rest);
     if (rc != CLI_RUN) return rc;
     if (parse_shard(&o)) return CLI_USAGE;
-    if (axis_of(o.xaxis) < 0 || axis_of(o.yaxis) < 0 || !strcmp(o.xaxis, o.yaxis))
+    if (mg_sweep_axis_find(o.xaxis) < 0 || mg_sweep_axis_find(o.yaxis) < 0 || !strcmp(o.xaxis, o.yaxis))
         return cli_usage("sweep", "--x and --y must be two different axes of n, p, sigma, lambda, seed, data");
     if (o.measure && mg_sweep_column_find(o.measure) < 0)
         return cli_usage("sweep", "--measure %s is not a result column (see results.csv)", o.measure);

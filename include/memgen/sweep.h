@@ -68,6 +68,9 @@ typedef enum { MG_SWEEP_AX_N = 0, MG_SWEEP_AX_P, MG_SWEEP_AX_SIGMA, MG_SWEEP_AX_
 /* "n", "p", "sigma", "lambda", "seed", "data" (NULL-terminated, by mg_sweep_axis). */
 MG_API extern const char *const mg_sweep_axis_names[];
 
+/* The axis of a name in mg_sweep_axis_names, or -1. */
+MG_API int mg_sweep_axis_find(const char *name);
+
 /* A parsed grid. Free with mg_sweep_grid_free. */
 typedef struct {
     double *values[MG_SWEEP_NAXES]; /* numeric axes' values (data: the index 0..count-1) */
@@ -187,6 +190,17 @@ MG_API mg_status mg_sweep_write_tables(const char *out_dir, const mg_table *t, c
  * of the cells where they disagree, and links to the tables. */
 MG_API mg_status mg_sweep_page(const char *out_dir, const mg_sweep_grid *g, const mg_table *t, const char *measure,
                                mg_sweep_axis x, mg_sweep_axis y);
+
+/* The page's default measure for the grid's task: cf_mem_frac_scale when only the closed form runs,
+ * tr_mem_frac_scale otherwise. */
+MG_API const char *mg_sweep_default_measure(const mg_sweep_grid *g);
+
+/* What `memgen sweep` writes once the cells are done: assembles the cells of dirs (mg_sweep_assemble),
+ * fails with MG_ERR_NOT_FOUND when some are missing unless `partial` (their rows are NaN), and writes
+ * the tables (mg_sweep_write_tables) and the page (mg_sweep_page) into out_dir. measure NULL: the
+ * default; x, y: axis names (NULL: "n", "p"). *cells and *missing (may be NULL) receive the counts. */
+MG_API mg_status mg_sweep_finish(const char *const *dirs, int ndirs, const char *out_dir, const char *measure,
+                                 const char *x, const char *y, int partial, int64_t *cells, int64_t *missing);
 
 #ifdef __cplusplus
 }

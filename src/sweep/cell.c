@@ -38,6 +38,13 @@ enum { C_PRED = 7, C_SEP_MEM_BETA, C_SEP_GEN_ALPHA, C_SEP_GEN_BETA, C_CF_KIND, C
        C_TR_MEAS = C_CF_MEAS + 5 };
 
 /* Index of a column, or -1. */
+int mg_sweep_axis_find(const char *name) {
+    for (int a = 0; name && a < MG_SWEEP_NAXES; a++)
+        if (!strcmp(mg_sweep_axis_names[a], name)) return a;
+    return -1;
+}
+
+/* Index of a column name in mg_sweep_columns, or -1. */
 int mg_sweep_column_find(const char *name) {
     for (int i = 0; i < MG_SWEEP_NCOLS; i++)
         if (!strcmp(mg_sweep_columns[i], name)) return i;

@@ -249,3 +249,39 @@ mg_status mg_sweep_page(const char *out_dir, const mg_sweep_grid *g, const mg_ta
     free(spec);
     return st;
 }
+
+/* The page's default measure for the grid's task (sweep.h). */
+const char *mg_sweep_default_measure(const mg_sweep_grid *g) {
+    return g->task == MG_SWEEP_SOLVE ? "cf_mem_frac_scale" : "tr_mem_frac_scale";
+}
+
+/* Assembles dirs and writes the tables and the page into out_dir (sweep.h). */
+mg_status mg_sweep_finish(const char *const *dirs, int ndirs, const char *out_dir, const char *measure,
+                          const char *x, const char *y, int partial, int64_t *cells, int64_t *missing) {
+    if (ndirs < 1 || !out_dir) return mg_fail(MG_ERR_ARG, "sweep: no folder to assemble or to write");
+    int ax = mg_sweep_axis_find(x ? x : "n"), ay = mg_sweep_axis_find(y ? y : "p");
+    if (ax < 0 || ay < 0 || ax == ay)
+        return mg_fail(MG_ERR_ARG, "sweep: the page's axes must be two different axes of n, p, sigma, lambda, seed, "
+                       "data (got '%s' and '%s')", x ? x : "n", y ? y : "p");
+    if (measure && mg_sweep_column_find(measure) < 0)
+        return mg_fail(MG_ERR_ARG, "sweep: '%s' is not a result column (see results.csv)", measure);
+    mg_sweep_grid g;
+    uint64_t seed;
+    MG_TRY(mg_sweep_dir_load(dirs[0], &g, &seed));
+    mg_table t, times;
+    int64_t miss = 0;
+    mg_status st = mg_sweep_assemble(dirs, ndirs, &t, &times, &miss);
+    if (st == MG_OK && miss && !partial)
+        st = mg_fail(MG_ERR_NOT_FOUND, "%lld of %lld cells are missing (run the missing shards, or --partial)",
+                     (long long)miss, (long long)t.nrows);
+    if (st == MG_OK) st = mg_sweep_write_tables(out_dir, &t, &times);
+    if (st == MG_OK)
+        st = mg_sweep_page(out_dir, &g, &t, measure ? measure : mg_sweep_default_measure(&g), (mg_sweep_axis)ax,
+                           (mg_sweep_axis)ay);
+    if (cells) *cells = mg_sweep_cell_count(&g);
+    if (missing) *missing = miss;
+    mg_table_free(&t); /* zeroed when mg_sweep_assemble failed */
+    mg_table_free(&times);
+    mg_sweep_grid_free(&g);
+    return st;
+}
