@@ -21,7 +21,7 @@ CDEF = os.path.join(HERE, "_cdef.h")
 
 HEADERS = ["core", "rng", "safetensors", "dae", "daeset", "train", "denoiser", "sampler", "mog", "fmnist",
            "dup", "memorization", "repr", "detect", "steer", "theory", "reproduce",
-           "schedule", "partition", "image", "split", "tcdae", "tctrain"]
+           "schedule", "partition", "image", "split", "tcdae", "tctrain", "table", "sweep"]
 SOURCE = "\n".join('#include "memgen/%s.h"' % h for h in HEADERS) + "\n#include <stdlib.h>\n"
 DEPS = ["lapacke", "openblas", "png", "z", "cjson", "m", "pthread"]
 

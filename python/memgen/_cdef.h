@@ -430,6 +430,36 @@ mg_status mg_denoiser_tcdae(const mg_tcdae *m, mg_denoiser *out);
 /* ---- end of tc.py ---- */
 
 /* callbacks into Python (memgen/_core.py) */
+/* table.h, sweep.h */
+typedef enum { MG_COL_F64 = 0, MG_COL_TEXT = 1 } mg_col_kind;
+typedef struct { char *name; mg_col_kind kind; double *num; char **text; ...; } mg_col;
+typedef struct { char *name; int ncols; int64_t nrows; mg_col *cols; ...; } mg_table;
+void mg_table_free(mg_table *t);
+typedef struct { ...; } mg_sweep_grid;
+enum { MG_SWEEP_NCOLS = ..., MG_SWEEP_NTIMES = ... };
+typedef struct { double v[24]; double seconds[4]; ...; } mg_sweep_result;
+typedef struct {
+    int64_t shard, nshards; int64_t max_cells; int threads;
+    void (*progress)(void *ctx, int64_t index, int64_t done, int64_t total, const mg_sweep_result *r);
+    void *ctx;
+    ...;
+} mg_sweep_run_opts;
+extern const char *const mg_sweep_columns[];
+extern const char *const mg_sweep_time_columns[];
+mg_status mg_sweep_grid_parse(const char *spec, mg_sweep_grid *g);
+void mg_sweep_grid_free(mg_sweep_grid *g);
+char *mg_sweep_grid_format(const mg_sweep_grid *g);
+int64_t mg_sweep_cell_count(const mg_sweep_grid *g);
+mg_status mg_sweep_dir_init(const char *dir, const mg_sweep_grid *g, uint64_t base_seed);
+mg_status mg_sweep_dir_load(const char *dir, mg_sweep_grid *g, uint64_t *base_seed);
+mg_status mg_sweep_run_dir(const char *dir, const mg_sweep_run_opts *o, int64_t *ran, int64_t *skipped);
+mg_status mg_sweep_run_table(const mg_sweep_grid *g, uint64_t base_seed, mg_table *t, mg_table *times);
+mg_status mg_sweep_assemble(const char *const *dirs, int ndirs, mg_table *t, mg_table *times, int64_t *missing);
+mg_status mg_sweep_finish(const char *const *dirs, int ndirs, const char *out_dir, const char *measure,
+                          const char *x, const char *y, int partial, int64_t *cells, int64_t *missing);
+
+extern "Python" void _mg_py_sweep_progress(void *ctx, int64_t index, int64_t done, int64_t total,
+                                           const mg_sweep_result *r);
 extern "Python" void _mg_py_train_progress(void *ctx, const mg_train_progress *pr);
 extern "Python" void _mg_py_level_io(void *ctx, int level, int count, double sigma, mg_train_io *io);
 extern "Python" void _mg_py_sample_progress(void *ctx, int64_t done, int64_t total);
