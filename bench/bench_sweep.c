@@ -43,6 +43,17 @@ static double cpu_seconds(void) {
  * machine; a lock the workers contend on shows as more CPU time, not only as more wall time. */
 static double last_cpu;
 
+/* The end of a timed run into dir that started at t0 with c0 CPU seconds: sets last_cpu, assembles the
+ * table into *t, returns the seconds. */
+static double ended(const char *dir, double t0, double c0, mg_table *t) {
+    double s = mg_now() - t0;
+    last_cpu = cpu_seconds() - c0;
+    const char *dirs[1] = {dir};
+    int64_t missing;
+    check(mg_sweep_assemble(dirs, 1, t, NULL, &missing), "assemble");
+    return s;
+}
+
 /* Runs the grid into a fresh folder base/name with `workers` cells at a
  * time and `inner` OpenMP threads; returns the seconds and the table. */
 static double run(const char *base, const char *name, const mg_sweep_grid *g, int workers, int inner, mg_table *t) {
@@ -55,12 +66,7 @@ static double run(const char *base, const char *name, const mg_sweep_grid *g, in
     mg_sweep_run_opts o = {0, 0, 0, workers, NULL, NULL};
     double t0 = mg_now(), c0 = cpu_seconds();
     check(mg_sweep_run_dir(dir, &o, NULL, NULL), "run");
-    double s = mg_now() - t0;
-    last_cpu = cpu_seconds() - c0;
-    const char *dirs[1] = {dir};
-    int64_t missing;
-    check(mg_sweep_assemble(dirs, 1, t, NULL, &missing), "assemble");
-    return s;
+    return ended(dir, t0, c0, t);
 }
 
 /* Runs the grid as 2 shard processes side by side into base/name (one cell
@@ -87,13 +93,8 @@ static double run_shards(const char *base, const char *name, const mg_sweep_grid
         int ws;
         ok &= waitpid(pid[k], &ws, 0) == pid[k] && WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
     }
-    double s = mg_now() - t0;
-    last_cpu = cpu_seconds() - c0;
     if (!ok) check(mg_fail(MG_ERR_IO, "a shard process failed"), "shards");
-    const char *dirs[1] = {dir};
-    int64_t missing;
-    check(mg_sweep_assemble(dirs, 1, t, NULL, &missing), "assemble");
-    return s;
+    return ended(dir, t0, c0, t);
 }
 
 /* Runs the grid under `mpirun -n ranks` of the MPI binary into base/name; returns the seconds (negative
@@ -110,12 +111,7 @@ static double run_mpi(const char *base, const char *name, const mg_sweep_grid *g
     free(spec);
     double t0 = mg_now(), c0 = cpu_seconds();
     if (system(cmd) != 0) check(mg_fail(MG_ERR_IO, "%s failed (see %s.log)", cmd, dir), "mpirun");
-    double s = mg_now() - t0;
-    last_cpu = cpu_seconds() - c0;
-    const char *dirs[1] = {dir};
-    int64_t missing;
-    check(mg_sweep_assemble(dirs, 1, t, NULL, &missing), "assemble");
-    return s;
+    return ended(dir, t0, c0, t);
 }
 
 /* Whether two tables hold the same numbers, bit for bit. */
