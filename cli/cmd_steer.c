@@ -284,11 +284,7 @@ int cmd_steer(int argc, char **argv) {
         st = mg_fail(MG_ERR_NOMEM, "out of memory");
         goto done;
     }
-    for (int64_t j = 0; j < d; j++) {
-        double s = 0;
-        for (int64_t i = 0; i < Xt.shape[0]; i++) s += ((float *)Xt.data)[i * d + j];
-        cen[j] = (float)(s / (double)Xt.shape[0]);
-    }
+    if ((st = mg_steer_centroid(mg_mat_of_array(&Xt), cen)) != MG_OK) goto done;
     mg_steer_post post = {mogp ? &mog : NULL, (int)tmode, post_sigma};
     if ((st = mg_steer_measure(S.data, na, alphas, n, d, cen, &post, &cv)) != MG_OK) goto done;
     int j0 = 0;

@@ -15,8 +15,6 @@
 #include "memgen/mog.h"
 #include "theory_cli.h"
 
-#define PI 3.14159265358979323846
-
 /* Usage text with defaults. */
 static void usage(FILE *f) {
     fprintf(f,
@@ -136,20 +134,14 @@ int cmd_theory(int argc, char **argv) {
     if (st == MG_OK) st = mg_separability_compute(X, lab, K, &sep);
     if (st == MG_OK) st = mg_theory_verdict(X, &con, &sep);
     if (st == MG_OK) {
-        double maxnorm = 0;
-        for (int64_t i = 0; i < n; i++) {
-            double s = 0;
-            for (int64_t j = 0; j < d; j++) s += (double)X.data[i * d + j] * X.data[i * d + j];
-            maxnorm = fmax(maxnorm, sqrt(s));
-        }
-        double mem = mg_mem_loss(X, sigma);
+        double mem = mg_mem_loss(X, sigma), kl = mg_mem_kl_bound(X);
         tc_problem_json(js, &o, &pr);
         cJSON_AddItemToObject(js, "separability", tc_separability_json(&sep));
         cJSON_AddItemToObject(js, "construction", tc_construction_json(&con, 256));
         cJSON *b = cJSON_AddObjectToObject(js, "memorization");
         cJSON_AddNumberToObject(b, "loss_cor_3_2", mem);
         cJSON_AddNumberToObject(b, "sigma_squared_bound", sigma * sigma);
-        cJSON_AddNumberToObject(b, "kl_bound_pi_over_2_max_norm", PI / 2 * maxnorm);
+        cJSON_AddNumberToObject(b, "kl_bound_pi_over_2_max_norm", kl);
 
         printf("separability (Definition 3.1): alpha = %.4g (sample %lld), beta = %.4g", sep.alpha,
                (long long)sep.alpha_sample, sep.beta);
@@ -167,7 +159,7 @@ int cmd_theory(int argc, char **argv) {
         printf("\n");
         tc_print_construction(stdout, &con);
         printf("memorization loss (Cor. 3.2, lambda -> 0): %.6g (< sigma^2 = %.6g); paper's KL bound pi/2 max|x| = "
-               "%.4g\n", mem, sigma * sigma, PI / 2 * maxnorm);
+               "%.4g\n", mem, sigma * sigma, kl);
         if (mogp) st = mog_section(mogp, &pr, &con, o.wd, js);
     }
     if (st == MG_OK && json) st = mg_write_json_atomic(json, js);

@@ -266,6 +266,18 @@ static void test_measures_constructed(void **state) {
     assert_int_equal(mg_steer_measure(S, 1, al, N, D, c, NULL, &cv), MG_ERR_ARG);
 }
 
+/* The target centroid: the column means of the rows (padded row stride), exact on small integers; a
+ * matrix without rows is refused. */
+static void test_centroid(void **state) {
+    (void)state;
+    float t[9] = {1, 2, -7, 3, 6, -7, 5, 1, -7}, c[2];
+    mg_mat T = {3, 2, 3, t};
+    tu_assert_ok(mg_steer_centroid(T, c));
+    assert_true(c[0] == 3.0f && c[1] == 3.0f);
+    mg_mat E = {0, 2, 3, t};
+    assert_int_not_equal(mg_steer_centroid(E, c), MG_OK);
+}
+
 /* Alpha sweeps: list, bare list, lin, and every malformed form. */
 static void test_parse_alphas(void **state) {
     (void)state;
@@ -632,6 +644,7 @@ int main(void) {
         cmocka_unit_test(test_vectors_vs_naive),   cmocka_unit_test(test_steered_denoiser_explicit),
         cmocka_unit_test(test_window),             cmocka_unit_test(test_measures_constructed),
         cmocka_unit_test(test_parse_alphas),       cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_centroid),
         cmocka_unit_test(test_fig8_generalizing),  cmocka_unit_test(test_fig8_memorizing),
         cmocka_unit_test(test_cli),
     };

@@ -157,6 +157,17 @@ static void test_mc_mem_loss(void **state) {
     mg_array_free(&X);
 }
 
+/* Section 3.2's KL bound (pi/2) max |x_i| on a hand-made matrix with a padded row stride: rows of norm
+ * 5 (3-4-0), 13 (5-12-0) and 1, so 6.5 pi; an empty matrix bounds at 0. */
+static void test_kl_bound(void **state) {
+    (void)state;
+    float x[12] = {3, 4, 0, -99, 5, -12, 0, -99, 0, 0, 1, -99};
+    mg_mat X = {3, 3, 4, x};
+    assert_true(fabs(mg_mem_kl_bound(X) - 6.5 * 3.14159265358979323846) < 1e-12);
+    mg_mat E = {0, 3, 4, x};
+    assert_true(mg_mem_kl_bound(E) == 0.0);
+}
+
 /* Theorem 3.1 blocks (per-cluster LAE): predicted training MSE vs Monte Carlo
  * through the ReLU DAE, overall and per cluster, within 1%. */
 static void test_mc_gen_loss(void **state) {
@@ -371,6 +382,7 @@ int main(void) {
         cmocka_unit_test(test_separability_fixture),
         cmocka_unit_test(test_verdict_holds),
         cmocka_unit_test(test_mc_mem_loss),
+        cmocka_unit_test(test_kl_bound),
         cmocka_unit_test(test_mc_gen_loss),
         cmocka_unit_test(test_mc_oracle_risk),
         cmocka_unit_test(test_mc_construction_mog_risk),

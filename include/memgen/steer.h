@@ -157,6 +157,10 @@ typedef struct {
     double sigma;      /* noise level of the posterior (Eq. 4 with Sigma_k + sigma^2 I), > 0 */
 } mg_steer_post;
 
+/* The target concept's centroid: the mean of the rows of T into c (T.cols floats; sums in double, row by
+ * row, as the curves' distances are measured to it). */
+MG_API mg_status mg_steer_centroid(mg_mat T, float *c);
+
 /* Computes the curves for samples S (na x n x d: S[j] = the n samples drawn
  * with alpha = alphas[j], sample i from the same seed for every j), target
  * centroid c (d) and an optional posterior (post may be NULL). alphas must be

@@ -273,6 +273,10 @@ MG_API mg_status mg_theory_verdict(mg_mat X, const mg_construction *c, mg_separa
 /* Corollary 3.2 (wd -> 0): (1/n) sum_i sigma^2 |x_i|^2 / (sigma^2 + |x_i|^2). */
 MG_API double mg_mem_loss(mg_mat X, double sigma);
 
+/* Section 3.2's bound on the KL divergence between the distribution sampled with the memorizing solution of
+ * Corollary 3.2 and the empirical one: (pi/2) max_i |x_i| (norms in double). */
+MG_API double mg_mem_kl_bound(mg_mat X);
+
 /* The eigenvalues of S_k = mu_k mu_k^T + Sigma_k (Eq. 10), all d, descending,
  * into ev (d). */
 MG_API mg_status mg_mog_second_moment_eigs(const mg_mog *mog, int k, double *ev);

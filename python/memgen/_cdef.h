@@ -263,6 +263,7 @@ typedef struct {
 mg_status mg_separability_compute(mg_mat X, const int64_t *labels, int64_t K, mg_separability *out);
 mg_status mg_theory_verdict(mg_mat X, const mg_construction *c, mg_separability *sep);
 double mg_mem_loss(mg_mat X, double sigma);
+double mg_mem_kl_bound(mg_mat X);
 mg_status mg_mog_oracle_risk(const mg_mog *mog, double sigma, double wd, const int64_t *widths, double *risk,
                              double *total);
 mg_status mg_construction_mog_risk(mg_mat X, const mg_construction *c, const mg_mog *mog, int64_t *match,
@@ -373,6 +374,7 @@ typedef struct {
 } mg_steer_curves;
 const char *mg_steer_class_name(int cls);
 typedef struct { const mg_mog *mog; int mode; double sigma; ...; } mg_steer_post;
+mg_status mg_steer_centroid(mg_mat T, float *c);
 mg_status mg_steer_measure(const float *S, int na, const double *alphas, int64_t n, int64_t d, const float *centroid,
                            const mg_steer_post *post, mg_steer_curves *out);
 void mg_steer_curves_free(mg_steer_curves *c);

@@ -214,8 +214,8 @@ def steer(model_set, target, sigma=0.02, vector_level=None, alphas="lin:0:1:11",
     check(lib.mg_denoiser_steered(cset, _LEVEL_MODES[level], vec, sp, den))
     S = _sample_sweep(den, grid, a, n, d, sampler, clamp, seed, progress)
 
-    # the target's centroid as the CLI computes it: column sums in double, row by row, then float
-    cen = (np.add.reduce(Xt.astype(np.float64), axis=0) / Xt.shape[0]).astype(np.float32)
+    cen = np.empty(d, dtype=np.float32)
+    check(lib.mg_steer_centroid(Xtm, ffi.cast("float *", cen.ctypes.data)))
     post = ffi.new("mg_steer_post *")
     post.mog, post.mode, post.sigma = (ffi.NULL, 0, float(post_sigma)) if mg is None else (mg, int(target_mode),
                                                                                               float(post_sigma))

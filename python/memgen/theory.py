@@ -226,11 +226,9 @@ def theory(X, sigma, lambda_=0.0, hidden=None, labels=None, clusters=0, mode="au
     s["assumptions"] = {key: bool(getattr(sep, f)) for key, f in _ASSUMPTIONS}
     s["theorem_3_1_applies"] = bool(sep.holds)
     sigma = con.sigma
-    X64 = pr.Xa.astype(np.float64)
-    maxnorm = math.sqrt(np.max(np.einsum("ij,ij->i", X64, X64)))  # the CLI's max |x| (in double)
     out = dict(pr.info(), separability=s, construction=_construction_dict(con),
                memorization=dict(loss_cor_3_2=lib.mg_mem_loss(pr.X, sigma), sigma_squared_bound=sigma * sigma,
-                                 kl_bound_pi_over_2_max_norm=math.pi / 2 * maxnorm))
+                                 kl_bound_pi_over_2_max_norm=lib.mg_mem_kl_bound(pr.X)))
     if mog is not None:
         out["mixture"] = _mixture(mog, pr, con, pr.wd)
     return out

@@ -123,6 +123,18 @@ static void sample_measures(mg_steer_curves *c, int64_t i, const double *path, i
 }
 
 /* Curves and per-sample measures of an alpha sweep. */
+/* The mean of T's rows (steer.h). */
+mg_status mg_steer_centroid(mg_mat T, float *c) {
+    MG_TRY(mg_mat_check(T, "steer: target rows"));
+    for (int64_t j = 0; j < T.cols; j++) {
+        double s = 0;
+        for (int64_t i = 0; i < T.rows; i++) s += T.data[i * T.ld + j];
+        c[j] = (float)(s / (double)T.rows);
+    }
+    return MG_OK;
+}
+
+/* Computes the curves (steer.h). */
 mg_status mg_steer_measure(const float *S, int na, const double *alphas, int64_t n, int64_t d, const float *centroid,
                            const mg_steer_post *post, mg_steer_curves *out) {
     memset(out, 0, sizeof *out);

@@ -27,6 +27,18 @@ double mg_mem_loss(mg_mat X, double sigma) {
     return tot / (double)X.rows;
 }
 
+/* Section 3.2: KL(sampled || empirical) <= (pi/2) max_i |x_i| under Corollary 3.2. */
+double mg_mem_kl_bound(mg_mat X) {
+    double maxnorm = 0;
+    for (int64_t i = 0; i < X.rows; i++) {
+        const float *x = X.data + i * X.ld;
+        double nn = 0;
+        for (int64_t j = 0; j < X.cols; j++) nn += (double)x[j] * x[j];
+        maxnorm = fmax(maxnorm, sqrt(nn));
+    }
+    return 1.57079632679489661923 * maxnorm; /* pi / 2 */
+}
+
 /* T = B_k diag(sqrt(ev_k)) (d x d), so Sigma_k = T T^T. */
 static void cov_factor(const mg_mog *mog, int k, double *T) {
     int64_t d = mog->d;
