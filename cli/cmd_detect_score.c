@@ -11,94 +11,9 @@
 #include <string.h>
 
 #include "detect_cli.h"
+#include "stream_cli.h"
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
-
-/* Bytes of float32 per block by default: about 2 MB, so that a block stays in
- * cache from conversion to pooling (on a 1 GiB float16 file, 1 MB blocks ran
- * 2.7x faster than 64 MB ones). */
-#define DETECT_BLOCK_BYTES (2 << 20)
-
-/* Samples or activations read a block of rows at a time (bounded memory):
- * n rows of F features once reduced (activations) or as stored (samples). */
-typedef struct {
-    mg_npy_rows *r;
-    const char *path;
-    int features;   /* 1: activations pooled by mg_features_reduce */
-    int one_row;    /* samples given as a 1-D file: one row of all its values */
-    int64_t n, F, k;
-    float *buf;     /* a block as read, float32: k rows (activations before pooling) */
-} stream_in;
-
-/* Closes a stream. */
-static void stream_close(stream_in *s) {
-    mg_npy_rows_close(s->r);
-    free(s->buf);
-    memset(s, 0, sizeof *s);
-}
-
-/* A block's m rows as a float32 activation array view (the file's trailing shape). */
-static mg_array stream_view(const stream_in *s, int64_t m) {
-    const mg_npy_info *in = mg_npy_rows_info(s->r);
-    mg_array a = {0};
-    a.dtype = MG_F32;
-    a.ndim = in->ndim;
-    for (int i = 0; i < in->ndim; i++) a.shape[i] = in->shape[i];
-    a.shape[0] = m;
-    a.data = s->buf;
-    return a;
-}
-
-/* Reads block [r0, r0 + m); for activations also pools it into *feat (caller frees). */
-static mg_status stream_read(const detect_opts *o, stream_in *s, int64_t r0, int64_t m, mg_array *feat) {
-    mg_status st = s->one_row ? mg_npy_rows_read_f32(s->r, 0, s->F, s->buf)
-                              : mg_npy_rows_read_f32(s->r, r0, m, s->buf);
-    if (!s->features) return st == MG_OK ? st : mg_fail_context(st, "samples");
-    if (st != MG_OK) return st;
-    mg_array a = stream_view(s, m); /* float32 already: the conversion mg_features_reduce would make */
-    st = mg_features_reduce(&a, o->fc.layout, o->fc.pool, feat);
-    if (st != MG_OK) st = mg_fail_context(st, "%s, rows %lld..%lld", s->path, (long long)r0, (long long)(r0 + m - 1));
-    return st;
-}
-
-/* Opens samples (model) or activations (features) for block reading: checks
- * the header, sizes the block and finds F (pooling one row of activations). */
-static mg_status stream_open(const detect_opts *o, const char *path, const char *what, stream_in *s) {
-    memset(s, 0, sizeof *s);
-    s->path = path;
-    s->features = o->fc.path != NULL;
-    mg_status st = mg_npy_rows_open(path, &s->r);
-    if (st != MG_OK) return mg_fail_context(st, "%s", what);
-    const mg_npy_info *in = mg_npy_rows_info(s->r);
-    int64_t w = mg_npy_rows_width(s->r);
-    s->n = in->shape[0];
-    s->F = w;
-    if (!s->features && in->ndim == 1) { /* as mg_npy_read_matrix: one row */
-        s->one_row = 1;
-        s->F = s->n;
-        s->n = 1;
-        w = s->F;
-    }
-    s->k = o->chunk_rows > 0 ? o->chunk_rows : DETECT_BLOCK_BYTES / (int64_t)sizeof(float) / (w > 0 ? w : 1);
-    if (s->k < 1) s->k = 1;
-    if (!s->features) /* aligned blocks: the bits of one whole call (detect.h) */
-        s->k = (s->k + MG_DETECT_BLOCK_ALIGN - 1) / MG_DETECT_BLOCK_ALIGN * MG_DETECT_BLOCK_ALIGN;
-    if (s->k > s->n) s->k = s->n > 0 ? s->n : 1;
-    s->buf = malloc((s->one_row ? (size_t)s->F : (size_t)s->k * (size_t)w) * sizeof(float) + 1);
-    if (!s->buf) st = mg_fail(MG_ERR_NOMEM, "%s: cannot allocate a block of %lld rows", path, (long long)s->k);
-    if (st == MG_OK && s->features) {
-        if (in->ndim < 2) {
-            st = mg_fail(MG_ERR_SHAPE, "%s: activations must have at least 2 dimensions; got %d", path, in->ndim);
-        } else if (s->n > 0) { /* F after pooling: reduce the first row */
-            mg_array f = {0};
-            st = stream_read(o, s, 0, 1, &f);
-            if (st == MG_OK) s->F = f.shape[1];
-            mg_array_free(&f);
-        }
-    }
-    if (st != MG_OK) stream_close(s);
-    return st;
-}
 
 /* Scores of every metric ms[0..nm) for the rows of a stream, block by block
  * (model: noise of row i from mg_rng_fork(seed, i) whatever the block);
@@ -112,9 +27,8 @@ static mg_status score_stream(const detect_opts *o, const mg_daeset *set, stream
     mg_status st = MG_OK;
     for (int64_t r0 = 0; r0 < s->n && st == MG_OK; r0 += s->k) {
         int64_t m = s->n - r0 < s->k ? s->n - r0 : s->k;
-        mg_array f = {0};
-        st = stream_read(o, s, r0, m, &f);
-        mg_mat X = s->features ? mg_mat_of_array(&f) : (mg_mat){m, s->F, s->F, s->buf};
+        st = stream_read(s, r0, m);
+        mg_mat X = {m, s->F, s->F, s->buf};
         for (int k = 0; k < nm && st == MG_OK; k++) {
             double t0 = mg_now();
             if (s->features) {
@@ -126,7 +40,6 @@ static mg_status score_stream(const detect_opts *o, const mg_daeset *set, stream
             }
             if (secs) secs[k] += mg_now() - t0;
         }
-        mg_array_free(&f);
         for (int64_t i = r0; csv && st == MG_OK && i < r0 + m; i++) {
             fprintf(csv, "%lld", (long long)i);
             for (int k = 0; k < nm; k++) fprintf(csv, ",%.17g", scores[k][i]);
@@ -187,8 +100,10 @@ int detect_score(detect_opts *o) {
     mg_status st = MG_OK;
     if (o->model)
         st = o->sigmas ? detect_load_model(o, o->sigmas, o->nsigmas, &mm) : detect_load_model(o, &o->dp.sigma, 1, &mm);
-    if (st == MG_OK && o->data) st = stream_open(o, o->data, "samples", &X);
-    if (st == MG_OK && o->reference) st = stream_open(o, o->reference, "reference samples", &R);
+    const fc_opts *fc = o->fc.path ? &o->fc : NULL;
+    int64_t align = o->model ? MG_DETECT_BLOCK_ALIGN : 1; /* aligned blocks: the bits of one whole call (detect.h) */
+    if (st == MG_OK && o->data) st = stream_open(o->data, "samples", fc, o->chunk_rows, align, &X);
+    if (st == MG_OK && o->reference) st = stream_open(o->reference, "reference samples", fc, o->chunk_rows, align, &R);
     if (st == MG_OK && o->model) {
         int64_t d = mg_dae_dim(set->levels[0]);
         if ((X.r && X.F != d) || (R.r && R.F != d))

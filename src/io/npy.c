@@ -11,6 +11,7 @@
  * multiple of 64 bytes).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,8 @@ mg_status mg_npy_rows_open(const char *path, mg_npy_rows **out) {
         mg_npy_rows_close(r);
         return st;
     }
+    /* blocks are read in order, mostly: ask the kernel for a larger read-ahead */
+    (void)posix_fadvise(fileno(r->fp), (off_t)r->h.info.data_offset, 0, POSIX_FADV_SEQUENTIAL);
     *out = r;
     return MG_OK;
 }
@@ -560,6 +563,16 @@ mg_status mg_npy_rows_read_f32(mg_npy_rows *r, int64_t r0, int64_t k, float *dst
     if (st != MG_OK)
         st = mg_fail_context(st, "%s, rows [%lld, %lld)", r->path, (long long)r0, (long long)(r0 + k));
     return st;
+}
+
+/* Rows [r0, r0 + k) in info.dtype in r's own buffer (see npy.h). */
+mg_status mg_npy_rows_view(mg_npy_rows *r, int64_t r0, int64_t k, const void **out) {
+    *out = NULL;
+    size_t n = (size_t)(k > 0 ? k : 0) * (size_t)r->width * mg_dtype_size(r->h.info.dtype);
+    MG_TRY(rows_grow(r, &r->dec, &r->dec_cap, n + 1));
+    MG_TRY(mg_npy_rows_read(r, r0, k, r->dec));
+    *out = r->dec;
+    return MG_OK;
 }
 
 /* Closes and frees. */
