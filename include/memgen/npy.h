@@ -95,6 +95,13 @@ MG_API mg_status mg_npy_rows_view(mg_npy_rows *r, int64_t r0, int64_t k, const v
 /* Closes the file and frees r (NULL is fine). */
 MG_API void mg_npy_rows_close(mg_npy_rows *r);
 
+/* The bytes numpy.save writes before the data of an array of dtype dt and
+ * the given shape (the preamble and the padded header dict; a multiple of 64
+ * bytes, at most 1024 for ranks up to MG_MAX_DIMS) into buf[cap], *len their
+ * count: for a writer that appends the rows of a large array as they come. */
+MG_API mg_status mg_npy_header(mg_dtype dt, int ndim, const int64_t *shape, unsigned char *buf, size_t cap,
+                               size_t *len);
+
 /* Writes `a` to `path` atomically (temp file + rename). */
 MG_API mg_status mg_npy_write(const char *path, const mg_array *a);
 

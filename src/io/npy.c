@@ -643,6 +643,27 @@ static size_t npy_build_header(const mg_array *a, const char *descr, unsigned ch
     return prefix + field;
 }
 
+/* The preamble + header numpy.save writes for an array of dtype dt and the
+ * given shape, into buf[cap] (see npy.h). */
+mg_status mg_npy_header(mg_dtype dt, int ndim, const int64_t *shape, unsigned char *buf, size_t cap, size_t *len) {
+    mg_array a;
+    memset(&a, 0, sizeof a);
+    if (ndim < 0 || ndim > MG_MAX_DIMS) return mg_fail(MG_ERR_ARG, "array rank %d out of range 0..%d", ndim, MG_MAX_DIMS);
+    a.dtype = dt;
+    a.ndim = ndim;
+    for (int i = 0; i < ndim; i++) a.shape[i] = shape[i];
+    a.data = buf; /* not read: only the header is built */
+    const char *descr;
+    size_t nbytes;
+    MG_TRY(npy_check_array(&a, &descr, &nbytes));
+    unsigned char hdr[NPY_HDR_CAP];
+    size_t hl = npy_build_header(&a, descr, hdr);
+    if (hl > cap) return mg_fail(MG_ERR_ARG, ".npy header of %zu bytes does not fit in %zu", hl, cap);
+    memcpy(buf, hdr, hl);
+    *len = hl;
+    return MG_OK;
+}
+
 /* Serialises a into a malloc'd .npy image (caller frees *out). */
 mg_status mg_npy_encode(const mg_array *a, unsigned char **out, size_t *len) {
     const char *descr;
