@@ -131,7 +131,6 @@ static mg_status resume_setup(const detect_opts *o, const char *base, int64_t n,
                               const int *labels, const mg_spike_metric *ms, partial_run *pr, row_sink *w,
                               cJSON **key, cJSON **state) {
     MG_TRY(partial_init(pr, base));
-    w->pr = pr;
     w->csv = w->npy = w->flags = -1;
     w->have_thr = have_thr;
     w->labels = labels;
@@ -155,7 +154,9 @@ static mg_status resume_setup(const detect_opts *o, const char *base, int64_t n,
     MG_TRY(partial_add(pr, NULL, PART_BIN, 8 * nm, NULL, 0, &w->store));
     *key = cJSON_CreateObject();
     MG_TRY(resume_key(o, k, *key));
-    return partial_find(pr, *key, o->force, "detect", state);
+    MG_TRY(partial_find(pr, *key, o->force, "detect", state));
+    w->pr = pr; /* from here on an error removes the partial run (a refused one above is kept) */
+    return MG_OK;
 }
 
 /* A double of the state saved as "%a" text (exact). */

@@ -6,13 +6,15 @@
  * the peak RSS far below the file size; `memgen detect --chunk-rows` writes
  * the same outputs as one whole block.
  */
+#define _DEFAULT_SOURCE /* wait4, usleep */
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -293,6 +295,42 @@ static void test_chunked_scores(void **state) {
     free(dir);
 }
 
+/* Runs `memgen ARGS >>log 2>&1` as a child and returns its exit code (128 +
+ * the signal when it was killed); *rss (may be NULL) receives its peak RSS in
+ * bytes. With watch, the child is killed by SIGKILL once that file holds at
+ * least watch_lines lines. */
+static int spawn_memgen(const char *log, double *rss, const char *watch, int watch_lines, const char *fmt, ...) {
+    const char *bin = getenv("MEMGEN") && *getenv("MEMGEN") ? getenv("MEMGEN") : "build/memgen";
+    char args[4096], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "exec %s %s >>%s 2>&1", bin, args, log);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0, killed = 0;
+    struct rusage ru;
+    for (;;) {
+        pid_t w = wait4(pid, &status, watch && !killed ? WNOHANG : 0, &ru);
+        if (w == pid) break;
+        assert_int_equal(w, 0);
+        char *t = tu_read_text(watch);
+        if (t && tu_count_of(t, "\n") >= watch_lines) {
+            kill(pid, SIGKILL);
+            killed = 1;
+        }
+        free(t);
+        usleep(500);
+    }
+    if (rss) *rss = (double)ru.ru_maxrss * 1024.0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* Peak resident set size of this process in bytes. */
 static double peak_rss(void) {
     struct rusage ru;
@@ -351,6 +389,20 @@ static void test_bounded_memory(void **state) {
     free(blk);
     free(scores);
     mg_npy_rows_close(r);
+    /* the CLI on the same file as a child: whole-file reading would take 200 MiB (float16) + 400 MiB
+     * (float32); block by block its peak RSS stays far below */
+    char out[64], log[64];
+    snprintf(out, sizeof out, "%s.csv", path);
+    snprintf(log, sizeof log, "%s.log", path);
+    double rss_det, rss_repr;
+    assert_int_equal(spawn_memgen(log, &rss_det, NULL, 0, "detect --features %s --out %s", path, out), 0);
+    assert_int_equal(spawn_memgen(log, &rss_repr, NULL, 0, "repr --features %s --stats %s", path, out), 0);
+    printf("bounded memory: memgen detect / repr over it: peak RSS %.1f / %.1f MiB\n", rss_det / 1048576.0,
+           rss_repr / 1048576.0);
+    assert_true(rss_det < 64.0 * 1048576.0);
+    assert_true(rss_repr < 64.0 * 1048576.0);
+    unlink(out);
+    unlink(log);
     unlink(path);
 }
 
@@ -380,6 +432,99 @@ static void same_outputs(const char *log, const char *dir, const char *fmt, cons
         }
     for (int c = 0; c < 3; c++)
         for (int f = 0; f < 3; f++) free(bytes[c][f]);
+}
+
+/* Whether two files hold the same bytes. */
+static int same_file(const char *a, const char *b) {
+    unsigned char *x, *y;
+    size_t lx, ly;
+    tu_assert_ok(mg_read_file(a, 0, &x, &lx));
+    tu_assert_ok(mg_read_file(b, 0, &y, &ly));
+    int same = lx == ly && memcmp(x, y, lx) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+/* A killed audit resumes to the same bits: detect is killed (SIGKILL) once its
+ * partial CSV has some blocks, rerun, and its CSV, scores and flags equal an
+ * uninterrupted run's; a changed option or input is refused (the partial run
+ * kept), --force starts over. */
+static void test_cli_resume(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *acts = tu_path(dir, "acts.npy"), *log = tu_path(dir, "log"), *part = tu_path(dir, "o.csv.partial");
+    char *o = tu_path(dir, "o.csv"), *sc = tu_path(dir, "s.npy"), *fl = tu_path(dir, "f.npy");
+    char tmpl[] = "/tmp/memgen_resume_XXXXXX";
+    write_big_f16(tmpl, 100000, 3, (int64_t[]){8, 16}); /* 100000 x 8 x 16 */
+    assert_int_equal(rename(tmpl, acts), 0);
+    char run[2048];
+    snprintf(run, sizeof run, "detect --features %s --layout nchw --threshold 0.01 --out %s --scores-out %s "
+             "--flags-out %s --chunk-rows", acts, o, sc, fl);
+    const char *names[3] = {"o.csv", "s.npy", "f.npy"};
+    char *ref[3];
+    assert_int_equal(spawn_memgen(log, NULL, NULL, 0, "%s 2", run), 0);
+    for (int i = 0; i < 3; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "ref_%s", names[i]);
+        ref[i] = tu_path(dir, nm);
+        char *p = tu_path(dir, names[i]);
+        assert_int_equal(rename(p, ref[i]), 0);
+        free(p);
+    }
+    /* killed mid-run: the partial files stay, no output under the final names */
+    assert_int_equal(spawn_memgen(log, NULL, part, 3000, "%s 2", run), 128 + SIGKILL);
+    assert_int_equal(access(part, F_OK), 0);
+    assert_int_not_equal(access(o, F_OK), 0);
+    /* other options, or a changed input: refused, naming what differs; the partial run kept */
+    assert_int_not_equal(spawn_memgen(log, NULL, NULL, 0, "%s 4", run), 0);
+    struct stat sb;
+    assert_int_equal(stat(acts, &sb), 0);
+    struct timespec ts[2] = {sb.st_atim, {sb.st_mtim.tv_sec + 5, sb.st_mtim.tv_nsec}};
+    assert_int_equal(utimensat(AT_FDCWD, acts, ts, 0), 0);
+    assert_int_not_equal(spawn_memgen(log, NULL, NULL, 0, "%s 2", run), 0);
+    ts[1] = sb.st_mtim;
+    assert_int_equal(utimensat(AT_FDCWD, acts, ts, 0), 0);
+    char *text = tu_read_text(log);
+    assert_non_null(strstr(text, "(chunk_rows differs): rerun the same command to resume it, or add --force"));
+    assert_non_null(strstr(text, "(features differs)"));
+    assert_null(strstr(text, "resuming"));
+    free(text);
+    assert_int_equal(access(part, F_OK), 0);
+    /* the same command resumes (from a block past the start) and ends with the same bits */
+    assert_int_equal(spawn_memgen(log, NULL, NULL, 0, "%s 2", run), 0);
+    text = tu_read_text(log);
+    const char *res = strstr(text, "resuming the partial run");
+    assert_non_null(res);
+    long long done = -1;
+    assert_int_equal(sscanf(strstr(res, ": ") + 2, "%lld", &done), 1);
+    assert_true(done > 0 && done < 100000 && done % 2 == 0);
+    free(text);
+    for (int i = 0; i < 3; i++) {
+        char *p = tu_path(dir, names[i]);
+        assert_true(same_file(p, ref[i]));
+        free(p);
+    }
+    assert_int_not_equal(access(part, F_OK), 0);
+    assert_int_equal(tu_count_entries(dir), 8); /* acts, log, 3 outputs, 3 references: nothing else left */
+    /* killed again, then --force with another block size: starts over, the same bits */
+    assert_int_equal(spawn_memgen(log, NULL, part, 3000, "%s 2", run), 128 + SIGKILL);
+    assert_int_equal(spawn_memgen(log, NULL, NULL, 0, "%s 5 --force", run), 0);
+    for (int i = 0; i < 3; i++) {
+        char *p = tu_path(dir, names[i]);
+        assert_true(same_file(p, ref[i]));
+        free(p);
+        free(ref[i]);
+    }
+    assert_int_equal(tu_count_entries(dir), 8);
+    free(acts);
+    free(log);
+    free(part);
+    free(o);
+    free(sc);
+    free(fl);
+    tu_rmtree(dir);
+    free(dir);
 }
 
 /* memgen detect --chunk-rows: every output the same whatever the block size. */
@@ -501,7 +646,7 @@ int main(void) {
         cmocka_unit_test(test_half_exhaustive), cmocka_unit_test(test_pool_exact), cmocka_unit_test(test_rows_reader),
         cmocka_unit_test(test_rows_errors),
         cmocka_unit_test(test_chunked_scores), cmocka_unit_test(test_bounded_memory),
-        cmocka_unit_test(test_cli_chunks),
+        cmocka_unit_test(test_cli_chunks), cmocka_unit_test(test_cli_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
