@@ -84,7 +84,7 @@ static mg_status score_stream(const detect_opts *o, const mg_daeset *set, stream
         if (st == MG_OK && o->progress) {
             char extra[64];
             double el = mg_now() - bar.t_start, done = (double)(r0 + m - start);
-            snprintf(extra, sizeof extra, "rows, %.1f MB/s", el > 0 ? done * row_mb / el : 0.0);
+            snprintf(extra, sizeof extra, "%.1f MB/s", el > 0 ? done * row_mb / el : 0.0);
             cli_progress_update(&bar, r0 + m - start, extra);
         }
     }
@@ -261,7 +261,7 @@ int detect_score(detect_opts *o) {
     } else if (R.r) {
         nref = R.n;
         double *rs = malloc((size_t)(nref > 0 ? nref : 1) * sizeof(double));
-        st = rs ? score_stream(o, set, &R, 1, ms, &rs, NULL, 0, NULL, "detect reference")
+        st = rs ? score_stream(o, set, &R, 1, ms, &rs, NULL, 0, NULL, "detect reference rows")
                 : mg_fail(MG_ERR_NOMEM, "out of memory");
         if (st == MG_OK) st = mg_detect_calibrate(rs, nref, o->fpr, &thr);
         if (st == MG_OK) ref_fpr = (double)mg_detect_flag(rs, nref, thr, NULL) / (double)nref;
@@ -301,7 +301,7 @@ int detect_score(detect_opts *o) {
                     (long long)start, (long long)n);
     }
     if (st != MG_OK) goto done;
-    if (n > 0) st = score_stream(o, set, &X, nm, ms, scores, secs, start, sink.pr ? &sink : NULL, "detect");
+    if (n > 0) st = score_stream(o, set, &X, nm, ms, scores, secs, start, sink.pr ? &sink : NULL, "detect rows");
     if (st == MG_OK && sink.pr) {
         st = partial_commit(&pr);
         sink.pr = NULL;
