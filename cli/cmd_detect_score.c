@@ -138,7 +138,8 @@ static mg_status resume_setup(const detect_opts *o, const char *base, int64_t n,
     size_t hl;
     if (o->out) {
         int c = snprintf(head, sizeof head, "sample");
-        for (int j = 0; j < nm; j++) c += snprintf(head + c, sizeof head - (size_t)c, ",%s", mg_spike_metric_name(ms[j]));
+        for (int j = 0; j < nm; j++)
+            c += snprintf(head + c, sizeof head - (size_t)c, ",%s", mg_spike_metric_name(ms[j]));
         snprintf(head + c, sizeof head - (size_t)c, "%s%s\n", have_thr ? ",flag" : "", labels ? ",label" : "");
         MG_TRY(partial_add(pr, o->out, PART_CSV, 0, head, strlen(head), &w->csv));
     }
@@ -302,6 +303,7 @@ int detect_score(detect_opts *o) {
     }
     if (st != MG_OK) goto done;
     if (n > 0) st = score_stream(o, set, &X, nm, ms, scores, secs, start, sink.pr ? &sink : NULL, "detect rows");
+    int64_t scored = n - start > 0 ? n - start : 1; /* rows timed by this run (a resumed one: after the restart) */
     if (st == MG_OK && sink.pr) {
         st = partial_commit(&pr);
         sink.pr = NULL;
@@ -315,7 +317,7 @@ int detect_score(detect_opts *o) {
             st = mg_detect_evaluate(scores[k], labels, n, o->fpr, o->bootstrap, o->ci, &boot, &ev[k]);
             if (st != MG_OK) goto done;
             ev[k].seconds = secs[k];
-            ev[k].sec_per_sample = secs[k] / (double)n;
+            ev[k].sec_per_sample = secs[k] / (double)scored;
         }
     }
     if (have_thr && n > 0) {
@@ -361,7 +363,7 @@ int detect_score(detect_opts *o) {
             cJSON *e = cJSON_CreateObject();
             cJSON_AddStringToObject(e, "name", mg_spike_metric_name(ms[k]));
             cJSON_AddNumberToObject(e, "seconds", secs[k]);
-            cJSON_AddNumberToObject(e, "sec_per_sample", secs[k] / (double)n);
+            cJSON_AddNumberToObject(e, "sec_per_sample", secs[k] / (double)scored);
             if (labels) detect_eval_json(e, &ev[k]);
             cJSON_AddItemToArray(arr, e);
         }
@@ -370,8 +372,8 @@ int detect_score(detect_opts *o) {
     if (st != MG_OK) goto done;
     /* summary */
     for (int k = 0; k < nm && n > 0; k++) {
-        printf("%-10s scored %lld samples in %.3g s (%.3g us/sample)", mg_spike_metric_name(ms[k]), (long long)n,
-               secs[k], 1e6 * secs[k] / (double)n);
+        printf("%-10s scored %lld samples in %.3g s (%.3g us/sample)", mg_spike_metric_name(ms[k]), (long long)scored,
+               secs[k], 1e6 * secs[k] / (double)scored);
         if (labels)
             printf(": AUROC %.4f [%.4f, %.4f], TPR@%g%%FPR %.4f [%.4f, %.4f]", ev[k].auroc, ev[k].auroc_lo,
                    ev[k].auroc_hi, 100 * o->fpr, ev[k].tpr, ev[k].tpr_lo, ev[k].tpr_hi);

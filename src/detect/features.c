@@ -88,13 +88,17 @@ static int row_finite(feat_row r, int64_t n) {
     if (r.f16) {
         const uint16_t *h = r.x;
         const __m256i e = _mm256_set1_epi16(0x7c00);
-        for (; i + 16 <= n; i += 16)
-            acc = _mm256_or_si256(acc, _mm256_cmpeq_epi16(_mm256_and_si256(_mm256_loadu_si256((const __m256i *)(h + i)), e), e));
+        for (; i + 16 <= n; i += 16) {
+            __m256i v = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(h + i)), e);
+            acc = _mm256_or_si256(acc, _mm256_cmpeq_epi16(v, e));
+        }
     } else {
         const float *f = r.x;
         const __m256i e = _mm256_set1_epi32(0x7f800000);
-        for (; i + 8 <= n; i += 8)
-            acc = _mm256_or_si256(acc, _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_loadu_si256((const __m256i *)(f + i)), e), e));
+        for (; i + 8 <= n; i += 8) {
+            __m256i v = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(f + i)), e);
+            acc = _mm256_or_si256(acc, _mm256_cmpeq_epi32(v, e));
+        }
     }
     bad = !_mm256_testz_si256(acc, acc);
 #endif

@@ -648,7 +648,8 @@ static size_t npy_build_header(const mg_array *a, const char *descr, unsigned ch
 mg_status mg_npy_header(mg_dtype dt, int ndim, const int64_t *shape, unsigned char *buf, size_t cap, size_t *len) {
     mg_array a;
     memset(&a, 0, sizeof a);
-    if (ndim < 0 || ndim > MG_MAX_DIMS) return mg_fail(MG_ERR_ARG, "array rank %d out of range 0..%d", ndim, MG_MAX_DIMS);
+    if (ndim < 0 || ndim > MG_MAX_DIMS)
+        return mg_fail(MG_ERR_ARG, "array rank %d out of range 0..%d", ndim, MG_MAX_DIMS);
     a.dtype = dt;
     a.ndim = ndim;
     for (int i = 0; i < ndim; i++) a.shape[i] = shape[i];
