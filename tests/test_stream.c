@@ -2,9 +2,12 @@
  * Streaming inputs (issue 18): mg_npy_rows reads .npy files in blocks of rows
  * with the bits of the whole-file readers; feature pooling, spikiness and
  * Algorithm 1 scored block by block give the bits of one whole call; bad and
- * truncated files fail clearly; reading a 200 MB file block by block keeps
- * the peak RSS far below the file size; `memgen detect --chunk-rows` writes
- * the same outputs as one whole block.
+ * truncated files fail clearly; the fused one-pass pooling matches the
+ * scalar definition bit for bit; reading a 200 MB file block by block keeps
+ * the peak RSS far below the file size, in the library and in `memgen detect`
+ * and `memgen repr` run as children; `detect` and `repr --chunk-rows` write
+ * the same outputs as one whole block; a killed `detect` resumes to the same
+ * bytes, and a changed input or option is refused.
  */
 #define _DEFAULT_SOURCE /* wait4, usleep */
 #include <fcntl.h>
