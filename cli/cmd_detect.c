@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "detect_cli.h"
 #include "memgen/schedule.h"
@@ -49,8 +50,11 @@ static void usage(FILE *f) {
             "  --reference PATH    generalized reference samples (or activations) for calibration\n"
             "  --labels PATH       0/1 labels of the scored samples (1 = memorized), .npy\n"
             "  --chunk-rows K      read --data / --features / --reference K rows at a time, so memory\n"
-            "                      does not grow with n (default: blocks of about 2 MB of float32;\n"
+            "                      does not grow with n (default: about 1 MB of --features as stored,\n"
+            "                      2 MB of float32 samples;\n"
             "                      --model rounds K up to a multiple of 2048 rows)\n"
+            "  --progress          rows/s, MB/s and ETA on stderr (always on a terminal)\n"
+            "  --force             start over, discarding a partial run of other inputs or options\n"
             "detector:\n"
             "  --metric M          std | l4l2 | negentropy | maxmin | top1 | negpr | std_sample | all\n"
             "                      (default std: the population std, the authors'; std_sample divides\n"
@@ -65,7 +69,9 @@ static void usage(FILE *f) {
             "  --fpr A             target false-positive rate (default 0.01)\n"
             "  --bootstrap B       bootstrap resamples for intervals (default 200; 0 = none)\n"
             "  --ci LEVEL          interval level (default 0.95)\n"
-            "outputs:\n"
+            "outputs (written as the rows come to OUT.partial, renamed at the end; a killed run leaves\n"
+            "OUT.partial + BASE.partial.json/.scores, BASE = the first output, and the same command\n"
+            "resumes it from its last finished block):\n"
             "  --out PATH          per-sample CSV: scores (+ flag, label) (default: none)\n"
             "  --scores-out PATH   scores as float64 .npy, n (one metric) or n x metrics (default: none)\n"
             "  --flags-out PATH    flags as int64 .npy (needs a threshold) (default: none)\n"
@@ -127,7 +133,8 @@ int cmd_detect(int argc, char **argv) {
         CLI_OPT_STR("model", &o.model), CLI_OPT_STR("data", &o.data), FC_OPTIONS(&o.fc),
         CLI_OPT_FN("representation", mc_parse_rep, &o.rep),
         CLI_OPT_STR("reference", &o.reference), CLI_OPT_STR("labels", &o.labels), CLI_OPT_STR("metric", &metric),
-        CLI_OPT_INT_MIN("chunk-rows", &o.chunk_rows, 1),
+        CLI_OPT_INT_MIN("chunk-rows", &o.chunk_rows, 1), CLI_OPT_FLAG("progress", &o.progress),
+        CLI_OPT_FLAG("force", &o.force),
         CLI_OPT_DOUBLE("sigma", &o.dp.sigma), CLI_OPT_STR("sigmas", &o.sigspec), CLI_OPT_STR("combine", &combine),
         CLI_OPT_UINT("seed", &o.seed), CLI_OPT_DOUBLE_G("threshold", &o.threshold, &o.have_thr),
         CLI_OPT_DOUBLE("fpr", &o.fpr), CLI_OPT_INT32_IN("bootstrap", &o.bootstrap, 0, 100000),
@@ -191,6 +198,7 @@ int cmd_detect(int argc, char **argv) {
         o.dp.sigmas = o.sigmas;
         o.dp.nsigmas = o.nsigmas;
     }
+    if (isatty(STDERR_FILENO)) o.progress = 1;
     rc = detect_score(&o);
     free(o.sigmas);
     return rc;

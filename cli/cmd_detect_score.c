@@ -11,110 +11,64 @@
 #include <string.h>
 
 #include "detect_cli.h"
+#include "partial_cli.h"
+#include "stream_cli.h"
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
 
-/* Bytes of float32 per block by default: about 2 MB, so that a block stays in
- * cache from conversion to pooling (on a 1 GiB float16 file, 1 MB blocks ran
- * 2.7x faster than 64 MB ones). */
-#define DETECT_BLOCK_BYTES (2 << 20)
-
-/* Samples or activations read a block of rows at a time (bounded memory):
- * n rows of F features once reduced (activations) or as stored (samples). */
+/* Where the scored rows go as they come: the partial outputs (partial_cli.h)
+ * and the threshold and labels their columns need. */
 typedef struct {
-    mg_npy_rows *r;
-    const char *path;
-    int features;   /* 1: activations pooled by mg_features_reduce */
-    int one_row;    /* samples given as a 1-D file: one row of all its values */
-    int64_t n, F, k;
-    float *buf;     /* a block as read, float32: k rows (activations before pooling) */
-} stream_in;
+    partial_run *pr; /* NULL: nothing written while scoring */
+    int csv, npy, flags, store; /* indices in pr->f, -1 when not asked for */
+    double thr;
+    int have_thr;
+    const int *labels;
+} row_sink;
 
-/* Closes a stream. */
-static void stream_close(stream_in *s) {
-    mg_npy_rows_close(s->r);
-    free(s->buf);
-    memset(s, 0, sizeof *s);
-}
-
-/* A block's m rows as a float32 activation array view (the file's trailing shape). */
-static mg_array stream_view(const stream_in *s, int64_t m) {
-    const mg_npy_info *in = mg_npy_rows_info(s->r);
-    mg_array a = {0};
-    a.dtype = MG_F32;
-    a.ndim = in->ndim;
-    for (int i = 0; i < in->ndim; i++) a.shape[i] = in->shape[i];
-    a.shape[0] = m;
-    a.data = s->buf;
-    return a;
-}
-
-/* Reads block [r0, r0 + m); for activations also pools it into *feat (caller frees). */
-static mg_status stream_read(const detect_opts *o, stream_in *s, int64_t r0, int64_t m, mg_array *feat) {
-    mg_status st = s->one_row ? mg_npy_rows_read_f32(s->r, 0, s->F, s->buf)
-                              : mg_npy_rows_read_f32(s->r, r0, m, s->buf);
-    if (!s->features) return st == MG_OK ? st : mg_fail_context(st, "samples");
-    if (st != MG_OK) return st;
-    mg_array a = stream_view(s, m); /* float32 already: the conversion mg_features_reduce would make */
-    st = mg_features_reduce(&a, o->fc.layout, o->fc.pool, feat);
-    if (st != MG_OK) st = mg_fail_context(st, "%s, rows %lld..%lld", s->path, (long long)r0, (long long)(r0 + m - 1));
-    return st;
-}
-
-/* Opens samples (model) or activations (features) for block reading: checks
- * the header, sizes the block and finds F (pooling one row of activations). */
-static mg_status stream_open(const detect_opts *o, const char *path, const char *what, stream_in *s) {
-    memset(s, 0, sizeof *s);
-    s->path = path;
-    s->features = o->fc.path != NULL;
-    mg_status st = mg_npy_rows_open(path, &s->r);
-    if (st != MG_OK) return mg_fail_context(st, "%s", what);
-    const mg_npy_info *in = mg_npy_rows_info(s->r);
-    int64_t w = mg_npy_rows_width(s->r);
-    s->n = in->shape[0];
-    s->F = w;
-    if (!s->features && in->ndim == 1) { /* as mg_npy_read_matrix: one row */
-        s->one_row = 1;
-        s->F = s->n;
-        s->n = 1;
-        w = s->F;
-    }
-    s->k = o->chunk_rows > 0 ? o->chunk_rows : DETECT_BLOCK_BYTES / (int64_t)sizeof(float) / (w > 0 ? w : 1);
-    if (s->k < 1) s->k = 1;
-    if (!s->features) /* aligned blocks: the bits of one whole call (detect.h) */
-        s->k = (s->k + MG_DETECT_BLOCK_ALIGN - 1) / MG_DETECT_BLOCK_ALIGN * MG_DETECT_BLOCK_ALIGN;
-    if (s->k > s->n) s->k = s->n > 0 ? s->n : 1;
-    s->buf = malloc((s->one_row ? (size_t)s->F : (size_t)s->k * (size_t)w) * sizeof(float) + 1);
-    if (!s->buf) st = mg_fail(MG_ERR_NOMEM, "%s: cannot allocate a block of %lld rows", path, (long long)s->k);
-    if (st == MG_OK && s->features) {
-        if (in->ndim < 2) {
-            st = mg_fail(MG_ERR_SHAPE, "%s: activations must have at least 2 dimensions; got %d", path, in->ndim);
-        } else if (s->n > 0) { /* F after pooling: reduce the first row */
-            mg_array f = {0};
-            st = stream_read(o, s, 0, 1, &f);
-            if (st == MG_OK) s->F = f.shape[1];
-            mg_array_free(&f);
+/* Writes rows [r0, r0 + m) to every partial output and flushes them. */
+static mg_status sink_rows(const row_sink *w, int nm, double *const *scores, int64_t r0, int64_t m) {
+    if (!w->pr) return MG_OK;
+    partial_run *pr = w->pr;
+    for (int64_t i = r0; i < r0 + m; i++) {
+        if (w->csv >= 0) {
+            FILE *fp = pr->f[w->csv].fp;
+            fprintf(fp, "%lld", (long long)i);
+            for (int k = 0; k < nm; k++) fprintf(fp, ",%.17g", scores[k][i]);
+            if (w->have_thr) fprintf(fp, ",%d", scores[0][i] > w->thr);
+            if (w->labels) fprintf(fp, ",%d", w->labels[i]);
+            fprintf(fp, "\n");
+        }
+        for (int k = 0; k < nm; k++) { /* the store and --scores-out: float64, nm per row */
+            fwrite(&scores[k][i], sizeof(double), 1, pr->f[w->store].fp);
+            if (w->npy >= 0) fwrite(&scores[k][i], sizeof(double), 1, pr->f[w->npy].fp);
+        }
+        if (w->flags >= 0) {
+            int64_t fl = scores[0][i] > w->thr;
+            fwrite(&fl, sizeof fl, 1, pr->f[w->flags].fp);
         }
     }
-    if (st != MG_OK) stream_close(s);
-    return st;
+    return partial_flush(pr);
 }
 
-/* Scores of every metric ms[0..nm) for the rows of a stream, block by block
- * (model: noise of row i from mg_rng_fork(seed, i) whatever the block);
- * secs[k] (may be NULL) accumulates the scoring time of metric k; when csv is
- * given, each block's rows of --out are written as soon as they are scored. */
+/* Scores of every metric ms[0..nm) for rows [start, n) of a stream, block by
+ * block (model: noise of row i from mg_rng_fork(seed, i) whatever the block);
+ * secs[k] (may be NULL) accumulates the scoring time of metric k; each
+ * block's rows go to the sink as soon as they are scored. Shows rate and ETA
+ * on stderr (label) when o->progress says so. */
 static mg_status score_stream(const detect_opts *o, const mg_daeset *set, stream_in *s, int nm,
-                              const mg_spike_metric *ms, double *const *scores, double *secs, FILE *csv,
-                              double thr, int have_thr, const int *labels) {
+                              const mg_spike_metric *ms, double *const *scores, double *secs, int64_t start,
+                              const row_sink *sink, const char *label) {
     mg_rng rng;
     mg_rng_init(&rng, o->seed);
     mg_status st = MG_OK;
-    for (int64_t r0 = 0; r0 < s->n && st == MG_OK; r0 += s->k) {
+    cli_progress bar;
+    double row_mb = stream_row_bytes(s) / 1e6;
+    if (o->progress) cli_progress_start(&bar, label, s->n - start);
+    for (int64_t r0 = start; r0 < s->n && st == MG_OK; r0 += s->k) {
         int64_t m = s->n - r0 < s->k ? s->n - r0 : s->k;
-        mg_array f = {0};
-        st = stream_read(o, s, r0, m, &f);
-        mg_mat X = s->features ? mg_mat_of_array(&f) : (mg_mat){m, s->F, s->F, s->buf};
+        st = stream_read(s, r0, m);
+        mg_mat X = {m, s->F, s->F, s->buf};
         for (int k = 0; k < nm && st == MG_OK; k++) {
             double t0 = mg_now();
             if (s->features) {
@@ -126,16 +80,90 @@ static mg_status score_stream(const detect_opts *o, const mg_daeset *set, stream
             }
             if (secs) secs[k] += mg_now() - t0;
         }
-        mg_array_free(&f);
-        for (int64_t i = r0; csv && st == MG_OK && i < r0 + m; i++) {
-            fprintf(csv, "%lld", (long long)i);
-            for (int k = 0; k < nm; k++) fprintf(csv, ",%.17g", scores[k][i]);
-            if (have_thr) fprintf(csv, ",%d", scores[0][i] > thr);
-            if (labels) fprintf(csv, ",%d", labels[i]);
-            fprintf(csv, "\n");
+        if (st == MG_OK && sink) st = sink_rows(sink, nm, scores, r0, m);
+        if (st == MG_OK && o->progress) {
+            char extra[64];
+            double el = mg_now() - bar.t_start, done = (double)(r0 + m - start);
+            snprintf(extra, sizeof extra, "%.1f MB/s", el > 0 ? done * row_mb / el : 0.0);
+            cli_progress_update(&bar, r0 + m - start, extra);
         }
     }
+    if (o->progress) cli_progress_end(&bar, st == MG_OK ? NULL : "stopped on an error");
     return st;
+}
+
+/* The settings a resumed run must find unchanged: every input's identity,
+ * every option the rows depend on, the block size and the outputs. */
+static mg_status resume_key(const detect_opts *o, int64_t k, cJSON *key) {
+    char buf[64];
+    if (o->model) MG_TRY(partial_identity(key, "model", o->model));
+    MG_TRY(partial_identity(key, o->fc.path ? "features" : "data", o->data));
+    if (o->reference) MG_TRY(partial_identity(key, "reference", o->reference));
+    if (o->labels) MG_TRY(partial_identity(key, "labels", o->labels));
+    cJSON_AddStringToObject(key, "metric", o->all_metrics ? "all" : mg_spike_metric_name(o->metric));
+    if (o->fc.path) {
+        cJSON_AddStringToObject(key, "pool", mg_pool_name(o->fc.pool));
+        cJSON_AddNumberToObject(key, "layout", (double)o->fc.layout);
+    } else {
+        snprintf(buf, sizeof buf, "%a", o->dp.sigma);
+        cJSON_AddStringToObject(key, "sigma", buf);
+        cJSON_AddStringToObject(key, "sigmas", o->sigspec ? o->sigspec : "");
+        cJSON_AddNumberToObject(key, "combine", (double)o->dp.combine);
+        cJSON_AddNumberToObject(key, "representation", (double)o->rep);
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->seed);
+        cJSON_AddStringToObject(key, "seed", buf);
+    }
+    snprintf(buf, sizeof buf, "%a", o->have_thr ? o->threshold : 0.0);
+    cJSON_AddStringToObject(key, "threshold", o->have_thr ? buf : "");
+    snprintf(buf, sizeof buf, "%a", o->fpr);
+    cJSON_AddStringToObject(key, "fpr", buf);
+    cJSON_AddNumberToObject(key, "chunk_rows", (double)k);
+    cJSON *outs = cJSON_AddObjectToObject(key, "outputs");
+    cJSON_AddStringToObject(outs, "out", o->out ? o->out : "");
+    cJSON_AddStringToObject(outs, "scores_out", o->scores_out ? o->scores_out : "");
+    cJSON_AddStringToObject(outs, "flags_out", o->flags_out ? o->flags_out : "");
+    return MG_OK;
+}
+
+/* Sets up the resumable outputs of scoring n rows with nm metrics (base: the
+ * first output asked for): a found run's state in *state (NULL: fresh). */
+static mg_status resume_setup(const detect_opts *o, const char *base, int64_t n, int64_t k, int nm, int have_thr,
+                              const int *labels, const mg_spike_metric *ms, partial_run *pr, row_sink *w,
+                              cJSON **key, cJSON **state) {
+    MG_TRY(partial_init(pr, base));
+    w->csv = w->npy = w->flags = -1;
+    w->have_thr = have_thr;
+    w->labels = labels;
+    char head[1024];
+    size_t hl;
+    if (o->out) {
+        int c = snprintf(head, sizeof head, "sample");
+        for (int j = 0; j < nm; j++)
+            c += snprintf(head + c, sizeof head - (size_t)c, ",%s", mg_spike_metric_name(ms[j]));
+        snprintf(head + c, sizeof head - (size_t)c, "%s%s\n", have_thr ? ",flag" : "", labels ? ",label" : "");
+        MG_TRY(partial_add(pr, o->out, PART_CSV, 0, head, strlen(head), &w->csv));
+    }
+    if (o->scores_out) {
+        int64_t shape[2] = {n, nm};
+        MG_TRY(mg_npy_header(MG_F64, nm == 1 ? 1 : 2, shape, (unsigned char *)head, sizeof head, &hl));
+        MG_TRY(partial_add(pr, o->scores_out, PART_BIN, 8 * nm, head, hl, &w->npy));
+    }
+    if (o->flags_out) {
+        MG_TRY(mg_npy_header(MG_I64, 1, &n, (unsigned char *)head, sizeof head, &hl));
+        MG_TRY(partial_add(pr, o->flags_out, PART_BIN, 8, head, hl, &w->flags));
+    }
+    MG_TRY(partial_add(pr, NULL, PART_BIN, 8 * nm, NULL, 0, &w->store));
+    *key = cJSON_CreateObject();
+    MG_TRY(resume_key(o, k, *key));
+    MG_TRY(partial_find(pr, *key, o->force, "detect", state));
+    w->pr = pr; /* from here on an error removes the partial run (a refused one above is kept) */
+    return MG_OK;
+}
+
+/* A double of the state saved as "%a" text (exact). */
+static double state_num(const cJSON *state, const char *name) {
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(state, name);
+    return cJSON_IsString(it) ? strtod(it->valuestring, NULL) : NAN;
 }
 
 /* Writes the ROC curves of every scored metric to one CSV. */
@@ -169,8 +197,10 @@ int detect_score(detect_opts *o) {
     mc_model mm = MC_MODEL_INIT;
     const mg_daeset *set = &mm.set;
     stream_in X = {0}, R = {0};
-    mg_atomic_file af;
-    int af_open = 0;
+    partial_run pr = {0};
+    row_sink sink = {0};
+    cJSON *key = NULL, *state = NULL;
+    int64_t start = 0;
     int *labels = NULL, *flags = NULL;
     mg_spike_metric ms[MG_SPIKE_COUNT];
     double *scores[MG_SPIKE_COUNT] = {0};
@@ -187,8 +217,10 @@ int detect_score(detect_opts *o) {
     mg_status st = MG_OK;
     if (o->model)
         st = o->sigmas ? detect_load_model(o, o->sigmas, o->nsigmas, &mm) : detect_load_model(o, &o->dp.sigma, 1, &mm);
-    if (st == MG_OK && o->data) st = stream_open(o, o->data, "samples", &X);
-    if (st == MG_OK && o->reference) st = stream_open(o, o->reference, "reference samples", &R);
+    const fc_opts *fc = o->fc.path ? &o->fc : NULL;
+    int64_t align = o->model ? MG_DETECT_BLOCK_ALIGN : 1; /* aligned blocks: the bits of one whole call (detect.h) */
+    if (st == MG_OK && o->data) st = stream_open(o->data, "samples", fc, o->chunk_rows, align, &X);
+    if (st == MG_OK && o->reference) st = stream_open(o->reference, "reference samples", fc, o->chunk_rows, align, &R);
     if (st == MG_OK && o->model) {
         int64_t d = mg_dae_dim(set->levels[0]);
         if ((X.r && X.F != d) || (R.r && R.F != d))
@@ -210,10 +242,28 @@ int detect_score(detect_opts *o) {
         fprintf(stderr, " pool=%s", mg_pool_name(o->fc.pool));
     fprintf(stderr, " threshold=%s fpr=%g bootstrap=%d\n", o->have_thr ? "given" : (o->reference ? "calibrated" : "none"),
             o->fpr, o->bootstrap);
-    if (R.r) {
+    int have_thr = o->have_thr || R.r;
+    if (o->flags_out && !(have_thr && n > 0)) {
+        st = mg_fail(MG_ERR_ARG, "--flags-out needs samples and a threshold (--threshold or --reference)");
+        goto done;
+    }
+    /* the outputs are written as the rows come, to OUT.partial; a run killed before the end resumes */
+    const char *base = o->out ? o->out : o->scores_out ? o->scores_out : o->flags_out ? o->flags_out : o->json;
+    if (base && n > 0) {
+        st = resume_setup(o, base, n, X.k, nm, have_thr, labels, ms, &pr, &sink, &key, &state);
+        if (st != MG_OK) goto done;
+    }
+    if (state) { /* a found run: its threshold as calibrated then (the reference is not scored again) */
+        thr = state_num(state, "threshold");
+        nref = (int64_t)state_num(state, "n_reference");
+        ref_fpr = state_num(state, "reference_fpr");
+        if (R.r) printf("calibrated threshold %.9g on %lld reference samples (target FPR %g, reference FPR %.4f)\n",
+                        thr, (long long)nref, o->fpr, ref_fpr);
+    } else if (R.r) {
         nref = R.n;
         double *rs = malloc((size_t)(nref > 0 ? nref : 1) * sizeof(double));
-        st = rs ? score_stream(o, set, &R, 1, ms, &rs, NULL, NULL, 0, 0, NULL) : mg_fail(MG_ERR_NOMEM, "out of memory");
+        st = rs ? score_stream(o, set, &R, 1, ms, &rs, NULL, 0, NULL, "detect reference rows")
+                : mg_fail(MG_ERR_NOMEM, "out of memory");
         if (st == MG_OK) st = mg_detect_calibrate(rs, nref, o->fpr, &thr);
         if (st == MG_OK) ref_fpr = (double)mg_detect_flag(rs, nref, thr, NULL) / (double)nref;
         free(rs);
@@ -221,7 +271,7 @@ int detect_score(detect_opts *o) {
         printf("calibrated threshold %.9g on %lld reference samples (target FPR %g, reference FPR %.4f)\n", thr,
                (long long)nref, o->fpr, ref_fpr);
     }
-    int have_thr = o->have_thr || R.r;
+    sink.thr = thr;
     for (int k = 0; k < nm && n > 0; k++) {
         scores[k] = malloc((size_t)n * sizeof(double));
         if (!scores[k]) {
@@ -229,24 +279,36 @@ int detect_score(detect_opts *o) {
             goto done;
         }
     }
-    /* --out is written block by block as the scores come, renamed into place at the end */
-    if (o->out && n > 0) {
-        st = mg_atomic_open(&af, o->out);
-        if (st != MG_OK) goto done;
-        af_open = 1;
-        fprintf(af.fp, "sample");
-        for (int k = 0; k < nm; k++) fprintf(af.fp, ",%s", mg_spike_metric_name(ms[k]));
-        if (have_thr) fprintf(af.fp, ",flag");
-        if (labels) fprintf(af.fp, ",label");
-        fprintf(af.fp, "\n");
+    if (sink.pr && !state) { /* fresh: the state, then the files with their heads */
+        state = cJSON_CreateObject();
+        cJSON_AddItemReferenceToObject(state, "key", key);
+        char num[64];
+        snprintf(num, sizeof num, "%a", thr);
+        cJSON_AddStringToObject(state, "threshold", num);
+        snprintf(num, sizeof num, "%a", (double)nref);
+        cJSON_AddStringToObject(state, "n_reference", num);
+        snprintf(num, sizeof num, "%a", ref_fpr);
+        cJSON_AddStringToObject(state, "reference_fpr", num);
+        st = partial_create(&pr, state);
+    } else if (sink.pr) { /* found: cut back to the last finished block, read its scores back */
+        double *row = malloc((size_t)n * (size_t)nm * sizeof(double));
+        st = row ? partial_reopen(&pr, X.k, n, &start) : mg_fail(MG_ERR_NOMEM, "out of memory");
+        if (st == MG_OK) st = partial_load(&pr, sink.store, start, row);
+        for (int64_t i = 0; st == MG_OK && i < start; i++)
+            for (int k = 0; k < nm; k++) scores[k][i] = row[i * nm + k];
+        free(row);
+        if (st == MG_OK)
+            fprintf(stderr, "detect: resuming the partial run at %s: %lld of %lld rows done\n", pr.state,
+                    (long long)start, (long long)n);
     }
-    if (n > 0) st = score_stream(o, set, &X, nm, ms, scores, secs, af_open ? af.fp : NULL, thr, have_thr, labels);
     if (st != MG_OK) goto done;
-    if (af_open) {
-        af_open = 0;
-        st = mg_atomic_commit(&af);
-        if (st != MG_OK) goto done;
+    if (n > 0) st = score_stream(o, set, &X, nm, ms, scores, secs, start, sink.pr ? &sink : NULL, "detect rows");
+    int64_t scored = n - start > 0 ? n - start : 1; /* rows timed by this run (a resumed one: after the restart) */
+    if (st == MG_OK && sink.pr) {
+        st = partial_commit(&pr);
+        sink.pr = NULL;
     }
+    if (st != MG_OK) goto done;
     for (int k = 0; k < nm && n > 0; k++) {
         if (labels) {
             mg_rng boot;
@@ -255,7 +317,7 @@ int detect_score(detect_opts *o) {
             st = mg_detect_evaluate(scores[k], labels, n, o->fpr, o->bootstrap, o->ci, &boot, &ev[k]);
             if (st != MG_OK) goto done;
             ev[k].seconds = secs[k];
-            ev[k].sec_per_sample = secs[k] / (double)n;
+            ev[k].sec_per_sample = secs[k] / (double)scored;
         }
     }
     if (have_thr && n > 0) {
@@ -265,28 +327,6 @@ int detect_score(detect_opts *o) {
             goto done;
         }
         nflag = mg_detect_flag(scores[0], n, thr, flags);
-    }
-    /* outputs */
-    if (o->scores_out && n > 0) {
-        mg_array a;
-        int64_t shape[2] = {n, nm};
-        st = mg_array_alloc(&a, MG_F64, nm == 1 ? 1 : 2, shape);
-        for (int64_t i = 0; st == MG_OK && i < n; i++)
-            for (int k = 0; k < nm; k++) ((double *)a.data)[i * nm + k] = scores[k][i];
-        if (st == MG_OK) st = mg_npy_write(o->scores_out, &a);
-        mg_array_free(&a);
-    }
-    if (st == MG_OK && o->flags_out) {
-        if (!flags) {
-            st = mg_fail(MG_ERR_ARG, "--flags-out needs samples and a threshold (--threshold or --reference)");
-        } else {
-            mg_array a;
-            int64_t shape[1] = {n};
-            st = mg_array_alloc(&a, MG_I64, 1, shape);
-            for (int64_t i = 0; st == MG_OK && i < n; i++) ((int64_t *)a.data)[i] = flags[i];
-            if (st == MG_OK) st = mg_npy_write(o->flags_out, &a);
-            mg_array_free(&a);
-        }
     }
     if (st == MG_OK && o->roc) st = write_roc(o->roc, nm, ms, scores, labels, n);
     if (st == MG_OK && o->json) {
@@ -323,7 +363,7 @@ int detect_score(detect_opts *o) {
             cJSON *e = cJSON_CreateObject();
             cJSON_AddStringToObject(e, "name", mg_spike_metric_name(ms[k]));
             cJSON_AddNumberToObject(e, "seconds", secs[k]);
-            cJSON_AddNumberToObject(e, "sec_per_sample", secs[k] / (double)n);
+            cJSON_AddNumberToObject(e, "sec_per_sample", secs[k] / (double)scored);
             if (labels) detect_eval_json(e, &ev[k]);
             cJSON_AddItemToArray(arr, e);
         }
@@ -332,8 +372,8 @@ int detect_score(detect_opts *o) {
     if (st != MG_OK) goto done;
     /* summary */
     for (int k = 0; k < nm && n > 0; k++) {
-        printf("%-10s scored %lld samples in %.3g s (%.3g us/sample)", mg_spike_metric_name(ms[k]), (long long)n,
-               secs[k], 1e6 * secs[k] / (double)n);
+        printf("%-10s scored %lld samples in %.3g s (%.3g us/sample)", mg_spike_metric_name(ms[k]), (long long)scored,
+               secs[k], 1e6 * secs[k] / (double)scored);
         if (labels)
             printf(": AUROC %.4f [%.4f, %.4f], TPR@%g%%FPR %.4f [%.4f, %.4f]", ev[k].auroc, ev[k].auroc_lo,
                    ev[k].auroc_hi, 100 * o->fpr, ev[k].tpr, ev[k].tpr_lo, ev[k].tpr_hi);
@@ -346,7 +386,10 @@ done:
     for (int k = 0; k < nm; k++) free(scores[k]);
     free(labels);
     free(flags);
-    if (af_open) mg_atomic_abort(&af);
+    if (sink.pr) partial_abort(&pr); /* an error: no partial output left behind (a killed run keeps them) */
+    else partial_free(&pr);
+    cJSON_Delete(state);
+    cJSON_Delete(key);
     stream_close(&X);
     stream_close(&R);
     mc_free(&mm);

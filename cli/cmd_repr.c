@@ -16,6 +16,7 @@
 #include "memgen/npy.h"
 #include "memgen/repr.h"
 #include "model_cli.h"
+#include "stream_cli.h"
 
 /* Usage text with defaults. */
 static void usage(FILE *f) {
@@ -47,16 +48,16 @@ static void usage(FILE *f) {
             "  --json PATH       JSON summary: per metric mean, std, quantiles and histogram\n"
             "                    (default: none; --summary is its old name, deprecated)\n"
             "  --bins N          histogram bins (default 30)\n"
+            "  --chunk-rows K    read --data / --features K rows at a time, so memory does not grow\n"
+            "                    with the input (default: about 2 MB of float32 samples, 1 MB of\n"
+            "                    activations as stored; --model rounds K up to a multiple of 2048); the\n"
+            "                    outputs are the same bits whatever K; --out and --stats are written as\n"
+            "                    the rows come and renamed into place at the end\n"
             "  -h, --help        this text\n");
 }
 
-/* Per-sample CSV of every metric. */
-static mg_status write_stats(const char *path, mg_mat H, const double *met) {
-    mg_atomic_file af;
-    MG_TRY(mg_atomic_open(&af, path));
-    fprintf(af.fp, "sample");
-    for (int m = 0; m < MG_SPIKE_COUNT; m++) fprintf(af.fp, ",%s", mg_spike_metric_name((mg_spike_metric)m));
-    fprintf(af.fp, ",active,l2norm\n");
+/* The per-sample CSV's rows r0.. of a block H with its metrics met. */
+static void write_stats_rows(FILE *fp, mg_mat H, const double *met, int64_t r0) {
     for (int64_t i = 0; i < H.rows; i++) {
         const float *h = H.data + i * H.ld;
         int64_t act = 0;
@@ -65,11 +66,46 @@ static mg_status write_stats(const char *path, mg_mat H, const double *met) {
             act += h[j] > 0;
             q += (double)h[j] * h[j];
         }
-        fprintf(af.fp, "%lld", (long long)i);
-        for (int m = 0; m < MG_SPIKE_COUNT; m++) fprintf(af.fp, ",%.9g", met[i * MG_SPIKE_COUNT + m]);
-        fprintf(af.fp, ",%lld,%.9g\n", (long long)act, sqrt(q));
+        fprintf(fp, "%lld", (long long)(r0 + i));
+        for (int m = 0; m < MG_SPIKE_COUNT; m++) fprintf(fp, ",%.9g", met[i * MG_SPIKE_COUNT + m]);
+        fprintf(fp, ",%lld,%.9g\n", (long long)act, sqrt(q));
     }
-    return mg_atomic_commit(&af);
+}
+
+/* The outputs written block by block as the representations come
+ * (atomically: renamed into place at the end). */
+typedef struct {
+    mg_atomic_file out, stats;
+    int have_out, have_stats;
+} repr_outs;
+
+/* Opens --out (an n x p float32 .npy, its header first) and --stats. */
+static mg_status outs_open(repr_outs *w, const char *out, const char *stats, int64_t n, int64_t p) {
+    memset(w, 0, sizeof *w);
+    if (out) {
+        unsigned char head[1024];
+        size_t hl;
+        int64_t shape[2] = {n, p};
+        MG_TRY(mg_npy_header(MG_F32, 2, shape, head, sizeof head, &hl));
+        MG_TRY(mg_atomic_open(&w->out, out));
+        w->have_out = 1;
+        fwrite(head, 1, hl, w->out.fp);
+    }
+    if (stats) {
+        MG_TRY(mg_atomic_open(&w->stats, stats));
+        w->have_stats = 1;
+        fprintf(w->stats.fp, "sample");
+        for (int m = 0; m < MG_SPIKE_COUNT; m++) fprintf(w->stats.fp, ",%s", mg_spike_metric_name((mg_spike_metric)m));
+        fprintf(w->stats.fp, ",active,l2norm\n");
+    }
+    return MG_OK;
+}
+
+/* Renames the outputs into place (st == MG_OK) or removes them. */
+static mg_status outs_close(repr_outs *w, mg_status st) {
+    if (w->have_out) st = st == MG_OK ? mg_atomic_commit(&w->out) : (mg_atomic_abort(&w->out), st);
+    if (w->have_stats) st = st == MG_OK ? mg_atomic_commit(&w->stats) : (mg_atomic_abort(&w->stats), st);
+    return st;
 }
 
 /* Summary and histogram of every metric as JSON (and the table on stdout). */
@@ -119,12 +155,13 @@ int cmd_repr(int argc, char **argv) {
     fc_opts fo = FC_OPTS_DEFAULT;
     double sigma = 0.2;
     uint64_t seed = 0;
-    int64_t bins = 30;
+    int64_t bins = 30, chunk_rows = 0;
     mc_model mm = MC_MODEL_INIT;
     const cli_opt opts[] = {
         CLI_OPT_STR("model", &model), CLI_OPT_STR("data", &data), FC_OPTIONS(&fo), CLI_OPT_DOUBLE("sigma", &sigma),
         CLI_OPT_UINT("seed", &seed), CLI_OPT_OUT("out", &out), CLI_OPT_OUT("stats", &stats),
         CLI_OPT_OUT("json", &summary), CLI_OPT_OUT("summary", &summary_old), CLI_OPT_INT("bins", &bins),
+        CLI_OPT_INT_MIN("chunk-rows", &chunk_rows, 1),
         MC_OPTION(&mm), CLI_OPT_END};
     int rc = cli_parse_options("repr", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
@@ -141,42 +178,61 @@ int cmd_repr(int argc, char **argv) {
     if (bins < 1 || bins > 100000) return cli_usage("repr", "--bins must be in 1..100000");
 
     const mg_daeset *set = &mm.set;
-    mg_array X = {0}, H = {0};
+    stream_in S = {0};
+    repr_outs w = {0};
+    float *H = NULL; /* a block of representations (model); activations are pooled into S.buf */
     double *met = NULL;
     cJSON *js = cJSON_CreateObject();
     int level = -1;
+    int64_t p = 0;
     mg_status st = MG_OK;
     if (model) {
         st = mc_load(model, &mm);
         if (st == MG_OK) st = mc_levels(&mm, &sigma, 1);
-        if (st == MG_OK) st = mg_npy_read_matrix(data, "samples", 0, &X);
+        if (st == MG_OK) st = mg_daeset_validate(set);
         if (st == MG_OK) st = mg_daeset_level(set, sigma, "--sigma", &level);
+        /* blocks aligned to MG_DETECT_BLOCK_ALIGN (a multiple of the 1024-row sub-blocks): the bits of one call */
+        if (st == MG_OK) st = stream_open(data, "samples", NULL, chunk_rows, MG_DETECT_BLOCK_ALIGN, &S);
+        if (st == MG_OK && S.F != mg_dae_dim(set->levels[level]))
+            st = mg_fail(MG_ERR_SHAPE, "representation: data have %lld features but the model has dimension %lld",
+                         (long long)S.F, (long long)mg_dae_dim(set->levels[level]));
         if (st == MG_OK) {
-            int64_t shape[2] = {X.shape[0], mg_dae_hidden(set->levels[level])};
-            st = mg_array_alloc(&H, MG_F32, 2, shape);
+            p = mg_dae_hidden(set->levels[level]);
+            H = malloc((size_t)S.k * (size_t)p * sizeof(float) + 1);
+            if (!H) st = mg_fail(MG_ERR_NOMEM, "out of memory for a block of %lld representations", (long long)S.k);
         }
-        if (st == MG_OK) {
-            fprintf(stderr, "repr: model=%s (level %d of %d, sigma %g) data=%s n=%lld d=%lld p=%lld noise sigma=%g seed=%llu\n",
-                    model, level, set->count, set->sigmas[level], data, (long long)X.shape[0], (long long)X.shape[1],
-                    (long long)H.shape[1], sigma, (unsigned long long)seed);
-            mg_rng rng;
-            mg_rng_init(&rng, seed);
-            st = mg_repr_set(set, mg_mat_of_array(&X), sigma, &rng, mg_mat_of_array(&H), NULL);
-        }
-    } else {
-        st = fc_read(&fo, feat, &H);
         if (st == MG_OK)
-            fprintf(stderr, "repr: features=%s n=%lld F=%lld pool=%s\n", feat, (long long)H.shape[0],
-                    (long long)H.shape[1], mg_pool_name(fo.pool));
+            fprintf(stderr, "repr: model=%s (level %d of %d, sigma %g) data=%s n=%lld d=%lld p=%lld noise sigma=%g seed=%llu\n",
+                    model, level, set->count, set->sigmas[level], data, (long long)S.n, (long long)S.F, (long long)p,
+                    sigma, (unsigned long long)seed);
+    } else {
+        st = stream_open(feat, "activations", &fo, chunk_rows, 1, &S);
+        p = S.F;
+        if (st == MG_OK)
+            fprintf(stderr, "repr: features=%s n=%lld F=%lld pool=%s\n", feat, (long long)S.n, (long long)p,
+                    mg_pool_name(fo.pool));
     }
-    int64_t n = H.data ? H.shape[0] : 0;
+    int64_t n = S.r ? S.n : 0;
     if (st == MG_OK && n < 1) st = mg_fail(MG_ERR_SHAPE, "no samples to describe");
     if (st == MG_OK) {
         met = malloc((size_t)n * MG_SPIKE_COUNT * sizeof(double));
-        st = met ? mg_spikiness_all(mg_mat_of_array(&H), met) : mg_fail(MG_ERR_NOMEM, "out of memory");
+        if (!met) st = mg_fail(MG_ERR_NOMEM, "out of memory");
     }
-    if (st == MG_OK && out) st = mg_npy_write(out, &H);
-    if (st == MG_OK && stats) st = write_stats(stats, mg_mat_of_array(&H), met);
+    if (st == MG_OK) st = outs_open(&w, out, stats, n, p);
+    mg_rng rng;
+    mg_rng_init(&rng, seed);
+    for (int64_t r0 = 0; st == MG_OK && r0 < n; r0 += S.k) {
+        int64_t m = n - r0 < S.k ? n - r0 : S.k;
+        st = stream_read(&S, r0, m);
+        mg_mat Hb = {m, p, p, model ? H : S.buf};
+        if (st == MG_OK && model)
+            st = mg_repr_dae_rows(set->levels[level], (mg_mat){m, S.F, S.F, S.buf}, sigma, &rng, r0, Hb);
+        if (st == MG_OK) st = mg_spikiness_all(Hb, met + r0 * MG_SPIKE_COUNT);
+        if (st == MG_OK && w.have_out && fwrite(Hb.data, sizeof(float), (size_t)(m * p), w.out.fp) != (size_t)(m * p))
+            st = mg_fail(MG_ERR_IO, "%s: write failed", out);
+        if (st == MG_OK && w.have_stats) write_stats_rows(w.stats.fp, Hb, met + r0 * MG_SPIKE_COUNT, r0);
+    }
+    st = outs_close(&w, st);
     if (st == MG_OK) {
         cJSON_AddStringToObject(js, "source", model ? "model" : "features");
         cJSON_AddStringToObject(js, "input", model ? model : feat);
@@ -191,14 +247,14 @@ int cmd_repr(int argc, char **argv) {
             cJSON_AddStringToObject(js, "pool", mg_pool_name(fo.pool));
         }
         cJSON_AddNumberToObject(js, "n", (double)n);
-        cJSON_AddNumberToObject(js, "features", (double)H.shape[1]);
-        printf("%lld representations of %lld units\n", (long long)n, (long long)H.shape[1]);
+        cJSON_AddNumberToObject(js, "features", (double)p);
+        printf("%lld representations of %lld units\n", (long long)n, (long long)p);
         st = summarize(summary, n, met, (int)bins, js);
     }
     cJSON_Delete(js);
     free(met);
-    mg_array_free(&X);
-    mg_array_free(&H);
+    free(H);
+    stream_close(&S);
     mc_free(&mm);
     return st == MG_OK ? CLI_OK : cli_fail("repr", st);
 }

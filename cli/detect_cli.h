@@ -31,6 +31,7 @@ typedef struct {
     int have_thr;
     double threshold, fpr, ci;
     int bootstrap, benchmark, table1;
+    int progress, force;     /* rate and ETA on stderr (--progress, or a terminal); --force: start over */
     int64_t chunk_rows;      /* --chunk-rows: rows read per block (0: about 2 MB of float32) */
     mg_exp_table1_params t1; /* --table1's experiment; t1.bench is also --benchmark's suite */
     mg_tc_rep rep;           /* --representation (time-conditioned models) */

@@ -1,7 +1,7 @@
 /*
  * Pieces shared by `memgen detect` and `memgen repr` for activations exported
- * from another framework: the options --features, --layout and --pool, and
- * reading such a file as an n x F matrix.
+ * from another framework: the options --features, --layout and --pool (the
+ * files are read block by block: stream_cli.h).
  */
 #ifndef MEMGEN_FEATURES_CLI_H
 #define MEMGEN_FEATURES_CLI_H
@@ -26,9 +26,5 @@ int fc_parse_pool(const char *cmd, const char *arg, void *dest);
 #define FC_OPTIONS(o)                                                                                      \
     CLI_OPT_STR("features", &(o)->path), CLI_OPT_FN("layout", fc_parse_layout, &(o)->layout),              \
         CLI_OPT_FN("pool", fc_parse_pool, &(o)->pool)
-
-/* Reads activations (.npy at path, any layout) and reduces them to n x F
- * float32 rows by o's layout and pooling (mg_features_reduce). */
-mg_status fc_read(const fc_opts *o, const char *path, mg_array *out);
 
 #endif /* MEMGEN_FEATURES_CLI_H */

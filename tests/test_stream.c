@@ -2,20 +2,30 @@
  * Streaming inputs (issue 18): mg_npy_rows reads .npy files in blocks of rows
  * with the bits of the whole-file readers; feature pooling, spikiness and
  * Algorithm 1 scored block by block give the bits of one whole call; bad and
- * truncated files fail clearly; reading a 200 MB file block by block keeps
- * the peak RSS far below the file size; `memgen detect --chunk-rows` writes
- * the same outputs as one whole block.
+ * truncated files fail clearly; the fused one-pass pooling matches the
+ * scalar definition bit for bit; reading a 200 MB file block by block keeps
+ * the peak RSS far below the file size, in the library and in `memgen detect`
+ * and `memgen repr` run as children; `detect` and `repr --chunk-rows` write
+ * the same outputs as one whole block; a killed `detect` resumes to the same
+ * bytes, and a changed input or option is refused.
  */
+#define _DEFAULT_SOURCE /* wait4, usleep */
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
 #include "memgen/detect.h"
+#include "memgen/fileio.h"
 #include "memgen/npy.h"
 
 /* Writes an array of dtype dt and the given shape filled with f(i) to path. */
@@ -115,6 +125,68 @@ static void test_half_exhaustive(void **state) {
     }
     free(h);
     free(f);
+}
+
+/* The pooling as plain scalar loops over float32 (the definition the fused
+ * kernels must match bit for bit, the sign of a zero included). */
+static void ref_pool(const mg_array *a, int chfirst, mg_pool_kind pool, float *y) {
+    mg_array f;
+    tu_assert_ok(mg_array_to_f32(a, &f));
+    int64_t n = f.shape[0], rest = mg_array_numel(&f) / n;
+    int64_t C = chfirst ? f.shape[1] : f.shape[f.ndim - 1], L = rest / C;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t c = 0; c < C; c++) {
+            const float *x = (const float *)f.data + i * rest;
+            int64_t step = chfirst ? 1 : C, base = chfirst ? c * L : c;
+            float m = x[base];
+            double sum = 0;
+            for (int64_t l = 0; l < L; l++) {
+                if (x[base + l * step] > m) m = x[base + l * step];
+                sum += x[base + l * step];
+            }
+            y[i * C + c] = pool == MG_POOL_MAX ? m : (float)(sum / (double)L);
+        }
+    mg_array_free(&f);
+}
+
+/* The fused one-pass pooling (float16 and float32, both layouts, max and
+ * mean, extents below and above the vector width, ragged tails) gives the
+ * bits of the scalar definition; values with many +0 and -0 maxima. */
+static void test_pool_exact(void **state) {
+    (void)state;
+    static const int64_t shapes[][4] = {{5, 3, 40, 1}, {4, 6, 8, 8}, {5, 2, 7, 1}, {3, 9, 11, 1},
+                                        {4, 50, 16, 1}, {2, 3, 97, 1}, {3, 33, 17, 1}};
+    mg_rng rng;
+    mg_rng_init(&rng, 11);
+    for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++)
+        for (int dt = 0; dt < 2; dt++) {
+            int nd = shapes[sh][3] > 1 ? 4 : 3;
+            mg_array a;
+            tu_assert_ok(mg_array_alloc(&a, dt ? MG_F32 : MG_F16, nd, shapes[sh]));
+            int64_t N = mg_array_numel(&a);
+            uint16_t *h = malloc((size_t)N * 2);
+            for (int64_t i = 0; i < N; i++) { /* +0, -0, negative numbers, and now and then a positive one */
+                uint64_t u = mg_rng_below(&rng, 1u << 30);
+                uint16_t mag = (uint16_t)(((1 + (u >> 2) % 20) << 10) | ((u >> 7) & 0x3ff));
+                h[i] = (u & 3) == 0 ? 0x0000 : (u & 3) == 1 ? 0x8000 : (uint16_t)(0x8000 | mag);
+                if ((u >> 17) % 97 == 0) h[i] = mag;
+            }
+            if (dt) tu_assert_ok(mg_convert_to_f32(MG_F16, h, N, a.data));
+            else memcpy(a.data, h, (size_t)N * 2);
+            free(h);
+            for (int lay = 0; lay < 2; lay++)
+                for (int pl = 0; pl < 2; pl++) {
+                    mg_pool_kind pool = pl ? MG_POOL_MEAN : MG_POOL_MAX;
+                    mg_array got;
+                    tu_assert_ok(mg_features_reduce(&a, lay ? MG_LAYOUT_CLAST : MG_LAYOUT_NCHW, pool, &got));
+                    float *want = malloc((size_t)mg_array_numel(&got) * sizeof(float));
+                    ref_pool(&a, !lay, pool, want);
+                    assert_memory_equal(got.data, want, (size_t)mg_array_numel(&got) * sizeof(float));
+                    free(want);
+                    mg_array_free(&got);
+                }
+            mg_array_free(&a);
+        }
 }
 
 /* Malformed and truncated files: clear errors at open, or at the read when
@@ -226,11 +298,67 @@ static void test_chunked_scores(void **state) {
     free(dir);
 }
 
+/* Runs `memgen ARGS >>log 2>&1` as a child and returns its exit code (128 +
+ * the signal when it was killed); *rss (may be NULL) receives its peak RSS in
+ * bytes. With watch, the child is killed by SIGKILL once that file holds at
+ * least watch_lines lines. */
+static int spawn_memgen(const char *log, double *rss, const char *watch, int watch_lines, const char *fmt, ...) {
+    const char *bin = getenv("MEMGEN") && *getenv("MEMGEN") ? getenv("MEMGEN") : "build/memgen";
+    char args[4096], cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "exec %s %s >>%s 2>&1", bin, args, log);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0, killed = 0;
+    struct rusage ru;
+    for (;;) {
+        pid_t w = wait4(pid, &status, watch && !killed ? WNOHANG : 0, &ru);
+        if (w == pid) break;
+        assert_int_equal(w, 0);
+        char *t = tu_read_text(watch);
+        if (t && tu_count_of(t, "\n") >= watch_lines) {
+            kill(pid, SIGKILL);
+            killed = 1;
+        }
+        free(t);
+        usleep(500);
+    }
+    if (rss) *rss = (double)ru.ru_maxrss * 1024.0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* Peak resident set size of this process in bytes. */
 static double peak_rss(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_maxrss * 1024.0;
+}
+
+/* Writes an n x shape[0] (x shape[1] when nd == 3) float16 file of finite
+ * values to a new temporary file (path: a mkstemp template), a row at a time. */
+static void write_big_f16(char *path, int64_t n, int nd, const int64_t *shape) {
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "wb");
+    int64_t full[3] = {n, shape[0], nd == 3 ? shape[1] : 1}, w = full[1] * full[2];
+    unsigned char head[1024];
+    size_t hl;
+    tu_assert_ok(mg_npy_header(MG_F16, nd, full, head, sizeof head, &hl));
+    assert_int_equal(fwrite(head, 1, hl, fp), hl);
+    uint16_t *row = malloc((size_t)w * 2);
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t j = 0; j < w; j++) row[j] = (uint16_t)(0x2000 + ((i * 131 + j * 7) & 0x1FFF));
+        assert_int_equal(fwrite(row, 2, (size_t)w, fp), (size_t)w);
+    }
+    free(row);
+    assert_int_equal(fclose(fp), 0);
 }
 
 /* A 200 MB float16 file read in 8 MB blocks, pooled and scored: the peak
@@ -244,24 +372,7 @@ static void test_bounded_memory(void **state) {
         return;
     }
     char path[] = "/tmp/memgen_stream_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *fp = fdopen(fd, "wb");
-    char hdr[128];
-    int hl = snprintf(hdr, sizeof hdr, "{'descr': '<f2', 'fortran_order': False, 'shape': (%lld, %lld), }",
-                      (long long)n, (long long)w);
-    memset(hdr + hl, ' ', sizeof hdr - (size_t)hl);
-    hdr[127] = '\n';
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0};
-    fwrite(pre, 1, 10, fp);
-    fwrite(hdr, 1, 118, fp);
-    uint16_t *row = malloc((size_t)w * 2);
-    for (int64_t i = 0; i < n; i++) {
-        for (int64_t j = 0; j < w; j++) row[j] = (uint16_t)(0x2000 + ((i * 131 + j * 7) & 0x1FFF));
-        fwrite(row, 2, (size_t)w, fp);
-    }
-    free(row);
-    assert_int_equal(fclose(fp), 0);
+    write_big_f16(path, n, 2, (int64_t[]){w, 0});
     double before = peak_rss(), t0 = mg_now();
     mg_npy_rows *r;
     tu_assert_ok(mg_npy_rows_open(path, &r));
@@ -281,7 +392,142 @@ static void test_bounded_memory(void **state) {
     free(blk);
     free(scores);
     mg_npy_rows_close(r);
+    /* the CLI on the same file as a child: whole-file reading would take 200 MiB (float16) + 400 MiB
+     * (float32); block by block its peak RSS stays far below */
+    char out[64], log[64];
+    snprintf(out, sizeof out, "%s.csv", path);
+    snprintf(log, sizeof log, "%s.log", path);
+    double rss_det, rss_repr;
+    assert_int_equal(spawn_memgen(log, &rss_det, NULL, 0, "detect --features %s --out %s", path, out), 0);
+    assert_int_equal(spawn_memgen(log, &rss_repr, NULL, 0, "repr --features %s --stats %s", path, out), 0);
+    printf("bounded memory: memgen detect / repr over it: peak RSS %.1f / %.1f MiB\n", rss_det / 1048576.0,
+           rss_repr / 1048576.0);
+    assert_true(rss_det < 64.0 * 1048576.0);
+    assert_true(rss_repr < 64.0 * 1048576.0);
+    unlink(out);
+    unlink(log);
     unlink(path);
+}
+
+/* Runs `memgen FMT` (its arguments: the inputs' options, a --chunk-rows value, then
+ * folder and index for each of its three outputs, NAME<index>.npy, .csv and
+ * .json) with each of chunks[0..3): the outputs of every run are the same bytes. */
+static void same_outputs(const char *log, const char *dir, const char *fmt, const char *in, const char *const *chunks) {
+    static const char *const ext[3] = {"npy", "csv", "json"};
+    unsigned char *bytes[3][3];
+    size_t len[3][3];
+    char letter = strstr(fmt, "--out %s/")[9]; /* the outputs' name */
+    for (int c = 0; c < 3; c++) {
+        assert_int_equal(tu_memgen(log, fmt, in, chunks[c], dir, c, dir, c, dir, c), 0);
+        for (int f = 0; f < 3; f++) {
+            char name[32];
+            snprintf(name, sizeof name, "%c%d.%s", letter, c, ext[f]);
+            char *pp = tu_path(dir, name);
+            tu_assert_ok(mg_read_file(pp, 0, &bytes[c][f], &len[c][f]));
+            assert_true(len[c][f] > 0);
+            free(pp);
+        }
+    }
+    for (int c = 0; c < 3; c++)
+        for (int f = 0; f < 3; f++) {
+            assert_int_equal(len[c][f], len[0][f]);
+            assert_memory_equal(bytes[c][f], bytes[0][f], len[0][f]);
+        }
+    for (int c = 0; c < 3; c++)
+        for (int f = 0; f < 3; f++) free(bytes[c][f]);
+}
+
+/* Whether two files hold the same bytes. */
+static int same_file(const char *a, const char *b) {
+    unsigned char *x, *y;
+    size_t lx, ly;
+    tu_assert_ok(mg_read_file(a, 0, &x, &lx));
+    tu_assert_ok(mg_read_file(b, 0, &y, &ly));
+    int same = lx == ly && memcmp(x, y, lx) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+/* A killed audit resumes to the same bits: detect is killed (SIGKILL) once its
+ * partial CSV has some blocks, rerun, and its CSV, scores and flags equal an
+ * uninterrupted run's; a changed option or input is refused (the partial run
+ * kept), --force starts over. */
+static void test_cli_resume(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *acts = tu_path(dir, "acts.npy"), *log = tu_path(dir, "log"), *part = tu_path(dir, "o.csv.partial");
+    char *o = tu_path(dir, "o.csv"), *sc = tu_path(dir, "s.npy"), *fl = tu_path(dir, "f.npy");
+    char tmpl[] = "/tmp/memgen_resume_XXXXXX";
+    write_big_f16(tmpl, 100000, 3, (int64_t[]){8, 16}); /* 100000 x 8 x 16 */
+    assert_int_equal(rename(tmpl, acts), 0);
+    char run[2048];
+    snprintf(run, sizeof run, "detect --features %s --layout nchw --threshold 0.01 --out %s --scores-out %s "
+             "--flags-out %s --chunk-rows", acts, o, sc, fl);
+    const char *names[3] = {"o.csv", "s.npy", "f.npy"};
+    char *ref[3];
+    assert_int_equal(spawn_memgen(log, NULL, NULL, 0, "%s 2", run), 0);
+    for (int i = 0; i < 3; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "ref_%s", names[i]);
+        ref[i] = tu_path(dir, nm);
+        char *p = tu_path(dir, names[i]);
+        assert_int_equal(rename(p, ref[i]), 0);
+        free(p);
+    }
+    /* killed mid-run: the partial files stay, no output under the final names */
+    assert_int_equal(spawn_memgen(log, NULL, part, 3000, "%s 2", run), 128 + SIGKILL);
+    assert_int_equal(access(part, F_OK), 0);
+    assert_int_not_equal(access(o, F_OK), 0);
+    /* other options, or a changed input: refused, naming what differs; the partial run kept */
+    assert_int_not_equal(spawn_memgen(log, NULL, NULL, 0, "%s 4", run), 0);
+    struct stat sb;
+    assert_int_equal(stat(acts, &sb), 0);
+    struct timespec ts[2] = {sb.st_atim, {sb.st_mtim.tv_sec + 5, sb.st_mtim.tv_nsec}};
+    assert_int_equal(utimensat(AT_FDCWD, acts, ts, 0), 0);
+    assert_int_not_equal(spawn_memgen(log, NULL, NULL, 0, "%s 2", run), 0);
+    ts[1] = sb.st_mtim;
+    assert_int_equal(utimensat(AT_FDCWD, acts, ts, 0), 0);
+    char *text = tu_read_text(log);
+    assert_non_null(strstr(text, "(chunk_rows differs): rerun the same command to resume it, or add --force"));
+    assert_non_null(strstr(text, "(features differs)"));
+    assert_null(strstr(text, "resuming"));
+    free(text);
+    assert_int_equal(access(part, F_OK), 0);
+    /* the same command resumes (from a block past the start) and ends with the same bits */
+    assert_int_equal(spawn_memgen(log, NULL, NULL, 0, "%s 2", run), 0);
+    text = tu_read_text(log);
+    const char *res = strstr(text, "resuming the partial run");
+    assert_non_null(res);
+    long long done = -1;
+    assert_int_equal(sscanf(strstr(res, ": ") + 2, "%lld", &done), 1);
+    assert_true(done > 0 && done < 100000 && done % 2 == 0);
+    free(text);
+    for (int i = 0; i < 3; i++) {
+        char *p = tu_path(dir, names[i]);
+        assert_true(same_file(p, ref[i]));
+        free(p);
+    }
+    assert_int_not_equal(access(part, F_OK), 0);
+    assert_int_equal(tu_count_entries(dir), 8); /* acts, log, 3 outputs, 3 references: nothing else left */
+    /* killed again, then --force with another block size: starts over, the same bits */
+    assert_int_equal(spawn_memgen(log, NULL, part, 3000, "%s 2", run), 128 + SIGKILL);
+    assert_int_equal(spawn_memgen(log, NULL, NULL, 0, "%s 5 --force", run), 0);
+    for (int i = 0; i < 3; i++) {
+        char *p = tu_path(dir, names[i]);
+        assert_true(same_file(p, ref[i]));
+        free(p);
+        free(ref[i]);
+    }
+    assert_int_equal(tu_count_entries(dir), 8);
+    free(acts);
+    free(log);
+    free(part);
+    free(o);
+    free(sc);
+    free(fl);
+    tu_rmtree(dir);
+    free(dir);
 }
 
 /* memgen detect --chunk-rows: every output the same whatever the block size. */
@@ -312,6 +558,20 @@ static void test_cli_chunks(void **state) {
     assert_string_equal(csv[0], csv[2]);
     assert_int_equal(tu_count_of(csv[0], "\n"), 24);
     for (int c = 0; c < 3; c++) free(csv[c]);
+    same_outputs(log, dir, "repr --features %s --layout nchw --chunk-rows %s --out %s/f%d.npy --stats %s/f%d.csv "
+                 "--json %s/f%d.json", acts, chunks);
+    /* and as the whole-file reader and mg_features_reduce make them */
+    mg_array whole, pooled, got;
+    tu_assert_ok(mg_npy_read(acts, &whole));
+    tu_assert_ok(mg_features_reduce(&whole, MG_LAYOUT_NCHW, MG_POOL_MAX, &pooled));
+    char *f0 = tu_path(dir, "f0.npy");
+    tu_assert_ok(mg_npy_read(f0, &got));
+    assert_int_equal(mg_array_nbytes(&got), mg_array_nbytes(&pooled));
+    assert_memory_equal(got.data, pooled.data, mg_array_nbytes(&got));
+    free(f0);
+    mg_array_free(&whole);
+    mg_array_free(&pooled);
+    mg_array_free(&got);
     assert_int_not_equal(tu_memgen(log, "detect --features %s --layout nchw --chunk-rows 0", acts), 0);
     /* --model --data: blocks rounded up to MG_DETECT_BLOCK_ALIGN rows, same bits as one block */
     double sig[2] = {0.1, 0.5};
@@ -347,6 +607,11 @@ static void test_cli_chunks(void **state) {
     assert_string_equal(csv[0], csv[1]);
     assert_string_equal(csv[0], csv[2]);
     for (int c = 0; c < 3; c++) free(csv[c]);
+    /* repr --model: the same representations, stats and summary whatever the block */
+    char args[1024];
+    snprintf(args, sizeof args, "--model %s --data %s --sigma 0.3 --seed 2", model, xp);
+    same_outputs(log, dir, "repr %s --chunk-rows %s --out %s/r%d.npy --stats %s/r%d.csv --json %s/r%d.json", args,
+                 mchunks);
     free(model);
     free(xp);
     /* a non-finite value in row 20: blocks before it were written, yet no output is left behind */
@@ -381,9 +646,10 @@ static void test_cli_chunks(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_half_exhaustive), cmocka_unit_test(test_rows_reader), cmocka_unit_test(test_rows_errors),
+        cmocka_unit_test(test_half_exhaustive), cmocka_unit_test(test_pool_exact), cmocka_unit_test(test_rows_reader),
+        cmocka_unit_test(test_rows_errors),
         cmocka_unit_test(test_chunked_scores), cmocka_unit_test(test_bounded_memory),
-        cmocka_unit_test(test_cli_chunks),
+        cmocka_unit_test(test_cli_chunks), cmocka_unit_test(test_cli_resume),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,6 +116,17 @@ MG_API const char *mg_pool_name(mg_pool_kind k);
  * guessing, except with MG_POOL_NONE, which flattens either way. */
 MG_API mg_status mg_features_reduce(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, mg_array *out);
 
+/* F, the features per sample mg_features_reduce makes of acts (the same
+ * checks of the shape and layout, none of the values). */
+MG_API mg_status mg_features_width(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, int64_t *F);
+
+/* mg_features_reduce into a caller's buffer of shape[0] x F floats: the same
+ * bits, and for float16 and float32 input no allocation and one pass over the
+ * values (the check for non-finite values, the conversion and the pooling per
+ * row; rows in parallel, each the same whatever the thread count), so a
+ * caller pooling a large file block by block reuses one buffer. */
+MG_API mg_status mg_features_reduce_into(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, float *out);
+
 /* Reads binary labels from an .npy of n values (any integer, bool or float
  * dtype; every value must be exactly 0 or 1, 1 = memorized) into a malloc'd
  * int array (*labels, caller frees). n < 0 accepts any length (returned in

@@ -127,6 +127,13 @@ MG_API mg_status mg_noisy_rows(mg_mat X, double sigma, const mg_rng *rng, int64_
  * Works in chunks of rows (no n x d copy). */
 MG_API mg_status mg_repr_dae(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, mg_mat H);
 
+/* The same for a block of a larger X whose row i is row row0 + i of the whole
+ * (row0 >= 0; its noise from mg_rng_fork(rng, row0 + i)). Blocks starting at
+ * multiples of 1024 rows and (but the last) multiples of it long give the bits
+ * of one call on all the rows (the products run on the same sub-blocks). */
+MG_API mg_status mg_repr_dae_rows(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, int64_t row0,
+                                  mg_mat H);
+
 /* The same with the level of a DAE set nearest to sigma in log sigma
  * (mg_daeset_nearest; sigma = 0 takes the lowest level and adds no noise).
  * *level (may be NULL) receives the level index used. */

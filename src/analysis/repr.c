@@ -381,15 +381,21 @@ static mg_status repr_levels(const mg_dae *const *models, const double *sigmas, 
     return st;
 }
 
-/* h = relu(W1^T (x + sigma eps) + b1) for one DAE. */
-mg_status mg_repr_dae(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, mg_mat H) {
+/* h = relu(W1^T (x + sigma eps) + b1) for one DAE, X's row i being row row0 + i. */
+mg_status mg_repr_dae_rows(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, int64_t row0, mg_mat H) {
     if (!m) return mg_fail(MG_ERR_ARG, "representation: no model");
+    if (row0 < 0) return mg_fail(MG_ERR_ARG, "representation: first row %lld < 0", (long long)row0);
     if (X.cols != mg_dae_dim(m))
         return mg_fail(MG_ERR_SHAPE, "representation: data have %lld features but the model has dimension %lld",
                        (long long)X.cols, (long long)mg_dae_dim(m));
     if (X.rows > 0) MG_TRY(mg_mat_check(X, "representation"));
     MG_TRY(check_out(H, X.rows, mg_dae_hidden(m), "representation"));
-    return repr_levels(&m, &sigma, 1, X, rng, 0, H);
+    return repr_levels(&m, &sigma, 1, X, rng, row0, H);
+}
+
+/* h = relu(W1^T (x + sigma eps) + b1) for one DAE. */
+mg_status mg_repr_dae(const mg_dae *m, mg_mat X, double sigma, const mg_rng *rng, mg_mat H) {
+    return mg_repr_dae_rows(m, X, sigma, rng, 0, H);
 }
 
 /* The representation at the set's level nearest sigma. */

@@ -5,11 +5,16 @@
  * (paper App. B.2), or flattening.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memgen/detect.h"
 #include "memgen/npy.h"
+
+#if defined(__AVX__) || defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 /* Layout names. */
 mg_status mg_feat_layout_parse(const char *s, mg_feat_layout *out) {
@@ -37,9 +42,196 @@ const char *mg_pool_name(mg_pool_kind k) {
     return k == MG_POOL_MAX ? "max" : k == MG_POOL_MEAN ? "mean" : k == MG_POOL_NONE ? "none" : "?";
 }
 
-/* Pools an n x F array of float32 features; see detect.h. */
-mg_status mg_features_reduce(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, mg_array *out) {
-    memset(out, 0, sizeof *out);
+/* ---- pooling kernels ------------------------------------------------------------ */
+
+/* A row's values as stored: float16 or float32 (others are converted first). */
+typedef struct {
+    const void *x;
+    int f16;
+} feat_row;
+
+/* Value i of a row as float (exact for float16). */
+static inline float ld1(feat_row r, int64_t i) {
+    if (!r.f16) return ((const float *)r.x)[i];
+#if defined(__F16C__)
+    return _cvtsh_ss(((const uint16_t *)r.x)[i]);
+#else
+    float f;
+    mg_convert_to_f32(MG_F16, (const uint16_t *)r.x + i, 1, &f);
+    return f;
+#endif
+}
+
+#if defined(__AVX2__) && defined(__F16C__)
+#define FEAT_SIMD 1
+/* Values i..i+7 of a row as floats. */
+static inline __m256 ld8(feat_row r, int64_t i) {
+    return r.f16 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)r.x + i)))
+                 : _mm256_loadu_ps((const float *)r.x + i);
+}
+
+/* Values i..i+3 of a row as doubles. */
+static inline __m256d ld4d(feat_row r, int64_t i) {
+    __m128 f = r.f16 ? _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)((const uint16_t *)r.x + i)))
+                     : _mm_loadu_ps((const float *)r.x + i);
+    return _mm256_cvtps_pd(f);
+}
+#endif
+
+/* 1 when every value of the row (n of them) is finite: the exponent bits are
+ * not all ones (16 or 8 values at a time on AVX2). */
+static int row_finite(feat_row r, int64_t n) {
+    int64_t i = 0;
+    int bad = 0;
+#ifdef FEAT_SIMD
+    __m256i acc = _mm256_setzero_si256();
+    if (r.f16) {
+        const uint16_t *h = r.x;
+        const __m256i e = _mm256_set1_epi16(0x7c00);
+        for (; i + 16 <= n; i += 16) {
+            __m256i v = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(h + i)), e);
+            acc = _mm256_or_si256(acc, _mm256_cmpeq_epi16(v, e));
+        }
+    } else {
+        const float *f = r.x;
+        const __m256i e = _mm256_set1_epi32(0x7f800000);
+        for (; i + 8 <= n; i += 8) {
+            __m256i v = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(f + i)), e);
+            acc = _mm256_or_si256(acc, _mm256_cmpeq_epi32(v, e));
+        }
+    }
+    bad = !_mm256_testz_si256(acc, acc);
+#endif
+    for (; i < n && !bad; i++) bad = !isfinite(ld1(r, i));
+    return !bad;
+}
+
+/* Max of the L values at base, base + step, ... kept as a scalar scan keeps
+ * it: the first of equal values (which matters for the sign of a zero). */
+static float max_scalar(feat_row r, int64_t base, int64_t step, int64_t L) {
+    float m = ld1(r, base);
+    for (int64_t l = 1; l < L; l++) {
+        float v = ld1(r, base + l * step);
+        if (v > m) m = v;
+    }
+    return m;
+}
+
+#ifdef FEAT_SIMD
+/* The max of 4 x 8 lanes (each x > m ? x : m), then of the lanes in order. */
+static float max_fold(__m256 a, __m256 b, __m256 c, __m256 d) {
+    __m256 m8 = _mm256_max_ps(b, a);
+    m8 = _mm256_max_ps(c, m8);
+    m8 = _mm256_max_ps(d, m8);
+    float v[8];
+    _mm256_storeu_ps(v, m8);
+    float m = v[0];
+    for (int j = 1; j < 8; j++)
+        if (v[j] > m) m = v[j];
+    return m;
+}
+
+/* Max of the L >= 32 contiguous values at base, four independent chains of 8
+ * lanes (the value of the scalar scan's max; a zero's sign may differ). */
+static float max_simd(feat_row r, int64_t base, int64_t L) {
+    __m256 a = ld8(r, base), b = ld8(r, base + 8), c = ld8(r, base + 16), d = ld8(r, base + 24);
+    int64_t l = 32;
+    if (r.f16) {
+        const __m128i *h = (const __m128i *)((const uint16_t *)r.x + base);
+        for (; l + 32 <= L; l += 32) {
+            a = _mm256_max_ps(_mm256_cvtph_ps(_mm_loadu_si128(h + l / 8)), a);
+            b = _mm256_max_ps(_mm256_cvtph_ps(_mm_loadu_si128(h + l / 8 + 1)), b);
+            c = _mm256_max_ps(_mm256_cvtph_ps(_mm_loadu_si128(h + l / 8 + 2)), c);
+            d = _mm256_max_ps(_mm256_cvtph_ps(_mm_loadu_si128(h + l / 8 + 3)), d);
+        }
+    } else {
+        const float *f = (const float *)r.x + base;
+        for (; l + 32 <= L; l += 32) {
+            a = _mm256_max_ps(_mm256_loadu_ps(f + l), a);
+            b = _mm256_max_ps(_mm256_loadu_ps(f + l + 8), b);
+            c = _mm256_max_ps(_mm256_loadu_ps(f + l + 16), c);
+            d = _mm256_max_ps(_mm256_loadu_ps(f + l + 24), d);
+        }
+    }
+    float m = max_fold(a, b, c, d);
+    for (; l < L; l++)
+        if (ld1(r, base + l) > m) m = ld1(r, base + l);
+    return m;
+}
+#endif
+
+/* Pools one row: channels C over extent L (channels-first x[c L + l] or
+ * channels-last x[l C + c]) into y[C]; L == 1 copies. */
+static void pool_row(feat_row r, int64_t C, int64_t L, int chfirst, mg_pool_kind pool, float *y) {
+    int64_t c = 0;
+    if (L == 1) {
+        if (!r.f16) memcpy(y, r.x, (size_t)C * sizeof(float));
+        else mg_convert_to_f32(MG_F16, r.x, C, y);
+        return;
+    }
+    if (pool == MG_POOL_MAX && chfirst) {
+        for (; c < C; c++) {
+            int64_t base = c * L;
+#ifdef FEAT_SIMD
+            if (L >= 32) {
+                float m = max_simd(r, base, L);
+                /* the value is the max; only a zero's sign can differ from the scan's: redo those */
+                y[c] = m == 0.0f ? max_scalar(r, base, 1, L) : m;
+                continue;
+            }
+#endif
+            y[c] = max_scalar(r, base, 1, L);
+        }
+    } else if (pool == MG_POOL_MAX) {
+#ifdef FEAT_SIMD
+        for (; c + 8 <= C; c += 8) { /* lanes = channels: each lane is the scan itself */
+            __m256 m8 = ld8(r, c);
+            for (int64_t l = 1; l < L; l++) m8 = _mm256_max_ps(ld8(r, l * C + c), m8);
+            _mm256_storeu_ps(y + c, m8);
+        }
+#endif
+        for (; c < C; c++) y[c] = max_scalar(r, c, C, L);
+    } else {
+        /* mean: each channel's sum in double, in order of l (4 channels side by side) */
+        int64_t step = chfirst ? 1 : C;
+#ifdef FEAT_SIMD
+        if (!chfirst)
+            for (; c + 4 <= C; c += 4) {
+                __m256d s = _mm256_setzero_pd();
+                for (int64_t l = 0; l < L; l++) s = _mm256_add_pd(s, ld4d(r, l * C + c));
+                double v[4];
+                _mm256_storeu_pd(v, s);
+                for (int j = 0; j < 4; j++) y[c + j] = (float)(v[j] / (double)L);
+            }
+#endif
+        for (; c + 4 <= C; c += 4) {
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int64_t l = 0; l < L; l++) {
+                s0 += ld1(r, c * L + l);
+                s1 += ld1(r, (c + 1) * L + l);
+                s2 += ld1(r, (c + 2) * L + l);
+                s3 += ld1(r, (c + 3) * L + l);
+            }
+            y[c] = (float)(s0 / (double)L);
+            y[c + 1] = (float)(s1 / (double)L);
+            y[c + 2] = (float)(s2 / (double)L);
+            y[c + 3] = (float)(s3 / (double)L);
+        }
+        for (; c < C; c++) {
+            int64_t base = chfirst ? c * L : c;
+            double s = 0;
+            for (int64_t l = 0; l < L; l++) s += ld1(r, base + l * step);
+            y[c] = (float)(s / (double)L);
+        }
+    }
+}
+
+/* ---- reduction ----------------------------------------------------------------- */
+
+/* Checks the shape and resolves the layout: channels C pooled over extent L
+ * (L = 1: no pooling), *chfirst for channels-first. */
+static mg_status feat_plan(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, int64_t *C, int64_t *L,
+                           int *chfirst) {
     if (!acts || acts->ndim < 2)
         return mg_fail(MG_ERR_SHAPE,
                        "activations must have at least 2 dimensions (samples x features, or samples x C x H x W, "
@@ -63,74 +255,72 @@ mg_status mg_features_reduce(const mg_array *acts, mg_feat_layout layout, mg_poo
                        "use nchw, nhwc/ntc or --pool none", acts->ndim);
     if (layout != MG_LAYOUT_NF && acts->ndim < 3 && pool != MG_POOL_NONE)
         return mg_fail(MG_ERR_SHAPE, "activations: pooling over spatial dims or tokens needs >= 3 dimensions, got 2");
+    int64_t rest = mg_array_numel(acts) / acts->shape[0];
+    *chfirst = layout == MG_LAYOUT_NCHW;
+    if (pool == MG_POOL_NONE || layout == MG_LAYOUT_NF) {
+        *C = rest;
+        *L = 1;
+    } else {
+        *C = layout == MG_LAYOUT_NCHW ? acts->shape[1] : acts->shape[acts->ndim - 1];
+        *L = rest / *C;
+    }
+    return MG_OK;
+}
+
+/* Features per sample after pooling; see detect.h. */
+mg_status mg_features_width(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, int64_t *F) {
+    int64_t L;
+    int chfirst;
+    return feat_plan(acts, layout, pool, F, &L, &chfirst);
+}
+
+/* Pools into a caller's buffer; see detect.h. */
+mg_status mg_features_reduce_into(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, float *out) {
+    int64_t C, L;
+    int chfirst;
+    MG_TRY(feat_plan(acts, layout, pool, &C, &L, &chfirst));
     mg_array f32 = {0};
     const mg_array *a = acts;
-    if (acts->dtype != MG_F32) {
+    if (acts->dtype != MG_F32 && acts->dtype != MG_F16) {
         MG_TRY(mg_array_to_f32(acts, &f32));
         a = &f32;
     }
     int64_t n = a->shape[0], rest = mg_array_numel(a) / n;
-    /* channels C, pooled extent L: channels-first C x L, channels-last L x C */
-    int64_t C, L;
-    if (pool == MG_POOL_NONE || layout == MG_LAYOUT_NF) {
-        C = rest;
-        L = 1;
-    } else if (layout == MG_LAYOUT_NCHW) {
-        C = a->shape[1];
-        L = rest / C;
-    } else {
-        C = a->shape[a->ndim - 1];
-        L = rest / C;
-    }
-    int64_t shape[2] = {n, C};
-    mg_status st = mg_array_alloc(out, MG_F32, 2, shape);
-    const float *src = a->data;
-    float *dst = out->data;
-    /* the first sample holding a non-finite value, if any (rows in parallel; each row's result is the same) */
+    size_t es = mg_dtype_size(a->dtype);
+    const unsigned char *src = a->data;
+    /* rows in parallel, each on its own: the same bits for any thread count; bad = the first non-finite row */
     int64_t bad = n;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) reduction(min : bad) if (st == MG_OK && n * rest > 262144)
+#pragma omp parallel for schedule(static) reduction(min : bad) if (n * rest > 262144)
 #endif
     for (int64_t i = 0; i < n; i++) {
-        if (st != MG_OK) continue;
-        const float *x = src + i * rest;
-        int ok = 1;
-        for (int64_t k = 0; k < rest; k++) ok &= isfinite(x[k]) != 0;
-        if (!ok && i < bad) bad = i;
+        feat_row r = {src + (size_t)i * (size_t)rest * es, a->dtype == MG_F16};
+        if (!row_finite(r, rest)) {
+            if (i < bad) bad = i;
+            continue;
+        }
+        pool_row(r, C, L, chfirst, pool, out + i * C);
     }
-    if (st == MG_OK && bad < n) {
+    mg_status st = MG_OK;
+    if (bad < n) {
+        feat_row r = {src + (size_t)bad * (size_t)rest * es, a->dtype == MG_F16};
         int64_t k = 0;
-        while (isfinite(src[bad * rest + k])) k++;
+        while (isfinite(ld1(r, k))) k++;
         st = mg_fail(MG_ERR_NUMERIC, "activations: sample %lld holds a non-finite value at flat offset %lld",
                      (long long)bad, (long long)k);
     }
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (st == MG_OK && n * rest > 262144)
-#endif
-    for (int64_t i = 0; i < n; i++) {
-        if (st != MG_OK) continue;
-        const float *x = src + i * rest;
-        float *y = dst + i * C;
-        if (L == 1) {
-            memcpy(y, x, (size_t)C * sizeof(float));
-            continue;
-        }
-        for (int64_t c = 0; c < C; c++) {
-            /* element (c, l): channels-first x[c*L + l], channels-last x[l*C + c] */
-            int64_t step = layout == MG_LAYOUT_NCHW ? 1 : C, base = layout == MG_LAYOUT_NCHW ? c * L : c;
-            if (pool == MG_POOL_MAX) {
-                float m = x[base];
-                for (int64_t l = 1; l < L; l++)
-                    if (x[base + l * step] > m) m = x[base + l * step];
-                y[c] = m;
-            } else {
-                double s = 0;
-                for (int64_t l = 0; l < L; l++) s += x[base + l * step];
-                y[c] = (float)(s / (double)L);
-            }
-        }
-    }
     mg_array_free(&f32);
+    return st;
+}
+
+/* Pools into a new n x F array; see detect.h. */
+mg_status mg_features_reduce(const mg_array *acts, mg_feat_layout layout, mg_pool_kind pool, mg_array *out) {
+    memset(out, 0, sizeof *out);
+    int64_t F;
+    MG_TRY(mg_features_width(acts, layout, pool, &F));
+    int64_t shape[2] = {acts->shape[0], F};
+    MG_TRY(mg_array_alloc(out, MG_F32, 2, shape));
+    mg_status st = mg_features_reduce_into(acts, layout, pool, out->data);
     if (st != MG_OK) mg_array_free(out);
     return st;
 }

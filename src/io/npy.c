@@ -11,6 +11,7 @@
  * multiple of 64 bytes).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,8 @@ mg_status mg_npy_rows_open(const char *path, mg_npy_rows **out) {
         mg_npy_rows_close(r);
         return st;
     }
+    /* blocks are read in order, mostly: ask the kernel for a larger read-ahead */
+    (void)posix_fadvise(fileno(r->fp), (off_t)r->h.info.data_offset, 0, POSIX_FADV_SEQUENTIAL);
     *out = r;
     return MG_OK;
 }
@@ -562,6 +565,16 @@ mg_status mg_npy_rows_read_f32(mg_npy_rows *r, int64_t r0, int64_t k, float *dst
     return st;
 }
 
+/* Rows [r0, r0 + k) in info.dtype in r's own buffer (see npy.h). */
+mg_status mg_npy_rows_view(mg_npy_rows *r, int64_t r0, int64_t k, const void **out) {
+    *out = NULL;
+    size_t n = (size_t)(k > 0 ? k : 0) * (size_t)r->width * mg_dtype_size(r->h.info.dtype);
+    MG_TRY(rows_grow(r, &r->dec, &r->dec_cap, n + 1));
+    MG_TRY(mg_npy_rows_read(r, r0, k, r->dec));
+    *out = r->dec;
+    return MG_OK;
+}
+
 /* Closes and frees. */
 void mg_npy_rows_close(mg_npy_rows *r) {
     if (!r) return;
@@ -628,6 +641,28 @@ static size_t npy_build_header(const mg_array *a, const char *descr, unsigned ch
     memset(hdr + prefix + n, ' ', pad);
     hdr[prefix + n + pad] = '\n';
     return prefix + field;
+}
+
+/* The preamble + header numpy.save writes for an array of dtype dt and the
+ * given shape, into buf[cap] (see npy.h). */
+mg_status mg_npy_header(mg_dtype dt, int ndim, const int64_t *shape, unsigned char *buf, size_t cap, size_t *len) {
+    mg_array a;
+    memset(&a, 0, sizeof a);
+    if (ndim < 0 || ndim > MG_MAX_DIMS)
+        return mg_fail(MG_ERR_ARG, "array rank %d out of range 0..%d", ndim, MG_MAX_DIMS);
+    a.dtype = dt;
+    a.ndim = ndim;
+    for (int i = 0; i < ndim; i++) a.shape[i] = shape[i];
+    a.data = buf; /* not read: only the header is built */
+    const char *descr;
+    size_t nbytes;
+    MG_TRY(npy_check_array(&a, &descr, &nbytes));
+    unsigned char hdr[NPY_HDR_CAP];
+    size_t hl = npy_build_header(&a, descr, hdr);
+    if (hl > cap) return mg_fail(MG_ERR_ARG, ".npy header of %zu bytes does not fit in %zu", hl, cap);
+    memcpy(buf, hdr, hl);
+    *len = hl;
+    return MG_OK;
 }
 
 /* Serialises a into a malloc'd .npy image (caller frees *out). */
