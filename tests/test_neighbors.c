@@ -271,7 +271,8 @@ static void test_topk_random_any_blocking(void **state) {
 static void test_topk_ties(void **state) {
     (void)state;
     const int64_t d = 16, n = 200, m = 30;
-    mg_mat R = {n, d, d, calloc((size_t)(n * d), sizeof(float))}, Q = {m, d, d, calloc((size_t)(m * d), sizeof(float))};
+    mg_mat R = {n, d, d, calloc((size_t)(n * d), sizeof(float))};
+    mg_mat Q = {m, d, d, calloc((size_t)(m * d), sizeof(float))};
     for (int64_t j = 0; j < n; j++) /* small integers, many exact ties; rows 100.. duplicate rows 0.. */
         for (int64_t t = 0; t < d; t++) R.data[j * d + t] = (float)(((j % 100) * 7 + t * 3) % 5);
     for (int64_t j = 150; j < 160; j++) memset(R.data + j * d, 0, (size_t)d * sizeof(float)); /* zero rows */
