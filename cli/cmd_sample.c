@@ -99,8 +99,9 @@ int cmd_sample(int argc, char **argv) {
     } else if (emp) {
         mg_npy_info in;
         st = mg_npy_inspect(emp, &in);
+        /* files above the bound stream in chunks of about EMP_WHOLE_MAX values */
         if (st == MG_OK && !chunk_rows && in.ndim == 2 && (double)in.shape[0] * (double)in.shape[1] > EMP_WHOLE_MAX)
-            chunk_rows = in.shape[1] > 0 && in.shape[1] < (1 << 28) ? (int64_t)(EMP_WHOLE_MAX / (double)in.shape[1]) : 1;
+            chunk_rows = in.shape[1] < (1 << 28) ? (int64_t)(EMP_WHOLE_MAX / (double)in.shape[1]) : 1;
         if (st == MG_OK && chunk_rows) {
             st = mg_denoiser_emp_chunked(emp, chunk_rows, &den);
         } else if (st == MG_OK) {
