@@ -13,21 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
+#include "bench_fmnist.h"
 #include "memgen/denoiser.h"
-#include "memgen/fmnist.h"
 #include "memgen/npy.h"
 #include "memgen/sampler.h"
 #include "memgen/schedule.h"
-
-/* An integer from the environment, or def. */
-static int64_t env_int(const char *name, int64_t def) {
-    const char *s = getenv(name);
-    return s && *s ? strtoll(s, NULL, 10) : def;
-}
 
 /* Writes an array of the given dtype and shape from data. */
 static int write_npy(const char *path, mg_dtype dt, int ndim, const int64_t *shape, const void *data, size_t bytes) {
@@ -60,26 +51,13 @@ static double run_torch(const char *dir, int threads, mg_array *out) {
 }
 
 int main(void) {
-    const int64_t n = env_int("MEMGEN_BENCH_FEMP_N", 256), m = env_int("MEMGEN_BENCH_FEMP_TRAIN", 60000), d = 784;
-    const int K = (int)env_int("MEMGEN_BENCH_FEMP_STEPS", 20);
-    int threads = 1;
-#ifdef _OPENMP
-    threads = omp_get_max_threads();
-#endif
+    const int64_t n = bench_env_int("MEMGEN_BENCH_FEMP_N", 256), m = bench_env_int("MEMGEN_BENCH_FEMP_TRAIN", 60000), d = 784;
+    const int K = (int)bench_env_int("MEMGEN_BENCH_FEMP_STEPS", 20);
+    const int threads = bench_threads();
     mg_rng r;
     mg_rng_init(&r, 5);
-    float *X = malloc((size_t)(m * d) * sizeof(float));
-    mg_fmnist_opts fo = {.train = 1, .n = m};
-    mg_array img = {0};
-    int64_t *lab = NULL, *ix = NULL;
-    const char *what = "Fashion-MNIST train";
-    if (m <= 60000 && mg_fmnist_load(&fo, &r, &img, &lab, &ix) == MG_OK) {
-        for (int64_t t = 0; t < m * d; t++) X[t] = (float)((const unsigned char *)img.data)[t] / 255.0f;
-    } else {
-        mg_rng_normal(&r, X, (size_t)(m * d));
-        what = "random normal";
-    }
-    mg_array_free(&img), free(lab), free(ix);
+    const char *what = NULL;
+    float *X = bench_training_rows(m, d, &r, &what);
     double *sig = malloc((size_t)K * sizeof(double));
     mg_sigmas_geometric(0.02, 20.0, K, sig);
     float *traj = malloc((size_t)(K + 1) * (size_t)(n * d) * sizeof(float));

@@ -19,40 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#include "memgen/fmnist.h"
+#include "bench_fmnist.h"
 #include "memgen/neighbors.h"
 #include "memgen/npy.h"
 #include "memgen/rng.h"
-
-/* An integer from the environment, or def. */
-static int64_t env_int(const char *name, int64_t def) {
-    const char *s = getenv(name);
-    return s && *s ? strtoll(s, NULL, 10) : def;
-}
-
-/* Training rows: the first n Fashion-MNIST training images in [0, 1], or
- * standard normal rows when the dataset is missing. */
-static float *training_rows(int64_t n, int64_t d, mg_rng *r, const char **what) {
-    float *X = malloc((size_t)n * (size_t)d * sizeof(float));
-    mg_fmnist_opts o = {.train = 1, .n = n};
-    mg_array img = {0};
-    int64_t *lab = NULL, *ix = NULL;
-    if (n <= 60000 && d == 784 && mg_fmnist_load(&o, r, &img, &lab, &ix) == MG_OK) {
-        const unsigned char *p = img.data;
-        for (int64_t t = 0; t < n * d; t++) X[t] = (float)p[t] / 255.0f;
-        *what = "Fashion-MNIST train";
-    } else {
-        mg_rng_normal(r, X, (size_t)(n * d));
-        *what = "random normal";
-    }
-    mg_array_free(&img);
-    free(lab), free(ix);
-    return X;
-}
 
 /* Generated rows: a third are training rows plus 1% noise (memorized), the
  * rest blends of two training rows plus noise. */
@@ -130,17 +101,14 @@ static double run_faiss(const char *dir, int threads, mg_array *fi, mg_array *fd
 }
 
 int main(void) {
-    const int64_t n_gen = env_int("MEMGEN_BENCH_NN_GEN", 100000), n_train = env_int("MEMGEN_BENCH_NN_TRAIN", 60000);
+    const int64_t n_gen = bench_env_int("MEMGEN_BENCH_NN_GEN", 100000), n_train = bench_env_int("MEMGEN_BENCH_NN_TRAIN", 60000);
     const int64_t d = 784;
     const double thr = 1.0 / 3.0;
-    int threads = 1;
-#ifdef _OPENMP
-    threads = omp_get_max_threads();
-#endif
+    const int threads = bench_threads();
     mg_rng r;
     mg_rng_init(&r, 7);
     const char *what = NULL;
-    float *X = training_rows(n_train, d, &r, &what), *G = generated_rows(X, n_train, n_gen, d, &r);
+    float *X = bench_training_rows(n_train, d, &r, &what), *G = generated_rows(X, n_train, n_gen, d, &r);
     char dir[] = "/tmp/memgen_bench_nn_XXXXXX", path[128];
     if (!mkdtemp(dir)) return 1;
     snprintf(path, sizeof path, "%s/train.npy", dir);
@@ -152,8 +120,8 @@ int main(void) {
     mg_mat Q = {n_gen, d, d, G}, R = {n_train, d, d, X};
     int64_t *idx = malloc((size_t)n_gen * 2 * sizeof(int64_t));
     double *dist = malloc((size_t)n_gen * 2 * sizeof(double));
-    mg_nn_opts o = {.metric = MG_NN_L2, .query_block = env_int("MEMGEN_BENCH_NN_QB", 0),
-                    .ref_block = env_int("MEMGEN_BENCH_NN_RB", 0)};
+    mg_nn_opts o = {.metric = MG_NN_L2, .query_block = bench_env_int("MEMGEN_BENCH_NN_QB", 0),
+                    .ref_block = bench_env_int("MEMGEN_BENCH_NN_RB", 0)};
     /* paired in time: each slice of queries, then one sgemm of the slice's FLOPs (the load of a shared
        machine drifts; pairing slice by slice keeps the ratio honest) */
     const int64_t slices = n_gen >= 40000 ? 10 : 4, per = (n_gen + slices - 1) / slices;

@@ -7,29 +7,12 @@
  * to float rounding.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
 #include "memgen/npy.h"
-
-/* Runs `memgen <args>` with a fresh log; returns the exit status. */
-static int run(const tu_workdir *w, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static int run(const tu_workdir *w, const char *fmt, ...) {
-    char args[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    tu_write_bytes(w->log, "", 0);
-    return tu_memgen(w->log, "%s", args);
-}
 
 /* The text of W/name (caller frees). */
 static char *text(const tu_workdir *w, const char *name) {
@@ -41,8 +24,8 @@ static char *text(const tu_workdir *w, const char *name) {
 /* Training rows W/x.npy (120 x 12) and samples W/s.npy (101 x 12): copies of
  * training rows, twins among the samples, fresh draws. */
 static void make_sets(const tu_workdir *w) {
-    assert_int_equal(run(w, "data mog --d 12 --n 120 --seed 3 --out %s", tu_wpath(w, "x.npy")), 0);
-    assert_int_equal(run(w, "data mog --d 12 --n 101 --seed 4 --out %s", tu_wpath(w, "s.npy")), 0);
+    assert_int_equal(tu_memgen(w->log, "data mog --d 12 --n 120 --seed 3 --out %s", tu_wpath(w, "x.npy")), 0);
+    assert_int_equal(tu_memgen(w->log, "data mog --d 12 --n 101 --seed 4 --out %s", tu_wpath(w, "s.npy")), 0);
     mg_array x = {0}, s = {0};
     tu_assert_ok(mg_npy_read(tu_wpath(w, "x.npy"), &x));
     tu_assert_ok(mg_npy_read(tu_wpath(w, "s.npy"), &s));
@@ -60,7 +43,7 @@ static void test_memratio_chunked_same_bytes(void **state) {
     char x[1024], s[1024]; /* tu_wpath's buffers rotate */
     snprintf(x, sizeof x, "%s", tu_wpath(w, "x.npy"));
     snprintf(s, sizeof s, "%s", tu_wpath(w, "s.npy"));
-    assert_int_equal(run(w, "memratio --samples %s --train %s --out %s --flags-out %s", s, x, tu_wpath(w, "a.csv"),
+    assert_int_equal(tu_memgen(w->log, "memratio --samples %s --train %s --out %s --flags-out %s", s, x, tu_wpath(w, "a.csv"),
                          tu_wpath(w, "a.npy")),
                      0);
     char *a = text(w, "a.csv");
@@ -69,7 +52,7 @@ static void test_memratio_chunked_same_bytes(void **state) {
     tu_assert_ok(mg_npy_read(tu_wpath(w, "a.npy"), &fa));
     const int chunks[] = {1, 7, 100, 101, 5000};
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
-        assert_int_equal(run(w, "memratio --samples %s --train %s --out %s --flags-out %s --chunk-rows %d", s, x,
+        assert_int_equal(tu_memgen(w->log, "memratio --samples %s --train %s --out %s --flags-out %s --chunk-rows %d", s, x,
                              tu_wpath(w, "b.csv"), tu_wpath(w, "b.npy"), chunks[c]),
                          0);
         char *b = text(w, "b.csv");
@@ -91,12 +74,12 @@ static void test_sample_emp_chunked(void **state) {
     make_sets(w);
     char x[1024];
     snprintf(x, sizeof x, "%s", tu_wpath(w, "x.npy"));
-    assert_int_equal(run(w, "sample --emp %s --n 16 --levels 12 --sigma-max 8 --out %s", x, tu_wpath(w, "a.npy")), 0);
+    assert_int_equal(tu_memgen(w->log, "sample --emp %s --n 16 --levels 12 --sigma-max 8 --out %s", x, tu_wpath(w, "a.npy")), 0);
     mg_array a = {0};
     tu_assert_ok(mg_npy_read(tu_wpath(w, "a.npy"), &a));
     const int chunks[] = {7, 64};
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
-        assert_int_equal(run(w, "sample --emp %s --n 16 --levels 12 --sigma-max 8 --chunk-rows %d --out %s", x,
+        assert_int_equal(tu_memgen(w->log, "sample --emp %s --n 16 --levels 12 --sigma-max 8 --chunk-rows %d --out %s", x,
                              chunks[c], tu_wpath(w, "b.npy")),
                          0);
         mg_array b = {0};
