@@ -94,7 +94,7 @@ int main(void) {
     const int cfg[2] = {1, 2};
     for (int c = 0; c < 2; c++) {
         mg_array tr = {0};
-        double t = run_torch(dir, cfg[c], &tr);
+        double t = getenv("MEMGEN_BENCH_FEMP_NO_TORCH") ? NAN : run_torch(dir, cfg[c], &tr);
         if (isnan(t)) {
             printf("PyTorch: SKIPPED (python3-torch missing or failed)\n");
             break;
