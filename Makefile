@@ -164,13 +164,14 @@ debug:
 	    MARCH= test
 
 # The thread policy of the memgen CLI (cli/main.c) unless one is given.
-# bench_tc (memgen and PyTorch alike) runs with OpenBLAS's own choice of
-# kernels and cache size: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.
+# bench_tc, bench_nn and bench_femp (memgen and PyTorch / FAISS alike) run with OpenBLAS's own choice
+# of kernels and cache size: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset. bench_nn runs at the
+# audit's sizes (10^5 x 6 x 10^4, d = 784: minutes on 2 cores; MEMGEN_BENCH_NN_GEN / _TRAIN shrink it).
 bench: $(BENCH_BIN) $(MEMGEN)
 	@[ -n "$$OMP_WAIT_POLICY$$GOMP_SPINCOUNT" ] || export GOMP_SPINCOUNT=1000; \
 	export OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1}; \
 	for b in $(BENCH_BIN); do echo "== $$b"; \
-	  case $$b in *bench_tc) env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $$b || exit 1;; *) $$b || exit 1;; esac; done; \
+	  case $$b in *bench_tc|*bench_nn|*bench_femp) env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $$b || exit 1;; *) $$b || exit 1;; esac; done; \
 	echo "== bench/bench_python.py"; /usr/bin/python3 bench/bench_python.py --build $(BUILD)
 
 # libFuzzer needs clang; the library is rebuilt with coverage instrumentation.

@@ -11,6 +11,9 @@
 #include "model_cli.h"
 #include "sample_cli.h"
 
+/* --emp files of more values than this are streamed by default (1 GiB of float32). */
+#define EMP_WHOLE_MAX ((double)(1 << 28))
+
 /* Usage text with defaults. */
 static void usage(FILE *f) {
     fprintf(f,
@@ -23,6 +26,11 @@ static void usage(FILE *f) {
             "                     time-conditioned model (memgen train --kind tc), which answers\n"
             "                     every sigma exactly\n"
             "  --emp PATH         the empirical optimal denoiser of these training rows (Eq. 3)\n"
+            "  --chunk-rows K     read --emp's training rows K at a time on every step (memory bounded\n"
+            "                     by the chunk; an online log-sum-exp makes the result the whole\n"
+            "                     file's up to float rounding). Default: the whole file in memory\n"
+            "                     when it holds at most 2^28 values (1 GiB of float32), else chunks\n"
+            "                     of 2^28 / d rows\n"
             "  --mog PATH         the true denoiser of this Gaussian mixture (memgen data mog)\n"
             "options:\n"
             "  --out PATH         samples, n x d float32 .npy (required)\n"
@@ -49,13 +57,14 @@ static void usage(FILE *f) {
 int cmd_sample(int argc, char **argv) {
     const char *model = NULL, *emp = NULL, *mogp = NULL, *out = NULL, *traj = NULL, *grid = NULL;
     sc_opts so = SC_OPTS_DEFAULT;
-    int64_t n = 64, chunk = 0;
+    int64_t n = 64, chunk = 0, chunk_rows = 0;
     uint64_t seed = 0;
     double smin = 0.02, smax = 2.0;
     const cli_opt opts[] = {
         CLI_OPT_STR("model", &model), CLI_OPT_STR("emp", &emp), CLI_OPT_STR("mog", &mogp), CLI_OPT_OUT("out", &out),
         CLI_OPT_INT("n", &n), SC_OPTIONS(&so), CLI_OPT_DOUBLE("sigma-min", &smin), CLI_OPT_DOUBLE("sigma-max", &smax),
-        CLI_OPT_UINT("seed", &seed), CLI_OPT_INT("chunk", &chunk), CLI_OPT_OUT("trajectory", &traj),
+        CLI_OPT_UINT("seed", &seed), CLI_OPT_INT("chunk", &chunk), CLI_OPT_INT_MIN("chunk-rows", &chunk_rows, 1),
+        CLI_OPT_OUT("trajectory", &traj),
         CLI_OPT_OUT("grid", &grid), CLI_OPT_END};
     int rc = cli_parse_options("sample", argc, argv, opts, usage, NULL);
     if (rc != CLI_RUN) return rc;
@@ -88,8 +97,17 @@ int cmd_sample(int argc, char **argv) {
             }
         }
     } else if (emp) {
-        st = mg_npy_read_matrix(emp, "training data", 0, &X);
-        if (st == MG_OK) st = mg_denoiser_emp(mg_mat_of_array(&X), &den);
+        mg_npy_info in;
+        st = mg_npy_inspect(emp, &in);
+        /* files above the bound stream in chunks of about EMP_WHOLE_MAX values */
+        if (st == MG_OK && !chunk_rows && in.ndim == 2 && (double)in.shape[0] * (double)in.shape[1] > EMP_WHOLE_MAX)
+            chunk_rows = in.shape[1] < (1 << 28) ? (int64_t)(EMP_WHOLE_MAX / (double)in.shape[1]) : 1;
+        if (st == MG_OK && chunk_rows) {
+            st = mg_denoiser_emp_chunked(emp, chunk_rows, &den);
+        } else if (st == MG_OK) {
+            st = mg_npy_read_matrix(emp, "training data", 0, &X);
+            if (st == MG_OK) st = mg_denoiser_emp(mg_mat_of_array(&X), &den);
+        }
     } else {
         st = mg_mog_load(mogp, &mog);
         if (st == MG_OK) st = mg_denoiser_mog(&mog, &den);

@@ -6,8 +6,8 @@
 # what the Python package builds, installs and is tested with (cffi, pytest,
 # venv/pip/setuptools/wheel for an offline `pip install ./python`, nbclient,
 # ipykernel and matplotlib to execute its notebook; OpenMPI for `memgen sweep` under mpirun);
-# MEMGEN_DEPS_EXTRA=1 adds the optional reference tools (PyTorch, NumPy, clang
-# for fuzzing).
+# MEMGEN_DEPS_EXTRA=1 adds the optional reference tools (PyTorch, NumPy, FAISS for
+# bench_nn, clang for fuzzing).
 set -e
 need="build-essential pkg-config libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev libcjson-dev libcmocka-dev dataset-fashion-mnist"
 if [ "${MEMGEN_DEPS_TEST:-0}" = 1 ]; then
@@ -16,7 +16,7 @@ if [ "${MEMGEN_DEPS_TEST:-0}" = 1 ]; then
     need="$need libopenmpi-dev openmpi-bin" # build/memgen-mpi and test_sweep's mpirun run
 fi
 if [ "${MEMGEN_DEPS_EXTRA:-0}" = 1 ]; then
-    need="$need clang libclang-rt-14-dev python3-numpy python3-torch"
+    need="$need clang libclang-rt-14-dev python3-numpy python3-torch python3-faiss"
 fi
 missing=""
 for p in $need; do

@@ -5,38 +5,50 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "testutil.h"
 #include "memgen/memorization.h"
 #include "memgen/neighbors.h"
 #include "memgen/rng.h"
 
-/* Brute-force k-NN in double (the oracle). */
-static void naive_knn(mg_mat Q, mg_mat R, int k, int excl, int64_t *idx, double *dist) {
+/* Brute-force top k in double (the oracle): the key of mg_nn_topk (squared
+ * distance, or -cos), lower index first on ties; val as mg_nn_topk reports. */
+static void naive_topk(mg_mat Q, mg_mat R, int k, mg_nn_metric metric, int excl, int64_t *idx, double *val) {
+    double *key = malloc((size_t)k * sizeof(double));
     for (int64_t i = 0; i < Q.rows; i++) {
-        for (int a = 0; a < k; a++) {
-            idx[i * k + a] = -1;
-            dist[i * k + a] = INFINITY;
-        }
+        const float *q = Q.data + i * Q.ld;
+        for (int a = 0; a < k; a++) key[a] = INFINITY, idx[i * k + a] = -1;
         for (int64_t j = 0; j < R.rows; j++) {
             if (excl && i == j) continue;
-            double s = 0;
+            const float *r = R.data + j * R.ld;
+            double s = 0, qq = 0, rr = 0;
             for (int64_t t = 0; t < Q.cols; t++) {
-                double u = (double)Q.data[i * Q.ld + t] - R.data[j * R.ld + t];
-                s += u * u;
+                double u = (double)q[t] - r[t];
+                s += metric == MG_NN_L2 ? u * u : (double)q[t] * r[t];
             }
-            s = sqrt(s);
+            if (metric == MG_NN_COSINE) {
+                for (int64_t t = 0; t < Q.cols; t++) qq += (double)q[t] * q[t], rr += (double)r[t] * r[t];
+                double den = sqrt(qq) * sqrt(rr);
+                s = den > 0 ? -s / den : 0.0;
+            }
             int pos = k;
-            while (pos > 0 && dist[i * k + pos - 1] > s) pos--;
+            while (pos > 0 && (idx[i * k + pos - 1] < 0 || key[pos - 1] > s)) pos--;
             if (pos == k) continue;
-            for (int b = k - 1; b > pos; b--) {
-                dist[i * k + b] = dist[i * k + b - 1];
-                idx[i * k + b] = idx[i * k + b - 1];
-            }
-            dist[i * k + pos] = s;
+            for (int b = k - 1; b > pos; b--) key[b] = key[b - 1], idx[i * k + b] = idx[i * k + b - 1];
+            key[pos] = s;
             idx[i * k + pos] = j;
         }
+        for (int a = 0; a < k; a++) val[i * k + a] = metric == MG_NN_L2 ? sqrt(key[a]) : -key[a];
     }
+    free(key);
+}
+
+/* Brute-force k-NN in Euclidean distance. */
+static void naive_knn(mg_mat Q, mg_mat R, int k, int excl, int64_t *idx, double *dist) {
+    naive_topk(Q, R, k, MG_NN_L2, excl, idx, dist);
 }
 
 /* A random m x d matrix (caller frees data). */
@@ -209,6 +221,101 @@ static void test_memratio_upto_scale(void **state) {
     free(X.data), free(S.data), free(Su.data), free(Xu.data);
 }
 
+/* mg_nn_topk equals the brute-force double oracle, with the same bits, for
+ * every block size and thread count; returns the rescans of the last run. */
+static int64_t check_topk_configs(mg_mat Q, mg_mat R, int k, mg_nn_metric metric, int excl) {
+    size_t n = (size_t)Q.rows * (size_t)k;
+    int64_t *ref = malloc(n * sizeof(int64_t)), *idx = malloc(n * sizeof(int64_t));
+    double *rv = malloc(n * sizeof(double)), *val = malloc(n * sizeof(double));
+    naive_topk(Q, R, k, metric, excl, ref, rv);
+    const int64_t blocks[][2] = {{0, 0}, {1, 1}, {3, 7}, {64, 5}, {17, 4096}};
+    int64_t rescanned = 0;
+    for (int threads = 1; threads <= 3; threads++) {
+#ifdef _OPENMP
+        omp_set_num_threads(threads);
+#endif
+        for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+            mg_nn_opts o = {.metric = metric, .exclude_diag = excl, .query_block = blocks[b][0],
+                            .ref_block = blocks[b][1]};
+            tu_assert_ok(mg_nn_topk(Q, R, k, &o, idx, val));
+            assert_memory_equal(idx, ref, n * sizeof(int64_t));
+            assert_memory_equal(val, rv, n * sizeof(double));
+            rescanned = o.rescanned;
+        }
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(2);
+#endif
+    free(ref), free(idx), free(rv), free(val);
+    return rescanned;
+}
+
+/* Random data in both metrics and with self-exclusion: the oracle's answers
+ * and bits on any blocking and thread count. */
+static void test_topk_random_any_blocking(void **state) {
+    (void)state;
+    mg_rng r;
+    mg_rng_init(&r, 11);
+    mg_mat Q = random_mat(&r, 97, 40, 0.5f), R = random_mat(&r, 301, 40, 0.5f);
+    check_topk_configs(Q, R, 2, MG_NN_L2, 0);
+    check_topk_configs(Q, R, 5, MG_NN_COSINE, 0);
+    check_topk_configs(R, R, 3, MG_NN_L2, 1);
+    check_topk_configs(R, R, 1, MG_NN_COSINE, 1);
+    free(Q.data), free(R.data);
+}
+
+/* Adversarial ties: duplicated reference rows, rows at exactly equal
+ * distance (q +- e_t on small integers), a zero query and zero rows, and
+ * near-ties under a large common offset that float32 cannot separate (those
+ * queries must be rescanned in double and still agree with the oracle). */
+static void test_topk_ties(void **state) {
+    (void)state;
+    const int64_t d = 16, n = 200, m = 30;
+    mg_mat R = {n, d, d, calloc((size_t)(n * d), sizeof(float))};
+    mg_mat Q = {m, d, d, calloc((size_t)(m * d), sizeof(float))};
+    for (int64_t j = 0; j < n; j++) /* small integers, many exact ties; rows 100.. duplicate rows 0.. */
+        for (int64_t t = 0; t < d; t++) R.data[j * d + t] = (float)(((j % 100) * 7 + t * 3) % 5);
+    for (int64_t j = 150; j < 160; j++) memset(R.data + j * d, 0, (size_t)d * sizeof(float)); /* zero rows */
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t t = 0; t < d; t++) Q.data[i * d + t] = (float)((i * 5 + t * 2) % 5) + (t == i % d ? 0.5f : 0.0f);
+    memset(Q.data, 0, (size_t)d * sizeof(float)); /* query 0: the zero row */
+    check_topk_configs(Q, R, 2, MG_NN_L2, 0);
+    check_topk_configs(Q, R, 3, MG_NN_COSINE, 0);
+    check_topk_configs(R, R, 2, MG_NN_L2, 1);
+    /* near-ties at offset 1000: r_j = c + (1 + j 1e-4) e_0, q = c */
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t t = 0; t < d; t++) R.data[j * d + t] = 1000.0f + (t == 0 ? 1.0f + 1e-4f * (float)((j * 37) % n) : 0);
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t t = 0; t < d; t++) Q.data[i * d + t] = 1000.0f + (t == 1 ? 1e-3f * (float)i : 0.0f);
+    assert_true(check_topk_configs(Q, R, 2, MG_NN_L2, 0) > 0);
+    free(Q.data), free(R.data);
+}
+
+/* A ratio exactly at the threshold is not memorized (ratio < threshold), the
+ * same on every blocking: q = 0 with neighbours at distances 1 and 3 among
+ * far rows, threshold 1/3. */
+static void test_ratio_at_threshold(void **state) {
+    (void)state;
+    const int64_t d = 8, n = 50;
+    mg_mat X = {n, d, d, calloc((size_t)(n * d), sizeof(float))}, S = {1, d, d, calloc((size_t)d, sizeof(float))};
+    for (int64_t j = 0; j < n; j++) X.data[j * d + 1] = 10.0f + (float)j; /* far rows */
+    X.data[7 * d + 0] = 1.0f;
+    X.data[7 * d + 1] = 0.0f;
+    X.data[31 * d + 2] = -3.0f;
+    X.data[31 * d + 1] = 0.0f;
+    mg_memratio mr;
+    tu_assert_ok(mg_memratio_compute(S, X, 1.0 / 3.0, &mr));
+    assert_int_equal(mr.nn1[0], 7);
+    assert_int_equal(mr.nn2[0], 31);
+    assert_true(mr.ratio[0] == 1.0 / 3.0);
+    assert_int_equal(mr.memorized[0], 0);
+    mg_memratio_free(&mr);
+    tu_assert_ok(mg_memratio_compute(S, X, nextafter(1.0 / 3.0, 1.0), &mr));
+    assert_int_equal(mr.memorized[0], 1);
+    mg_memratio_free(&mr);
+    free(X.data), free(S.data);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memratio_upto_scale),
@@ -216,6 +323,9 @@ int main(void) {
         cmocka_unit_test(test_knn_errors),
         cmocka_unit_test(test_max_cosine),
         cmocka_unit_test(test_memratio),
+        cmocka_unit_test(test_topk_random_any_blocking),
+        cmocka_unit_test(test_topk_ties),
+        cmocka_unit_test(test_ratio_at_threshold),
     };
     return cmocka_run_group_tests_name("neighbors", tests, NULL, NULL);
 }

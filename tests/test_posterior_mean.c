@@ -4,7 +4,8 @@
  * sample) and stability with large norms; f_gt of a Gaussian mixture against
  * NumPy, the Cholesky oracle, a Monte Carlo posterior mean and a d = 1000
  * mixture with a tiny-eigenvalue spectrum; f_gt never reads its workspace
- * before writing it (heap left full of NaN by earlier work does not leak in).
+ * before writing it (heap left full of NaN by earlier work does not leak in);
+ * f_emp streamed from a file in chunks equals f_emp over the whole file.
  */
 #include <float.h>
 #include <math.h>
@@ -17,6 +18,7 @@
 #endif
 
 #include "testutil.h"
+#include "memgen/denoiser.h"
 #include "memgen/mog.h"
 #include "memgen/npy.h"
 #include "memgen/theory.h"
@@ -292,12 +294,64 @@ static void test_fgt_ignores_stale_memory(void **state) {
     mg_mog_free(&mog);
 }
 
+/* f_emp streamed from an .npy file in chunks (online log-sum-exp over the
+ * chunks' normalisers) equals f_emp over the whole set up to float rounding,
+ * for chunks of 1 row to more than the file, at sigma = 0 (the nearest row,
+ * lowest index on ties: a duplicated row) to large sigma. */
+static void test_femp_chunked_equals_whole(void **state) {
+    (void)state;
+    int64_t n = 300, d = 48, m = 25;
+    mg_array xa = {0};
+    int64_t shape[2] = {n, d};
+    tu_assert_ok(mg_array_alloc(&xa, MG_F32, 2, shape));
+    float *x = xa.data, *y = malloc((size_t)(m * d) * sizeof(float));
+    float *a = malloc((size_t)(m * d) * sizeof(float)), *b = malloc((size_t)(m * d) * sizeof(float));
+    mg_rng r;
+    mg_rng_init(&r, 9);
+    mg_rng_normal(&r, x, (size_t)(n * d));
+    for (int64_t i = 0; i < n * d; i++) x[i] += (i % d) == 0 ? 30.0f : 0.0f;
+    memcpy(x + 200 * d, x + 17 * d, (size_t)d * sizeof(float)); /* a duplicate in another chunk */
+    for (int64_t q = 0; q < m; q++)
+        for (int64_t j = 0; j < d; j++) y[q * d + j] = x[((q * 37) % n) * d + j];
+    mg_rng_add_noise(&r, y, 0.3f, y, (size_t)(m * d));
+    char *dir = tu_mkdtemp(), *path = tu_path(dir, "x.npy");
+    tu_assert_ok(mg_npy_write(path, &xa));
+    mg_mat X = {n, d, d, x}, Y = {m, d, d, y}, A = {m, d, d, a}, B = {m, d, d, b};
+    mg_denoiser whole;
+    tu_assert_ok(mg_denoiser_emp(X, &whole));
+    const int64_t chunks[] = {1, 7, 64, 299, 300, 1000};
+    const double sigmas[] = {0.0, 0.001, 0.05, 0.3, 1.0, 3.0, 30.0};
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        mg_denoiser ch;
+        tu_assert_ok(mg_denoiser_emp_chunked(path, chunks[c], &ch));
+        for (size_t s = 0; s < sizeof sigmas / sizeof sigmas[0]; s++) {
+            if (sigmas[s] == 0) { /* mg_denoise takes sigma > 0: the backends directly */
+                tu_assert_ok(whole.fn(whole.ctx, 0.0, Y, A));
+                tu_assert_ok(ch.fn(ch.ctx, 0.0, Y, B));
+                assert_memory_equal(a, b, (size_t)(m * d) * sizeof(float));
+                continue;
+            }
+            tu_assert_ok(mg_denoise(&whole, sigmas[s], Y, A));
+            tu_assert_ok(mg_denoise(&ch, sigmas[s], Y, B));
+            char what[64];
+            snprintf(what, sizeof what, "chunked f_emp, chunk %lld sigma=%g", (long long)chunks[c], sigmas[s]);
+            tu_assert_close_f(b, a, m * d, 2e-5, 1e-6, what);
+        }
+        mg_denoiser_free(&ch);
+    }
+    mg_denoiser_free(&whole);
+    tu_rmtree(dir);
+    free(dir), free(path), free(y), free(a), free(b);
+    mg_array_free(&xa);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_femp_fixture),
         cmocka_unit_test(test_femp_vs_naive),
         cmocka_unit_test(test_femp_thread_independent),
         cmocka_unit_test(test_femp_small_sigma),
+        cmocka_unit_test(test_femp_chunked_equals_whole),
         cmocka_unit_test(test_fgt_fixture),
         cmocka_unit_test(test_fgt_monte_carlo),
         cmocka_unit_test(test_fgt_high_dim),

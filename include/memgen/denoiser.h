@@ -53,6 +53,14 @@ MG_API mg_status mg_denoiser_tcdae(const mg_tcdae *m, mg_denoiser *out);
  * training set (the fully memorizing model). */
 MG_API mg_status mg_denoiser_emp(mg_mat X, mg_denoiser *out);
 
+/* The same denoiser over the training rows of an .npy file (n x d, any
+ * dtype mg_npy_rows_read_f32 takes) read chunk_rows at a time on every call,
+ * so memory is bounded by the chunk, independent of n: each chunk's f_emp
+ * and log-normaliser (mg_femp_apply_logz) are folded into the whole set's by
+ * an online log-sum-exp. Equal to mg_denoiser_emp over the whole file up to
+ * float rounding. */
+MG_API mg_status mg_denoiser_emp_chunked(const char *path, int64_t chunk_rows, mg_denoiser *out);
+
 /* The true denoiser f_gt of a Gaussian mixture (borrowed). */
 MG_API mg_status mg_denoiser_mog(const mg_mog *mog, mg_denoiser *out);
 

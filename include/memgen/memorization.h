@@ -42,6 +42,14 @@ typedef struct {
  * (m x d, m >= 2). Caller frees with mg_memratio_free. */
 MG_API mg_status mg_memratio_compute(mg_mat S, mg_mat X, double threshold, mg_memratio *out);
 
+/* The same measures for samples read from an .npy file (n x d, any dtype
+ * mg_npy_rows_read_f32 takes) chunk_rows rows at a time: memory for the
+ * samples is two chunks (the near-duplicate ratio reads the file once per
+ * chunk), besides the n-long results. The same bits as mg_memratio_compute
+ * on the whole file. */
+MG_API mg_status mg_memratio_compute_file(const char *samples, int64_t chunk_rows, mg_mat X, double threshold,
+                                          mg_memratio *out);
+
 /* *out (X.rows x X.cols float32, owned by the caller) = every row of X
  * divided by its Euclidean norm (computed in double); a zero row stays zero. */
 MG_API mg_status mg_rows_unit_norm(mg_mat X, mg_array *out);

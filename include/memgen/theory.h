@@ -321,6 +321,12 @@ MG_API void mg_femp_free(mg_femp *f);
 /* Out (m x d) = f_emp(Y) for queries Y (m x d); Out may not alias Y. */
 MG_API mg_status mg_femp_apply(mg_femp *f, mg_mat Y, double sigma, mg_mat Out);
 
+/* The same, and logz (m) = the log of Eq. 3's normaliser for each query,
+ * log sum_i exp(-|y - x_i|^2 / (2 sigma^2)) (-min_i |y - x_i|^2 at sigma = 0):
+ * results over disjoint parts of the training set combine into the whole
+ * set's by log-sum-exp weights (mg_denoiser_emp_chunked streams a file so). */
+MG_API mg_status mg_femp_apply_logz(mg_femp *f, mg_mat Y, double sigma, mg_mat Out, double *logz);
+
 /* One-shot form of create + apply + free. */
 MG_API mg_status mg_femp_once(mg_mat X, mg_mat Y, double sigma, mg_mat Out);
 

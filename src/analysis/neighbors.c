@@ -1,62 +1,46 @@
 /*
- * Exact k-nearest neighbours and maximal cosine similarity between row sets,
- * blocked over queries and references so memory stays bounded (a 256 x 2048
- * Gram block) while every product goes through mg_sgemm_det (parallel on
- * OpenMP threads, the same bits on any thread count).
+ * The exact top-k neighbour search (see memgen/neighbors.h). Per query block
+ * (one OpenMP thread each), reference blocks stream through one
+ * single-threaded cblas_sgemm each, G = Q_b R_b^T; a float key per pair
+ * ranks the references (L2: |r|^2 - 2 q.r, which is |q - r|^2 - |q|^2;
+ * cosine: -q.r / |r|, which is -cos |q|) and the best k + EXTRA keys are
+ * kept. The candidates are then recomputed in double and sorted; a float32
+ * error bound on the keys decides whether a reference outside the candidates
+ * could still belong to the top k, and such a query is rescanned in double.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
-#include "memgen/blas.h"
 #include "memgen/neighbors.h"
 
-#define QBLOCK 256
-#define RBLOCK 2048
+#define DEFAULT_QBLOCK 256
+#define DEFAULT_RBLOCK 1024
 #define EXTRA_CANDIDATES 8
 
-/* Called for each Gram block G (qn x rn, ld RBLOCK) of queries q0.. and
- * references r0.. . */
-typedef void (*block_visitor)(void *ctx, int64_t q0, int64_t qn, int64_t r0, int64_t rn, const float *G);
-
-/* Runs the visitor over all blocks of Q R^T. */
-static mg_status scan_blocks(mg_mat Q, mg_mat R, block_visitor visit, void *ctx) {
-    float *G = mg_alloc((size_t)QBLOCK * RBLOCK, sizeof(float));
-    if (!G) return mg_fail(MG_ERR_NOMEM, "neighbours: cannot allocate the Gram block");
-    for (int64_t q0 = 0; q0 < Q.rows; q0 += QBLOCK) {
-        int64_t qn = Q.rows - q0 < QBLOCK ? Q.rows - q0 : QBLOCK;
-        for (int64_t r0 = 0; r0 < R.rows; r0 += RBLOCK) {
-            int64_t rn = R.rows - r0 < RBLOCK ? R.rows - r0 : RBLOCK;
-            /* G = Q[q0:q0+qn] R[r0:r0+rn]^T */
-            mg_sgemm_det(0, 1, qn, rn, Q.cols, 1.0f, Q.data + q0 * Q.ld, Q.ld, R.data + r0 * R.ld, R.ld, 0.0f, G,
-                         RBLOCK);
-            visit(ctx, q0, qn, r0, rn, G);
-        }
-    }
-    free(G);
-    return MG_OK;
-}
-
-/* Squared norms of the rows of A (in double). */
-static double *row_sqnorms(mg_mat A) {
-    double *n = malloc((size_t)(A.rows > 0 ? A.rows : 1) * sizeof(double));
-    if (!n) return NULL;
-    for (int64_t i = 0; i < A.rows; i++) {
-        const float *a = A.data + i * A.ld;
-        double s = 0;
-        for (int64_t j = 0; j < A.cols; j++) s += (double)a[j] * a[j];
-        n[i] = s;
-    }
-    return n;
-}
+/* Everything the scan of one query block reads (shared, read-only). */
+typedef struct {
+    mg_mat Q, R;
+    int k, c; /* neighbours wanted, candidates kept */
+    mg_nn_metric metric;
+    int exclude;
+    int64_t off;
+    int64_t qb, rb;
+    const float *ka, *kb;   /* R rows: key = ka[j] + kb[j] * (q . r_j) */
+    const double *qsq, *rsq; /* squared norms in double */
+    double rmax;             /* max_j |r_j| */
+} nn_job;
 
 /* Validates a pair of row sets. */
-static mg_status check_pair(mg_mat Q, mg_mat R, int exclude_self, const char *what) {
+static mg_status check_pair(mg_mat Q, mg_mat R, const char *what) {
     if (Q.cols != R.cols)
         return mg_fail(MG_ERR_SHAPE, "%s: queries have %lld features but references %lld", what, (long long)Q.cols,
                        (long long)R.cols);
-    if (exclude_self && Q.rows != R.rows)
-        return mg_fail(MG_ERR_SHAPE, "%s: excluding self needs the same set on both sides", what);
     if (Q.cols > INT32_MAX || Q.ld > INT32_MAX || R.ld > INT32_MAX)
         return mg_fail(MG_ERR_SHAPE, "%s: rows too long for BLAS", what);
     if (Q.rows > 0) MG_TRY(mg_mat_check(Q, what));
@@ -64,158 +48,249 @@ static mg_status check_pair(mg_mat Q, mg_mat R, int exclude_self, const char *wh
     return MG_OK;
 }
 
-/* State of the candidate search: per query a list of c (approx d2, index)
- * pairs kept sorted ascending. */
-typedef struct {
-    int c;
-    int exclude_self;
-    const double *qn, *rn;
-    double *cd;   /* m x c approximate squared distances */
-    int64_t *ci;  /* m x c indices, -1 = empty */
-} knn_state;
-
-/* Inserts candidates from one Gram block. */
-static void knn_visit(void *ctx, int64_t q0, int64_t qn, int64_t r0, int64_t rn, const float *G) {
-    knn_state *s = ctx;
-    for (int64_t a = 0; a < qn; a++) {
-        int64_t i = q0 + a;
-        double *cd = s->cd + i * s->c;
-        int64_t *ci = s->ci + i * s->c;
-        const float *g = G + a * RBLOCK;
-        for (int64_t b = 0; b < rn; b++) {
-            int64_t j = r0 + b;
-            if (s->exclude_self && j == i) continue;
-            double d2 = s->qn[i] + s->rn[j] - 2.0 * (double)g[b];
-            if (d2 >= cd[s->c - 1]) continue;
-            int pos = s->c - 1;
-            while (pos > 0 && cd[pos - 1] > d2) {
-                cd[pos] = cd[pos - 1];
-                ci[pos] = ci[pos - 1];
-                pos--;
-            }
-            cd[pos] = d2;
-            ci[pos] = j;
-        }
-    }
-}
-
-/* Exact squared distance in double. */
-static double exact_d2(const float *a, const float *b, int64_t d) {
+/* Squared norm of a float row, summed in double. */
+static double sqnorm(const float *a, int64_t d) {
     double s = 0;
-    for (int64_t t = 0; t < d; t++) {
-        double u = (double)a[t] - b[t];
-        s += u * u;
-    }
+    for (int64_t t = 0; t < d; t++) s += (double)a[t] * a[t];
     return s;
 }
 
-/* k nearest neighbours with exact distances. */
+/* The exact sort key of pair (q, r) in double, lower is nearer: the squared
+ * distance sum_t (q_t - r_t)^2, or -cos = -(q . r) / (|q| |r|) (0 when a norm
+ * is 0), the value the results report (after sqrt, or negated). */
+static double exact_key(const nn_job *jb, const float *q, double qn, int64_t j) {
+    const float *r = jb->R.data + j * jb->R.ld;
+    double s = 0;
+    if (jb->metric == MG_NN_L2) {
+        for (int64_t t = 0; t < jb->Q.cols; t++) {
+            double u = (double)q[t] - r[t];
+            s += u * u;
+        }
+        return s;
+    }
+    for (int64_t t = 0; t < jb->Q.cols; t++) s += (double)q[t] * r[t];
+    double den = qn * sqrt(jb->rsq[j]);
+    return den > 0 ? -s / den : 0.0;
+}
+
+/* Inserts (key, j) into the ascending list of n entries (drops the last). */
+static void insert_sorted_d(double *keys, int64_t *ids, int n, double key, int64_t j) {
+    int pos = n - 1;
+    while (pos > 0 && (keys[pos - 1] > key || (keys[pos - 1] == key && ids[pos - 1] > j))) {
+        keys[pos] = keys[pos - 1];
+        ids[pos] = ids[pos - 1];
+        pos--;
+    }
+    keys[pos] = key;
+    ids[pos] = j;
+}
+
+/* Bound on |float key - exact key| over every reference for a query of norm
+ * qn (squared qsq): the sgemm dot product errs by at most gamma_d |q| |r|
+ * (Higham, any summation order), plus the roundings of the key's own terms;
+ * 1.5x margin, and the double terms' rounding. */
+static double key_error_bound(const nn_job *jb, double qn, double qsq, double worst) {
+    const double u = FLT_EPSILON / 2, d = (double)jb->Q.cols, gam = d * u / (1 - d * u);
+    const double R = jb->rmax, dbl = 8 * DBL_EPSILON * (qsq + R * R + fabs(worst) + qn);
+    if (jb->metric == MG_NN_L2) return 1.5 * ((2 * gam + 4 * u) * qn * R + 3 * u * R * R) + dbl;
+    return 1.5 * (gam + 3 * u) * qn + dbl;
+}
+
+/* Exact top k of query i by a double scan over every reference (ck, ci: k
+ * slots). */
+static void rescan_query(const nn_job *jb, int64_t i, double *ck, int64_t *ci) {
+    const float *q = jb->Q.data + i * jb->Q.ld;
+    double qn = sqrt(jb->qsq[i]);
+    for (int a = 0; a < jb->k; a++) ck[a] = INFINITY, ci[a] = -1;
+    for (int64_t j = 0; j < jb->R.rows; j++) {
+        if (jb->exclude && j == i + jb->off) continue;
+        double key = exact_key(jb, q, qn, j);
+        if (ci[jb->k - 1] < 0 || key < ck[jb->k - 1]) insert_sorted_d(ck, ci, jb->k, key, j);
+    }
+}
+
+/* Finishes query i from its nc float candidates (fk, fi: ascending float
+ * keys): exact keys in double, sorted; certified when the k-th exact key is
+ * below the lowest float key a non-candidate can have, less the error bound;
+ * otherwise rescanned. Writes k results; returns 1 when rescanned. */
+static int finish_query(const nn_job *jb, int64_t i, const float *fk, const int64_t *fi, int nc, double *ek,
+                        int64_t *ei, int64_t *idx, double *val) {
+    const float *q = jb->Q.data + i * jb->Q.ld;
+    double qsq = jb->qsq[i], qn = sqrt(qsq);
+    int k = jb->k, rescanned = 0;
+    for (int a = 0; a < jb->c; a++) ek[a] = INFINITY, ei[a] = -1;
+    for (int a = 0; a < nc; a++) insert_sorted_d(ek, ei, jb->c, exact_key(jb, q, qn, fi[a]), fi[a]);
+    if (nc == jb->c && k <= nc) {
+        /* every non-candidate has float key >= fk[c - 1]; exact keys in float-key units */
+        double worst = fk[jb->c - 1], e = key_error_bound(jb, qn, qsq, worst);
+        double kth = jb->metric == MG_NN_L2 ? ek[k - 1] - qsq : ek[k - 1] * qn;
+        if (!(kth < worst - e)) {
+            rescan_query(jb, i, ek, ei);
+            rescanned = 1;
+        }
+    }
+    for (int a = 0; a < k; a++) {
+        idx[i * k + a] = ei[a];
+        if (ei[a] < 0)
+            val[i * k + a] = jb->metric == MG_NN_L2 ? INFINITY : -INFINITY;
+        else
+            val[i * k + a] = jb->metric == MG_NN_L2 ? sqrt(ek[a]) : -ek[a];
+    }
+    return rescanned;
+}
+
+/* Keeps the c lowest float keys of one Gram block row g (references r0..r0+rn)
+ * for query i in (fk, fi), ascending; *nc counts the entries. */
+static void scan_row(const nn_job *jb, int64_t i, const float *g, int64_t r0, int64_t rn, float *fk, int64_t *fi,
+                     int *nc) {
+    const float *ka = jb->ka + r0, *kb = jb->kb + r0;
+    const int c = jb->c;
+    float thr = fk[c - 1];
+    for (int64_t b = 0; b < rn; b++) {
+        float key = ka[b] + kb[b] * g[b];
+        if (!(key < thr)) continue;
+        int64_t j = r0 + b;
+        if (jb->exclude && j == i + jb->off) continue;
+        int pos = c - 1;
+        while (pos > 0 && fk[pos - 1] > key) {
+            fk[pos] = fk[pos - 1];
+            fi[pos] = fi[pos - 1];
+            pos--;
+        }
+        fk[pos] = key;
+        fi[pos] = j;
+        if (*nc < c) ++*nc;
+        thr = fk[c - 1];
+    }
+}
+
+/* The whole search of one query block [q0, q0 + qn) with this thread's
+ * workspace; returns the number of rescanned queries. */
+static int64_t run_block(const nn_job *jb, int64_t q0, int64_t qn, float *G, float *fk, int64_t *fi, int *nc,
+                         double *ek, int64_t *ei, int64_t *idx, double *val) {
+    const int c = jb->c;
+    for (int64_t a = 0; a < qn * c; a++) fk[a] = INFINITY, fi[a] = -1;
+    for (int64_t a = 0; a < qn; a++) nc[a] = 0;
+    for (int64_t r0 = 0; r0 < jb->R.rows; r0 += jb->rb) {
+        int64_t rn = jb->R.rows - r0 < jb->rb ? jb->R.rows - r0 : jb->rb;
+        /* G = Q[q0 : q0 + qn] R[r0 : r0 + rn]^T, one thread */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qn, (int)rn, (int)jb->Q.cols, 1.0f,
+                    jb->Q.data + q0 * jb->Q.ld, (int)jb->Q.ld, jb->R.data + r0 * jb->R.ld, (int)jb->R.ld, 0.0f, G,
+                    (int)jb->rb);
+        for (int64_t a = 0; a < qn; a++) scan_row(jb, q0 + a, G + a * jb->rb, r0, rn, fk + a * c, fi + a * c, nc + a);
+    }
+    int64_t rescanned = 0;
+    for (int64_t a = 0; a < qn; a++)
+        rescanned += finish_query(jb, q0 + a, fk + a * c, fi + a * c, nc[a], ek, ei, idx, val);
+    return rescanned;
+}
+
+/* Per-reference key coefficients and norms, per-query norms. */
+static mg_status prepare(nn_job *jb, float **ka, float **kb, double **qsq, double **rsq) {
+    int64_t n = jb->R.rows, m = jb->Q.rows;
+    *ka = mg_alloc((size_t)(n > 0 ? n : 1), sizeof(float));
+    *kb = mg_alloc((size_t)(n > 0 ? n : 1), sizeof(float));
+    *rsq = mg_alloc((size_t)(n > 0 ? n : 1), sizeof(double));
+    *qsq = mg_alloc((size_t)(m > 0 ? m : 1), sizeof(double));
+    if (!*ka || !*kb || !*rsq || !*qsq) return mg_fail(MG_ERR_NOMEM, "nearest neighbours: out of memory");
+    jb->rmax = 0;
+    for (int64_t j = 0; j < n; j++) {
+        double s = sqnorm(jb->R.data + j * jb->R.ld, jb->R.cols), rn = sqrt(s);
+        (*rsq)[j] = s;
+        if (rn > jb->rmax) jb->rmax = rn;
+        if (jb->metric == MG_NN_L2) { /* |q - r|^2 - |q|^2 = |r|^2 - 2 q.r */
+            (*ka)[j] = (float)s;
+            (*kb)[j] = -2.0f;
+        } else { /* -cos |q| = -q.r / |r| */
+            (*ka)[j] = 0.0f;
+            (*kb)[j] = rn > 0 ? (float)(-1.0 / rn) : 0.0f;
+        }
+    }
+    for (int64_t i = 0; i < m; i++) (*qsq)[i] = sqnorm(jb->Q.data + i * jb->Q.ld, jb->Q.cols);
+    jb->ka = *ka, jb->kb = *kb, jb->qsq = *qsq, jb->rsq = *rsq;
+    return MG_OK;
+}
+
+/* Runs every query block over OpenMP threads, OpenBLAS on one thread each. */
+static mg_status run_all(const nn_job *jb, int64_t *idx, double *val, int64_t *rescanned) {
+    int64_t nblocks = (jb->Q.rows + jb->qb - 1) / jb->qb, total = 0;
+    int failed = 0;
+    const int saved = openblas_get_num_threads();
+    if (saved != 1) openblas_set_num_threads(1);
+#ifdef _OPENMP
+#pragma omp parallel reduction(+ : total) reduction(| : failed) if (nblocks > 1)
+#endif
+    {
+        const int c = jb->c;
+        float *G = mg_alloc((size_t)jb->qb * (size_t)jb->rb, sizeof(float));
+        float *fk = mg_alloc((size_t)jb->qb * (size_t)c, sizeof(float));
+        int64_t *fi = mg_alloc((size_t)jb->qb * (size_t)c, sizeof(int64_t));
+        int *nc = mg_alloc((size_t)jb->qb, sizeof(int));
+        double *ek = mg_alloc((size_t)c, sizeof(double));
+        int64_t *ei = mg_alloc((size_t)c, sizeof(int64_t));
+        int ok = G && fk && fi && nc && ek && ei;
+        failed |= !ok;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (int64_t b = 0; b < nblocks; b++) {
+            if (!ok) continue;
+            int64_t q0 = b * jb->qb, qn = jb->Q.rows - q0 < jb->qb ? jb->Q.rows - q0 : jb->qb;
+            total += run_block(jb, q0, qn, G, fk, fi, nc, ek, ei, idx, val);
+        }
+        free(G), free(fk), free(fi), free(nc), free(ek), free(ei);
+    }
+    if (saved != 1) openblas_set_num_threads(saved);
+    *rescanned = total;
+    return failed ? mg_fail(MG_ERR_NOMEM, "nearest neighbours: cannot allocate the block workspaces") : MG_OK;
+}
+
+/* The exact top k of every query (see neighbors.h). */
+mg_status mg_nn_topk(mg_mat Q, mg_mat R, int k, mg_nn_opts *opts, int64_t *idx, double *val) {
+    mg_nn_opts def = {0};
+    if (!opts) opts = &def;
+    MG_TRY(check_pair(Q, R, "nearest neighbours"));
+    if (k < 1) return mg_fail(MG_ERR_ARG, "nearest neighbours: k = %d must be >= 1", k);
+    if (opts->metric != MG_NN_L2 && opts->metric != MG_NN_COSINE)
+        return mg_fail(MG_ERR_ARG, "nearest neighbours: unknown metric %d", (int)opts->metric);
+    if (opts->query_block < 0 || opts->ref_block < 0 || opts->query_block > (1 << 16) || opts->ref_block > (1 << 20))
+        return mg_fail(MG_ERR_ARG, "nearest neighbours: block sizes %lld x %lld out of range",
+                       (long long)opts->query_block, (long long)opts->ref_block);
+    opts->rescanned = 0;
+    if (Q.rows == 0) return MG_OK;
+    nn_job jb = {.Q = Q, .R = R, .k = k, .metric = opts->metric, .exclude = opts->exclude_diag,
+                 .off = opts->diag_offset};
+    jb.c = (int)(k + EXTRA_CANDIDATES);
+    jb.qb = opts->query_block ? opts->query_block : DEFAULT_QBLOCK;
+    jb.rb = opts->ref_block ? opts->ref_block : DEFAULT_RBLOCK;
+    if (jb.rb > R.rows && R.rows > 0) jb.rb = R.rows;
+    if (jb.qb > Q.rows) jb.qb = Q.rows;
+    if (R.rows == 0) jb.rb = 1;
+    float *ka = NULL, *kb = NULL;
+    double *qsq = NULL, *rsq = NULL;
+    mg_status st = prepare(&jb, &ka, &kb, &qsq, &rsq);
+    if (st == MG_OK) st = run_all(&jb, idx, val, &opts->rescanned);
+    free(ka), free(kb), free(qsq), free(rsq);
+    return st;
+}
+
+/* k nearest neighbours in Euclidean distance. */
 mg_status mg_knn(mg_mat Q, mg_mat R, int k, int exclude_self, int64_t *idx, double *dist) {
-    MG_TRY(check_pair(Q, R, exclude_self, "nearest neighbours"));
+    if (exclude_self && Q.rows != R.rows)
+        return mg_fail(MG_ERR_SHAPE, "nearest neighbours: excluding self needs the same set on both sides");
     int64_t avail = R.rows - (exclude_self ? 1 : 0);
     if (k < 1 || k > avail)
         return mg_fail(MG_ERR_ARG, "nearest neighbours: k = %d but only %lld reference rows are available", k,
                        (long long)avail);
-    if (Q.rows == 0) return MG_OK;
-    knn_state s;
-    s.c = (int)((int64_t)k + EXTRA_CANDIDATES < avail ? k + EXTRA_CANDIDATES : avail);
-    s.exclude_self = exclude_self;
-    double *qn = row_sqnorms(Q), *rn = row_sqnorms(R);
-    s.qn = qn;
-    s.rn = rn;
-    s.cd = malloc((size_t)Q.rows * (size_t)s.c * sizeof(double));
-    s.ci = malloc((size_t)Q.rows * (size_t)s.c * sizeof(int64_t));
-    mg_status st = MG_OK;
-    if (!qn || !rn || !s.cd || !s.ci) {
-        st = mg_fail(MG_ERR_NOMEM, "nearest neighbours: out of memory");
-        goto done;
-    }
-    for (int64_t t = 0; t < Q.rows * s.c; t++) {
-        s.cd[t] = INFINITY;
-        s.ci[t] = -1;
-    }
-    st = scan_blocks(Q, R, knn_visit, &s);
-    if (st != MG_OK) goto done;
-    /* exact re-ranking of the candidates */
-    for (int64_t i = 0; i < Q.rows; i++) {
-        double *cd = s.cd + i * s.c;
-        int64_t *ci = s.ci + i * s.c;
-        for (int a = 0; a < s.c; a++) cd[a] = exact_d2(Q.data + i * Q.ld, R.data + ci[a] * R.ld, Q.cols);
-        for (int a = 1; a < s.c; a++) { /* insertion sort by (distance, index) */
-            double v = cd[a];
-            int64_t vi = ci[a];
-            int b = a;
-            while (b > 0 && (cd[b - 1] > v || (cd[b - 1] == v && ci[b - 1] > vi))) {
-                cd[b] = cd[b - 1];
-                ci[b] = ci[b - 1];
-                b--;
-            }
-            cd[b] = v;
-            ci[b] = vi;
-        }
-        for (int a = 0; a < k; a++) {
-            idx[i * k + a] = ci[a];
-            dist[i * k + a] = sqrt(cd[a]);
-        }
-    }
-done:
-    free(qn);
-    free(rn);
-    free(s.cd);
-    free(s.ci);
-    return st;
+    mg_nn_opts o = {.metric = MG_NN_L2, .exclude_diag = exclude_self};
+    return mg_nn_topk(Q, R, k, &o, idx, dist);
 }
 
-/* State of the max-cosine search. */
-typedef struct {
-    int exclude_self;
-    const double *qn, *rn; /* norms (not squared) */
-    int64_t *idx;
-    double *best;
-} cos_state;
-
-/* Updates the best cosine per query from one block. */
-static void cos_visit(void *ctx, int64_t q0, int64_t qn, int64_t r0, int64_t rn, const float *G) {
-    cos_state *s = ctx;
-    for (int64_t a = 0; a < qn; a++) {
-        int64_t i = q0 + a;
-        const float *g = G + a * RBLOCK;
-        for (int64_t b = 0; b < rn; b++) {
-            int64_t j = r0 + b;
-            if (s->exclude_self && j == i) continue;
-            double den = s->qn[i] * s->rn[j];
-            double c = den > 0 ? (double)g[b] / den : 0.0;
-            if (s->idx[i] < 0 || c > s->best[i]) {
-                s->best[i] = c;
-                s->idx[i] = j;
-            }
-        }
-    }
-}
-
-/* Largest cosine similarity per query (recomputed exactly in double). */
+/* Largest cosine similarity per query. */
 mg_status mg_max_cosine(mg_mat Q, mg_mat R, int exclude_self, int64_t *idx, double *cos) {
-    MG_TRY(check_pair(Q, R, exclude_self, "cosine similarity"));
+    if (exclude_self && Q.rows != R.rows)
+        return mg_fail(MG_ERR_SHAPE, "cosine similarity: excluding self needs the same set on both sides");
     if (R.rows - (exclude_self ? 1 : 0) < 1) return mg_fail(MG_ERR_ARG, "cosine similarity: no reference rows");
-    double *qn = row_sqnorms(Q), *rn = row_sqnorms(R);
-    if (!qn || !rn) {
-        free(qn);
-        free(rn);
-        return mg_fail(MG_ERR_NOMEM, "cosine similarity: out of memory");
-    }
-    for (int64_t i = 0; i < Q.rows; i++) qn[i] = sqrt(qn[i]);
-    for (int64_t j = 0; j < R.rows; j++) rn[j] = sqrt(rn[j]);
-    cos_state s = {exclude_self, qn, rn, idx, cos};
-    for (int64_t i = 0; i < Q.rows; i++) idx[i] = -1;
-    mg_status st = scan_blocks(Q, R, cos_visit, &s);
-    for (int64_t i = 0; st == MG_OK && i < Q.rows; i++) {
-        const float *q = Q.data + i * Q.ld, *r = R.data + idx[i] * R.ld;
-        double dot = 0;
-        for (int64_t t = 0; t < Q.cols; t++) dot += (double)q[t] * r[t];
-        double den = qn[i] * rn[idx[i]];
-        cos[i] = den > 0 ? dot / den : 0.0;
-    }
-    free(qn);
-    free(rn);
-    return st;
+    mg_nn_opts o = {.metric = MG_NN_COSINE, .exclude_diag = exclude_self};
+    return mg_nn_topk(Q, R, 1, &o, idx, cos);
 }
