@@ -593,16 +593,21 @@ mg_status mg_plot_svg(const mg_plot *p, char **svg) {
     return sb_finish(&b, "plot", svg);
 }
 
-/* Saves the SVG with an XML declaration, atomically. */
-mg_status mg_plot_save(const mg_plot *p, const char *path) {
+/* The standalone document: an XML declaration, then the SVG. */
+mg_status mg__plot_document(const mg_plot *p, const char *what, char **doc) {
     char *svg;
     MG_TRY(mg_plot_svg(p, &svg));
     sb_t b = {0};
     sb_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     sb_puts(&b, svg);
     free(svg);
+    return sb_finish(&b, what, doc);
+}
+
+/* Saves the SVG with an XML declaration, atomically. */
+mg_status mg_plot_save(const mg_plot *p, const char *path) {
     char *doc;
-    MG_TRY(sb_finish(&b, path, &doc));
+    MG_TRY(mg__plot_document(p, path, &doc));
     mg_status st = mg_write_file_atomic(path, doc, strlen(doc));
     free(doc);
     return st;
