@@ -165,6 +165,12 @@ MG_API int mg_plot_formats(const char **why_not);
 MG_API mg_status mg_svg_to_png(const char *svg, size_t len, double scale, const char *path);
 MG_API mg_status mg_svg_to_pdf(const char *svg, size_t len, const char *path);
 
+/* Writes a standalone SVG document (XML declaration, root <svg> with xmlns,
+ * width, height and viewBox) as stem.svg and, where this build can,
+ * stem.png (2x its pixel size) and stem.pdf. *written (may be NULL) gets the
+ * MG_PLOT_* bits of the files written. */
+MG_API mg_status mg_svg_export(const char *doc, const char *stem, int *written);
+
 /* Writes the plot as stem.svg (standalone: XML declaration, xmlns, width,
  * height and viewBox, every style inline) and, where this build can,
  * stem.png (2x its pixel size) and stem.pdf. *written (may be NULL) gets the

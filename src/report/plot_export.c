@@ -156,26 +156,36 @@ mg_status mg_svg_to_pdf(const char *svg, size_t len, const char *path) {
 #endif
 
 /* stem.svg, and stem.png / stem.pdf where the build can write them. */
-mg_status mg_plot_export(const mg_plot *p, const char *stem, int *written) {
+mg_status mg_svg_export(const char *doc, const char *stem, int *written) {
     if (written) *written = 0;
-    if (!p || !stem || !*stem) return mg_fail(MG_ERR_ARG, "plot export: NULL plot or empty file stem");
-    size_t n = strlen(stem);
-    char *path = malloc(n + 5), *doc = NULL;
-    if (!path) return mg_fail(MG_ERR_NOMEM, "plot export: out of memory");
+    if (!doc || !stem || !*stem) return mg_fail(MG_ERR_ARG, "figure export: NULL document or empty file stem");
+    size_t n = strlen(stem), len = strlen(doc);
+    char *path = malloc(n + 5);
+    if (!path) return mg_fail(MG_ERR_NOMEM, "figure export: out of memory");
     memcpy(path, stem, n);
-    mg_status st = mg__plot_document(p, stem, &doc);
+    mg_status st = MG_OK;
     int formats = mg_plot_formats(NULL), done = 0;
     static const char *const ext[3] = {".svg", ".png", ".pdf"};
     for (int k = 0; k < 3 && st == MG_OK; k++) {
         if (!(formats & (1 << k))) continue;
         memcpy(path + n, ext[k], 5);
-        if (k == 0) st = mg_write_file_atomic(path, doc, strlen(doc));
-        else if (k == 1) st = mg_svg_to_png(doc, strlen(doc), 2.0, path);
-        else st = mg_svg_to_pdf(doc, strlen(doc), path);
+        if (k == 0) st = mg_write_file_atomic(path, doc, len);
+        else if (k == 1) st = mg_svg_to_png(doc, len, 2.0, path);
+        else st = mg_svg_to_pdf(doc, len, path);
         if (st == MG_OK) done |= 1 << k;
     }
-    free(doc);
     free(path);
     if (written) *written = done;
+    return st;
+}
+
+/* The plot's standalone document through mg_svg_export. */
+mg_status mg_plot_export(const mg_plot *p, const char *stem, int *written) {
+    if (written) *written = 0;
+    if (!p) return mg_fail(MG_ERR_ARG, "plot export: NULL plot");
+    char *doc = NULL;
+    MG_TRY(mg__plot_document(p, stem ? stem : "plot", &doc));
+    mg_status st = mg_svg_export(doc, stem, written);
+    free(doc);
     return st;
 }

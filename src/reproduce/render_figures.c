@@ -34,6 +34,10 @@ static mg_status plot_emit(const call_t *c, mg_plot *p, mg_status s, const char 
     const char *why = NULL;
     mg_plot_formats(&why);
     if (s == MG_OK && n > 0) s = mg_report_files_as(rep, "Figure files", links, n, why);
+    char *svg = NULL; /* the panel of the section's whole figure: the id after "<section>_<prefix>" */
+    if (s == MG_OK && c->panels) s = mg_plot_svg(p, &svg);
+    if (s == MG_OK && c->panels)
+        s = rd_panel_add(c, strrchr(stem, '/') + 1 + strlen(c->sec->id) + 1 + strlen(c->prefix), svg);
     free(path);
     mg_plot_free(p);
     return s;

@@ -20,6 +20,23 @@ typedef struct {
     int nbars;  /* bar series of the figure being written */
 } rd_script;
 
+/* One plot of the section kept for its whole figure (render_panels.c). */
+typedef struct {
+    char *fig; /* the figure's id */
+    int col;   /* its dataset's column */
+    char *svg; /* the plot's <svg> element */
+} rd_panel;
+
+/* The section's plots, to lay out as the paper does: a row per figure, a column per dataset. */
+typedef struct {
+    rd_panel *p;
+    int n, cap;
+    int ncols;
+    char col_prefix[MG_REPRO_MAX_DATASETS + 1][24];
+    int col_images[MG_REPRO_MAX_DATASETS + 1]; /* an image dataset (the paper's CelebA side: the left columns) */
+    int col_paper[MG_REPRO_MAX_DATASETS + 1];  /* a dataset the paper shows this result on */
+} rd_panels;
+
 /* A described struct seen as a scope. */
 typedef struct {
     const mg_field *fields;
@@ -38,6 +55,7 @@ typedef struct {
     cJSON *res;              /* this call's object in summary.json */
     mg_tpl_scope claims_sc, run_sc, data_sc, params_sc, result_sc;
     rd_script *py;           /* the section's matplotlib script (NULL: none is written) */
+    rd_panels *panels;       /* the section's plots for its whole figure (NULL: none is written) */
 } call_t;
 
 /* One row of a table as a scope. */
@@ -129,6 +147,19 @@ void rd_py_figure_end(const call_t *c, const mg_figure_spec *f, const char *stem
 
 /* Writes DIR/<section>/plot_<section>.py when the section drew a figure; frees the script. */
 mg_status rd_py_write(mg_repro_ctx *ctx, const mg_section *sec, rd_script *py);
+
+/* ---- render_panels.c ---------------------------------------------------------------- */
+
+/* Keeps a plot's SVG element (taken over: freed here, also on failure) as the panel of figure `fig` of the call. */
+mg_status rd_panel_add(const call_t *c, const char *fig, char *svg);
+
+/* Writes the section's whole figure, DIR/<section>/figures/<section>.svg|png|pdf: a row per figure and a column
+ * per dataset the paper shows (all datasets when it shows none of them), image datasets first (the paper's
+ * CelebA | MoG), and links it on the page; frees the panels. */
+mg_status rd_panels_write(mg_repro_ctx *ctx, const mg_section *sec, rd_panels *pn);
+
+/* Whether name is in a comma-separated list; a NULL list holds every name. */
+int rd_in_list(const char *list, const char *name);
 
 /* ---- render_claims.c ------------------------------------------------------------------ */
 
