@@ -21,7 +21,8 @@ TESTLIBS:= -lcmocka
 # used where pkg-config finds them (Debian's librsvg2-dev); RSVG=0 builds without, and sanitizer builds go without
 # (fontconfig's caches, never freed, read as leaks). Without it the report writes its figures as SVG only, saying so.
 RSVG_PKGS := librsvg-2.0 cairo-png cairo-pdf
-RSVG ?= $(if $(findstring -fsanitize,$(OPT) $(CFLAGS)),0,$(shell pkg-config --exists $(RSVG_PKGS) 2>/dev/null && echo 1))
+RSVG_FOUND = $(shell pkg-config --exists $(RSVG_PKGS) 2>/dev/null && echo 1)
+RSVG ?= $(if $(findstring -fsanitize,$(OPT) $(CFLAGS)),0,$(RSVG_FOUND))
 ifeq ($(RSVG),1)
 LIBS    += $(shell pkg-config --libs $(RSVG_PKGS))
 RSVG_CFLAGS := -DMG_HAVE_RSVG $(shell pkg-config --cflags $(RSVG_PKGS))
