@@ -80,10 +80,11 @@ static mg_status render_on(RsvgHandle *h, cairo_surface_t *sf, double vw, double
     return st;
 }
 
-/* Writes the collected bytes to path atomically (or reports the failure). */
-static mg_status bytes_commit(bytes_t *b, cairo_status_t cs, const char *path) {
-    mg_status st = MG_OK;
-    if (b->fail) st = mg_fail(MG_ERR_NOMEM, "%s: out of memory", path);
+/* Writes the collected bytes to path atomically unless rendering failed
+ * (st) or the stream did (cs); frees them either way. */
+static mg_status bytes_commit(bytes_t *b, mg_status st, cairo_status_t cs, const char *path) {
+    if (st != MG_OK) {
+    } else if (b->fail) st = mg_fail(MG_ERR_NOMEM, "%s: out of memory", path);
     else if (cs != CAIRO_STATUS_SUCCESS) st = mg_fail(MG_ERR_IO, "%s: cairo: %s", path, cairo_status_to_string(cs));
     else st = mg_write_file_atomic(path, b->buf, b->len);
     free(b->buf);
@@ -103,15 +104,11 @@ mg_status mg_svg_to_png(const char *svg, size_t len, double scale, const char *p
     cairo_status_t cs = st == MG_OK ? cairo_surface_write_to_png_stream(sf, bytes_write, &b) : CAIRO_STATUS_SUCCESS;
     cairo_surface_destroy(sf);
     g_object_unref(h);
-    if (st != MG_OK) {
-        free(b.buf);
-        return st;
-    }
-    return bytes_commit(&b, cs, path);
+    return bytes_commit(&b, st, cs, path);
 }
 
-/* SVG to a one-page PDF of its size (96 px per inch). No creation date is
- * written, so the same SVG gives the same bytes. */
+/* SVG to a one-page PDF of its size (96 px per inch). The creation date is
+ * fixed, so the same SVG gives the same bytes. */
 mg_status mg_svg_to_pdf(const char *svg, size_t len, const char *path) {
     RsvgHandle *h;
     double w, hgt;
@@ -125,18 +122,14 @@ mg_status mg_svg_to_pdf(const char *svg, size_t len, const char *path) {
     cairo_status_t cs = cairo_surface_status(sf);
     cairo_surface_destroy(sf);
     g_object_unref(h);
-    if (st != MG_OK) {
-        free(b.buf);
-        return st;
-    }
-    return bytes_commit(&b, cs, path);
+    return bytes_commit(&b, st, cs, path);
 }
 
 #else /* no librsvg */
 
 /* Why PNG and PDF are missing from this build. */
 static const char *const no_rsvg = "PNG and PDF were not written: this memgen was built without librsvg "
-                                   "(install Debian's librsvg2-dev and rebuild to get them)";
+                                   "; install Debian's librsvg2-dev and rebuild to get them";
 
 /* Formats of this build. */
 int mg_plot_formats(const char **why_not) {

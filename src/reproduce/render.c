@@ -312,9 +312,9 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     rd_panels panels = {0};
     render_arg ra = {e->inputs == MG_EXP_EACH_DATASET || e->inputs == MG_EXP_MOG_DATASET, &py, &panels};
     if (s == MG_OK) s = for_each_call(ctx, sec, params, res, render_fn, &ra);
-    mg_status ps = rd_py_write(ctx, sec, &py);
+    mg_status ps = rd_py_write(ctx, sec, &py, s == MG_OK); /* a failed section writes neither */
     if (s == MG_OK) s = ps;
-    ps = rd_panels_write(ctx, sec, &panels);
+    ps = rd_panels_write(ctx, sec, &panels, s == MG_OK);
     if (s == MG_OK) s = ps;
     if (s == MG_OK) s = mg_report_subsection(ctx->rep, "All numbers");
     if (s == MG_OK) s = summary_file(ctx, sec->id, sec->summary_file ? sec->summary_file : "summary.json", res);

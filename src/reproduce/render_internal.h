@@ -145,8 +145,8 @@ void rd_py_refline(const call_t *c, int vertical, double at, const mg_plot_style
 void rd_py_figure_end(const call_t *c, const mg_figure_spec *f, const char *stem, const char *title, const char *xl,
                       const char *yl);
 
-/* Writes DIR/<section>/plot_<section>.py when the section drew a figure; frees the script. */
-mg_status rd_py_write(mg_repro_ctx *ctx, const mg_section *sec, rd_script *py);
+/* Writes DIR/<section>/plot_<section>.py when `write` and the section drew a figure; frees the script. */
+mg_status rd_py_write(mg_repro_ctx *ctx, const mg_section *sec, rd_script *py, int write);
 
 /* ---- render_panels.c ---------------------------------------------------------------- */
 
@@ -155,8 +155,8 @@ mg_status rd_panel_add(const call_t *c, const char *fig, char *svg);
 
 /* Writes the section's whole figure, DIR/<section>/figures/<section>.svg|png|pdf: a row per figure and a column
  * per dataset the paper shows (all datasets when it shows none of them), image datasets first (the paper's
- * CelebA | MoG), and links it on the page; frees the panels. */
-mg_status rd_panels_write(mg_repro_ctx *ctx, const mg_section *sec, rd_panels *pn);
+ * CelebA | MoG), and links it on the page, when `write`; frees the panels. */
+mg_status rd_panels_write(mg_repro_ctx *ctx, const mg_section *sec, rd_panels *pn, int write);
 
 /* Whether name is in a comma-separated list; a NULL list holds every name. */
 int rd_in_list(const char *list, const char *name);

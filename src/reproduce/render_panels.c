@@ -60,8 +60,8 @@ static int shown_columns(const rd_panels *pn, int *order) {
     return n;
 }
 
-/* Lays the panels out and writes the files; frees the panels. */
-mg_status rd_panels_write(mg_repro_ctx *ctx, const mg_section *sec, rd_panels *pn) {
+/* Lays the panels out and writes the files (when write); frees the panels. */
+mg_status rd_panels_write(mg_repro_ctx *ctx, const mg_section *sec, rd_panels *pn, int write) {
     int order[MG_REPRO_MAX_DATASETS + 1], ncol = shown_columns(pn, order), nrow = 0;
     int *row = calloc((size_t)(pn->n + 1), sizeof *row); /* the row of each panel (-1: not shown) */
     double colw[MG_REPRO_MAX_DATASETS + 1] = {0}, *rowh = calloc((size_t)(pn->n + 1), sizeof *rowh);
@@ -78,7 +78,7 @@ mg_status rd_panels_write(mg_repro_ctx *ctx, const mg_section *sec, rd_panels *p
         double h = attr_of(pn->p[i].svg, "height");
         rowh[row[i]] = rowh[row[i]] > h ? rowh[row[i]] : h;
     }
-    if (s == MG_OK && nrow > 0) {
+    if (s == MG_OK && write && nrow > 0) {
         double W = 0, H = 0;
         for (int k = 0; k < ncol; k++) W += colw[k];
         for (int r = 0; r < nrow; r++) H += rowh[r];

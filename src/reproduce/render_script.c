@@ -349,11 +349,11 @@ void rd_py_figure_end(const call_t *c, const mg_figure_spec *f, const char *stem
     sb_puts(b, ")\n");
 }
 
-/* Writes the script and frees it. */
-mg_status rd_py_write(mg_repro_ctx *ctx, const mg_section *sec, rd_script *py) {
+/* Writes the script (when write) and frees it. */
+mg_status rd_py_write(mg_repro_ctx *ctx, const mg_section *sec, rd_script *py, int write) {
     mg_status s = MG_OK;
     if (py->body.oom || py->calls.oom) s = mg_fail(MG_ERR_NOMEM, "out of memory for plot_%s.py", sec->id);
-    if (s == MG_OK && py->calls.len) {
+    if (s == MG_OK && write && py->calls.len) {
         sb_t doc = {0};
         sb_printf(&doc,
                   "#!/usr/bin/python3\n\"\"\"Redraws the figures of section %s of a memgen report with matplotlib.\n\n"
