@@ -128,8 +128,8 @@ mg_status mg_svg_to_pdf(const char *svg, size_t len, const char *path) {
 #else /* no librsvg */
 
 /* Why PNG and PDF are missing from this build. */
-static const char *const no_rsvg = "PNG and PDF were not written: this memgen was built without librsvg "
-                                   "; install Debian's librsvg2-dev and rebuild to get them";
+static const char *const no_rsvg = "PNG and PDF were not written: this memgen was built without librsvg; "
+                                   "install Debian's librsvg2-dev and rebuild to get them";
 
 /* Formats of this build. */
 int mg_plot_formats(const char **why_not) {
