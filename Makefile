@@ -17,6 +17,16 @@ MG_CFLAGS  = $(CSTD) $(WARN) $(OPT) -g $(MARCH) $(OPENMP) $(INCS)
 ALL_CFLAGS = $(MG_CFLAGS) $(CFLAGS)
 LIBS    := -llapacke -lopenblas -lpng -lz -lcjson -lm -lpthread
 TESTLIBS:= -lcmocka
+# librsvg with cairo (PNG and PDF copies of the report's figures: src/report/plot_export.c), optional like OpenMPI:
+# used where pkg-config finds them (Debian's librsvg2-dev); RSVG=0 builds without, and sanitizer builds go without
+# (fontconfig's caches, never freed, read as leaks). Without it the report writes its figures as SVG only, saying so.
+RSVG_PKGS := librsvg-2.0 cairo-png cairo-pdf
+RSVG_FOUND = $(shell pkg-config --exists $(RSVG_PKGS) 2>/dev/null && echo 1)
+RSVG ?= $(if $(findstring -fsanitize,$(OPT) $(CFLAGS)),0,$(RSVG_FOUND))
+ifeq ($(RSVG),1)
+LIBS    += $(shell pkg-config --libs $(RSVG_PKGS))
+RSVG_CFLAGS := -DMG_HAVE_RSVG $(shell pkg-config --cflags $(RSVG_PKGS))
+endif
 
 # `make install` puts everything under $(DESTDIR)$(PREFIX); the library looks for its data (mg_data_path)
 # in the source tree SOURCE_ROOT (empty: nowhere) and in DATADIR, both recorded at build time.
@@ -83,6 +93,14 @@ $(DATAPATH_OBJ): $(BUILD)/datapath.stamp
 $(BUILD)/datapath.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' '$(SOURCE_ROOT)' '$(DATADIR)' | cmp -s - $@ || printf '%s\n' '$(SOURCE_ROOT)' '$(DATADIR)' >$@
+
+# plot_export.o is rebuilt when the choice of librsvg changes (RSVG=0 / 1).
+RSVG_OBJ := $(BUILD)/obj/src/report/plot_export.o
+$(RSVG_OBJ): MG_CFLAGS += $(RSVG_CFLAGS)
+$(RSVG_OBJ): $(BUILD)/rsvg.stamp
+$(BUILD)/rsvg.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(RSVG)' | cmp -s - $@ || echo '$(RSVG)' >$@
 
 # Objects are rebuilt when the Makefile (their flags) changes.
 $(BUILD)/obj/%.o: %.c Makefile

@@ -148,6 +148,35 @@ MG_API mg_status mg_plot_svg(const mg_plot *p, char **svg);
 /* Writes the SVG to path atomically (with an XML declaration). */
 MG_API mg_status mg_plot_save(const mg_plot *p, const char *path);
 
+/* ---- figure files: SVG, and PNG / PDF through librsvg ------------------- */
+
+/* The formats of mg_plot_export, as bits. */
+enum { MG_PLOT_SVG = 1, MG_PLOT_PNG = 2, MG_PLOT_PDF = 4 };
+
+/* The formats this build of memgen writes: SVG always, PNG and PDF where
+ * librsvg (Debian's librsvg2-dev) was found when it was built. *why_not
+ * (may be NULL) is set to a sentence saying why PNG and PDF are not written,
+ * or to NULL when they are. */
+MG_API int mg_plot_formats(const char **why_not);
+
+/* Renders a standalone SVG document (as mg_plot_save writes) to a PNG of
+ * scale x its size in pixels, or to a PDF page of its size (1 px = 0.75 pt),
+ * written atomically. MG_ERR_UNSUPPORTED without librsvg. */
+MG_API mg_status mg_svg_to_png(const char *svg, size_t len, double scale, const char *path);
+MG_API mg_status mg_svg_to_pdf(const char *svg, size_t len, const char *path);
+
+/* Writes a standalone SVG document (XML declaration, root <svg> with xmlns,
+ * width, height and viewBox) as stem.svg and, where this build can,
+ * stem.png (2x its pixel size) and stem.pdf. *written (may be NULL) gets the
+ * MG_PLOT_* bits of the files written. */
+MG_API mg_status mg_svg_export(const char *doc, const char *stem, int *written);
+
+/* Writes the plot as stem.svg (standalone: XML declaration, xmlns, width,
+ * height and viewBox, every style inline) and, where this build can,
+ * stem.png (2x its pixel size) and stem.pdf. *written (may be NULL) gets the
+ * MG_PLOT_* bits of the files written. */
+MG_API mg_status mg_plot_export(const mg_plot *p, const char *stem, int *written);
+
 /* ---- helpers (exported for tests and for other writers) ---------------- */
 
 /* "Nice" linear ticks (Heckbert's 1-2-5 rule): multiples of a step 1, 2 or 5

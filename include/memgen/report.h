@@ -118,6 +118,11 @@ MG_API mg_status mg_report_link(mg_report *r, const char *href, const char *text
 /* A line "Data: a.csv, b.json, ..." linking each relative file. */
 MG_API mg_status mg_report_files(mg_report *r, const char *const *hrefs, int n);
 
+/* A line "<label>: a, b, ..." linking each relative file, then an optional
+ * note in parentheses (NULL: none); mg_report_files is its "Data" line. */
+MG_API mg_status mg_report_files_as(mg_report *r, const char *label, const char *const *hrefs, int n,
+                                    const char *note);
+
 /* Preformatted text (configuration, commands). */
 MG_API mg_status mg_report_code(mg_report *r, const char *text);
 

@@ -24,6 +24,17 @@ HEADERS = ["core", "rng", "safetensors", "dae", "daeset", "train", "denoiser", "
            "schedule", "partition", "image", "split", "tcdae", "tctrain", "table", "sweep"]
 SOURCE = "\n".join('#include "memgen/%s.h"' % h for h in HEADERS) + "\n#include <stdlib.h>\n"
 DEPS = ["lapacke", "openblas", "png", "z", "cjson", "m", "pthread"]
+# librsvg and cairo, which the report's PNG and PDF figures need where the Makefile found them (its RSVG probe)
+RSVG_PKGS = ["librsvg-2.0", "cairo-png", "cairo-pdf"]
+
+
+def rsvg_libs():
+    """The link flags of librsvg and cairo when pkg-config finds them, else none (the library then has no PNG/PDF)."""
+    try:
+        return shlex.split(subprocess.check_output(["pkg-config", "--libs"] + RSVG_PKGS, text=True,
+                                                   stderr=subprocess.DEVNULL))
+    except (OSError, subprocess.CalledProcessError):
+        return []
 
 
 def source_root():
@@ -50,7 +61,7 @@ def build_args():
     headers = sorted(glob.glob(os.path.join(root, "include", "memgen", "**", "*.h"), recursive=True))
     return dict(include_dirs=[os.path.join(root, "include")], extra_objects=[lib], depends=[lib, CDEF] + headers,
                 libraries=DEPS,
-                extra_compile_args=["-std=c11", "-O2"], extra_link_args=["-fopenmp"])
+                extra_compile_args=["-std=c11", "-O2"], extra_link_args=["-fopenmp"] + rsvg_libs())
 
 
 ffibuilder = FFI()

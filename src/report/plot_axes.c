@@ -153,20 +153,57 @@ void mg__axis_finish(mg__axis *a, double mn, double mx, double ulo, double uhi, 
     a->lo = mn, a->hi = mx;
 }
 
-/* Ticks and labels of a numeric axis; max_ticks from its pixel length. */
+/* Log ticks at the multiples mult[0..nm) of every power of ten inside the
+ * axis, thinned to every k-th decade when there are more than 8 (single
+ * multiple only); writes them (labelled when label) after the axis's ticks
+ * unless count_only. Returns how many there are. */
+static int log_multiples(mg__axis *a, const double *mult, int nm, int label, int count_only) {
+    int e0 = (int)floor(log10(a->lo) + 1e-9), e1 = (int)ceil(log10(a->hi) - 1e-9), every = 1, n = 0;
+    while (nm == 1 && (e1 - e0) / every + 1 > 8) every++;
+    for (int e = (int)ceil((double)e0 / every) * every; e <= e1; e += every)
+        for (int m = 0; m < nm; m++) {
+            double t = mult[m] * pow(10.0, e);
+            if (t < a->lo * (1 - 1e-9) || t > a->hi * (1 + 1e-9)) continue;
+            n++;
+            if (count_only || a->nt >= 64) continue;
+            int dup = 0;
+            for (int i = 0; i < a->nt && !dup; i++) dup = fabs(a->ticks[i] - t) <= 1e-9 * t;
+            if (dup) continue;
+            a->ticks[a->nt] = t;
+            if (label) format_log_tick(t, a->labels[a->nt], sizeof a->labels[a->nt]);
+            else a->labels[a->nt][0] = '\0';
+            a->nt++;
+        }
+    return n;
+}
+
+/* Ticks of a log axis: the sparsest multiples of the decades (1; 1, 3;
+ * 1, 2, 5; 1 to 9) that label at least 3 ticks, and the other multiples
+ * 1..9 as unlabelled minor ticks where the axis spans at most 6 decades.
+ * Returns 0 when even every multiple labels fewer than 3 ticks. */
+static int log_axis_ticks(mg__axis *a) {
+    static const double sets[4][9] = {{1}, {1, 3}, {1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
+    static const int sizes[4] = {1, 2, 3, 9};
+    a->nt = 0;
+    for (int k = 0; k < 4; k++) {
+        if (log_multiples(a, sets[k], sizes[k], 1, 1) < 3) continue;
+        log_multiples(a, sets[k], sizes[k], 1, 0);
+        if (log10(a->hi / a->lo) <= 6) log_multiples(a, sets[3], 9, 0, 0);
+        return 1;
+    }
+    return 0;
+}
+
+/* Ticks and labels of a numeric axis; max_ticks from its pixel length. An
+ * unlabelled tick (empty label) is a minor tick. */
 void mg__axis_ticks(mg__axis *a, int max_ticks) {
     double step = 0;
     a->nt = 0;
-    if (a->log) {
-        a->nt = mg_plot_log_ticks(a->lo, a->hi, a->ticks, 64);
-        if (a->nt >= 2) {
-            for (int i = 0; i < a->nt; i++) format_log_tick(a->ticks[i], a->labels[i], sizeof a->labels[i]);
-            return;
-        }
-    }
-    a->nt = mg_plot_nice_ticks(a->lo, a->hi, max_ticks, a->ticks, &step);
+    if (a->log && log_axis_ticks(a)) return;
+    /* linear axes, and log axes spanning too little for 3 labelled multiples: nice values, at least 3 */
+    a->nt = mg_plot_nice_ticks(a->lo, a->hi, max_ticks < 3 ? 3 : max_ticks, a->ticks, &step);
     for (int i = 0; i < a->nt; i++) {
-        if (a->log) format_log_tick(a->ticks[i], a->labels[i], sizeof a->labels[i]);
+        if (a->log) snprintf(a->labels[i], sizeof a->labels[i], "%.3g", a->ticks[i]);
         else mg_plot_format_tick(a->ticks[i], step, a->labels[i], sizeof a->labels[i]);
     }
 }

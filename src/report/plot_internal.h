@@ -71,4 +71,7 @@ void mg__axis_finish(mg__axis *a, double mn, double mx, double ulo, double uhi, 
 /* Ticks and their labels, at most max_ticks on a linear axis. */
 void mg__axis_ticks(mg__axis *a, int max_ticks);
 
+/* The plot as a standalone SVG document (XML declaration first); *doc malloc'd, caller frees. */
+mg_status mg__plot_document(const mg_plot *p, const char *what, char **doc);
+
 #endif /* MEMGEN_REPORT_PLOT_INTERNAL_H */

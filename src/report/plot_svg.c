@@ -195,16 +195,32 @@ static void draw_line(sb_t *b, const series *s, const mg__axis *ax, const mg__ax
         if (!segs) sb_puts(b, "M0 0"); /* an empty path must still parse */
         sb_puts(b, "\"/>\n");
     }
-    if (s->marker != MG_MARKER_NONE) {
-        marker_group(b, s);
+    if (s->marker == MG_MARKER_NONE) return;
+    /* markers whose centre lies within a marker of the plot area, drawn in a
+     * nested viewport of the area: it clips what crosses the frame (no ids,
+     * so plots can share a page) */
+    double r = 1.3 * s->msize + 1;
+    int64_t shown = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && !shown) return; /* no empty viewport */
+        if (pass == 1) {
+            sb_puts(b, "<svg overflow=\"hidden\"");
+            sb_box(b, L, T, R - L, B - T);
+            sb_puts(b, " viewBox=\"");
+            sb_xy(b, "", L, T);
+            sb_xy(b, " ", R - L, B - T);
+            sb_puts(b, "\">");
+            marker_group(b, s);
+        }
         for (int64_t i = 0; i < s->n; i++) {
             if (!mg__axis_placeable(ax, s->x[i]) || !mg__axis_placeable(ay, s->y[i])) continue;
             double x = mg__axis_px(ax, s->x[i]), y = mg__axis_px(ay, s->y[i]);
-            if (x < L - 1e-6 || x > R + 1e-6 || y < T - 1e-6 || y > B + 1e-6) continue;
-            draw_marker(b, s->marker, x, y, s->msize);
+            if (x < L - r || x > R + r || y < T - r || y > B + r) continue;
+            if (pass == 0) shown++;
+            else draw_marker(b, s->marker, x, y, s->msize);
         }
-        sb_puts(b, "</g>\n");
     }
+    sb_puts(b, "</g></svg>\n");
 }
 
 /* A rectangle between two pixel corners, clamped to the plot area. */
@@ -313,38 +329,69 @@ static int64_t points_in_box(const mg_plot *p, const mg__axis *ax, const mg__axi
     return n;
 }
 
-/* The legend box in a corner of the plot area. */
-static void draw_legend(sb_t *b, const mg_plot *p, const mg__axis *ax, const mg__axis *ay, double L, double R, double T,
-                        double B) {
-    int n = 0;
+/* Where the legend goes: its size, its corner, or below the plot (outside)
+ * when the automatic choice finds no corner free of data. */
+typedef struct {
+    int n;               /* entries (0: no legend) */
+    double w, h;         /* box size; outside: the block below the plot */
+    double x, y;         /* top left of the box */
+    int outside, per_row; /* outside: entries per row */
+    double col_w;        /* outside: width of one entry */
+} legend_t;
+
+/* Places the legend: in the corner asked for, in the corner that hides the
+ * fewest data points, or below the plot when every corner hides some. */
+static legend_t legend_place(const mg_plot *p, const mg__axis *ax, const mg__axis *ay, double L, double R, double T,
+                             double B) {
+    legend_t lg = {0};
     double wmax = 0;
     for (int i = 0; i < p->ns; i++)
         if (p->s[i].label) {
-            n++;
+            lg.n++;
             wmax = fmax(wmax, text_width(p->s[i].label, 12));
         }
-    if (!n || p->legend == MG_LEGEND_NONE) return;
-    double w = 10 + 28 + 6 + wmax + 8, h = 8 + 18.0 * n;
+    if (!lg.n || p->legend == MG_LEGEND_NONE) {
+        lg.n = 0;
+        return lg;
+    }
+    lg.w = 10 + 28 + 6 + wmax + 8, lg.h = 8 + 18.0 * lg.n;
     mg_legend_pos pos = p->legend;
     if (pos == MG_LEGEND_AUTO) {
         int64_t best = -1;
         for (int c = MG_LEGEND_TOP_RIGHT; c <= MG_LEGEND_BOTTOM_LEFT; c++) {
-            double cx = (c == MG_LEGEND_TOP_LEFT || c == MG_LEGEND_BOTTOM_LEFT) ? L + 8 : R - 8 - w;
-            double cy = (c == MG_LEGEND_BOTTOM_LEFT || c == MG_LEGEND_BOTTOM_RIGHT) ? B - 8 - h : T + 8;
-            int64_t k = points_in_box(p, ax, ay, cx, cy, cx + w, cy + h);
+            double cx = (c == MG_LEGEND_TOP_LEFT || c == MG_LEGEND_BOTTOM_LEFT) ? L + 8 : R - 8 - lg.w;
+            double cy = (c == MG_LEGEND_BOTTOM_LEFT || c == MG_LEGEND_BOTTOM_RIGHT) ? B - 8 - lg.h : T + 8;
+            int64_t k = points_in_box(p, ax, ay, cx, cy, cx + lg.w, cy + lg.h);
             if (best < 0 || k < best) best = k, pos = (mg_legend_pos)c;
         }
+        if (best > 0 || lg.w > R - L - 16 || lg.h > B - T - 16) { /* off the data: a block below the plot */
+            lg.outside = 1;
+            lg.col_w = lg.w - 8;
+            lg.per_row = (int)fmax(1, floor((p->W - 20) / lg.col_w));
+            if (lg.per_row > lg.n) lg.per_row = lg.n;
+            int rows = (lg.n + lg.per_row - 1) / lg.per_row;
+            lg.w = lg.per_row * lg.col_w + 8, lg.h = 8 + 18.0 * rows;
+            lg.x = fmax(4, 0.5 * (p->W - lg.w)), lg.y = p->H + 2;
+            return lg;
+        }
     }
-    double x = (pos == MG_LEGEND_TOP_LEFT || pos == MG_LEGEND_BOTTOM_LEFT) ? L + 8 : R - 8 - w;
-    double y = (pos == MG_LEGEND_BOTTOM_LEFT || pos == MG_LEGEND_BOTTOM_RIGHT) ? B - 8 - h : T + 8;
+    lg.x = (pos == MG_LEGEND_TOP_LEFT || pos == MG_LEGEND_BOTTOM_LEFT) ? L + 8 : R - 8 - lg.w;
+    lg.y = (pos == MG_LEGEND_BOTTOM_LEFT || pos == MG_LEGEND_BOTTOM_RIGHT) ? B - 8 - lg.h : T + 8;
+    return lg;
+}
+
+/* The legend box as placed. */
+static void draw_legend(sb_t *b, const mg_plot *p, const legend_t *lg) {
+    if (!lg->n) return;
     sb_puts(b, "<g class=\"legend\"><rect");
-    sb_box(b, x, y, w, h);
+    sb_box(b, lg->x, lg->y, lg->w, lg->h);
     sb_puts(b, " fill=\"#ffffff\" fill-opacity=\"0.88\" stroke=\"#bbbbbb\" rx=\"3\"/>\n");
     int k = 0;
     for (int i = 0; i < p->ns; i++) {
         const series *s = &p->s[i];
         if (!s->label) continue;
-        double cy = y + 4 + 18.0 * k + 9, x0 = x + 10, x1 = x + 38;
+        int row = lg->outside ? k / lg->per_row : k, col = lg->outside ? k % lg->per_row : 0;
+        double cy = lg->y + 4 + 18.0 * row + 9, x0 = lg->x + 10 + col * lg->col_w, x1 = x0 + 28;
         if (s->kind == S_HIST || s->kind == S_BARS) {
             sb_printf(b, "<rect fill=\"%s\" fill-opacity=\"%.2f\" stroke=\"%s\"", s->color, s->opacity, s->color);
             sb_box(b, x0 + 4, cy - 6, 20, 12);
@@ -457,13 +504,15 @@ static void render(const mg_plot *p, sb_t *b) {
     ax.p0 = L, ax.p1 = R;
     ay.p0 = B, ay.p1 = T; /* y grows upward */
     if (heat) ay.p0 = T, ay.p1 = B; /* row 0 at the top */
-    /* document */
+    /* document (taller by the legend's block when it goes below the plot) */
+    legend_t lg = legend_place(p, &ax, &ay, L, R, T, B);
+    int Hdoc = p->H + (lg.outside ? (int)ceil(lg.h + 6) : 0);
     sb_printf(b,
               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
               "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\" fill=\"#222222\">\n",
-              p->W, p->H, p->W, p->H);
+              p->W, Hdoc, p->W, Hdoc);
     sb_puts(b, "<rect");
-    sb_box(b, 0, 0, W, H);
+    sb_box(b, 0, 0, W, Hdoc);
     sb_puts(b, " fill=\"#ffffff\"/>\n");
     if (p->title) text_at(b, 0.5 * (L + R), 22, "middle", 15, 1, 0, p->title);
     /* grid */
@@ -471,6 +520,7 @@ static void render(const mg_plot *p, sb_t *b) {
         sb_puts(b, "<path fill=\"none\" stroke=\"#e4e4e4\" stroke-width=\"1\" d=\"");
         int any = 0;
         for (int i = 0; i < ay.nt; i++) {
+            if (!ay.labels[i][0]) continue; /* minor ticks get no grid line */
             double y = mg__axis_px(&ay, ay.ticks[i]);
             sb_xy(b, "M", L, y);
             sb_puts(b, "H");
@@ -478,6 +528,7 @@ static void render(const mg_plot *p, sb_t *b) {
             any = 1;
         }
         for (int i = 0; !cat && i < ax.nt; i++) {
+            if (!ax.labels[i][0]) continue;
             double x = mg__axis_px(&ax, ax.ticks[i]);
             sb_xy(b, "M", x, T);
             sb_puts(b, "V");
@@ -560,15 +611,17 @@ static void render(const mg_plot *p, sb_t *b) {
     sb_puts(b, "/>\n");
     sb_puts(b, "<path stroke=\"#444444\" d=\"");
     for (int i = 0; i < ay.nt; i++) {
-        sb_xy(b, "M", L - 5, mg__axis_px(&ay, ay.ticks[i]));
-        sb_puts(b, "h5");
+        int minor = !heat && !ay.labels[i][0];
+        sb_xy(b, "M", L - (minor ? 3 : 5), mg__axis_px(&ay, ay.ticks[i]));
+        sb_puts(b, minor ? "h3" : "h5");
     }
     for (int i = 0; i < (cat ? p->ncat : ax.nt); i++) {
         sb_xy(b, "M", mg__axis_px(&ax, cat ? (double)i : ax.ticks[i]), B);
-        sb_puts(b, "v5");
+        sb_puts(b, !cat && !heat && !ax.labels[i][0] ? "v3" : "v5");
     }
     sb_puts(b, "M0 0\"/>\n");
-    for (int i = 0; i < ay.nt; i++) text_at(b, L - 8, mg__axis_px(&ay, ay.ticks[i]) + 4, "end", 12, 0, 0, ay.labels[i]);
+    for (int i = 0; i < ay.nt; i++)
+        if (ay.labels[i][0]) text_at(b, L - 8, mg__axis_px(&ay, ay.ticks[i]) + 4, "end", 12, 0, 0, ay.labels[i]);
     if (cat) {
         for (int i = 0; i < p->ncat; i++) {
             double x = mg__axis_px(&ax, i);
@@ -576,11 +629,12 @@ static void render(const mg_plot *p, sb_t *b) {
             else text_at(b, x, B + 20, "middle", 12, 0, 0, p->cats[i]);
         }
     } else {
-        for (int i = 0; i < ax.nt; i++) text_at(b, mg__axis_px(&ax, ax.ticks[i]), B + 20, "middle", 12, 0, 0, ax.labels[i]);
+        for (int i = 0; i < ax.nt; i++)
+            if (ax.labels[i][0]) text_at(b, mg__axis_px(&ax, ax.ticks[i]), B + 20, "middle", 12, 0, 0, ax.labels[i]);
     }
     if (p->xlabel) text_at(b, 0.5 * (L + R), H - 10, "middle", 13, 0, 0, p->xlabel);
     if (p->ylabel) text_at(b, 18, 0.5 * (T + B), "middle", 13, 0, -90, p->ylabel);
-    draw_legend(b, p, &ax, &ay, L, R, T, B);
+    draw_legend(b, p, &lg);
     sb_puts(b, "</svg>\n");
 }
 
@@ -593,16 +647,21 @@ mg_status mg_plot_svg(const mg_plot *p, char **svg) {
     return sb_finish(&b, "plot", svg);
 }
 
-/* Saves the SVG with an XML declaration, atomically. */
-mg_status mg_plot_save(const mg_plot *p, const char *path) {
+/* The standalone document: an XML declaration, then the SVG. */
+mg_status mg__plot_document(const mg_plot *p, const char *what, char **doc) {
     char *svg;
     MG_TRY(mg_plot_svg(p, &svg));
     sb_t b = {0};
     sb_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     sb_puts(&b, svg);
     free(svg);
+    return sb_finish(&b, what, doc);
+}
+
+/* Saves the SVG with an XML declaration, atomically. */
+mg_status mg_plot_save(const mg_plot *p, const char *path) {
     char *doc;
-    MG_TRY(sb_finish(&b, path, &doc));
+    MG_TRY(mg__plot_document(p, path, &doc));
     mg_status st = mg_write_file_atomic(path, doc, strlen(doc));
     free(doc);
     return st;

@@ -410,9 +410,17 @@ mg_status mg_report_link(mg_report *r, const char *href, const char *text) {
 
 /* A line of data-file links. */
 mg_status mg_report_files(mg_report *r, const char *const *hrefs, int n) {
+    return mg_report_files_as(r, "Data", hrefs, n, NULL);
+}
+
+/* A labelled line of file links with an optional note. */
+mg_status mg_report_files_as(mg_report *r, const char *label, const char *const *hrefs, int n, const char *note) {
     if (n < 1 || !hrefs) return mg_fail(MG_ERR_ARG, "report: no files to link");
+    MG_TRY(need(label, "the label of a file line"));
     for (int i = 0; i < n; i++) MG_TRY(check_href(hrefs[i]));
-    sb_puts(&r->body, "<p class=\"files\">Data: ");
+    sb_puts(&r->body, "<p class=\"files\">");
+    sb_escape(&r->body, label);
+    sb_puts(&r->body, ": ");
     for (int i = 0; i < n; i++) {
         if (i) sb_puts(&r->body, ", ");
         sb_puts(&r->body, "<a href=\"");
@@ -420,6 +428,11 @@ mg_status mg_report_files(mg_report *r, const char *const *hrefs, int n) {
         sb_puts(&r->body, "\">");
         sb_escape(&r->body, hrefs[i]);
         sb_puts(&r->body, "</a>");
+    }
+    if (note) {
+        sb_puts(&r->body, " (");
+        sb_escape(&r->body, note);
+        sb_puts(&r->body, ")");
     }
     sb_puts(&r->body, "</p>\n");
     return check(r);

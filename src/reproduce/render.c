@@ -60,7 +60,7 @@ static mg_status summary_file(mg_repro_ctx *ctx, const char *section, const char
 /* ---- data files ---------------------------------------------------------------------------- */
 
 /* Whether name is in a comma-separated list; a NULL list holds every name. */
-static int in_list(const char *list, const char *name) {
+int rd_in_list(const char *list, const char *name) {
     if (!list) return 1;
     size_t len = strlen(name);
     for (const char *p = list; *p;) {
@@ -74,8 +74,8 @@ static int in_list(const char *list, const char *name) {
 }
 
 /* Whether a result table holds wall times (mg_section.wall_time_tables). */
-static int is_wall_time(const mg_section *sec, const char *name) {
-    return sec->wall_time_tables && in_list(sec->wall_time_tables, name);
+int rd_is_wall_time(const mg_section *sec, const char *name) {
+    return sec->wall_time_tables && rd_in_list(sec->wall_time_tables, name);
 }
 
 /* Writes every table and array of the result (arrays drawn by an image
@@ -112,7 +112,7 @@ static mg_status wall_times_json(const call_t *c, cJSON *o) {
     const mg_experiment *e = c->sec->exp;
     for (int i = 0; i < e->nresults; i++) {
         const mg_table *t = mg_field_ptr(c->result, &e->results[i]);
-        if (e->results[i].type != MG_FIELD_TABLE || !t->name || !is_wall_time(c->sec, t->name)) continue;
+        if (e->results[i].type != MG_FIELD_TABLE || !t->name || !rd_is_wall_time(c->sec, t->name)) continue;
         cJSON *to = cJSON_AddObjectToObject(o, t->name);
         for (int k = 0; to && k < t->ncols; k++) {
             cJSON *a = cJSON_AddArrayToObject(to, t->cols[k].name);
@@ -161,7 +161,7 @@ static mg_status render_call(call_t *c, int subsection) {
     if (subsection) {
         char title[224];
         snprintf(title, sizeof title, "%s%s", c->data->title,
-                 in_list(sec->paper_data, mg_exp_source_names[c->data->source]) ? ""
+                 rd_in_list(sec->paper_data, mg_exp_source_names[c->data->source]) ? ""
                                                                                : " (an extension: not in the paper)");
         MG_TRY(mg_report_subsection(c->ctx->rep, title));
     }
@@ -260,7 +260,7 @@ static mg_status for_each_call(mg_repro_ctx *ctx, const mg_section *sec, const v
         exp_progress ep = {ctx, "", (double)k / ncalls, (double)(k + 1) / ncalls};
         mg_exp_env env = {per ? calls + k : all, per ? 1 : e->inputs == MG_EXP_ALL_DATASETS ? nall : 0,
                           per ? slots[k] : 0, &rng, ctx->sigmas, ctx->nsigmas, on_progress, &ep};
-        call_t c = {ctx, sec, params, NULL, result, "", res, {0}, {0}, {0}, {0}, {0}};
+        call_t c = {ctx, sec, params, NULL, result, "", res, {0}, {0}, {0}, {0}, {0}, NULL, NULL};
         if (per) {
             c.data = calls[k];
             snprintf(ep.what, sizeof ep.what, "%s", c.data->name);
@@ -276,8 +276,20 @@ static mg_status for_each_call(mg_repro_ctx *ctx, const mg_section *sec, const v
     return s;
 }
 
+/* What render_fn gets: whether the section is per dataset, and its script. */
+typedef struct {
+    int per;
+    rd_script *py;
+    rd_panels *panels;
+} render_arg;
+
 /* call_fn of the report: the call's part of the page. */
-static mg_status render_fn(call_t *c, void *arg) { return render_call(c, *(const int *)arg); }
+static mg_status render_fn(call_t *c, void *arg) {
+    const render_arg *ra = arg;
+    c->py = ra->py;
+    c->panels = ra->panels;
+    return render_call(c, ra->per);
+}
 
 /* Runs a section and renders it (the heading is already on the page). */
 mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
@@ -288,7 +300,7 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     cJSON *set = mg_repro_settings(ctx, sec->id), *res = mg_repro_results(ctx, sec->id);
     if (s == MG_OK && (!set || !res)) s = mg_fail(MG_ERR_NOMEM, "out of memory");
     if (s == MG_OK) s = mg_exp_fields_json(set, e->params, e->nparams, params);
-    call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}, {0}};
+    call_t c0 = {ctx, sec, params, NULL, NULL, "", res, {0}, {0}, {0}, {0}, {0}, NULL, NULL};
     fields_ctx pf, rf;
     rd_call_scopes(&c0, &pf, &rf);
     char *analog = NULL;
@@ -296,8 +308,14 @@ mg_status mg_repro_render(mg_repro_ctx *ctx, const mg_section *sec) {
     if (s == MG_OK && analog) s = mg_report_paragraphf(ctx->rep, "Analog of the paper's result: %s", analog);
     free(analog);
     if (s == MG_OK) s = paragraphs(&c0, sec->intro, &c0.params_sc);
-    int per = e->inputs == MG_EXP_EACH_DATASET || e->inputs == MG_EXP_MOG_DATASET;
-    if (s == MG_OK) s = for_each_call(ctx, sec, params, res, render_fn, &per);
+    rd_script py = {{0}, {0}, 0};
+    rd_panels panels = {0};
+    render_arg ra = {e->inputs == MG_EXP_EACH_DATASET || e->inputs == MG_EXP_MOG_DATASET, &py, &panels};
+    if (s == MG_OK) s = for_each_call(ctx, sec, params, res, render_fn, &ra);
+    mg_status ps = rd_py_write(ctx, sec, &py, s == MG_OK); /* a failed section writes neither */
+    if (s == MG_OK) s = ps;
+    ps = rd_panels_write(ctx, sec, &panels, s == MG_OK);
+    if (s == MG_OK) s = ps;
     if (s == MG_OK) s = mg_report_subsection(ctx->rep, "All numbers");
     if (s == MG_OK) s = summary_file(ctx, sec->id, sec->summary_file ? sec->summary_file : "summary.json", res);
     free(params);

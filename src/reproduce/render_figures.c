@@ -3,6 +3,7 @@
  * from result tables (histograms, lines, points, bars), PNG grids of image
  * arrays, and HTML tables a line per result row, all from the section's specs.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,19 +11,88 @@
 
 #include "render_internal.h"
 
-/* Titles, labels, embeds and frees a plot; s is the status of building it so
- * far (when not MG_OK the plot is only freed). */
-static mg_status plot_emit(mg_repro_ctx *ctx, mg_plot *p, mg_status s, const char *title, const char *xlabel,
-                           const char *ylabel, const char *caption) {
+/* Titles, labels and embeds a plot, writes its files (DIR/<stem>.svg, and
+ * .png and .pdf where the build can) and links them with the section's
+ * script; s is the status of building it so far (when not MG_OK nothing is
+ * done). Frees the plot. */
+static mg_status plot_emit(const call_t *c, mg_plot *p, mg_status s, const char *stem, const char *title,
+                           const char *xlabel, const char *ylabel, const char *caption) {
+    mg_report *rep = c->ctx->rep;
     if (s == MG_OK) s = mg_plot_title(p, title);
     if (s == MG_OK) s = mg_plot_xlabel(p, xlabel);
     if (s == MG_OK) s = mg_plot_ylabel(p, ylabel);
-    if (s == MG_OK) s = mg_report_plot(ctx->rep, p, caption);
+    if (s == MG_OK) s = mg_report_plot(rep, p, caption);
+    char *path = NULL, names[4][224];
+    const char *links[4];
+    int written = 0, n = 0;
+    if (s == MG_OK) s = mg_report_path(rep, stem, &path);
+    if (s == MG_OK) s = mg_plot_export(p, path, &written);
+    static const char *const ext[3] = {"svg", "png", "pdf"};
+    for (int k = 0; k < 3; k++)
+        if (written & (1 << k)) snprintf(names[n], sizeof names[n], "%s.%s", stem, ext[k]), links[n] = names[n], n++;
+    if (c->py) snprintf(names[n], sizeof names[n], "%s/plot_%s.py", c->sec->id, c->sec->id), links[n] = names[n], n++;
+    const char *why = NULL;
+    mg_plot_formats(&why);
+    if (s == MG_OK && n > 0) s = mg_report_files_as(rep, "Figure files", links, n, why);
+    char *svg = NULL; /* the panel of the section's whole figure: the id after "<section>_<prefix>" */
+    if (s == MG_OK && c->panels) s = mg_plot_svg(p, &svg);
+    if (s == MG_OK && c->panels)
+        s = rd_panel_add(c, strrchr(stem, '/') + 1 + strlen(c->sec->id) + 1 + strlen(c->prefix), svg);
+    free(path);
     mg_plot_free(p);
     return s;
 }
 
+/* The stem of a figure's files. */
+mg_status rd_figure_stem(const call_t *c, const mg_figure_spec *f, char *rel, size_t len) {
+    char *id = NULL;
+    MG_TRY(rd_expand(c, f->id, &c->result_sc, &id));
+    int k = snprintf(rel, len, "%s/figures/%s_%s%s", c->sec->id, c->sec->id, c->prefix, id);
+    free(id);
+    if (k < 0 || (size_t)k >= len) return mg_fail(MG_ERR_ARG, "section %s: figure name too long", c->sec->id);
+    return MG_OK;
+}
+
+/* Figure text with the paper's symbols. Words (sigma, lambda, ...) are
+ * replaced only whole: not inside a longer name such as sigma_min. */
+char *rd_math_text(const char *s) {
+    static const struct {
+        const char *from, *to;
+        int word;
+    } rep[] = {{"W1^T", "W\u2081\u1d40", 0}, {"W2^T", "W\u2082\u1d40", 0}, {"W1", "W\u2081", 1},
+               {"W2", "W\u2082", 1},           {"sigma", "\u03c3", 1},       {"lambda", "\u03bb", 1},
+               {"epsilon", "\u03b5", 1},       {"eps", "\u03b5", 1},         {"alpha", "\u03b1", 1},
+               {"sum", "\u03a3", 1},           {"^T", "\u1d40", 0},          {"^2", "\u00b2", 0},
+               {"||", "\u2016", 0},            {"<=", "\u2264", 0},          {">=", "\u2265", 0}};
+    sb_t b = {0};
+    for (const char *p = s ? s : ""; *p;) {
+        size_t k = 0, nrep = sizeof rep / sizeof rep[0];
+        for (; k < nrep; k++) {
+            size_t n = strlen(rep[k].from);
+            if (strncmp(p, rep[k].from, n)) continue;
+            if (rep[k].word && ((p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) ||
+                                isalnum((unsigned char)p[n]) || p[n] == '_'))
+                continue;
+            sb_puts(&b, rep[k].to);
+            p += n;
+            break;
+        }
+        if (k == nrep) sb_putn(&b, p++, 1);
+    }
+    char *out = NULL;
+    if (sb_finish(&b, "figure text", &out) != MG_OK) return NULL;
+    return out;
+}
 /* ---- figures ------------------------------------------------------------------------ */
+
+/* Expands figure text and writes its maths with the paper's symbols. */
+static mg_status math_expand(const call_t *c, const char *tpl, const mg_tpl_scope *sc, char **out) {
+    char *raw = NULL;
+    MG_TRY(rd_expand(c, tpl, sc, &raw));
+    *out = rd_math_text(raw);
+    free(raw);
+    return *out ? MG_OK : mg_fail(MG_ERR_NOMEM, "out of memory");
+}
 
 /* Style of a series. */
 static mg_plot_style series_style(const mg_series_spec *s, const char *label) {
@@ -41,7 +111,7 @@ static mg_status series_label(const call_t *c, const mg_series_spec *s, const mg
                               char **out) {
     row_ctx rc = {t, -1, group, NULL};
     mg_tpl_scope sc = {rd_row_lookup, &rc, &c->result_sc};
-    return rd_expand(c, s->label, &sc, out);
+    return math_expand(c, s->label, &sc, out);
 }
 
 /* Whether row i of table t passes the series' `where` expression. */
@@ -118,6 +188,7 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
         if (st == MG_OK) st = mg_plot_categories(p, np, (int)n);
         mg_plot_style ps = series_style(s, label);
         if (st == MG_OK) st = mg_plot_bars(p, v, (int)n, &ps);
+        if (st == MG_OK) rd_py_array_bars(c, s->array, &ps);
         free(v), free(nm), free(np), free(label);
         return st;
     }
@@ -156,13 +227,17 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
             snprintf(gname, sizeof gname, "%.6g", g ? gv[k] : 0.0);
             if (st == MG_OK) st = series_label(c, s, t, g ? gname : NULL, &label);
             mg_plot_style ps = series_style(s, label && *label ? label : NULL);
+            const char *pyx = f->kind == MG_FIG_BARS ? (s->x && mg_table_find(t, s->x) >= 0 ? s->x : NULL) : s->x;
+            if (st == MG_OK) st = rd_py_rows(c, s, t, pyx, g ? &gv[k] : NULL);
             if (st != MG_OK) {
-            } else if (f->kind == MG_FIG_HIST)
+            } else if (f->kind == MG_FIG_HIST) {
                 st = mg_plot_hist(p, ys, n, f->bins > 0 ? f->bins : 40, lo, hi, !f->counts, &ps, NULL);
-            else if (f->kind == MG_FIG_LINES && !s->markers_only) st = mg_plot_line(p, xs, ys, n, &ps);
-            else if (f->kind == MG_FIG_LINES) st = mg_plot_scatter(p, xs, ys, n, &ps);
-            else if (f->kind == MG_FIG_SCATTER) st = mg_plot_scatter(p, xs, ys, n, &ps);
-            else if (f->kind == MG_FIG_BARS) {
+                rd_py_hist(c, lo, hi, f->bins > 0 ? f->bins : 40, !f->counts, &ps);
+            } else if (f->kind == MG_FIG_LINES || f->kind == MG_FIG_SCATTER) {
+                int pts = f->kind == MG_FIG_SCATTER || s->markers_only;
+                st = pts ? mg_plot_scatter(p, xs, ys, n, &ps) : mg_plot_line(p, xs, ys, n, &ps);
+                rd_py_line(c, pts, &ps);
+            } else if (f->kind == MG_FIG_BARS) {
                 int cx = s->x ? mg_table_find(t, s->x) : -1;
                 char(*nm)[32] = mg_alloc((size_t)(n > 0 ? n : 1), sizeof *nm);
                 const char **np = mg_alloc((size_t)(n > 0 ? n : 1), sizeof *np);
@@ -175,6 +250,7 @@ static mg_status draw_series(const call_t *c, const mg_figure_spec *f, const mg_
                 }
                 if (st == MG_OK && k == 0 && j == 0 && s == &f->series[0]) st = mg_plot_categories(p, np, (int)n);
                 if (st == MG_OK) st = mg_plot_bars(p, ys, (int)n, &ps);
+                rd_py_bars(c, pyx, &ps);
                 free(nm), free(np);
             }
             free(label), free(xs), free(ys);
@@ -191,12 +267,13 @@ static mg_status draw_lines(const call_t *c, const mg_refline_spec *ls, int vert
         MG_TRY(rd_eval(c, ls[k].at, &c->result_sc, &at));
         if (!isfinite(at)) continue;
         char *label = NULL;
-        if (ls[k].label) MG_TRY(rd_expand(c, ls[k].label, &c->result_sc, &label));
+        if (ls[k].label) MG_TRY(math_expand(c, ls[k].label, &c->result_sc, &label));
         mg_plot_style st = MG_PLOT_STYLE_DEFAULT;
         st.label = label;
         st.color = ls[k].color ? ls[k].color : "#555555";
         st.dashed = !ls[k].solid;
         mg_status s = vertical ? mg_plot_vline(p, at, &st) : mg_plot_hline(p, at, &st);
+        if (s == MG_OK) rd_py_refline(c, vertical, at, &st);
         free(label);
         MG_TRY(s);
     }
@@ -252,11 +329,16 @@ mg_status rd_figure(const call_t *c, const mg_figure_spec *f) {
         free(cap);
         return s;
     }
-    if (s == MG_OK) s = rd_expand(c, f->title, &c->result_sc, &title);
-    if (s == MG_OK) s = rd_expand(c, f->xlabel, &c->result_sc, &xl);
-    if (s == MG_OK) s = rd_expand(c, f->ylabel, &c->result_sc, &yl);
+    if (s == MG_OK) s = math_expand(c, f->title, &c->result_sc, &title);
+    if (s == MG_OK) s = math_expand(c, f->xlabel, &c->result_sc, &xl);
+    if (s == MG_OK) s = math_expand(c, f->ylabel, &c->result_sc, &yl);
+    char stem[192];
+    if (s == MG_OK) s = rd_figure_stem(c, f, stem, sizeof stem);
+    const char *base = s == MG_OK ? strrchr(stem, '/') + 1 : "";
     mg_plot *p = NULL;
-    if (s == MG_OK) s = mg_plot_create(f->width ? f->width : 640, f->height ? f->height : 340, &p);
+    int w = f->width ? f->width : 640, h = f->height ? f->height : 340;
+    if (s == MG_OK) s = mg_plot_create(w, h, &p);
+    if (s == MG_OK) rd_py_figure_begin(c, base, w, h);
     double lo = NAN, hi = NAN;
     if (s == MG_OK && f->kind == MG_FIG_HIST) s = hist_range(c, f, &lo, &hi);
     if (s == MG_OK) {
@@ -270,7 +352,8 @@ mg_status rd_figure(const call_t *c, const mg_figure_spec *f) {
         s = draw_series(c, f, &f->series[k], lo, hi, p);
     if (s == MG_OK) s = draw_lines(c, f->vlines, 1, p);
     if (s == MG_OK) s = draw_lines(c, f->hlines, 0, p);
-    if (s == MG_OK) s = plot_emit(c->ctx, p, s, title, xl, yl, cap);
+    if (s == MG_OK) rd_py_figure_end(c, f, base, title, xl, yl);
+    if (s == MG_OK) s = plot_emit(c, p, s, stem, title, xl, yl, cap);
     else mg_plot_free(p);
     free(title), free(xl), free(yl), free(cap);
     return s;

@@ -8,9 +8,34 @@
 #ifndef MEMGEN_REPRO_RENDER_INTERNAL_H
 #define MEMGEN_REPRO_RENDER_INTERNAL_H
 
+#include "report/sb.h"
 #include "repro.h"
 #include "section.h"
 #include "template.h"
+
+/* The section's matplotlib script as it is built, figure by figure (render_script.c). */
+typedef struct {
+    sb_t body;  /* the figure functions */
+    sb_t calls; /* the names of the functions, in order */
+    int nbars;  /* bar series of the figure being written */
+} rd_script;
+
+/* One plot of the section kept for its whole figure (render_panels.c). */
+typedef struct {
+    char *fig; /* the figure's id */
+    int col;   /* its dataset's column */
+    char *svg; /* the plot's <svg> element */
+} rd_panel;
+
+/* The section's plots, to lay out as the paper does: a row per figure, a column per dataset. */
+typedef struct {
+    rd_panel *p;
+    int n, cap;
+    int ncols;
+    char col_prefix[MG_REPRO_MAX_DATASETS + 1][24];
+    int col_images[MG_REPRO_MAX_DATASETS + 1]; /* an image dataset (the paper's CelebA side: the left columns) */
+    int col_paper[MG_REPRO_MAX_DATASETS + 1];  /* a dataset the paper shows this result on */
+} rd_panels;
 
 /* A described struct seen as a scope. */
 typedef struct {
@@ -29,6 +54,8 @@ typedef struct {
     char prefix[24];         /* "mog_" for per-dataset calls, else "" */
     cJSON *res;              /* this call's object in summary.json */
     mg_tpl_scope claims_sc, run_sc, data_sc, params_sc, result_sc;
+    rd_script *py;           /* the section's matplotlib script (NULL: none is written) */
+    rd_panels *panels;       /* the section's plots for its whole figure (NULL: none is written) */
 } call_t;
 
 /* One row of a table as a scope. */
@@ -81,6 +108,58 @@ mg_status rd_figure(const call_t *c, const mg_figure_spec *f);
 
 /* One page table, a line per row of a result table. */
 mg_status rd_page_table(const call_t *c, const mg_page_table_spec *pt);
+
+/* The stem of a figure's files inside the report folder: "<section>/figures/<section>_<prefix><id>". */
+mg_status rd_figure_stem(const call_t *c, const mg_figure_spec *f, char *rel, size_t len);
+
+/* Figure text with the paper's symbols: sigma, lambda, eps, alpha as Greek letters, W1 / W2 with
+ * subscripts, ^T ^2 as superscripts, || as the norm bar, <= >= as signs (malloc'd copy, NULL on OOM). */
+char *rd_math_text(const char *s);
+
+/* Whether a result table holds wall times (mg_section.wall_time_tables: never written as a file). */
+int rd_is_wall_time(const mg_section *sec, const char *name);
+
+/* ---- render_script.c ---------------------------------------------------------------- */
+
+/* Starts a figure function of px_w x px_h pixels drawing the files stem (basename of rd_figure_stem). */
+void rd_py_figure_begin(const call_t *c, const char *stem, int px_w, int px_h);
+
+/* The rows of a table a series draws (`where` and a group's value applied) as Python variables x, y
+ * (x: the column or expression, or the row's position when xcol is NULL). gv is the group value
+ * when the series has a group column. */
+mg_status rd_py_rows(const call_t *c, const mg_series_spec *s, const mg_table *t, const char *xcol, const double *gv);
+
+/* Draws the rows picked by rd_py_rows: a histogram over [lo, hi] in bins (density or counts), a line,
+ * points, or bars (categories from column xcol of t, or indices); label and style as the SVG's. */
+void rd_py_hist(const call_t *c, double lo, double hi, int bins, int density, const mg_plot_style *st);
+void rd_py_line(const call_t *c, int points_only, const mg_plot_style *st);
+void rd_py_bars(const call_t *c, const char *xcol, const mg_plot_style *st);
+
+/* Bars of row 0 of a result array (its .npy file). */
+void rd_py_array_bars(const call_t *c, const char *array, const mg_plot_style *st);
+
+/* A reference line. */
+void rd_py_refline(const call_t *c, int vertical, double at, const mg_plot_style *st);
+
+/* Ends the figure: title, labels, scales, limits, legend, and the file it writes. */
+void rd_py_figure_end(const call_t *c, const mg_figure_spec *f, const char *stem, const char *title, const char *xl,
+                      const char *yl);
+
+/* Writes DIR/<section>/plot_<section>.py when `write` and the section drew a figure; frees the script. */
+mg_status rd_py_write(mg_repro_ctx *ctx, const mg_section *sec, rd_script *py, int write);
+
+/* ---- render_panels.c ---------------------------------------------------------------- */
+
+/* Keeps a plot's SVG element (taken over: freed here, also on failure) as the panel of figure `fig` of the call. */
+mg_status rd_panel_add(const call_t *c, const char *fig, char *svg);
+
+/* Writes the section's whole figure, DIR/<section>/figures/<section>.svg|png|pdf: a row per figure and a column
+ * per dataset the paper shows (all datasets when it shows none of them), image datasets first (the paper's
+ * CelebA | MoG), and links it on the page, when `write`; frees the panels. */
+mg_status rd_panels_write(mg_repro_ctx *ctx, const mg_section *sec, rd_panels *pn, int write);
+
+/* Whether name is in a comma-separated list; a NULL list holds every name. */
+int rd_in_list(const char *list, const char *name);
 
 /* ---- render_claims.c ------------------------------------------------------------------ */
 
