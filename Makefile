@@ -55,8 +55,8 @@ all: $(LIBA) $(LIBSO) $(BUILD)/$(SONAME) $(MEMGEN)
 
 help:
 	@echo "make            build $(LIBA), $(LIBSO) (soname $(SONAME)) and $(MEMGEN)"
-	@echo "make test       build and run the test suite, test an install (scripts/test_install.sh) and"
-	@echo "                run the Python package's tests (scripts/test_python.sh)"
+	@echo "make test       build and run the test suite, run every README command (scripts/test_readme.py),"
+	@echo "                test an install (scripts/test_install.sh) and the Python package (scripts/test_python.sh)"
 	@echo "make debug      ASan+UBSan build in build-debug/ and run the test suite there"
 	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
 	@echo "make fuzz       libFuzzer targets for every reader, FUZZ_SECONDS each (default 60)"
@@ -131,6 +131,7 @@ tests-build: $(TEST_BIN) all
 # in uninstrumented builds.
 test: tests-build
 	@MEMGEN=$(MEMGEN) sh scripts/run_tests.sh $(BUILD)/tests
+	@BUILD=$(BUILD) /usr/bin/python3 scripts/test_readme.py
 	@BUILD=$(BUILD) CC='$(CC)' TEST_CFLAGS='$(OPT) $(CFLAGS)' sh scripts/test_install.sh
 	@case '$(OPT) $(CFLAGS)' in *-fsanitize*) echo "python: SKIPPED in a sanitizer build";; \
 	  *) BUILD=$(BUILD) MEMGEN=$(MEMGEN) sh scripts/test_python.sh;; esac
