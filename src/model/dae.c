@@ -394,8 +394,8 @@ static mg_status layout_hint(const mg_st *st, const char *prefix, const mg_array
     const mg_array *b1 = tensor_at(st, prefix, "b1");
     if (b1 && b1->ndim == 1 && b1->shape[0] == d && d != p)
         return mg_fail(MG_ERR_SHAPE, "DAE tensor '%sb1' has %lld values, the rows of '%sW1' (%lld x %lld), but b1 "
-                       "has one per hidden unit (p, the columns): W1 looks transposed (nn.Linear(d, p).weight is p x d; "
-                       "memgen expects its transpose, d x p); %s", prefix, (long long)d, prefix, (long long)d,
+                       "has one per hidden unit (p, the columns): W1 looks transposed (nn.Linear(d, p).weight is "
+                       "p x d; memgen expects its transpose, d x p); %s", prefix, (long long)d, prefix, (long long)d,
                        (long long)p, IMPORT_DOC);
     return MG_OK;
 }
