@@ -15,7 +15,7 @@ LDFLAGS ?=
 # The project's flags (rules add to MG_CFLAGS per target); every compile and link uses ALL_CFLAGS.
 MG_CFLAGS  = $(CSTD) $(WARN) $(OPT) -g $(MARCH) $(OPENMP) $(INCS)
 ALL_CFLAGS = $(MG_CFLAGS) $(CFLAGS)
-LIBS    := -llapacke -lopenblas -lpng -lz -lcjson -lm -lpthread
+LIBS    := -llapacke -lopenblas -lpng -ljpeg -lz -lcjson -lm -lpthread
 TESTLIBS:= -lcmocka
 
 # `make install` puts everything under $(DESTDIR)$(PREFIX); the library looks for its data (mg_data_path)

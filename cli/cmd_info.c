@@ -2,8 +2,8 @@
  * memgen info: what a data or model file holds. The kind is detected from
  * the magic bytes, not the name: .npy (version, dtype, shape, Fortran order,
  * sizes), .safetensors (every tensor's dtype and shape, every metadata
- * key=value, in natural order, after a summary of the model it holds), .png
- * and .idx / .idx.gz (shape, dtype). For numeric data it
+ * key=value, in natural order, after a summary of the model it holds), .png,
+ * .jpg and .idx / .idx.gz (shape, dtype). For numeric data it
  * adds min/max/mean/std over the finite values and the NaN/Inf counts.
  * --json prints one machine-readable JSON object on stdout instead.
  */
@@ -21,12 +21,12 @@
 #include "memgen/dae.h"
 #include "memgen/daeset.h"
 #include "memgen/idx.h"
+#include "memgen/jpeg.h"
 #include "memgen/npy.h"
-#include "memgen/png.h"
 #include "memgen/safetensors.h"
 #include "memgen/tcdae.h"
 
-enum { KIND_UNKNOWN, KIND_NPY, KIND_SAFETENSORS, KIND_PNG, KIND_IDX, KIND_IDX_GZ };
+enum { KIND_UNKNOWN, KIND_NPY, KIND_SAFETENSORS, KIND_PNG, KIND_JPEG, KIND_IDX, KIND_IDX_GZ };
 
 /* Usage text with defaults. */
 static void usage(FILE *f) {
@@ -39,7 +39,7 @@ static void usage(FILE *f) {
             "                each tensor's dtype and shape, each metadata key=value, in natural\n"
             "                order (level2 before level10); a DAE set shows level 0's tensors and\n"
             "                each per-level key once unless --all\n"
-            "  .png, .idx, .idx.gz   shape and dtype\n"
+            "  .png, .jpg, .idx, .idx.gz   shape and dtype\n"
             "plus, for numeric data, min/max/mean/std of the finite values and the\n"
             "number of NaN and Inf values. Exits 1 with a one-line error on a bad file.\n\n"
             "options:\n"
@@ -143,6 +143,7 @@ static void print_escaped(const char *s) {
 static int detect_kind(const unsigned char *b, size_t n, uint64_t size) {
     if (n >= 6 && !memcmp(b, "\x93NUMPY", 6)) return KIND_NPY;
     if (n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) return KIND_PNG;
+    if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) return KIND_JPEG;
     if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) return KIND_IDX_GZ;
     int idx_ok = n >= 4 && b[0] == 0 && b[1] == 0 && b[3] >= 1 &&
                  (b[2] == 0x08 || b[2] == 0x09 || b[2] == 0x0b || b[2] == 0x0c || b[2] == 0x0d || b[2] == 0x0e);
@@ -451,10 +452,10 @@ static mg_status info_safetensors(const char *path, uint64_t size, uint64_t head
     return rc;
 }
 
-/* Reports a PNG or IDX file (decoded into an array). */
+/* Reports a PNG, JPEG or IDX file (decoded into an array). */
 static mg_status info_image(const char *path, int kind, uint64_t size, int json, int want_stats, cJSON *out) {
     mg_array a;
-    if (kind == KIND_PNG) MG_TRY(mg_png_read(path, 0, &a));
+    if (kind == KIND_PNG || kind == KIND_JPEG) MG_TRY(mg_image_read(path, 0, &a));
     else MG_TRY(mg_idx_read(path, &a));
     stats s;
     if (want_stats) {
@@ -464,10 +465,10 @@ static mg_status info_image(const char *path, int kind, uint64_t size, int json,
             return rc;
         }
     }
-    const char *fmt = kind == KIND_PNG ? "png" : "idx";
+    const char *fmt = kind == KIND_PNG ? "png" : kind == KIND_JPEG ? "jpeg" : "idx";
     if (json) {
         cJSON_AddStringToObject(out, "format", fmt);
-        if (kind != KIND_PNG) cJSON_AddBoolToObject(out, "gzip", kind == KIND_IDX_GZ);
+        if (kind == KIND_IDX || kind == KIND_IDX_GZ) cJSON_AddBoolToObject(out, "gzip", kind == KIND_IDX_GZ);
         cJSON_AddStringToObject(out, "dtype", mg_dtype_name(a.dtype));
         cJSON_AddItemToObject(out, "shape", shape_json(a.ndim, a.shape));
         cJSON_AddNumberToObject(out, "file_bytes", (double)size);
@@ -478,7 +479,7 @@ static mg_status info_image(const char *path, int kind, uint64_t size, int json,
         printf("file:     %s\n", path);
         printf("format:   %s%s\n", fmt, kind == KIND_IDX_GZ ? " (gzip)" : "");
         printf("dtype:    %s\n", mg_dtype_name(a.dtype));
-        printf("shape:    %s%s\n", shape, kind == KIND_PNG ? " (height, width, channels)" : "");
+        printf("shape:    %s%s\n", shape, kind == KIND_PNG || kind == KIND_JPEG ? " (height, width, channels)" : "");
         printf("bytes:    %llu\n", (unsigned long long)size);
         if (want_stats) {
             printf("stats:    ");
@@ -520,7 +521,7 @@ int cmd_info(int argc, char **argv) {
         for (size_t i = 0; i < got && i < 8; i++)
             hl += (size_t)snprintf(hex + hl, sizeof hex - hl, "%s%02x", i ? " " : "", head[i]);
         return cli_fail("info", mg_fail(MG_ERR_FORMAT,
-                                        "%s: unrecognised file (not .npy, .safetensors, .png or .idx[.gz]; "
+                                        "%s: unrecognised file (not .npy, .safetensors, .png, .jpg or .idx[.gz]; "
                                         "first bytes: %s)", path, got ? hex : "none, the file is empty"));
     }
     cJSON *out = json ? cJSON_CreateObject() : NULL;
