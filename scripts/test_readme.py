@@ -10,6 +10,9 @@ start of its text, the command run instead (or None: skipped) and why. Every
 entry must match exactly one README command, so the list cannot go stale
 silently, and each substitution is printed.
 
+It also runs the tour the README points to (sh scripts/tour.sh) and checks
+that its "why:" explanations quote the numbers the run printed.
+
 Usage (make test runs it): BUILD=build /usr/bin/python3 scripts/test_readme.py
 """
 import os
@@ -72,6 +75,29 @@ def commands(readme):
     return out
 
 
+def check_tour(tmp, env):
+    """Runs `sh scripts/tour.sh` (the README's worked tour) and checks that its
+    "why:" explanations are there and quote the numbers the run printed."""
+    r = subprocess.run(["sh", "scripts/tour.sh", "tour"], cwd=tmp, env=dict(env, MEMGEN="build/memgen"),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = r.stdout.decode("utf-8", "replace")
+    why = " ".join(l.split("why:", 1)[1].strip() for l in out.split("\n") if "why:" in l)
+    mem = re.findall(r"memorized: ([0-9.]+)% of 200 samples", out)
+    steer = re.search(r"all +n=16 +distance ([0-9.]+) ->", out)
+    problems = []
+    if r.returncode != 0:
+        problems.append(f"rc {r.returncode}")
+    if len(mem) != 3 or f"finds {float(mem[1]):g}% copies" not in why:
+        problems.append(f"the memorizing set's explanation does not quote its ratio ({mem})")
+    if not steer or f"falls from {steer.group(1)}" not in why:
+        problems.append("the steering explanation does not quote the distance printed")
+    if problems:
+        print("README: sh scripts/tour.sh: FAILED: " + "; ".join(problems) + "\n" + out[-3000:])
+        return False
+    print(f"README: ok: sh scripts/tour.sh ({out.count('why:')} lines of explanation)")
+    return True
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     build = os.path.abspath(os.path.join(root, os.environ.get("BUILD", "build")))
@@ -111,6 +137,8 @@ def main():
                 print("readme test: FAILED")
                 return 1
             print(f"README:{no}: ok {time.time() - t:.1f}s: {re.sub(r'  +', ' ', run.split(chr(10))[0])[:90]}")
+        if not check_tour(tmp, env):
+            return 1
     print(f"readme test: passed ({ran} commands run, {sum(v is None for v, _ in SUBSTITUTE.values())} skipped,"
           f" {time.time() - t0:.0f} s)")
     return 0
