@@ -15,7 +15,7 @@ LDFLAGS ?=
 # The project's flags (rules add to MG_CFLAGS per target); every compile and link uses ALL_CFLAGS.
 MG_CFLAGS  = $(CSTD) $(WARN) $(OPT) -g $(MARCH) $(OPENMP) $(INCS)
 ALL_CFLAGS = $(MG_CFLAGS) $(CFLAGS)
-LIBS    := -llapacke -lopenblas -lpng -lz -lcjson -lm -lpthread
+LIBS    := -llapacke -lopenblas -lpng -ljpeg -lz -lcjson -lm -lpthread
 TESTLIBS:= -lcmocka
 # librsvg with cairo (PNG and PDF copies of the report's figures: src/report/plot_export.c), optional like OpenMPI:
 # used where pkg-config finds them (Debian's librsvg2-dev); RSVG=0 builds without, and sanitizer builds go without
@@ -65,8 +65,8 @@ all: $(LIBA) $(LIBSO) $(BUILD)/$(SONAME) $(MEMGEN)
 
 help:
 	@echo "make            build $(LIBA), $(LIBSO) (soname $(SONAME)) and $(MEMGEN)"
-	@echo "make test       build and run the test suite, test an install (scripts/test_install.sh) and"
-	@echo "                run the Python package's tests (scripts/test_python.sh)"
+	@echo "make test       build and run the test suite, run every README command (scripts/test_readme.py),"
+	@echo "                test an install (scripts/test_install.sh) and the Python package (scripts/test_python.sh)"
 	@echo "make debug      ASan+UBSan build in build-debug/ and run the test suite there"
 	@echo "make bench      build and run the benchmarks (vs PyTorch and the OpenBLAS roofline)"
 	@echo "make fuzz       libFuzzer targets for every reader, FUZZ_SECONDS each (default 60)"
@@ -149,6 +149,7 @@ tests-build: $(TEST_BIN) all
 # in uninstrumented builds.
 test: tests-build
 	@MEMGEN=$(MEMGEN) sh scripts/run_tests.sh $(BUILD)/tests
+	@BUILD=$(BUILD) /usr/bin/python3 scripts/test_readme.py
 	@BUILD=$(BUILD) CC='$(CC)' TEST_CFLAGS='$(OPT) $(CFLAGS)' sh scripts/test_install.sh
 	@case '$(OPT) $(CFLAGS)' in *-fsanitize*) echo "python: SKIPPED in a sanitizer build";; \
 	  *) BUILD=$(BUILD) MEMGEN=$(MEMGEN) sh scripts/test_python.sh;; esac

@@ -1,5 +1,5 @@
 /*
- * memgen data images: a folder of PNG files (or class subfolders) through the image pipeline
+ * memgen data images: a folder of PNG or JPEG files (or class subfolders) through the image pipeline
  * (the authors' CelebA recipe).
  */
 #include <math.h>
@@ -11,19 +11,20 @@
 #include "memgen/fileio.h"
 #include "memgen/imagefolder.h"
 #include "memgen/npy.h"
-#include "memgen/png.h"
+#include "memgen/jpeg.h"
 
 /* Usage of `memgen data images`. */
 static void usage_images(FILE *f) {
     fprintf(f,
             "usage: memgen data images --dir DIR --out X.npy [options]\n\n"
-            "Reads the PNG files of a folder, in bytewise name order, into n x D float32 rows.\n"
-            "Decoding follows PIL's Image.open(f).convert(\"RGB\"): 16-bit samples keep their high byte,\n"
+            "Reads the PNG and JPEG files (.png, .jpg, .jpeg) of a folder, in bytewise name order,\n"
+            "into n x D float32 rows. Decoding follows PIL's Image.open(f).convert(\"RGB\"): 16-bit\n"
+            "PNG samples keep their high byte, JPEGs decode with libjpeg's defaults as PIL's do,\n"
             "palettes expand, alpha is dropped (not composited); gray is PIL's convert(\"L\") luma\n"
             "L = (19595 R + 38470 G + 7471 B + 32768) >> 16. Pipeline: resize, center crop, channels,\n"
             "scale, center.\n\n"
             "  --dir DIR           the folder (required)\n"
-            "  --class-folders     read DIR/<class>/*.png instead (torchvision ImageFolder layout);\n"
+            "  --class-folders     read DIR/<class>/*.png|jpg instead (torchvision ImageFolder layout);\n"
             "                      labels are class indices in sorted folder order (default off: label 0)\n"
             "  --n N               only the first N files in that order (default all)\n"
             "  --resize-short S    resize the shorter side to S keeping the aspect ratio, long side\n"
@@ -39,12 +40,11 @@ static void usage_images(FILE *f) {
             "  -h, --help          this text\n\n"
             "The authors' CelebA data (32x32 gray in [-1,1]): transforms.Compose([Resize((32, 32)),\n"
             "Grayscale(), ToTensor()]) then x*2-1 on PIL images is reproduced bit for bit by\n"
-            "  memgen data images --dir CELEBA_PNG --resize 32x32 --channels 1 --scale pm1\n"
+            "  memgen data images --dir img_align_celeba --resize 32x32 --channels 1 --scale pm1\n"
             "(Resize(32) + CenterCrop(32) instead: --resize-short 32 --center-crop 32). Exact means:\n"
-            "the same decoded pixels give the same floats. CelebA ships as JPEG and memgen reads PNG\n"
-            "only: convert the files losslessly to PNG first (e.g. ImageMagick: mogrify -format png\n"
-            "*.jpg); JPEG decoders (libjpeg-turbo versions, IDCT and upsampling settings) may differ\n"
-            "from PIL's by a level here and there, so that step is the only approximate one.\n");
+            "the same decoded pixels give the same floats. CelebA ships as JPEG: memgen decodes it\n"
+            "with the system libjpeg and PIL's defaults, so with the same libjpeg-turbo the pixels are\n"
+            "PIL's; another libjpeg build may differ by a level here and there.\n");
 }
 
 /* `memgen data images`. */
@@ -85,7 +85,7 @@ int data_images(int argc, char **argv) {
     fflush(stdout);
 
     mg_file_list fl;
-    mg_status st = mg_list_pngs(dir, class_folders, &fl);
+    mg_status st = mg_list_images(dir, class_folders, &fl);
     if (st != MG_OK) return cli_fail(cmd, st);
     int64_t N = n && n < fl.n ? n : fl.n;
     float *X = NULL;
@@ -95,7 +95,7 @@ int data_images(int argc, char **argv) {
     cli_progress_start(&pr, "images", N);
     for (int64_t i = 0; st == MG_OK && i < N; i++) {
         mg_array img;
-        st = mg_png_read(fl.paths[i], 0, &img);
+        st = mg_image_read(fl.paths[i], 0, &img);
         if (st != MG_OK) break;
         int oh, ow, oc;
         st = mg_image_prep_shape(&p, (int)img.shape[0], (int)img.shape[1], (int)img.shape[2], &oh, &ow, &oc);

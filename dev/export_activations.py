@@ -22,7 +22,9 @@ mean nothing) so that the whole path can be tried in seconds:
   python3 dev/export_activations.py --out-dir /tmp/acts --run
 
 It writes acts.npy (n x C, pooled here), acts_raw.npy (n x C x H x W, pooled
-by memgen) and, with --run, calls the memgen binary on both and checks that
+by memgen), ref.npy (pooled activations of --n-ref other images: the reference
+of generalized samples that `memgen detect --reference` calibrates a threshold
+on; with your model, held-out images or generations checked to be new) and, with --run, calls the memgen binary on both and checks that
 the two give the same scores. Replace TinyDenoiser / the layer name / the
 image loader with your own; nothing else changes.
 """
@@ -77,6 +79,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out-dir", default="acts", help="folder for the .npy files (default: acts)")
     ap.add_argument("--n", type=int, default=64, help="number of images (default 64)")
+    ap.add_argument("--n-ref", type=int, default=200, help="reference images (default 200)")
     ap.add_argument("--size", type=int, default=16, help="image side (default 16)")
     ap.add_argument("--layer", default="act", help="module name to hook (default: act)")
     ap.add_argument("--sigma", type=float, default=0.17, help="noise level of x_t (default 0.17, DDPM t = 50)")
@@ -93,8 +96,12 @@ def main():
     p_pool, p_raw = os.path.join(a.out_dir, "acts.npy"), os.path.join(a.out_dir, "acts_raw.npy")
     np.save(p_pool, pooled.astype(np.float32))
     np.save(p_raw, raw.astype(np.float32))
-    print(f"wrote {p_pool} {pooled.shape} and {p_raw} {raw.shape}")
-    print(f"next: {a.memgen} detect --features {p_pool} --metric std --out scores.csv")
+    refs = torch.rand(a.n_ref, 3, a.size, a.size, generator=torch.Generator().manual_seed(a.seed + 1)) * 2 - 1
+    p_ref = os.path.join(a.out_dir, "ref.npy")
+    np.save(p_ref, collect(model, a.layer, refs, a.sigma, a.seed + 1)[1].astype(np.float32))
+    print(f"wrote {p_pool} {pooled.shape}, {p_raw} {raw.shape} and {p_ref} ({a.n_ref}, {pooled.shape[1]})")
+    print(f"next: {a.memgen} detect --features {p_pool} --reference {p_ref} --fpr 0.01 --out scores.csv"
+          " --flags-out flags.npy")
 
     if a.run:
         outs = []

@@ -10,7 +10,8 @@
 # MEMGEN_DEPS_EXTRA=1 adds the optional reference tools (PyTorch, NumPy, FAISS for
 # bench_nn, clang for fuzzing).
 set -e
-need="build-essential pkg-config libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev libcjson-dev libcmocka-dev dataset-fashion-mnist"
+need="build-essential pkg-config libopenblas-dev liblapacke-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libcjson-dev"
+need="$need libcmocka-dev dataset-fashion-mnist"
 if [ "${MEMGEN_DEPS_TEST:-0}" = 1 ]; then
     need="$need chromium python3-numpy python3-torch python3-cffi python3-pytest python3-venv python3-pip"
     need="$need python3-setuptools python3-wheel python3-nbclient python3-ipykernel python3-matplotlib"

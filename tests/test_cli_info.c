@@ -3,7 +3,8 @@
  * build/memgen): text and --json output for .npy, .safetensors, .png and
  * .idx.gz fixtures, statistics against NumPy's values, detection by magic
  * bytes rather than the name, one-line errors with exit 1 on bad files and
- * exit 2 on usage errors.
+ * exit 2 on usage errors; a DAE set's summary and natural order, and the
+ * hints for a DAE exported from PyTorch with the wrong names or layout.
  */
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -12,6 +13,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "memgen/dae.h"
+#include "memgen/daeset.h"
+#include "memgen/safetensors.h"
 #include "testutil.h"
 
 /* A temporary folder holding the captured stdout/stderr of each run. */
@@ -103,6 +107,112 @@ static void shape_is(const cJSON *o, int ndim, const int64_t *shape) {
     assert_true(cJSON_IsArray(s));
     assert_int_equal(cJSON_GetArraySize(s), ndim);
     for (int i = 0; i < ndim; i++) assert_true(cJSON_GetArrayItem(s, i)->valuedouble == (double)shape[i]);
+}
+
+/* Writes a .safetensors of the given tensors (name, rows, cols; rows 0 = 1-D
+ * of cols values) and metadata pairs (key, value; NULL ends) into dir/name. */
+static char *write_st(const ctx *c, const char *name, int nt, const char *const *tn, const int64_t (*shape)[2],
+                      const char *const *meta) {
+    mg_st *st = mg_st_new();
+    assert_non_null(st);
+    float *zeros = calloc(64 * 64, sizeof(float));
+    for (int i = 0; i < nt; i++) {
+        int64_t sh[2] = {shape[i][0] ? shape[i][0] : shape[i][1], shape[i][1]};
+        assert_int_equal(mg_st_add_f32(st, tn[i], zeros, shape[i][0] ? 2 : 1, sh), MG_OK);
+    }
+    for (int i = 0; meta && meta[i]; i += 2) assert_int_equal(mg_st_set_meta(st, meta[i], meta[i + 1]), MG_OK);
+    char *path = tu_path(c->dir, name);
+    assert_int_equal(mg_st_write(st, path), MG_OK);
+    mg_st_free(st);
+    free(zeros);
+    return path;
+}
+
+/* A DAE set: a summary first (kind, levels, sigmas, d, p, tied, settings),
+ * level 0's tensors and each per-level key once; --all lists every level in
+ * natural order (level2 before level10). */
+static void test_dae_set_summary(void **state) {
+    ctx *c = *state;
+    double sig[11];
+    for (int k = 0; k < 11; k++) sig[k] = 0.02 * pow(100.0, k / 10.0);
+    mg_daeset set;
+    assert_int_equal(mg_daeset_alloc(11, sig, &set), MG_OK);
+    float W[6] = {1, 0, 0, 1, 1, 1};
+    for (int k = 0; k < 11; k++) {
+        set.levels[k] = tu_tied_dae(3, 2, W);
+        assert_int_equal(mg_dae_set_meta(set.levels[k], "optim", "adam"), MG_OK);
+        assert_int_equal(mg_dae_set_meta(set.levels[k], "steps", "1500"), MG_OK);
+        char seed[16];
+        snprintf(seed, sizeof seed, "%d", k);
+        assert_int_equal(mg_dae_set_meta(set.levels[k], "seed", seed), MG_OK);
+    }
+    char *path = tu_path(c->dir, "set.safetensors");
+    assert_int_equal(mg_daeset_save(&set, path), MG_OK);
+    mg_daeset_free(&set);
+    char args[600];
+    snprintf(args, sizeof args, "--no-stats '%s'", path);
+    assert_int_equal(run(c, args), 0);
+    out_has(c, "model:    DAE set (dae_set), 11 levels, sigma 0.02 .. 2\n");
+    out_has(c, "shape:    d = 3, p = 2, tied (W2 = W1), no biases\n");
+    out_has(c, "settings: optim adam, steps 1500, seed 0 (level 0)\n");
+    out_has(c, "  level0.W1 ");
+    out_has(c, "  level*.optim = adam\n");
+    out_has(c, "  level*.seed = 0 .. 10  (differs by level)\n");
+    assert_null(strstr(c->out, "level10.W1"));
+    assert_null(strstr(c->out, "level3.seed"));
+    assert_true(strstr(c->out, "model:") < strstr(c->out, "tensors:"));
+    snprintf(args, sizeof args, "--no-stats --all '%s'", path);
+    assert_int_equal(run(c, args), 0);
+    const char *l2 = strstr(c->out, "level2.W1"), *l10 = strstr(c->out, "level10.W1");
+    assert_true(l2 && l10 && l2 < l10);
+    l2 = strstr(c->out, "level2.seed");
+    l10 = strstr(c->out, "level10.seed");
+    assert_true(l2 && l10 && l2 < l10);
+    free(path);
+}
+
+/* A DAE saved from PyTorch the wrong way: info and the loaders name what they
+ * found, the layout memgen expects and the README section. */
+static void test_import_hints(void **state) {
+    ctx *c = *state;
+    const char *torch_names[] = {"fc1.weight", "fc2.weight"};
+    const int64_t torch_shapes[][2] = {{8, 64}, {64, 8}};
+    const char *meta[] = {"sigma", "0.2", NULL};
+    char *p1 = write_st(c, "torch.safetensors", 2, torch_names, torch_shapes, meta);
+    char args[600];
+    snprintf(args, sizeof args, "--no-stats '%s'", p1);
+    assert_int_equal(run(c, args), 0);
+    out_has(c, "model:    not loadable as a memgen DAE or DAE set: ");
+    out_has(c, "found 'fc1.weight' (8 x 64), 'fc2.weight' (64 x 8): memgen expects W1 (d x p) = the encoder "
+               "nn.Linear(d, p)'s weight (p x d) transposed");
+    out_has(c, "see README 'Importing a DAE from PyTorch'");
+    mg_daeset set;
+    assert_int_equal(mg_daeset_load(p1, &set), MG_ERR_NOT_FOUND);
+    assert_non_null(strstr(mg_last_error(), "fc1.weight"));
+
+    const char *w_names[] = {"W1"};
+    const int64_t w_shapes[][2] = {{8, 64}};
+    const char *dmeta[] = {"sigma", "0.2", "d", "64", "p", "8", NULL};
+    char *p2 = write_st(c, "transposed.safetensors", 1, w_names, w_shapes, dmeta);
+    assert_int_equal(mg_daeset_load(p2, &set), MG_ERR_SHAPE);
+    assert_non_null(strstr(mg_last_error(), "tensor 'W1' is 8 x 64 but the metadata says d = 64, p = 8: W1 is "
+                                            "transposed"));
+
+    const char *u_names[] = {"W1", "W2"};
+    const int64_t u_shapes[][2] = {{64, 8}, {8, 64}};
+    char *p3 = write_st(c, "w2.safetensors", 2, u_names, u_shapes, meta);
+    assert_int_equal(mg_daeset_load(p3, &set), MG_ERR_SHAPE);
+    assert_non_null(strstr(mg_last_error(), "'W2' is 8 x 64 but 'W1' is 64 x 8: both are d x p, so one is transposed"));
+
+    const char *b_names[] = {"W1", "b1", "b2"};
+    const int64_t b_shapes[][2] = {{8, 64}, {0, 8}, {0, 64}};
+    char *p4 = write_st(c, "bias.safetensors", 3, b_names, b_shapes, meta);
+    assert_int_equal(mg_daeset_load(p4, &set), MG_ERR_SHAPE);
+    assert_non_null(strstr(mg_last_error(), "W1 looks transposed"));
+    free(p1);
+    free(p2);
+    free(p3);
+    free(p4);
 }
 
 /* .npy as text: version, dtype, shape, order, bytes and NumPy's statistics. */
@@ -321,6 +431,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_png_idx_and_detection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dae_set_summary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_hints, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

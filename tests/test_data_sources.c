@@ -105,7 +105,7 @@ static void put_png(const char *dir, const char *name, unsigned char v) {
 }
 
 /* Folder listing: bytewise order, extension filter, class folders. */
-static void test_list_pngs(void **state) {
+static void test_list_images(void **state) {
     (void)state;
     char *dir = tu_mkdtemp();
     put_png(dir, "b.png", 1);
@@ -116,7 +116,7 @@ static void test_list_pngs(void **state) {
     char *txt = tu_path(dir, "notes.txt");
     tu_write_bytes(txt, "x", 1);
     mg_file_list l;
-    tu_assert_ok(mg_list_pngs(dir, 0, &l));
+    tu_assert_ok(mg_list_images(dir, 0, &l));
     assert_int_equal(l.n, 4);
     const char *want[4] = {"A.PNG", "a10.png", "a9.png", "b.png"};
     for (int i = 0; i < 4; i++) {
@@ -135,7 +135,7 @@ static void test_list_pngs(void **state) {
     put_png(dog, "1.png", 10);
     put_png(dog, "0.png", 11);
     put_png(cat, "z.png", 12);
-    tu_assert_ok(mg_list_pngs(dir, 1, &l));
+    tu_assert_ok(mg_list_images(dir, 1, &l));
     assert_int_equal(l.nclasses, 2);
     assert_string_equal(l.classes[0], "cat");
     assert_string_equal(l.classes[1], "dog");
@@ -150,10 +150,10 @@ static void test_list_pngs(void **state) {
     /* Errors: no PNG, no folder. */
     char *empty = tu_path(dir, "empty");
     mkdir(empty, 0777);
-    assert_int_equal(mg_list_pngs(empty, 0, &l), MG_ERR_NOT_FOUND);
-    assert_non_null(strstr(mg_last_error(), "no .png files"));
-    assert_int_equal(mg_list_pngs(empty, 1, &l), MG_ERR_NOT_FOUND);
-    assert_int_equal(mg_list_pngs("/nonexistent/images", 0, &l), MG_ERR_IO);
+    assert_int_equal(mg_list_images(empty, 0, &l), MG_ERR_NOT_FOUND);
+    assert_non_null(strstr(mg_last_error(), "no .png, .jpg or .jpeg files"));
+    assert_int_equal(mg_list_images(empty, 1, &l), MG_ERR_NOT_FOUND);
+    assert_int_equal(mg_list_images("/nonexistent/images", 0, &l), MG_ERR_IO);
     assert_non_null(strstr(mg_last_error(), "/nonexistent/images"));
     free(txt), free(cat), free(dog), free(empty);
     tu_rmtree(dir);
@@ -165,7 +165,7 @@ int main(void) {
         cmocka_unit_test(test_fmnist_select),
         cmocka_unit_test(test_fmnist_random),
         cmocka_unit_test(test_fmnist_missing),
-        cmocka_unit_test(test_list_pngs),
+        cmocka_unit_test(test_list_images),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,11 +23,12 @@ typedef struct {
     char **classes;    /* nclasses class folder names, sorted (NULL without) */
 } mg_file_list;
 
-/* Lists the *.png files (extension case-insensitive) directly in dir, or with
+/* Lists the image files, *.png, *.jpg and *.jpeg (extension case-insensitive;
+ * mg_image_read reads them by content), directly in dir, or with
  * class_folders != 0 those in its immediate subfolders (torchvision
  * ImageFolder layout: label = index of the sorted subfolder). Hidden entries
- * are skipped. No PNG found is MG_ERR_NOT_FOUND. Free with mg_file_list_free. */
-MG_API mg_status mg_list_pngs(const char *dir, int class_folders, mg_file_list *out);
+ * are skipped. No image found is MG_ERR_NOT_FOUND. Free with mg_file_list_free. */
+MG_API mg_status mg_list_images(const char *dir, int class_folders, mg_file_list *out);
 MG_API void mg_file_list_free(mg_file_list *l);
 
 #ifdef __cplusplus

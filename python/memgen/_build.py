@@ -3,7 +3,7 @@
 The module is compiled against memgen's public headers and linked with the
 position-independent static library, so the installed package carries the
 library inside it and needs nothing but the Debian run-time libraries
-(OpenBLAS, LAPACKE, libpng, zlib, cJSON, OpenMP). Where the library comes from:
+(OpenBLAS, LAPACKE, libpng, libjpeg, zlib, cJSON, OpenMP). Where the library comes from:
 
   MEMGEN_ROOT   a memgen source tree: its include/ and <MEMGEN_BUILD>/libmemgen.a
                 (default: the tree this folder sits in, built with `make` first);
@@ -23,7 +23,7 @@ HEADERS = ["core", "rng", "safetensors", "dae", "daeset", "train", "denoiser", "
            "dup", "memorization", "repr", "detect", "steer", "theory", "reproduce",
            "schedule", "partition", "image", "split", "tcdae", "tctrain", "table", "sweep"]
 SOURCE = "\n".join('#include "memgen/%s.h"' % h for h in HEADERS) + "\n#include <stdlib.h>\n"
-DEPS = ["lapacke", "openblas", "png", "z", "cjson", "m", "pthread"]
+DEPS = ["lapacke", "openblas", "png", "jpeg", "z", "cjson", "m", "pthread"]
 # librsvg and cairo, which the report's PNG and PDF figures need where the Makefile found them (its RSVG probe)
 RSVG_PKGS = ["librsvg-2.0", "cairo-png", "cairo-pdf"]
 

@@ -1,5 +1,5 @@
 /*
- * Image folders: the PNG files of a folder (or of its class subfolders, the
+ * Image folders: the PNG and JPEG files of a folder (or of its class subfolders, the
  * torchvision ImageFolder layout), in bytewise name order so that every
  * machine sees the same row order.
  */
@@ -54,8 +54,15 @@ static char *join(const char *dir, const char *name) {
     return p;
 }
 
-/* Collects the sorted names in dir of regular files ending in .png (want_dirs
- * = 0) or of subfolders (want_dirs = 1), skipping hidden entries. */
+/* Whether a file name ends in .png, .jpg or .jpeg (any case). */
+static int is_image_name(const char *nm) {
+    size_t len = strlen(nm);
+    return (len > 4 && (!strcasecmp(nm + len - 4, ".png") || !strcasecmp(nm + len - 4, ".jpg"))) ||
+           (len > 5 && !strcasecmp(nm + len - 5, ".jpeg"));
+}
+
+/* Collects the sorted names in dir of regular image files (.png, .jpg, .jpeg;
+ * want_dirs = 0) or of subfolders (want_dirs = 1), skipping hidden entries. */
 static mg_status scan(const char *dir, int want_dirs, strvec *out) {
     DIR *d = opendir(dir);
     if (!d) return mg_fail(MG_ERR_IO, "%s: cannot open the folder", dir);
@@ -73,8 +80,7 @@ static mg_status scan(const char *dir, int want_dirs, strvec *out) {
         int ok = stat(full, &sb) == 0;
         free(full);
         if (!ok) continue;
-        size_t len = strlen(nm);
-        int keep = want_dirs ? S_ISDIR(sb.st_mode) : (S_ISREG(sb.st_mode) && len > 4 && !strcasecmp(nm + len - 4, ".png"));
+        int keep = want_dirs ? S_ISDIR(sb.st_mode) : (S_ISREG(sb.st_mode) && is_image_name(nm));
         if (keep && sv_push(out, nm)) {
             st = mg_fail(MG_ERR_NOMEM, "%s: out of memory", dir);
             break;
@@ -85,8 +91,8 @@ static mg_status scan(const char *dir, int want_dirs, strvec *out) {
     return st;
 }
 
-/* Lists the PNG files of dir (or of its class subfolders); see image.h. */
-mg_status mg_list_pngs(const char *dir, int class_folders, mg_file_list *out) {
+/* Lists the PNG and JPEG files of dir (or of its class subfolders); see imagefolder.h. */
+mg_status mg_list_images(const char *dir, int class_folders, mg_file_list *out) {
     memset(out, 0, sizeof *out);
     if (!dir || !*dir) return mg_fail(MG_ERR_ARG, "image folder: empty path");
     strvec classes = {0}, paths = {0};
@@ -96,7 +102,7 @@ mg_status mg_list_pngs(const char *dir, int class_folders, mg_file_list *out) {
     if (class_folders) {
         MG_TRY(scan(dir, 1, &classes));
         if (classes.n == 0) {
-            st = mg_fail(MG_ERR_NOT_FOUND, "%s: no class subfolders (expected DIR/<class>/*.png)", dir);
+            st = mg_fail(MG_ERR_NOT_FOUND, "%s: no class subfolders (expected DIR/<class>/*.png or *.jpg)", dir);
             goto fail;
         }
     }
@@ -126,8 +132,9 @@ mg_status mg_list_pngs(const char *dir, int class_folders, mg_file_list *out) {
         if (st != MG_OK) goto fail;
     }
     if (paths.n == 0) {
-        st = mg_fail(MG_ERR_NOT_FOUND, "%s: no .png files found%s", dir,
-                     class_folders ? " in its class subfolders" : " (for class subfolders use the class-folder option)");
+        st = mg_fail(MG_ERR_NOT_FOUND, "%s: no .png, .jpg or .jpeg files found%s", dir,
+                     class_folders ? " in its class subfolders"
+                                   : " (for class subfolders use the class-folder option)");
         goto fail;
     }
     out->n = paths.n;

@@ -27,6 +27,7 @@
 
 #include "memgen/fileio.h"
 #include "memgen/png.h"
+#include "imgconv.h"
 
 /* Largest accepted width and height; 16384^2 = 256 Mi pixels. */
 #define MG_PNG_MAX_DIM 16384
@@ -78,8 +79,9 @@ static void mem_read(png_structp png, png_bytep out, png_size_t n) {
 }
 
 /* Converts a (h, w, 3) RGB array to (h, w, 1) gray with PIL's integer luma,
- * or a (h, w, 1) gray array to (h, w, 3) by replication. Replaces *a. */
-static mg_status convert_channels(mg_array *a, int want) {
+ * or a (h, w, 1) gray array to (h, w, 3) by replication. Replaces *a (the
+ * JPEG reader shares it: imgconv.h). */
+mg_status mg_u8_convert_channels(mg_array *a, int want) {
     int have = (int)a->shape[2];
     if (want == 0 || want == have) return MG_OK;
     int64_t shape[3] = {a->shape[0], a->shape[1], want};
@@ -151,7 +153,7 @@ static mg_status decode_png(read_ctx *c, int want_channels) {
     png_read_image(c->png, c->rows);
     /* Trailing chunks after the image data are not read: like PIL, a file
      * whose pixels decoded completely is accepted. */
-    return convert_channels(&c->arr, want_channels);
+    return mg_u8_convert_channels(&c->arr, want_channels);
 }
 
 /* Decodes a PNG held in memory into a uint8 (h, w, c) array (caller frees). */

@@ -21,6 +21,9 @@
  * trains, low enough that a typo in --hidden fails cleanly. */
 #define DAE_MAX_PARAMS ((int64_t)1 << 32)
 
+/* Where the import recipe is documented; every layout hint ends with it. */
+#define IMPORT_DOC "see README 'Importing a DAE from PyTorch'"
+
 struct mg_dae {
     int64_t d, p;
     int tied, bias;
@@ -210,8 +213,10 @@ static mg_status check_view(mg_mat v, int64_t rows, int64_t cols, const char *wh
 /* H = relu(X W1 + b1) (Eq. 5, the representation). X: n x d, H: n x p. */
 mg_status mg_dae_encode(const mg_dae *m, mg_mat X, mg_mat H) {
     if (X.cols != m->d)
-        return mg_fail(MG_ERR_SHAPE, "DAE input has %lld columns but the model has dimension %lld",
-                       (long long)X.cols, (long long)m->d);
+        return mg_fail(MG_ERR_SHAPE, "DAE input has %lld columns but the model has dimension %lld%s",
+                       (long long)X.cols, (long long)m->d,
+                       X.cols == m->p ? " (and width p = the input's columns: was W1 saved transposed? memgen expects "
+                                        "W1 d x p; " IMPORT_DOC ")" : "");
     MG_TRY(check_view(X, X.rows, m->d, "input"));
     MG_TRY(check_view(H, X.rows, m->p, "representation buffer"));
     int64_t n = X.rows, p = m->p;
@@ -344,6 +349,72 @@ static mg_status load_tensor(const mg_st *st, const char *prefix, const char *na
     return s;
 }
 
+/* The failure for a file with no "<prefix>W1": names the 2-D tensors it holds
+ * instead (PyTorch's nn.Linear weights, p x d for the encoder) and how memgen
+ * names and lays them out. */
+static mg_status missing_w1(const mg_st *st, const char *prefix, const char *key) {
+    char found[512] = "";
+    size_t len = 0, plen = strlen(prefix);
+    int shown = 0;
+    for (int i = 0; i < mg_st_count(st) && shown < 3; i++) {
+        const char *name = mg_st_name(st, i);
+        const mg_array *a = mg_st_get(st, name);
+        if (strncmp(name, prefix, plen) || !a || a->ndim != 2) continue;
+        int k = snprintf(found + len, sizeof found - len, "%s'%s' (%lld x %lld)", shown ? ", " : "", name,
+                         (long long)a->shape[0], (long long)a->shape[1]);
+        if (k < 0 || (size_t)k >= sizeof found - len) break;
+        len += (size_t)k;
+        shown++;
+    }
+    if (!shown) return mg_fail(MG_ERR_NOT_FOUND, "no DAE weight tensor '%s'", key);
+    return mg_fail(MG_ERR_NOT_FOUND,
+                   "no DAE weight tensor '%s'; found %s: memgen expects W1 (d x p) = the encoder nn.Linear(d, p)'s "
+                   "weight (p x d) transposed, W2 (d x p) = the decoder nn.Linear(p, d)'s weight as it is (none when "
+                   "tied), biases b1 (p) and b2 (d); %s", key, found, IMPORT_DOC);
+}
+
+/* Tensor "<prefix>name" of st, NULL when absent. */
+static const mg_array *tensor_at(const mg_st *st, const char *prefix, const char *name) {
+    char key[256];
+    int k = snprintf(key, sizeof key, "%s%s", prefix, name);
+    return k < 0 || (size_t)k >= sizeof key ? NULL : mg_st_get(st, key);
+}
+
+/* A hint when tensor "<prefix>name" cannot be d x p (or its bias length)
+ * because it is the transpose of what memgen expects; MG_OK when it fits or
+ * is absent. w1 is the (d, p) memgen read from W1. */
+static mg_status layout_hint(const mg_st *st, const char *prefix, const mg_array *w1) {
+    int64_t d = w1->shape[0], p = w1->shape[1];
+    const mg_array *w2 = tensor_at(st, prefix, "W2");
+    if (w2 && w2->ndim == 2 && w2->shape[0] == p && w2->shape[1] == d && d != p)
+        return mg_fail(MG_ERR_SHAPE, "DAE tensor '%sW2' is %lld x %lld but '%sW1' is %lld x %lld: both are d x p, so "
+                       "one is transposed (W1 = nn.Linear(d, p).weight transposed, W2 = nn.Linear(p, d).weight as "
+                       "it is); %s", prefix, (long long)p, (long long)d, prefix, (long long)d, (long long)p,
+                       IMPORT_DOC);
+    const mg_array *b1 = tensor_at(st, prefix, "b1");
+    if (b1 && b1->ndim == 1 && b1->shape[0] == d && d != p)
+        return mg_fail(MG_ERR_SHAPE, "DAE tensor '%sb1' has %lld values, the rows of '%sW1' (%lld x %lld), but b1 "
+                       "has one per hidden unit (p, the columns): W1 looks transposed (nn.Linear(d, p).weight is "
+                       "p x d; memgen expects its transpose, d x p); %s", prefix, (long long)d, prefix, (long long)d,
+                       (long long)p, IMPORT_DOC);
+    return MG_OK;
+}
+
+/* Checks the metadata "<prefix>d" and "<prefix>p" against W1's (d, p), saying
+ * so when they describe the transposed matrix. */
+static mg_status check_dims(const mg_st *st, const char *prefix, int64_t d, int64_t p) {
+    char kd[256], kp[256];
+    int64_t md, mp;
+    MG_TRY(join_name(kd, sizeof kd, prefix, "d"));
+    MG_TRY(join_name(kp, sizeof kp, prefix, "p"));
+    if (d != p && mg_st_meta_int(st, kd, &md) == MG_OK && mg_st_meta_int(st, kp, &mp) == MG_OK && md == p && mp == d)
+        return mg_fail(MG_ERR_SHAPE, "DAE tensor '%sW1' is %lld x %lld but the metadata says d = %lld, p = %lld: W1 "
+                       "is transposed (memgen expects d x p; nn.Linear(d, p).weight is p x d); %s", prefix,
+                       (long long)d, (long long)p, (long long)md, (long long)mp, IMPORT_DOC);
+    MG_TRY(meta_dim(st, prefix, "d", d));
+    return meta_dim(st, prefix, "p", p);
+}
+
 /* Builds a model from the tensors and metadata under prefix (see dae.h). */
 mg_status mg_dae_from_st(const mg_st *st, const char *prefix, mg_dae **out) {
     char key[256];
@@ -355,7 +426,7 @@ mg_status mg_dae_from_st(const mg_st *st, const char *prefix, mg_dae **out) {
         const char *kind = mg_st_meta(st, "memgen.kind");
         if (!*prefix && kind && strcmp(kind, "dae"))
             return mg_fail(MG_ERR_FORMAT, "not a single DAE (memgen.kind is '%s')", kind);
-        return mg_fail(MG_ERR_NOT_FOUND, "no DAE weight tensor '%s'", key);
+        return missing_w1(st, prefix, key);
     }
     if (w1->ndim != 2 || w1->shape[0] < 1 || w1->shape[1] < 1) {
         char sh[128];
@@ -363,8 +434,8 @@ mg_status mg_dae_from_st(const mg_st *st, const char *prefix, mg_dae **out) {
         return mg_fail(MG_ERR_SHAPE, "DAE tensor '%s' has shape %s; expected (d, p) with d, p >= 1", key, sh);
     }
     int64_t d = w1->shape[0], p = w1->shape[1];
-    MG_TRY(meta_dim(st, prefix, "d", d));
-    MG_TRY(meta_dim(st, prefix, "p", p));
+    MG_TRY(check_dims(st, prefix, d, p));
+    MG_TRY(layout_hint(st, prefix, w1));
     MG_TRY(join_name(key, sizeof key, prefix, "W2"));
     int has_w2 = mg_st_get(st, key) != NULL;
     MG_TRY(join_name(key, sizeof key, prefix, "b1"));
