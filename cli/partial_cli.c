@@ -129,7 +129,7 @@ mg_status partial_create(partial_run *p, const cJSON *state) {
     return mg_write_json_atomic(p->state, state); /* last: a state means every file is there */
 }
 
-/* Whole rows in file f (opened), and with offs the byte offset after row `want` (CSV). */
+/* Whole rows in file f (open) into *rows; with off, the byte offset where row `want` ends. */
 static mg_status count_rows(part_file *f, int64_t want, int64_t *rows, long long *off) {
     unsigned char buf[65536];
     if (fseeko(f->fp, 0, SEEK_END) != 0) return mg_fail(MG_ERR_IO, "%s: cannot seek", f->path);

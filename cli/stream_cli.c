@@ -4,6 +4,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "stream_cli.h"
 
@@ -14,10 +17,78 @@
 #define STREAM_SAMPLE_BYTES (2 << 20)
 #define STREAM_ACT_BYTES (1 << 20)
 
+/* The reader thread: reads the block asked for (ahead == 1) into the other
+ * buffer, then says it is done (ahead == 2). */
+static void *reader_main(void *arg) {
+    stream_in *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (s->ahead != 1 && !s->quit) pthread_cond_wait(&s->cv, &s->mu);
+        if (s->quit) break;
+        int64_t r0 = s->ahead_r0, m = s->ahead_m;
+        unsigned char *dst = s->raw[1 - s->cur];
+        pthread_mutex_unlock(&s->mu);
+        mg_status st = mg_npy_rows_read(s->r, r0, m, dst); /* the file is this thread's until it says done */
+        pthread_mutex_lock(&s->mu);
+        s->ahead_st = st;
+        s->ahead = 2;
+        pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* Waits until the reader is done with the file; returns whether it read (r0, m). */
+static int ahead_wait(stream_in *s, int64_t r0, int64_t m) {
+    if (!s->thread_on) return 0;
+    pthread_mutex_lock(&s->mu);
+    while (s->ahead == 1) pthread_cond_wait(&s->cv, &s->mu);
+    int hit = s->ahead == 2 && s->ahead_r0 == r0 && s->ahead_m == m && s->ahead_st == MG_OK;
+    s->ahead = 0;
+    pthread_mutex_unlock(&s->mu);
+    return hit;
+}
+
+/* Asks the reader for rows [r0, r0 + m) (starting it the first time); 0 if it cannot run. */
+static int ahead_ask(stream_in *s, int64_t r0, int64_t m) {
+    if (!s->thread_on) {
+        if (pthread_mutex_init(&s->mu, NULL) != 0) return 0;
+        if (pthread_cond_init(&s->cv, NULL) != 0) {
+            pthread_mutex_destroy(&s->mu);
+            return 0;
+        }
+        if (pthread_create(&s->th, NULL, reader_main, s) != 0) {
+            pthread_cond_destroy(&s->cv);
+            pthread_mutex_destroy(&s->mu);
+            return 0;
+        }
+        s->thread_on = 1;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->ahead_r0 = r0;
+    s->ahead_m = m;
+    s->ahead = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return 1;
+}
+
 /* Closes a stream. */
 void stream_close(stream_in *s) {
+    if (s->thread_on) {
+        pthread_mutex_lock(&s->mu);
+        while (s->ahead == 1) pthread_cond_wait(&s->cv, &s->mu);
+        s->quit = 1;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->th, NULL);
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+    }
     mg_npy_rows_close(s->r);
     free(s->buf);
+    free(s->raw[0]);
+    free(s->raw[1]);
     memset(s, 0, sizeof *s);
 }
 
@@ -40,10 +111,25 @@ mg_status stream_read(stream_in *s, int64_t r0, int64_t m) {
     a.ndim = in->ndim;
     for (int i = 0; i < in->ndim; i++) a.shape[i] = in->shape[i];
     a.shape[0] = m;
-    const void *p;
-    MG_TRY(mg_npy_rows_view(s->r, r0, m, &p));
-    a.data = (void *)p; /* only read */
+    /* the block read ahead, or (the first, or after a jump or a failed read, which then fails here again
+     * with its message on this thread) read now */
+    if (ahead_wait(s, r0, m)) s->cur = 1 - s->cur;
+    else MG_TRY(mg_npy_rows_read(s->r, r0, m, s->raw[s->cur]));
+    if (r0 + m < s->n) {
+        int64_t m2 = s->n - (r0 + m) < s->k ? s->n - (r0 + m) : s->k;
+        (void)ahead_ask(s, r0 + m, m2); /* without a thread, the next block is read when asked for */
+    }
+    a.data = s->raw[s->cur];
+    int nt = 1;
+#ifdef _OPENMP
+    nt = omp_get_max_threads(); /* the reader has a core of its own: one OpenMP thread fewer meanwhile */
+    if (s->thread_on && nt > 1) omp_set_num_threads(nt - 1);
+#endif
     mg_status st = mg_features_reduce_into(&a, s->fc.layout, s->fc.pool, s->buf);
+#ifdef _OPENMP
+    if (s->thread_on && nt > 1) omp_set_num_threads(nt);
+#endif
+    (void)nt;
     if (st != MG_OK) st = mg_fail_context(st, "%s, rows %lld..%lld", s->path, (long long)r0, (long long)(r0 + m - 1));
     return st;
 }
@@ -84,7 +170,9 @@ mg_status stream_open(const char *path, const char *what, const fc_opts *fc, int
     if (s->k > s->n) s->k = s->n > 0 ? s->n : 1;
     if (st == MG_OK) {
         s->buf = malloc((s->one_row ? (size_t)s->F : (size_t)s->k * (size_t)s->F) * sizeof(float) + 1);
-        if (!s->buf) st = mg_fail(MG_ERR_NOMEM, "%s: cannot allocate a block of %lld rows", path, (long long)s->k);
+        for (int j = 0; s->features && j < 2; j++) s->raw[j] = malloc((size_t)(s->k * rb) + 1);
+        if (!s->buf || (s->features && (!s->raw[0] || !s->raw[1])))
+            st = mg_fail(MG_ERR_NOMEM, "%s: cannot allocate a block of %lld rows", path, (long long)s->k);
     }
     if (st != MG_OK) stream_close(s);
     return st;

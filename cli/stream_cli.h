@@ -2,12 +2,14 @@
  * Inputs of `memgen detect` and `memgen repr` read a block of rows at a time
  * (--chunk-rows), so memory does not grow with the number of samples:
  * samples (n x d, float32 rows) or activations pooled to n x F as they are
- * read (mg_npy_rows_view + mg_features_reduce_into: no copy of the file's
- * bytes, one pass over them).
+ * read (mg_features_reduce_into on the bytes as stored: one pass over them).
+ * Activations are read ahead: a second thread reads the next block (the
+ * kernel's copy from the page cache) while this one pools the current one.
  */
 #ifndef MEMGEN_STREAM_CLI_H
 #define MEMGEN_STREAM_CLI_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "features_cli.h"
@@ -22,6 +24,16 @@ typedef struct {
     int one_row;    /* samples given as a 1-D file: one row of all its values */
     int64_t n, F, k; /* rows, values per row (after pooling), rows per block */
     float *buf;     /* a block: k x F floats */
+    /* activations: two blocks as stored, one pooled while the reader thread fills the other */
+    unsigned char *raw[2];
+    int cur;                 /* raw[cur]: the block being pooled */
+    int ahead;               /* 0: no read ahead; 1: the reader is reading ...; 2: ... and is done */
+    int64_t ahead_r0, ahead_m;
+    mg_status ahead_st;
+    int thread_on, quit;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 } stream_in;
 
 /* Opens path (what names it in messages): activations when fc is given,

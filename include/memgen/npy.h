@@ -84,14 +84,6 @@ MG_API mg_status mg_npy_rows_read(mg_npy_rows *r, int64_t r0, int64_t k, void *d
 /* The same converted to float32 (k * width floats), as mg_npy_read_f32. */
 MG_API mg_status mg_npy_rows_read_f32(mg_npy_rows *r, int64_t r0, int64_t k, float *dst);
 
-/* Rows [r0, r0 + k) as mg_npy_rows_read gives them (info->dtype), in a
- * buffer r owns and reuses (it grows to the largest block asked for): *out
- * is valid until the next call on r. For a caller that works on the stored
- * dtype directly (float16 activations pooled without a float32 copy). A file
- * read so is read by read(2), not mapped: on this project's virtual machines
- * a mapping of the page cache ran 4x slower than copying it (page walks). */
-MG_API mg_status mg_npy_rows_view(mg_npy_rows *r, int64_t r0, int64_t k, const void **out);
-
 /* Closes the file and frees r (NULL is fine). */
 MG_API void mg_npy_rows_close(mg_npy_rows *r);
 

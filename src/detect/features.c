@@ -205,12 +205,13 @@ static void pool_row(feat_row r, int64_t C, int64_t L, int chfirst, mg_pool_kind
             }
 #endif
         for (; c + 4 <= C; c += 4) {
+            int64_t b = chfirst ? c * L : c, o1 = chfirst ? L : 1; /* channel c + j starts at b + j o1 */
             double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             for (int64_t l = 0; l < L; l++) {
-                s0 += ld1(r, c * L + l);
-                s1 += ld1(r, (c + 1) * L + l);
-                s2 += ld1(r, (c + 2) * L + l);
-                s3 += ld1(r, (c + 3) * L + l);
+                s0 += ld1(r, b + l * step);
+                s1 += ld1(r, b + o1 + l * step);
+                s2 += ld1(r, b + 2 * o1 + l * step);
+                s3 += ld1(r, b + 3 * o1 + l * step);
             }
             y[c] = (float)(s0 / (double)L);
             y[c + 1] = (float)(s1 / (double)L);

@@ -565,16 +565,6 @@ mg_status mg_npy_rows_read_f32(mg_npy_rows *r, int64_t r0, int64_t k, float *dst
     return st;
 }
 
-/* Rows [r0, r0 + k) in info.dtype in r's own buffer (see npy.h). */
-mg_status mg_npy_rows_view(mg_npy_rows *r, int64_t r0, int64_t k, const void **out) {
-    *out = NULL;
-    size_t n = (size_t)(k > 0 ? k : 0) * (size_t)r->width * mg_dtype_size(r->h.info.dtype);
-    MG_TRY(rows_grow(r, &r->dec, &r->dec_cap, n + 1));
-    MG_TRY(mg_npy_rows_read(r, r0, k, r->dec));
-    *out = r->dec;
-    return MG_OK;
-}
-
 /* Closes and frees. */
 void mg_npy_rows_close(mg_npy_rows *r) {
     if (!r) return;
