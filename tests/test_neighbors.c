@@ -317,7 +317,8 @@ static void test_topk_ties(void **state) {
     check_fused_configs(Q, R, 2, 1);
     /* near-ties at offset 1000: r_j = c + (1 + j 1e-4) e_0, q = c */
     for (int64_t j = 0; j < n; j++)
-        for (int64_t t = 0; t < d; t++) R.data[j * d + t] = 1000.0f + (t == 0 ? 1.0f + 1e-4f * (float)((j * 37) % n) : 0);
+        for (int64_t t = 0; t < d; t++)
+            R.data[j * d + t] = 1000.0f + (t == 0 ? 1.0f + 1e-4f * (float)((j * 37) % n) : 0.0f);
     for (int64_t i = 0; i < m; i++)
         for (int64_t t = 0; t < d; t++) Q.data[i * d + t] = 1000.0f + (t == 1 ? 1e-3f * (float)i : 0.0f);
     assert_true(check_topk_configs(Q, R, 2, MG_NN_L2, 0) > 0);
