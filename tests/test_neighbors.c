@@ -250,6 +250,36 @@ static int64_t check_topk_configs(mg_mat Q, mg_mat R, int k, mg_nn_metric metric
     return rescanned;
 }
 
+/* memratio's fused pass (L2 top k and cosine top kc sharing the Gram
+ * blocks) equals the oracle of each, on any blocking and thread count. */
+static void check_fused_configs(mg_mat Q, mg_mat R, int k, int kc) {
+    size_t n = (size_t)Q.rows * (size_t)k, nc = (size_t)Q.rows * (size_t)kc;
+    int64_t *ref = malloc(n * sizeof(int64_t)), *idx = malloc(n * sizeof(int64_t));
+    int64_t *cref = malloc(nc * sizeof(int64_t)), *cidx = malloc(nc * sizeof(int64_t));
+    double *rv = malloc(n * sizeof(double)), *val = malloc(n * sizeof(double));
+    double *crv = malloc(nc * sizeof(double)), *cval = malloc(nc * sizeof(double));
+    naive_topk(Q, R, k, MG_NN_L2, 0, ref, rv);
+    naive_topk(Q, R, kc, MG_NN_COSINE, 0, cref, crv);
+    const int64_t blocks[][2] = {{0, 0}, {1, 1}, {5, 3}, {64, 4096}};
+    for (int threads = 1; threads <= 2; threads++) {
+#ifdef _OPENMP
+        omp_set_num_threads(threads);
+#endif
+        for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+            mg_nn_opts o = {.query_block = blocks[b][0], .ref_block = blocks[b][1]};
+            tu_assert_ok(mg_nn_topk_l2_cosine(Q, R, k, idx, val, kc, cidx, cval, &o));
+            assert_memory_equal(idx, ref, n * sizeof(int64_t));
+            assert_memory_equal(val, rv, n * sizeof(double));
+            assert_memory_equal(cidx, cref, nc * sizeof(int64_t));
+            assert_memory_equal(cval, crv, nc * sizeof(double));
+        }
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(2);
+#endif
+    free(ref), free(idx), free(cref), free(cidx), free(rv), free(val), free(crv), free(cval);
+}
+
 /* Random data in both metrics and with self-exclusion: the oracle's answers
  * and bits on any blocking and thread count. */
 static void test_topk_random_any_blocking(void **state) {
@@ -261,6 +291,8 @@ static void test_topk_random_any_blocking(void **state) {
     check_topk_configs(Q, R, 5, MG_NN_COSINE, 0);
     check_topk_configs(R, R, 3, MG_NN_L2, 1);
     check_topk_configs(R, R, 1, MG_NN_COSINE, 1);
+    check_fused_configs(Q, R, 2, 1);
+    check_fused_configs(Q, R, 3, 4);
     free(Q.data), free(R.data);
 }
 
@@ -282,9 +314,11 @@ static void test_topk_ties(void **state) {
     check_topk_configs(Q, R, 2, MG_NN_L2, 0);
     check_topk_configs(Q, R, 3, MG_NN_COSINE, 0);
     check_topk_configs(R, R, 2, MG_NN_L2, 1);
+    check_fused_configs(Q, R, 2, 1);
     /* near-ties at offset 1000: r_j = c + (1 + j 1e-4) e_0, q = c */
     for (int64_t j = 0; j < n; j++)
-        for (int64_t t = 0; t < d; t++) R.data[j * d + t] = 1000.0f + (t == 0 ? 1.0f + 1e-4f * (float)((j * 37) % n) : 0);
+        for (int64_t t = 0; t < d; t++)
+            R.data[j * d + t] = 1000.0f + (t == 0 ? 1.0f + 1e-4f * (float)((j * 37) % n) : 0.0f);
     for (int64_t i = 0; i < m; i++)
         for (int64_t t = 0; t < d; t++) Q.data[i * d + t] = 1000.0f + (t == 1 ? 1e-3f * (float)i : 0.0f);
     assert_true(check_topk_configs(Q, R, 2, MG_NN_L2, 0) > 0);

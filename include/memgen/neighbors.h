@@ -41,6 +41,13 @@ typedef struct {
  * Requires 1 <= k <= the rows available to every query. opts may be NULL. */
 MG_API mg_status mg_nn_topk(mg_mat Q, mg_mat R, int k, mg_nn_opts *opts, int64_t *idx, double *val);
 
+/* Both of memratio's searches in one pass over the Gram blocks (the
+ * products are shared): the k nearest rows in L2 (idx, dist: m x k) and the
+ * kc of largest cosine (cidx, cos: m x kc), the same results as two
+ * mg_nn_topk calls; opts' metric is ignored, its rescanned counts both. */
+MG_API mg_status mg_nn_topk_l2_cosine(mg_mat Q, mg_mat R, int k, int64_t *idx, double *dist, int kc, int64_t *cidx,
+                                      double *cos, mg_nn_opts *opts);
+
 /* mg_nn_topk in L2. exclude_self: Q and R are the same set and row i may
  * not be its own neighbour. */
 MG_API mg_status mg_knn(mg_mat Q, mg_mat R, int k, int exclude_self, int64_t *idx, double *dist);

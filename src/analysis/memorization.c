@@ -82,12 +82,12 @@ static void merge_top2(int64_t m, const int64_t *ci, const double *cd, int64_t r
 }
 
 /* The per-sample measures of samples [q0, q0 + Q.rows) (Q): ratio against
- * the training rows, largest cosine, and the ratio against every other
- * sample, over the samples' chunks (idx, dist, ci, cd: 2 Q.rows scratch). */
+ * the training rows and largest cosine (one pass over X), and the ratio
+ * against every other sample, over the samples' chunks (idx, dist, ci, cd: 2 Q.rows scratch). */
 static mg_status measure_chunk(const sample_rows *s, mg_mat Q, int64_t q0, mg_mat X, mg_memratio *out, int64_t *idx,
                                double *dist, int64_t *ci, double *cd) {
     int64_t m = Q.rows;
-    MG_TRY(mg_knn(Q, X, 2, 0, idx, dist));
+    MG_TRY(mg_nn_topk_l2_cosine(Q, X, 2, idx, dist, 1, out->cos_idx + q0, out->cos_max + q0, NULL));
     for (int64_t i = 0; i < m; i++) {
         out->nn1[q0 + i] = idx[2 * i];
         out->nn2[q0 + i] = idx[2 * i + 1];
@@ -96,7 +96,6 @@ static mg_status measure_chunk(const sample_rows *s, mg_mat Q, int64_t q0, mg_ma
         out->ratio[q0 + i] = nn_ratio(dist[2 * i], dist[2 * i + 1]);
         out->memorized[q0 + i] = out->ratio[q0 + i] < out->threshold;
     }
-    MG_TRY(mg_max_cosine(Q, X, 0, out->cos_idx + q0, out->cos_max + q0));
     if (s->n < 3) {
         for (int64_t i = 0; i < m; i++) out->gen_ratio[q0 + i] = NAN;
         return MG_OK;
