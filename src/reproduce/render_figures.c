@@ -83,6 +83,7 @@ char *rd_math_text(const char *s) {
     if (sb_finish(&b, "figure text", &out) != MG_OK) return NULL;
     return out;
 }
+
 /* ---- figures ------------------------------------------------------------------------ */
 
 /* Expands figure text and writes its maths with the paper's symbols. */
