@@ -148,7 +148,10 @@ int cmd_data(int argc, char **argv) {
     if (!strcmp(sub, "images")) return data_images(argc - 1, argv + 1);
     if (!strcmp(sub, "duplicate")) return data_duplicate(argc - 1, argv + 1);
     if (!strcmp(sub, "split")) return data_split(argc - 1, argv + 1);
-    fprintf(stderr, "memgen data: unknown source '%s'\n\n", sub);
+    static const char *const sources[] = {"mog", "fashion-mnist", "images", "duplicate", "split"};
+    const char *near = cli_nearest(sub, sources, (int)(sizeof sources / sizeof sources[0]));
+    fprintf(stderr, "memgen data: unknown source '%s'%s%s%s\n\n", sub, near ? " (did you mean " : "",
+            near ? near : "", near ? "?)" : "");
     usage_data(stderr);
     return CLI_USAGE;
 }
