@@ -103,6 +103,10 @@ typedef struct {
  * distance, when one is near enough. */
 int cli_unknown_option(const char *cmd, const char *word, const char *const *names, int n, int missing);
 
+/* The name of names[0..n) nearest to word (edit distance within a third of
+ * its length, at least 2), or NULL: "did you mean" for commands and verbs. */
+const char *cli_nearest(const char *word, const char *const *names, int n);
+
 /* cli_parse_options' answer when the command should go on and run. */
 #define CLI_RUN (-1)
 

@@ -180,6 +180,24 @@ static int edit_distance(const char *a, size_t na, const char *b) {
     return d[na][nb];
 }
 
+/* The name of names[0..n) nearest to word by edit_distance, when it is within
+ * a third of word's length (at least 2 edits), else NULL: the "did you mean"
+ * of commands, sources and verbs. */
+const char *cli_nearest(const char *word, const char *const *names, int n) {
+    const char *best = NULL;
+    int bd = 64;
+    size_t len = strlen(word);
+    for (int i = 0; i < n; i++) {
+        int dd = edit_distance(word, len, names[i]);
+        if (dd < bd) {
+            bd = dd;
+            best = names[i];
+        }
+    }
+    int limit = (int)len / 3 > 2 ? (int)len / 3 : 2;
+    return bd <= limit ? best : NULL;
+}
+
 /* The usage error for argv word `word` that getopt refused: an option it does
  * not know (with the nearest of names[0..n), "help" included, when one is
  * within a third of its length, at least 2 edits), a missing value, or an

@@ -5,7 +5,7 @@
  * sub-verb is its own file:
  *   data mog            Gaussian mixtures (paper Eq. 4, App. A.1 / B.1) + parameters   data_mog.c
  *   data fashion-mnist  Fashion-MNIST from the Debian package dataset-fashion-mnist     data_fmnist.c
- *   data images         a folder of PNG files (the authors' CelebA recipe, see --help)  data_images.c
+ *   data images         a folder of PNG/JPEG files (the authors' CelebA recipe, see --help)  data_images.c
  *   data duplicate      duplicated subsets / injected rank-1 clusters (Cor. 3.4)        data_duplicate.c
  *   data split          seeded train/test split of any .npy (and its labels)            data_split.c
  */
@@ -27,7 +27,7 @@ static void usage_data(FILE *f) {
             "  mog            Gaussian mixture (paper Eq. 4); default: the paper's d = 1000, K = 2,\n"
             "                 mu_1 = -mu_2 = 5 e_1, 5000 samples per mode\n"
             "  fashion-mnist  Fashion-MNIST (Debian package dataset-fashion-mnist)\n"
-            "  images         a folder of PNG images (e.g. CelebA, the authors' 32x32 gray recipe)\n"
+            "  images         a folder of PNG/JPEG images (e.g. CelebA, the authors' 32x32 gray recipe)\n"
             "  duplicate      repeat m rows c times or inject rank-1 clusters (Cor. 3.4)\n"
             "  split          seeded train/test split of an .npy file and its labels\n");
 }
@@ -148,7 +148,10 @@ int cmd_data(int argc, char **argv) {
     if (!strcmp(sub, "images")) return data_images(argc - 1, argv + 1);
     if (!strcmp(sub, "duplicate")) return data_duplicate(argc - 1, argv + 1);
     if (!strcmp(sub, "split")) return data_split(argc - 1, argv + 1);
-    fprintf(stderr, "memgen data: unknown source '%s'\n\n", sub);
+    static const char *const sources[] = {"mog", "fashion-mnist", "images", "duplicate", "split"};
+    const char *near = cli_nearest(sub, sources, (int)(sizeof sources / sizeof sources[0]));
+    fprintf(stderr, "memgen data: unknown source '%s'%s%s%s\n\n", sub, near ? " (did you mean " : "",
+            near ? near : "", near ? "?)" : "");
     usage_data(stderr);
     return CLI_USAGE;
 }

@@ -78,7 +78,11 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "--version")) cmd = "version";
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "memgen: unknown command '%s'\n\n", cmd);
+    const char *names[sizeof commands / sizeof commands[0]];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) names[i] = commands[i].name;
+    const char *near = cli_nearest(cmd, names, (int)(sizeof names / sizeof names[0]));
+    if (near) fprintf(stderr, "memgen: unknown command '%s' (did you mean %s?)\n\n", cmd, near);
+    else fprintf(stderr, "memgen: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return CLI_USAGE;
 }

@@ -7,8 +7,11 @@ repository. Fails (exit 1) on the first command that fails, printing its output.
 A few commands cannot run in a test (the multi-minute ones, the build and the
 test suite itself, an install, mpirun); SUBSTITUTE below names each one by the
 start of its text, the command run instead (or None: skipped) and why. Every
-entry must match exactly one README command, so the list cannot go stale
-silently, and each substitution is printed.
+entry must match exactly one README command, and the test a skip names as
+covering it must run that command's kind (COVERED_BY), so the list cannot go
+stale silently; each substitution is printed. Without PyTorch and NumPy (the
+README's dev/ examples use them) the test is skipped, saying so, as the Python
+package's tests are.
 
 It also runs the tour the README points to (sh scripts/tour.sh) and checks
 that its "why:" explanations quote the numbers the run printed.
@@ -50,6 +53,15 @@ SUBSTITUTE = {
     "cc hello.c $(pkg-config --cflags --static --libs memgen": (None, "the install block: scripts/test_install.sh"),
     "memgen experiment run real --scale smoke --out real-out": (None, "the install block: scripts/test_install.sh"),
 }
+
+# What a skipped command's reason names as covering it, and what that test must contain.
+COVERED_BY = {
+    "scripts/test_python.sh": "build_ext",
+    "scripts/test_install.sh": "pkg-config --cflags --libs memgen",
+    "test_real_pipeline": "tiny",
+    "test_sweep": "mpirun",
+}
+COVERED_FILES = {"test_real_pipeline": "tests/test_real_pipeline.c", "test_sweep": "tests/test_sweep.c"}
 
 
 def commands(readme):
@@ -104,9 +116,18 @@ def main():
     cmds = commands(os.path.join(root, "README.md"))
     used = {k: [n for n, t in cmds if t.startswith(k)] for k in SUBSTITUTE}
     stale = [f"'{k}' matches {len(v)} commands" for k, v in used.items() if len(v) != 1]
+    for key, (run, why) in SUBSTITUTE.items():  # a skip names the test that covers it: that test must say so
+        for path, needle in COVERED_BY.items():
+            text = open(os.path.join(root, COVERED_FILES.get(path, path)), encoding="utf-8").read()
+            if path in why and needle not in text:
+                stale.append(f"'{key}' is said to be covered by {path}, which does not run '{needle}'")
     if stale:
         print("readme test: FAILED: the substitution list does not match README.md: " + "; ".join(stale))
         return 1
+    if subprocess.run(["/usr/bin/python3", "-c", "import torch, numpy"], capture_output=True).returncode:
+        print("readme test: SKIPPED (the README's dev/ examples need python3-torch python3-numpy; "
+              "MEMGEN_DEPS_TEST=1 sh scripts/deps.sh installs them)")
+        return 0
     t0 = time.time()
     with tempfile.TemporaryDirectory(prefix="memgen-readme-") as tmp:
         for name in ("scripts", "dev", "examples", "tests", "python"):

@@ -17,6 +17,8 @@ why() { printf '%s\n' "$@" | sed 's/^/   why: /'; }
 jnum() { sed -n "s/.*\"$2\":[[:space:]]*\([-+0-9.eE]*\).*/\1/p" "$1" | head -n 1; }
 # fmt X: a number to 3 significant digits
 fmt() { awk -v x="$1" 'BEGIN { printf "%.3g", x }'; }
+# pct F: a fraction as a percentage, 3 significant digits
+pct() { fmt "$(awk -v f="$1" 'BEGIN { print 100 * f }')"; }
 # rms FILE: the root-mean-square row norm of an n x d .npy, sqrt(d (std^2 + mean^2)) from memgen info
 rms() {
     $M info --json "$1" >"$OUT/.info.json"
@@ -56,17 +58,19 @@ $M memratio --samples "$OUT/samples_gen.npy" --train "$OUT/gen.npy" --json "$OUT
 f=$(jnum "$OUT/memratio_mem.json" frac_memorized); c=$(fmt "$(jnum "$OUT/memratio_mem.json" mean_cos_max)")
 rs=$(rms "$OUT/samples_mem.npy"); rx=$(rms "$OUT/mem.npy"); rg=$(rms "$OUT/samples_gen.npy"); rgx=$(rms "$OUT/gen.npy")
 cg=$(fmt "$(jnum "$OUT/memratio_gen.json" mean_cos_max)"); rat=$(fmt "$(jnum "$OUT/memratio_gen.json" median_ratio)")
-why "f_emp copies its 4 training rows: Eq. 3 is the memorizing optimum, and DDIM with it lands on them." \
+fe=$(jnum "$OUT/memratio_emp.json" frac_memorized); fg=$(jnum "$OUT/memratio_gen.json" frac_memorized)
+why "f_emp copies its training rows ($(pct "$fe")% of its samples): Eq. 3 is the memorizing optimum."
+awk -v a="$rs" -v b="$rx" -v c="$rg" -v d="$rgx" 'BEGIN { exit !(a < 0.5 * b && c < 0.5 * d) }' && why \
     "The DAE sets' samples sit at a fraction of the data's scale: RMS norm $rs (memorizing set) and $rg" \
     "(generalizing) against $rx and $rgx for their training rows. A bias-free ReLU DAE is positively" \
     "homogeneous, f(c x) = c f(x), and so is DDIM with a set of them: a sample's scale comes from its" \
     "initial noise N(0, 2^2 I), not from the data."
 awk -v f="$f" -v rs="$rs" -v rx="$rx" 'BEGIN { exit !(f < 0.5 && rs < 0.5 * rx) }' && why \
-    "So the ratio test (a copy is < 1/3 of the way to the second nearest row) finds $(fmt "$(awk -v f="$f" \
-    'BEGIN { print 100 * f }')")% copies for the" \
-    "memorizing set: its samples are scaled copies, pointing along its training rows (mean largest" \
+    "So the ratio test (a copy is < 1/3 of the way to the second nearest row) finds $(pct "$f")% copies" \
+    "for the memorizing set: its samples are scaled copies, pointing along its training rows (mean largest" \
     "cosine $c), which that test does not count. memgen reproduce also measures copies up to scale" \
-    "(rows normalised first; Python: memgen.memratio(S, X, upto_scale=True))." \
+    "(rows normalised first; Python: memgen.memratio(S, X, upto_scale=True))."
+awk -v f="$fg" 'BEGIN { exit !(f < 0.05) }' && why \
     "The generalizing set's samples are not copies (median ratio $rat); their cosine $cg is high too" \
     "because every row of this mixture lies near a mode mean, +-5 e1."
 
@@ -84,24 +88,22 @@ $M detect --table1 --json "$OUT/table1.json"
 say "steer: representation steering (Eq. 11) toward mode 0"
 $M steer --model "$OUT/gen_set.safetensors" --target "$OUT/target.npy" --mog "$OUT/mog.safetensors" --target-mode 0 --alphas lin:0:2:9 --n 16 --out "$OUT/steer_gen"
 # per sample: the alpha where the distance to the target centroid is smallest, that distance, the first
-# and last distances; whether every step of alpha moves every sample by the same amount (within 5%)
+# and last distances; then their means, how many samples are closest strictly inside the sweep, the
+# last alpha and the number of alpha steps
 awk -F, 'NR > 1 { s = $1; if (!(s in best) || $4 < best[s]) { best[s] = $4; at[s] = $3 }
-                  if ($2 == 0) { first[s] = $4; step[s] = -1 } else if (step[s] < 0) step[s] = $5 - prev[s]
-                  else if ($5 - prev[s] > 1.05 * step[s] || $5 - prev[s] < 0.95 * step[s]) uneven = 1
-                  prev[s] = $5; last[s] = $4; amax = $3; steps = $2 }
+                  if ($2 == 0) first[s] = $4; last[s] = $4; amax = $3; steps = $2 }
          END { for (s in best) { n++; a += at[s]; b += best[s]; f += first[s]; l += last[s]
                                  if (at[s] > 0 && at[s] < amax) inner++ }
-               printf "%d %d %.2f %.2f %.2f %.2f %g %d %d\n", n, inner, a / n, b / n, f / n, l / n, amax,
-                      steps, !uneven }' "$OUT/steer_gen/curves.csv" >"$OUT/.steer"
-read -r n inner astar dmin dfirst dlast amax steps even <"$OUT/.steer"
+               printf "%d %d %.2f %.2f %.2f %.2f %g %d\n", n, inner, a / n, b / n, f / n, l / n, amax, steps }' \
+    "$OUT/steer_gen/curves.csv" >"$OUT/.steer"
+read -r n inner astar dmin dfirst dlast amax steps <"$OUT/.steer"
 S="$OUT/steer_gen/summary.json"
 pl=$(fmt "$(jnum "$S" post_last)")
-if [ "$even" = 1 ]; then move="each sample moves by the same amount per step of a"
-else move="each sample moves further as a grows"; fi
-why "Steering adds a W2 v to the denoiser's output in the final steps: $move" \
-    "('displacement' in curves.csv), and 'smooth' says only that no single step carries more than half" \
-    "of the path (the largest carries $(fmt "$(jnum "$S" path_jump)") of it; 1/$steps is an even slide" \
-    "over these $steps steps), not that the distance to the target keeps falling."
+why "Steering adds a W2 v to the denoiser's output in the final steps, and 'smooth' describes how a" \
+    "sample moves, not where to: no single step of a carries more than half of its path (the largest" \
+    "carries $(fmt "$(jnum "$S" path_jump)") of it; 1/$steps is an even slide over these $steps steps) and the" \
+    "fastest step is under 3 times the slowest (median ratio $(fmt "$(jnum "$S" kink_median)")). It does not say" \
+    "that the distance to the target keeps falling."
 awk -v a="$astar" -v m="$amax" 'BEGIN { exit !(a < 0.75 * m) }' && why \
     "Here it falls from $dfirst (mean at a = 0) to $dmin at a = $astar (the mean of each sample's closest" \
     "a; $inner of $n samples are closest strictly inside the sweep), then grows to $dlast at a = $amax:" \

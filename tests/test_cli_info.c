@@ -209,10 +209,22 @@ static void test_import_hints(void **state) {
     char *p4 = write_st(c, "bias.safetensors", 3, b_names, b_shapes, meta);
     assert_int_equal(mg_daeset_load(p4, &set), MG_ERR_SHAPE);
     assert_non_null(strstr(mg_last_error(), "W1 looks transposed"));
+    const char *l_names[] = {"level0.W1", "level1.W1"};
+    const int64_t l_shapes[][2] = {{64, 8}, {64, 8}};
+    char *p5 = write_st(c, "levels.safetensors", 2, l_names, l_shapes, NULL);
+    assert_int_equal(mg_daeset_load(p5, &set), MG_ERR_FORMAT);
+    assert_non_null(strstr(mg_last_error(), "a DAE set needs the metadata memgen.kind = dae_set and sigmas"));
+    const char *one[] = {"W1"};
+    const int64_t one_shape[][2] = {{64, 8}};
+    char *p6 = write_st(c, "nosigma.safetensors", 1, one, one_shape, NULL);
+    assert_int_equal(mg_daeset_load(p6, &set), MG_ERR_FORMAT);
+    assert_non_null(strstr(mg_last_error(), "needs a positive 'sigma' in its metadata (the noise level it denoises"));
     free(p1);
     free(p2);
     free(p3);
     free(p4);
+    free(p5);
+    free(p6);
 }
 
 /* .npy as text: version, dtype, shape, order, bytes and NumPy's statistics. */

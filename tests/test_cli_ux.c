@@ -42,8 +42,8 @@ static void make_data(const tu_workdir *w) {
     assert_int_equal(run(w, "data mog --d 8 --n 40 --seed 1 --out %s", tu_wpath(w, "x.npy")), 0);
 }
 
-/* A mistyped option names the nearest real one; a missing value and an
- * ambiguous abbreviation say so. */
+/* A mistyped option, command or data source names the nearest real one; a
+ * missing value and an ambiguous abbreviation say so. */
 static void test_option_suggestion(void **state) {
     tu_workdir *w = *state;
     static const struct {
@@ -57,6 +57,9 @@ static void test_option_suggestion(void **state) {
         {"train --data", "option --data needs a value"},
         {"train --s 3", "option '--s' is ambiguous"},
         {"info --json=1 x.npy", "option --json takes no value"},
+        {"trian --steps 1", "unknown command 'trian' (did you mean train?)"},
+        {"data mogg --out x.npy", "unknown source 'mogg' (did you mean mog?)"},
+        {"xyzzy", "unknown command 'xyzzy'\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(run(w, "%s", cases[i].args), 2);

@@ -12,7 +12,10 @@
  *
  * Storage: W1 and W2 are row-major d x p (element (i, j) at [i*p + j]), which
  * is exactly the array `W1` a PyTorch user sees after
- * safetensors.torch.load_file (shape [d, p]).
+ * safetensors.torch.load_file (shape [d, p]). From nn.Linear layers (weights
+ * stored out x in): W1 = encoder.weight.T, W2 = decoder.weight, b1 =
+ * encoder.bias, b2 = decoder.bias (README 'Importing a DAE from PyTorch');
+ * mg_dae_from_st names what it found when the names or shapes do not fit.
  *
  * File layout (.safetensors): tensors "W1" (d, p), "W2" (d, p, untied only),
  * "b1" (p), "b2" (d) when biased, "skip" (1) when s != 0; metadata "memgen.kind" = "dae", "d", "p",

@@ -13,14 +13,12 @@
 
 #include <jpeglib.h>
 
-#include "memgen/fileio.h"
 #include "memgen/jpeg.h"
 #include "memgen/png.h"
 #include "imgconv.h"
 
-/* Largest image side and file size accepted (as the PNG reader). */
+/* Largest image side accepted (as the PNG reader). */
 #define MG_JPEG_MAX_DIM 16384
-#define MG_JPEG_MAX_FILE ((size_t)1 << 30)
 
 /* libjpeg's error manager extended with the jump back and the message. */
 typedef struct {
@@ -111,26 +109,19 @@ mg_status mg_jpeg_read_mem(const void *buf, size_t len, const char *name, int wa
 
 /* Reads a JPEG file into a uint8 (h, w, c) array (caller frees). */
 mg_status mg_jpeg_read(const char *path, int want_channels, mg_array *out) {
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    memset(out, 0, sizeof *out);
-    MG_TRY(mg_read_file(path, MG_JPEG_MAX_FILE, &buf, &len));
-    mg_status st = mg_jpeg_read_mem(buf, len, path, want_channels, out);
-    free(buf);
-    return st;
+    return mg_image_file_read(path, want_channels, mg_jpeg_read_mem, out);
+}
+
+/* Decodes a PNG or a JPEG held in memory, told apart by its first bytes. */
+static mg_status image_read_mem(const void *buf, size_t len, const char *name, int want_channels, mg_array *out) {
+    const unsigned char *b = buf;
+    if (len >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) return mg_png_read_mem(buf, len, name, want_channels, out);
+    if (len >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+        return mg_jpeg_read_mem(buf, len, name, want_channels, out);
+    return mg_fail(MG_ERR_FORMAT, "%s: neither a PNG nor a JPEG file (by its first bytes)", name);
 }
 
 /* Reads a PNG or JPEG file, by its first bytes, into a uint8 (h, w, c) array. */
 mg_status mg_image_read(const char *path, int want_channels, mg_array *out) {
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    memset(out, 0, sizeof *out);
-    MG_TRY(mg_read_file(path, MG_JPEG_MAX_FILE, &buf, &len));
-    mg_status st;
-    if (len >= 8 && !memcmp(buf, "\x89PNG\r\n\x1a\n", 8)) st = mg_png_read_mem(buf, len, path, want_channels, out);
-    else if (len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff)
-        st = mg_jpeg_read_mem(buf, len, path, want_channels, out);
-    else st = mg_fail(MG_ERR_FORMAT, "%s: neither a PNG nor a JPEG file (by its first bytes)", path);
-    free(buf);
-    return st;
+    return mg_image_file_read(path, want_channels, image_read_mem, out);
 }

@@ -186,15 +186,20 @@ mg_status mg_png_read_mem(const void *buf, size_t len, const char *name, int wan
     return st;
 }
 
-/* Reads a PNG file into a uint8 (h, w, c) array (caller frees). */
-mg_status mg_png_read(const char *path, int want_channels, mg_array *out) {
+/* Reads an image file whole and decodes it from memory (imgconv.h). */
+mg_status mg_image_file_read(const char *path, int want_channels, mg_image_mem_fn fn, mg_array *out) {
     unsigned char *buf = NULL;
     size_t len = 0;
     memset(out, 0, sizeof *out);
     MG_TRY(mg_read_file(path, MG_PNG_MAX_FILE, &buf, &len));
-    mg_status st = mg_png_read_mem(buf, len, path, want_channels, out);
+    mg_status st = fn(buf, len, path, want_channels, out);
     free(buf);
     return st;
+}
+
+/* Reads a PNG file into a uint8 (h, w, c) array (caller frees). */
+mg_status mg_png_read(const char *path, int want_channels, mg_array *out) {
+    return mg_image_file_read(path, want_channels, mg_png_read_mem, out);
 }
 
 /* ---- writing ------------------------------------------------------------ */

@@ -349,10 +349,14 @@ static mg_status load_tensor(const mg_st *st, const char *prefix, const char *na
     return s;
 }
 
-/* The failure for a file with no "<prefix>W1": names the 2-D tensors it holds
- * instead (PyTorch's nn.Linear weights, p x d for the encoder) and how memgen
- * names and lays them out. */
+/* The failure for a file with no "<prefix>W1": a set's levels without the set's
+ * metadata, or the 2-D tensors it holds instead (PyTorch's nn.Linear weights,
+ * p x d for the encoder) and how memgen names and lays them out. */
 static mg_status missing_w1(const mg_st *st, const char *prefix, const char *key) {
+    if (!*prefix && mg_st_get(st, "level0.W1"))
+        return mg_fail(MG_ERR_FORMAT, "no DAE weight tensor 'W1' but a 'level0.W1': a DAE set needs the metadata "
+                       "memgen.kind = dae_set and sigmas (its levels' noise levels, ascending, comma-separated); %s",
+                       IMPORT_DOC);
     char found[512] = "";
     size_t len = 0, plen = strlen(prefix);
     int shown = 0;

@@ -124,8 +124,8 @@ mg_status mg_daeset_load(const char *path, mg_daeset *out) {
         } else {
             double sigma = mg_dae_sigma(m);
             if (!(sigma > 0)) {
-                s = mg_fail(MG_ERR_FORMAT, "%s: a single DAE used as a set needs a positive 'sigma' in its metadata",
-                            path);
+                s = mg_fail(MG_ERR_FORMAT, "%s: a single DAE used as a set needs a positive 'sigma' in its metadata "
+                            "(the noise level it denoises; see README 'Importing a DAE from PyTorch')", path);
             } else if ((s = mg_daeset_alloc(1, &sigma, out)) == MG_OK) {
                 out->levels[0] = m;
                 m = NULL;
