@@ -124,45 +124,68 @@ static int same(const mg_table *a, const mg_table *b) {
     return 1;
 }
 
-/* Times the four runs and prints the table. */
+/* The runs compared, in the order they are timed within a round. */
+enum { R_W1, R_W1OMP, R_W2, R_SHARDS, R_MPI1, R_MPI2, R_COUNT };
+static const char *const run_label[R_COUNT] = {
+    "1 worker, 1 thread", "1 worker, OpenMP inside", "2 local workers (processes)", "2 shard processes, 1 thread",
+    "mpirun -n 1", "mpirun -n 2 (rank 0 works too)"};
+
+/* Runs configuration k into base/<k>_<round>; returns the seconds (negative: not available) and the table. */
+static double run_config(int k, int round, const char *base, const mg_sweep_grid *g, int cores, mg_table *t) {
+    char name[32];
+    snprintf(name, sizeof name, "%d_%d", k, round);
+    switch (k) {
+    case R_W1: return run(base, name, g, 1, 1, t);
+    case R_W1OMP: return run(base, name, g, 1, cores, t);
+    case R_W2: return run(base, name, g, 2, 1, t);
+    case R_SHARDS: return run_shards(base, name, g, t);
+    default: return run_mpi(base, name, g, k == R_MPI1 ? 1 : 2, t);
+    }
+}
+
+/* Times every configuration, best of MEMGEN_BENCH_SWEEP_ROUNDS rounds (default 3; the rounds interleave the
+ * configurations, so a burst of load from elsewhere hits them alike), and prints the table. */
 int main(void) {
     char base[] = "/tmp/bench_sweep.XXXXXX";
     if (!mkdtemp(base)) return 1;
     mg_sweep_grid g;
     check(mg_sweep_grid_parse("steps=100000", &g), "grid");
-    int cores = 1;
+    int cores = 1, rounds = getenv("MEMGEN_BENCH_SWEEP_ROUNDS") ? atoi(getenv("MEMGEN_BENCH_SWEEP_ROUNDS")) : 3;
+    if (rounds < 1) rounds = 1;
 #ifdef _OPENMP
     cores = omp_get_num_procs();
 #endif
-    mg_table t1, t1i, t2, tp, tm1, tm2;
-    double s1 = run(base, "w1", &g, 1, 1, &t1), c1 = last_cpu;
-    double s1i = run(base, "w1omp", &g, 1, cores, &t1i), c1i = last_cpu;
-    double s2 = run(base, "w2", &g, 2, 1, &t2), c2 = last_cpu;
-    double sp = run_shards(base, "p2", &g, &tp), cp = last_cpu;
-    double sm1 = run_mpi(base, "mpi1", &g, 1, &tm1), cm1 = last_cpu;
-    double sm2 = sm1 < 0 ? -1 : run_mpi(base, "mpi2", &g, 2, &tm2), cm2 = last_cpu;
-    int ok = same(&t1, &t1i) && same(&t1, &t2) && same(&t1, &tp) && (sm1 < 0 || (same(&t1, &tm1) && same(&t1, &tm2)));
-    printf("bench_sweep: default n x p grid, %lld cells (train + closed form, d = %lld, %lld steps), %d cores\n",
-           (long long)mg_sweep_cell_count(&g), (long long)g.d, (long long)g.steps, cores);
-    printf("  1 worker, 1 thread            %8.2f s  %6.3f s/cell  %6.2f CPU s\n", s1, s1 / t1.nrows, c1);
-    printf("  1 worker, OpenMP inside (%d)   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", cores, s1i, s1i / t1.nrows, c1i);
-    printf("  2 local workers (processes)   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", s2, s2 / t1.nrows, c2);
-    printf("  2 shard processes, 1 thread   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", sp, sp / t1.nrows, cp);
-    printf("  speed-up of 2 workers over 1: %.2fx (over 1 worker with OpenMP inside: %.2fx)\n", s1 / s2, s1i / s2);
-    printf("  speed-up of 2 shard processes over 1 worker: %.2fx\n", s1 / sp);
-    if (sm1 < 0) printf("  MPI: no build/memgen-mpi or mpirun, not measured\n");
-    else {
-        printf("  mpirun -n 1                   %8.2f s  %6.3f s/cell  %6.2f CPU s\n", sm1, sm1 / t1.nrows, cm1);
-        printf("  mpirun -n 2 (rank 0 works too) %7.2f s  %6.3f s/cell  %6.2f CPU s\n", sm2, sm2 / t1.nrows, cm2);
-        printf("  speed-up of 2 ranks over 1: %.2fx\n", sm1 / sm2);
-        mg_table_free(&tm1);
-        mg_table_free(&tm2);
-    }
+    double best[R_COUNT], cpu[R_COUNT];
+    mg_table ref = {0};
+    int ok = 1;
+    for (int k = 0; k < R_COUNT; k++) best[k] = -1, cpu[k] = 0;
+    for (int r = 0; r < rounds; r++)
+        for (int k = 0; k < R_COUNT; k++) {
+            if (k == R_MPI2 && best[R_MPI1] < 0) continue;
+            mg_table t = {0};
+            double sec = run_config(k, r, base, &g, cores, &t);
+            if (sec < 0) continue;
+            if (!ref.cols) ref = t;
+            else {
+                ok &= same(&ref, &t);
+                mg_table_free(&t);
+            }
+            if (best[k] < 0 || sec < best[k]) best[k] = sec, cpu[k] = last_cpu;
+        }
+    printf("bench_sweep: default n x p grid, %lld cells (train + closed form, d = %lld, %lld steps), %d cores, "
+           "best of %d rounds\n", (long long)mg_sweep_cell_count(&g), (long long)g.d, (long long)g.steps, cores,
+           rounds);
+    for (int k = 0; k < R_COUNT; k++)
+        if (best[k] >= 0)
+            printf("  %-32s %7.2f s  %6.3f s/cell  %6.2f CPU s\n", run_label[k], best[k], best[k] / ref.nrows,
+                   cpu[k]);
+    printf("  speed-up of 2 local workers over 1: %.2fx (over 1 worker with OpenMP inside: %.2fx)\n",
+           best[R_W1] / best[R_W2], best[R_W1OMP] / best[R_W2]);
+    printf("  speed-up of 2 shard processes over 1 worker: %.2fx\n", best[R_W1] / best[R_SHARDS]);
+    if (best[R_MPI1] < 0) printf("  MPI: no build/memgen-mpi or mpirun, not measured\n");
+    else printf("  speed-up of 2 ranks over 1: %.2fx\n", best[R_MPI1] / best[R_MPI2]);
     printf("  tables identical bit for bit: %s\n", ok ? "yes" : "NO");
-    mg_table_free(&t1);
-    mg_table_free(&t1i);
-    mg_table_free(&t2);
-    mg_table_free(&tp);
+    mg_table_free(&ref);
     mg_sweep_grid_free(&g);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", base);
