@@ -20,7 +20,8 @@ static void usage(FILE *f) {
             "its two nearest training samples (Gu et al. 2023).\n\n"
             "options:\n"
             "  --samples PATH     generated samples, n x d .npy (required)\n"
-            "  --train PATH       training set, m x d .npy (required)\n"
+            "  --train PATH       training set, m x d .npy (required; float32 files are memory-mapped,\n"
+            "                     so they may be larger than memory)\n"
             "  --threshold R      ratio threshold (default 0.3333333333 = 1/3)\n"
             "  --out PATH         per-sample CSV (default: none)\n"
             "  --json PATH        summary JSON (default: none)\n"
@@ -75,13 +76,14 @@ int cmd_memratio(int argc, char **argv) {
     if (!samples || !train) return cli_usage("memratio", "--samples and --train are required");
     if (!(thr > 0)) return cli_usage("memratio", "--threshold must be > 0");
     fprintf(stderr, "memratio: samples=%s train=%s threshold=%.6g\n", samples, train, thr);
-    mg_array S = {0}, X = {0};
+    mg_array S = {0};
+    mg_npy_map Xmap;
+    mg_mat X;
     mg_memratio r = {0};
-    mg_status st = mg_npy_read_matrix(train, "training data", 0, &X);
-    if (st == MG_OK && chunk_rows)
-        st = mg_memratio_compute_file(samples, chunk_rows, mg_mat_of_array(&X), thr, &r);
+    mg_status st = mg_npy_map_matrix(train, "training data", &Xmap, &X); /* mapped: may exceed memory */
+    if (st == MG_OK && chunk_rows) st = mg_memratio_compute_file(samples, chunk_rows, X, thr, &r);
     else if (st == MG_OK && (st = mg_npy_read_matrix(samples, "generated samples", 0, &S)) == MG_OK)
-        st = mg_memratio_compute(mg_mat_of_array(&S), mg_mat_of_array(&X), thr, &r);
+        st = mg_memratio_compute(mg_mat_of_array(&S), X, thr, &r);
     if (st == MG_OK && out) st = write_csv(out, &r);
     if (st == MG_OK && json) st = write_json(json, &r, samples, train);
     if (st == MG_OK && flags) {
@@ -99,6 +101,6 @@ int cmd_memratio(int argc, char **argv) {
                r.mean_cos_max, 100 * r.frac_near_duplicate);
     mg_memratio_free(&r);
     mg_array_free(&S);
-    mg_array_free(&X);
+    mg_npy_unmap(&Xmap);
     return st == MG_OK ? CLI_OK : cli_fail("memratio", st);
 }

@@ -406,6 +406,84 @@ static void test_truncated_every_offset(void **state) {
     free(dir);
 }
 
+/* Anonymous resident memory of this process in kB (RssAnon in /proc/self/status), or -1. */
+static long rss_anon_kb(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "RssAnon:", 8)) kb = strtol(line + 8, NULL, 10);
+    if (f) fclose(f);
+    return kb;
+}
+
+/* mg_npy_map_matrix: a float32 file is mapped (the values of mg_npy_read_matrix, bit for bit, with the
+ * anonymous memory flat while every value is read, where reading it whole adds its size), a 3-D file is
+ * flattened to rows as mg_npy_read_matrix does, a float64 file is read and converted, a bad file fails and
+ * leaves a map that releases safely. */
+static void test_map_matrix(void **state) {
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *p = tu_path(dir, "big.npy");
+    int64_t shape[3] = {8192, 1024, 0}; /* 32 MiB */
+    mg_array a, w;
+    tu_assert_ok(mg_array_alloc(&a, MG_F32, 2, shape));
+    for (int64_t i = 0; i < shape[0] * shape[1]; i++) ((float *)a.data)[i] = (float)(i % 1009) * 0.25f - 7.0f;
+    tu_assert_ok(mg_npy_write(p, &a));
+    mg_array_free(&a);
+    mg_npy_map m;
+    mg_mat X;
+    long before = rss_anon_kb();
+    tu_assert_ok(mg_npy_map_matrix(p, "training data", &m, &X));
+    assert_non_null(m.base);
+    assert_int_equal(X.rows, 8192), assert_int_equal(X.cols, 1024), assert_int_equal(X.ld, 1024);
+    double sum = 0;
+    for (int64_t i = 0; i < X.rows * X.cols; i++) sum += X.data[i];
+    long mapped = rss_anon_kb();
+    tu_assert_ok(mg_npy_read_matrix(p, "training data", 0, &w));
+    long whole = rss_anon_kb();
+    print_message("RssAnon: +%ld kB mapped and read, +%ld kB more read whole (sum %g)\n", mapped - before,
+                  whole - mapped, sum);
+    if (before >= 0) {
+        assert_true(mapped - before < 8 * 1024);
+        assert_true(whole - mapped >= 30 * 1024);
+    }
+    assert_memory_equal(w.data, X.data, mg_array_nbytes(&w));
+    mg_array_free(&w);
+    mg_npy_unmap(&m);
+    assert_null(m.base);
+    mg_npy_unmap(&m); /* twice is safe */
+
+    int64_t s3[3] = {4, 3, 2};
+    tu_assert_ok(mg_array_alloc(&a, MG_F32, 3, s3));
+    for (int i = 0; i < 24; i++) ((float *)a.data)[i] = (float)i;
+    tu_assert_ok(mg_npy_write(p, &a));
+    tu_assert_ok(mg_npy_map_matrix(p, NULL, &m, &X));
+    assert_non_null(m.base);
+    assert_int_equal(X.rows, 4), assert_int_equal(X.cols, 6);
+    assert_memory_equal(X.data, a.data, 24 * sizeof(float));
+    mg_npy_unmap(&m);
+    mg_array_free(&a);
+
+    int64_t s2[2] = {3, 2};
+    tu_assert_ok(mg_array_alloc(&a, MG_F64, 2, s2));
+    for (int i = 0; i < 6; i++) ((double *)a.data)[i] = 0.1 * i;
+    tu_assert_ok(mg_npy_write(p, &a));
+    tu_assert_ok(mg_npy_map_matrix(p, NULL, &m, &X));
+    assert_null(m.base); /* converted, not mapped */
+    assert_true(X.rows == 3 && X.cols == 2 && X.data[5] == (float)0.5);
+    mg_npy_unmap(&m);
+    mg_array_free(&a);
+
+    tu_write_bytes(p, "\x93NUMPY junk", 12);
+    assert_int_not_equal(mg_npy_map_matrix(p, "training data", &m, &X), MG_OK);
+    assert_non_null(strstr(mg_last_error(), "training data"));
+    mg_npy_unmap(&m);
+    free(p);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* write -> read gives back every dtype and shape; writes are atomic. */
 static void test_round_trip(void **state) {
     (void)state;
@@ -554,6 +632,7 @@ int main(void) {
         cmocka_unit_test(test_truncated_every_offset),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_read_matrix),
+        cmocka_unit_test(test_map_matrix),
         cmocka_unit_test(test_tiny_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -56,6 +56,26 @@ MG_API mg_status mg_npy_inspect(const char *path, mg_npy_info *info);
 /* Same, for an in-memory image. */
 MG_API mg_status mg_npy_inspect_mem(const void *buf, size_t len, const char *name, mg_npy_info *info);
 
+/* ---- mapping a matrix (files larger than memory) -------------------------- */
+
+/* A matrix file mapped read-only (mg_npy_map_matrix): the mapping, or the
+ * owned copy when the file could not be mapped as it is. */
+typedef struct {
+    void *base;      /* the mapping (NULL: none) */
+    size_t len;      /* its length */
+    mg_array owned;  /* the copy (data NULL: none) */
+} mg_npy_map;
+
+/* The float32 matrix in `path` as *out, with the rows and columns of
+ * mg_npy_read_matrix (as_column 0): a file of little-endian float32 in C
+ * order is mapped read-only, so the values are paged in from the file as the
+ * caller reads them and anonymous memory does not grow with the file (a
+ * training set larger than memory can be searched); any other file is read
+ * and converted as mg_npy_read_matrix does. The same values either way.
+ * Release with mg_npy_unmap (also on failure: safe on a zeroed map). */
+MG_API mg_status mg_npy_map_matrix(const char *path, const char *what, mg_npy_map *m, mg_mat *out);
+MG_API void mg_npy_unmap(mg_npy_map *m);
+
 /* ---- reading in row chunks (files larger than memory) -------------------- */
 
 /* An open .npy file read a block of rows at a time: the header is parsed and

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "memgen/fileio.h"
 #include "memgen/npy.h"
@@ -453,6 +454,44 @@ mg_status mg_npy_read_matrix(const char *path, const char *what, int as_column, 
     out->shape[0] = rows;
     out->shape[1] = cols;
     return MG_OK;
+}
+
+/* ---- mapping a matrix ------------------------------------------------------- */
+
+/* Maps path's float32 matrix, or reads it (npy.h). */
+mg_status mg_npy_map_matrix(const char *path, const char *what, mg_npy_map *m, mg_mat *out) {
+    memset(m, 0, sizeof *m);
+    if (!what) what = "matrix";
+    FILE *fp;
+    npy_hdr h;
+    mg_status st = npy_open(path, &fp, &h);
+    if (st != MG_OK) return mg_fail_context(st, "%s", what);
+    int64_t rows = h.info.ndim >= 2 ? h.info.shape[0] : 1, cols = 1;
+    for (int i = h.info.ndim >= 2 ? 1 : 0; i < h.info.ndim; i++) cols *= h.info.shape[i]; /* npy_parse bounded it */
+    int direct = h.info.dtype == MG_F32 && mg_raw_is_direct(h.raw, h.big_endian) && h.info.ndim >= 1 &&
+                 !(h.info.fortran_order && h.info.ndim >= 2) && h.info.data_offset % sizeof(float) == 0 &&
+                 h.info.data_bytes > 0;
+    if (direct) {
+        m->len = h.info.data_offset + h.info.data_bytes;
+        void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fileno(fp), 0);
+        if (p != MAP_FAILED) m->base = p;
+        else m->len = 0; /* cannot map (a pipe, a file system without mmap): read it instead */
+    }
+    fclose(fp);
+    if (m->base) {
+        *out = (mg_mat){rows, cols, cols, (float *)((char *)m->base + h.info.data_offset)};
+        return MG_OK;
+    }
+    MG_TRY(mg_npy_read_matrix(path, what, 0, &m->owned));
+    *out = mg_mat_of_array(&m->owned);
+    return MG_OK;
+}
+
+/* Releases a mapped or read matrix. */
+void mg_npy_unmap(mg_npy_map *m) {
+    if (m->base) munmap(m->base, m->len);
+    mg_array_free(&m->owned);
+    memset(m, 0, sizeof *m);
 }
 
 /* ---- reading in row chunks ------------------------------------------------- */
