@@ -6,17 +6,17 @@
 # what the Python package builds, installs and is tested with (cffi, pytest,
 # venv/pip/setuptools/wheel for an offline `pip install ./python`, nbclient,
 # ipykernel and matplotlib to execute its notebook and the report's figure scripts; OpenMPI for
-# `memgen sweep` under mpirun; librsvg2-dev for the figures' PNG and PDF copies);
+# `memgen sweep` under mpirun); the base list has librsvg2-dev, for the report figures' PNG and PDF
+# copies (optional at build time: without it only SVG is written);
 # MEMGEN_DEPS_EXTRA=1 adds the optional reference tools (PyTorch, NumPy, FAISS for
 # bench_nn, clang for fuzzing).
 set -e
 need="build-essential pkg-config libopenblas-dev liblapacke-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev libcjson-dev"
-need="$need libcmocka-dev dataset-fashion-mnist"
+need="$need libcmocka-dev dataset-fashion-mnist librsvg2-dev"
 if [ "${MEMGEN_DEPS_TEST:-0}" = 1 ]; then
     need="$need chromium python3-numpy python3-torch python3-cffi python3-pytest python3-venv python3-pip"
     need="$need python3-setuptools python3-wheel python3-nbclient python3-ipykernel python3-matplotlib"
     need="$need libopenmpi-dev openmpi-bin" # build/memgen-mpi and test_sweep's mpirun run
-    need="$need librsvg2-dev" # PNG and PDF copies of the report's figures (optional at build time)
 fi
 if [ "${MEMGEN_DEPS_EXTRA:-0}" = 1 ]; then
     need="$need clang libclang-rt-14-dev python3-numpy python3-torch python3-faiss"
