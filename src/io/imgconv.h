@@ -12,6 +12,9 @@
  * want 0 or the array's own count leaves it. Replaces *a. */
 mg_status mg_u8_convert_channels(mg_array *a, int want);
 
+/* MG_ERR_ARG naming the image unless want (the channels asked for) is 0, 1 or 3. */
+mg_status mg_image_check_want(const char *name, int want);
+
 /* A decoder of an image held in memory (mg_png_read_mem, mg_jpeg_read_mem). */
 typedef mg_status (*mg_image_mem_fn)(const void *buf, size_t len, const char *name, int want_channels, mg_array *out);
 

@@ -88,8 +88,7 @@ static mg_status decode_jpeg(read_ctx *c, const unsigned char *buf, size_t len, 
 mg_status mg_jpeg_read_mem(const void *buf, size_t len, const char *name, int want_channels, mg_array *out) {
     memset(out, 0, sizeof *out);
     if (!name) name = "<memory>";
-    if (want_channels != 0 && want_channels != 1 && want_channels != 3)
-        return mg_fail(MG_ERR_ARG, "%s: want_channels must be 0, 1 or 3 (got %d)", name, want_channels);
+    MG_TRY(mg_image_check_want(name, want_channels));
     const unsigned char *b = buf;
     if (!buf || len < 3 || b[0] != 0xff || b[1] != 0xd8 || b[2] != 0xff)
         return mg_fail(MG_ERR_FORMAT, "%s: not a JPEG file (it does not start with FF D8 FF)", name);

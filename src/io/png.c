@@ -78,6 +78,12 @@ static void mem_read(png_structp png, png_bytep out, png_size_t n) {
     c->pos += n;
 }
 
+/* The channel counts the readers decode to (imgconv.h; the JPEG reader shares it). */
+mg_status mg_image_check_want(const char *name, int want) {
+    if (want == 0 || want == 1 || want == 3) return MG_OK;
+    return mg_fail(MG_ERR_ARG, "%s: want_channels must be 0, 1 or 3 (got %d)", name, want);
+}
+
 /* Converts a (h, w, 3) RGB array to (h, w, 1) gray with PIL's integer luma,
  * or a (h, w, 1) gray array to (h, w, 3) by replication. Replaces *a (the
  * JPEG reader shares it: imgconv.h). */
@@ -160,8 +166,7 @@ static mg_status decode_png(read_ctx *c, int want_channels) {
 mg_status mg_png_read_mem(const void *buf, size_t len, const char *name, int want_channels, mg_array *out) {
     memset(out, 0, sizeof *out);
     if (!name) name = "<memory>";
-    if (want_channels != 0 && want_channels != 1 && want_channels != 3)
-        return mg_fail(MG_ERR_ARG, "%s: want_channels must be 0, 1 or 3 (got %d)", name, want_channels);
+    MG_TRY(mg_image_check_want(name, want_channels));
     if (!buf || len < 8 || png_sig_cmp((png_const_bytep)buf, 0, 8) != 0)
         return mg_fail(MG_ERR_FORMAT, "%s: not a PNG file (bad signature)", name);
 
